@@ -1,0 +1,55 @@
+"""The collection stage's interface.
+
+A ``Collector`` turns one configured source (a validated ``[[sources]]`` table) into
+``DiscoveredItem``s. Only ``external_id`` and ``url`` are mandatory; every other field is
+best effort and a missing one is never fatal. To add a source kind: write a module with a
+class implementing ``Collector`` and add one line to ``crawler.registry``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class CollectError(Exception):
+    """The whole source could not be collected (unreachable, robots.txt, bad page...)."""
+
+
+@dataclass
+class DiscoveredItem:
+    external_id: str  # stable per source: the canonical item URL or the outlet's own id
+    url: str  # the item page
+    media_url: str = ""  # empty: hand the item page to yt-dlp's extractors
+    title: str = ""
+    description: str = ""
+    program: str = ""
+    aired_at: datetime | None = None  # timezone-aware UTC
+    aired_at_raw: str = ""  # the date text exactly as the page showed it
+    language: str | None = None
+
+
+@dataclass
+class CrawlSettings:
+    user_agent: str
+    download_delay: float
+    timeout: float
+    max_pages: int
+
+
+@dataclass
+class CollectResult:
+    items: list[DiscoveredItem] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # per-page problems; the rest went on
+    pages: int = 0
+    requests: int = 0
+
+
+class Collector(Protocol):
+    kind: str
+
+    def collect(self, source: dict[str, Any], settings: CrawlSettings) -> CollectResult:
+        """Fetch the source once and return what it lists. Raise CollectError if nothing
+        could be fetched at all."""
+        ...

@@ -1,0 +1,7 @@
+"""Allow ``python -m raqib``."""
+
+import sys
+
+from raqib.cli import main
+
+sys.exit(main())

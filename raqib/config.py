@@ -1,0 +1,233 @@
+"""Raqib's configuration: one TOML file plus environment variables.
+
+Precedence, lowest first: built-in defaults < the TOML file (``RAQIB_CONFIG``, default
+``./raqib.toml``) < environment variables < command-line flags (applied by the command
+that owns the flag). Every setting is declared once in ``SETTINGS`` with its type, default,
+environment variable and a one-line doc; ``docs/configuration.md`` must list each of them
+(a test checks it).
+
+Sources (``[[sources]]``) are validated by ``raqib.sources_schema``.
+
+To add a setting: add a ``Setting`` to ``SETTINGS``, document it in
+``docs/configuration.md``, then read it with ``load_config().get("section.key")``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from raqib.sources_schema import validate_sources
+
+
+class ConfigError(Exception):
+    """A configuration file or environment that Raqib refuses to start with."""
+
+    def __init__(self, problems: list[str], path: Path | None = None) -> None:
+        self.problems = problems
+        self.path = path
+        where = f" in {path}" if path else ""
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid configuration{where}:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # "section.name"
+    type: type
+    default: Any
+    env: str
+    doc: str
+    choices: tuple[str, ...] = ()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("raqib.data_dir", str, "./data", "RAQIB_DATA_DIR",
+            "Directory for the SQLite database, media, transcripts and models."),
+    Setting("raqib.secret_key", str, "", "RAQIB_SECRET_KEY",
+            "Django secret key; generated and kept in the data dir when empty."),
+    Setting("raqib.log_format", str, "text", "RAQIB_LOG_FORMAT",
+            "Log output: 'text' for people, 'json' for log collectors.", ("text", "json")),
+    Setting("raqib.log_level", str, "INFO", "RAQIB_LOG_LEVEL", "Log level.",
+            ("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting("database.url", str, "", "DATABASE_URL",
+            "PostgreSQL URL for the scaled deployment; empty means SQLite in the data dir."),
+    Setting("queue.redis_url", str, "", "REDIS_URL",
+            "Redis URL for the task queue; empty means huey's SQLite storage in the data dir."),
+    Setting("queue.workers", int, 2, "RAQIB_QUEUE_WORKERS", "Worker threads per worker process."),
+    Setting("queue.queues", str, "all", "RAQIB_QUEUE_QUEUES",
+            "Which stages this worker runs: 'all', 'io' (crawl, download, index) or "
+            "'transcribe'.", ("all", "io", "transcribe")),
+    Setting("queue.max_retries", int, 3, "RAQIB_QUEUE_MAX_RETRIES",
+            "Attempts per stage before a broadcast is left failed."),
+    Setting("search.backend", str, "sqlite", "RAQIB_SEARCH_BACKEND",
+            "Search backend.", ("sqlite", "elasticsearch")),
+    Setting("search.elasticsearch_url", str, "", "ELASTICSEARCH_URL",
+            "Elasticsearch URL (with credentials) when search.backend is elasticsearch."),
+    Setting("search.elasticsearch_index", str, "raqib-segments", "RAQIB_SEARCH_ELASTICSEARCH_INDEX",
+            "Alias name of the Elasticsearch segment index."),
+    Setting("transcribe.engine", str, "faster-whisper", "RAQIB_TRANSCRIBE_ENGINE",
+            "Speech-recognition engine.", ("faster-whisper",)),
+    Setting("transcribe.model", str, "large-v3-turbo", "RAQIB_TRANSCRIBE_MODEL",
+            "A Whisper model name (downloaded by faster-whisper when online), a local model "
+            "directory, or 'bundled-base' for the offline base model of the [demo] extra."),
+    Setting("transcribe.device", str, "auto", "RAQIB_TRANSCRIBE_DEVICE",
+            "'auto', 'cpu' or 'cuda'.", ("auto", "cpu", "cuda")),
+    Setting("transcribe.compute_type", str, "auto", "RAQIB_TRANSCRIBE_COMPUTE_TYPE",
+            "CTranslate2 compute type; 'auto' is int8 on CPU and float16 on GPU."),
+    Setting("transcribe.beam_size", int, 5, "RAQIB_TRANSCRIBE_BEAM_SIZE", "Beam size."),
+    Setting("transcribe.vad", bool, True, "RAQIB_TRANSCRIBE_VAD",
+            "Skip silence and music with Silero VAD before decoding."),
+    Setting("transcribe.threads", int, 0, "RAQIB_TRANSCRIBE_THREADS",
+            "CPU threads for inference; 0 means all cores."),
+    Setting("web.host", str, "127.0.0.1", "RAQIB_WEB_HOST", "Address the web UI listens on."),
+    Setting("web.port", int, 8000, "RAQIB_WEB_PORT", "Port the web UI listens on."),
+    Setting("web.allowed_hosts", str, "localhost,127.0.0.1,[::1]", "RAQIB_WEB_ALLOWED_HOSTS",
+            "Comma-separated host names the web UI answers to."),
+    Setting("web.debug", bool, False, "RAQIB_WEB_DEBUG", "Django debug mode (never in production)."),
+    Setting("crawl.user_agent", str, "Raqib/0.1 (human-rights media monitoring)",
+            "RAQIB_CRAWL_USER_AGENT", "User-Agent sent by the crawler and downloader."),
+    Setting("crawl.download_delay", float, 1.0, "RAQIB_CRAWL_DOWNLOAD_DELAY",
+            "Seconds between two requests to the same host."),
+    Setting("crawl.default_interval", str, "6h", "RAQIB_CRAWL_DEFAULT_INTERVAL",
+            "How often a source is crawled when it sets no interval."),
+    Setting("crawl.timeout", float, 60.0, "RAQIB_CRAWL_TIMEOUT", "Network timeout in seconds."),
+    Setting("crawl.max_pages", int, 100, "RAQIB_CRAWL_MAX_PAGES",
+            "Most listing pages followed in one crawl of one source."),
+)
+
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+SECTIONS = sorted({s.key.split(".")[0] for s in SETTINGS})
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> tuple[Any, str | None]:
+    """Return (value, problem) with value converted to the setting's type."""
+    want = setting.type
+    if isinstance(value, str) and want is not str:
+        text = value.strip().lower()
+        try:
+            if want is bool:
+                if text in _TRUE:
+                    return True, None
+                if text in _FALSE:
+                    return False, None
+                raise ValueError
+            value = want(value)
+        except ValueError:
+            return None, f"{origin}: expected {want.__name__}, got {value!r}"
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+        return None, f"{origin}: expected {want.__name__}, got {type(value).__name__} {value!r}"
+    if setting.choices and value not in setting.choices:
+        return None, f"{origin}: {value!r} is not one of {', '.join(setting.choices)}"
+    if want is int and value < 0:
+        return None, f"{origin}: must not be negative"
+    return value, None
+
+
+@dataclass
+class Config:
+    """Validated settings and sources. Read with ``get("section.key")``."""
+
+    values: dict[str, Any]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["raqib.data_dir"]).expanduser().resolve()
+
+    def source(self, name: str) -> dict[str, Any]:
+        for src in self.sources:
+            if src["name"] == name:
+                return src
+        known = ", ".join(s["name"] for s in self.sources) or "none configured"
+        raise ConfigError([f"sources: no source named {name!r} (known: {known})"], self.path)
+
+
+def config_path(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("RAQIB_CONFIG", "raqib.toml")).expanduser()
+
+
+def _read_toml(path: Path, explicit: bool) -> tuple[dict[str, Any], list[str]]:
+    if not path.exists():
+        if explicit:
+            return {}, [f"RAQIB_CONFIG: file {str(path)!r} does not exist"]
+        return {}, []
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh), []
+    except tomllib.TOMLDecodeError as exc:
+        return {}, [f"(file): not valid TOML: {exc}"]
+    except UnicodeDecodeError as exc:
+        return {}, [f"(file): not UTF-8 text: {exc}"]
+    except OSError as exc:
+        return {}, [f"(file): cannot read: {exc.strerror}"]
+
+
+def _file_values(doc: dict[str, Any], problems: list[str]) -> dict[str, tuple[Any, str]]:
+    found: dict[str, tuple[Any, str]] = {}
+    for section, body in doc.items():
+        if section == "sources":
+            continue
+        if section not in SECTIONS:
+            problems.append(f"{section}: unknown section (known: {', '.join(SECTIONS)}, sources)")
+            continue
+        if not isinstance(body, dict):
+            problems.append(f"{section}: must be a table like [{section}]")
+            continue
+        for name, value in body.items():
+            key = f"{section}.{name}"
+            if key not in SETTINGS_BY_KEY:
+                known = ", ".join(s.key.split(".")[1] for s in SETTINGS if s.key.startswith(section))
+                problems.append(f"{key}: unknown setting (known in [{section}]: {known})")
+                continue
+            found[key] = (value, key)
+    return found
+
+
+def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load, merge and validate configuration; raise ``ConfigError`` naming every problem."""
+    env = os.environ if environ is None else environ
+    explicit = path is not None or "RAQIB_CONFIG" in env
+    path = path or config_path(env)
+    doc, problems = _read_toml(path, explicit)
+    raw = _file_values(doc, problems)
+    for setting in SETTINGS:
+        if setting.env in env:
+            raw[setting.key] = (env[setting.env], f"{setting.key} (from ${setting.env})")
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for setting in SETTINGS:
+        if setting.key in raw:
+            value, origin = raw[setting.key]
+            coerced, problem = _coerce(setting, value, origin)
+            if problem:
+                problems.append(problem)
+                coerced = setting.default
+            values[setting.key] = coerced
+            origins[setting.key] = "env" if origin.endswith(")") else "file"
+        else:
+            values[setting.key] = setting.default
+            origins[setting.key] = "default"
+    sources, source_problems = validate_sources(doc.get("sources", []),
+                                                values["crawl.default_interval"])
+    problems.extend(source_problems)
+    if values["search.backend"] == "elasticsearch" and not values["search.elasticsearch_url"]:
+        problems.append("search.elasticsearch_url: required when search.backend is elasticsearch")
+    if problems:
+        raise ConfigError(problems, path if path.exists() else None)
+    return Config(values=values, sources=sources, path=path if path.exists() else None,
+                  origins=origins)

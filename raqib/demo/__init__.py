@@ -1,0 +1,1 @@
+"""The demo: a local fixture outlet (generated Arabic site + media) served on loopback."""

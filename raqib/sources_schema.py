@@ -1,0 +1,125 @@
+"""Validation of ``[[sources]]`` tables in ``raqib.toml``.
+
+Every source has ``name``, ``outlet``, ``kind``, an optional ``interval`` ("30m", "6h",
+"1d"), ``language`` (default "ar") and ``robots`` (default true); each kind adds its own
+keys, declared in ``KIND_KEYS``. To add a source kind: add its keys to ``KIND_KEYS`` (with
+which of them are required), write the crawler module for it and register it in
+``crawler.registry``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+COMMON_KEYS = {"name", "outlet", "kind", "interval", "language", "robots", "enabled"}
+
+# kind -> {key: required?}
+KIND_KEYS: dict[str, dict[str, bool]] = {
+    "site": {
+        "start_urls": True,
+        "item_links": True,
+        "next_page": False,
+        "title": False,
+        "aired_at": False,
+        "description": False,
+        "program": False,
+        "media": False,
+    },
+}
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def parse_interval(text: str) -> int:
+    """Return seconds for an interval like "45m" or "6h"; raise ValueError otherwise."""
+    match = _INTERVAL.match(str(text))
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not an interval like '30m', '6h' or '1d'")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def _check_common(src: dict[str, Any], where: str, problems: list[str]) -> None:
+    name = src.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(f"{where}.name: required; letters, digits, '.', '_' or '-' "
+                        f"(at most 64), got {name!r}")
+    outlet = src.get("outlet")
+    if not isinstance(outlet, str) or not outlet.strip():
+        problems.append(f"{where}.outlet: required, the outlet's display name")
+    language = src.get("language", "ar")
+    if not isinstance(language, str) or not re.match(r"^[a-z]{2,3}$", language):
+        problems.append(f"{where}.language: an ISO 639 code like 'ar', got {language!r}")
+    for flag in ("robots", "enabled"):
+        if flag in src and not isinstance(src[flag], bool):
+            problems.append(f"{where}.{flag}: must be true or false, got {src[flag]!r}")
+
+
+def _check_kind_keys(src: dict[str, Any], where: str, problems: list[str]) -> None:
+    kind = src.get("kind")
+    if kind not in KIND_KEYS:
+        problems.append(f"{where}.kind: {kind!r} is not one of {', '.join(sorted(KIND_KEYS))}")
+        return
+    allowed = KIND_KEYS[kind]
+    for key in src:
+        if key not in COMMON_KEYS and key not in allowed:
+            problems.append(f"{where}.{key}: unknown key for kind {kind!r} "
+                            f"(known: {', '.join(sorted(COMMON_KEYS | set(allowed)))})")
+    for key, required in allowed.items():
+        if required and key not in src:
+            problems.append(f"{where}.{key}: required for kind {kind!r}")
+    if kind == "site":
+        urls = src.get("start_urls")
+        if "start_urls" in src and (not isinstance(urls, list) or not urls
+                                    or not all(_is_url(u) for u in urls)):
+            problems.append(f"{where}.start_urls: a non-empty list of http(s) URLs, got {urls!r}")
+        for key in allowed:
+            if key != "start_urls" and key in src and (
+                    not isinstance(src[key], str) or not src[key].strip()):
+                problems.append(f"{where}.{key}: a CSS selector string, got {src[key]!r}")
+
+
+def validate_sources(raw: Any, default_interval: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return (normalised sources, problems). Problems name the key, e.g. ``sources[1].kind``."""
+    problems: list[str] = []
+    if not isinstance(raw, list):
+        return [], ["sources: must be an array of tables, written [[sources]]"]
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, src in enumerate(raw):
+        where = f"sources[{i}]"
+        if not isinstance(src, dict):
+            problems.append(f"{where}: must be a table")
+            continue
+        if isinstance(src.get("name"), str):
+            where = f"sources[{i}] ({src['name']})"
+        before = len(problems)
+        _check_common(src, where, problems)
+        _check_kind_keys(src, where, problems)
+        interval = src.get("interval", default_interval)
+        try:
+            seconds = parse_interval(interval)
+        except ValueError as exc:
+            problems.append(f"{where}.interval: {exc}")
+            seconds = 0
+        if src.get("name") in seen:
+            problems.append(f"{where}.name: duplicate source name {src['name']!r}")
+        seen.add(src.get("name"))
+        if len(problems) == before:
+            norm = dict(src)
+            norm.setdefault("language", "ar")
+            norm.setdefault("robots", True)
+            norm.setdefault("enabled", True)
+            norm["interval_seconds"] = seconds
+            out.append(norm)
+    return out, problems

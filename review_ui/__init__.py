@@ -1,0 +1,1 @@
+"""The review web UI (Django app): login, search, the broadcast viewer, roles."""

@@ -1,0 +1,3 @@
+"""Placeholder URLs; the review UI helper fills this in."""
+
+urlpatterns: list = []

@@ -1,0 +1,40 @@
+"""Test-wide set-up: an isolated data dir and an empty configuration, set before Django
+loads its settings, so no test touches ``./data`` or a developer's ``raqib.toml``.
+
+Shared fixtures live here: ``static_server`` (a loopback HTTP server over a directory) and
+``bundled_model`` (the offline Whisper base model, assembled once per session).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="raqib-tests-"))
+(_SESSION_DIR / "raqib.toml").write_text("")
+os.environ["RAQIB_DATA_DIR"] = str(_SESSION_DIR / "data")
+os.environ["RAQIB_CONFIG"] = str(_SESSION_DIR / "raqib.toml")
+os.environ.setdefault("RAQIB_TRANSCRIBE_MODEL", "bundled-base")
+for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND"):
+    os.environ.pop(_var, None)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def static_server(tmp_path: Path):
+    """A loopback HTTP server over ``tmp_path / "www"``; yields the StaticServer."""
+    from raqib.demo.server import StaticServer
+
+    root = tmp_path / "www"
+    root.mkdir()
+    with StaticServer(root) as server:
+        yield server

@@ -1,0 +1,1 @@
+"""Transcription: audio extraction, Whisper engines, model management, subtitle writers."""
