@@ -87,7 +87,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.port", int, 8000, "RAQIB_WEB_PORT", "Port the web UI listens on."),
     Setting("web.allowed_hosts", str, "localhost,127.0.0.1,[::1]", "RAQIB_WEB_ALLOWED_HOSTS",
             "Comma-separated host names the web UI answers to."),
-    Setting("web.debug", bool, False, "RAQIB_WEB_DEBUG", "Django debug mode (never in production)."),
+    Setting("web.debug", bool, False, "RAQIB_WEB_DEBUG",
+            "Django debug mode (never in production)."),
     Setting("crawl.user_agent", str, "Raqib/0.1 (human-rights media monitoring)",
             "RAQIB_CRAWL_USER_AGENT", "User-Agent sent by the crawler and downloader."),
     Setting("crawl.download_delay", float, 1.0, "RAQIB_CRAWL_DOWNLOAD_DELAY",
@@ -191,7 +192,8 @@ def _file_values(doc: dict[str, Any], problems: list[str]) -> dict[str, tuple[An
         for name, value in body.items():
             key = f"{section}.{name}"
             if key not in SETTINGS_BY_KEY:
-                known = ", ".join(s.key.split(".")[1] for s in SETTINGS if s.key.startswith(section))
+                known = ", ".join(s.key.split(".")[1] for s in SETTINGS
+                                  if s.key.startswith(f"{section}."))
                 problems.append(f"{key}: unknown setting (known in [{section}]: {known})")
                 continue
             found[key] = (value, key)
