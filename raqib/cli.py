@@ -90,8 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _prepare_django()
         if code:
             return code
+    from raqib.commands.output import CommandError
+
     try:
         return int(handler(args) or 0)
+    except CommandError as exc:
+        print(f"raqib: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         print("raqib: interrupted", file=sys.stderr)
         return 130

@@ -85,14 +85,16 @@ def _schedule_next(source: Source) -> None:
         seconds=source.interval_seconds + jitter)
 
 
-def crawl_source(source: Source, config: Config) -> CrawlReport:
-    """Collect one source once and record what it lists; never raises for outlet faults."""
+def crawl_source(source: Source, config: Config, settings=None) -> CrawlReport:  # noqa: ANN001
+    """Collect one source once and record what it lists; never raises for outlet faults.
+    ``settings`` (a CrawlSettings) overrides the configured politeness settings."""
     from crawler.base import CollectError
     from crawler.registry import get_collector
 
     report = CrawlReport(source=source.name)
     try:
-        result = get_collector(source.kind).collect(source.config, crawl_settings(config))
+        result = get_collector(source.kind).collect(source.config,
+                                                    settings or crawl_settings(config))
     except CollectError as exc:
         report.failed = str(exc)
         source.last_error = report.failed

@@ -8,6 +8,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 
+class CommandError(Exception):
+    """A problem the person at the terminal can fix; printed as one line, exit code 2."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def add_format_flag(parser: Any, default: str = "table") -> None:
     parser.add_argument("--format", choices=("table", "json"), default=default,
                         help=f"output format (default: {default}); json is stable for scripts")

