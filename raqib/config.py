@@ -229,6 +229,9 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     problems.extend(source_problems)
     if values["search.backend"] == "elasticsearch" and not values["search.elasticsearch_url"]:
         problems.append("search.elasticsearch_url: required when search.backend is elasticsearch")
+    if values["search.backend"] == "sqlite" and values["database.url"]:
+        problems.append("search.backend: 'sqlite' keeps its index inside the SQLite catalog; "
+                        "with database.url (PostgreSQL) set, use 'elasticsearch'")
     if problems:
         raise ConfigError(problems, path if path.exists() else None)
     return Config(values=values, sources=sources, path=path if path.exists() else None,

@@ -75,6 +75,7 @@ def test_file_values_and_sources_are_read(tmp_path: Path) -> None:
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
     env = {"RAQIB_WEB_PORT": "9100", "DATABASE_URL": "postgres://u:p@db/raqib",
+           "RAQIB_SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": "http://es:9200",
            "RAQIB_TRANSCRIBE_VAD": "false"}
     config = load_config(write(tmp_path, GOOD), environ=env)
     assert config.get("web.port") == 9100
@@ -116,6 +117,11 @@ def test_toml_syntax_error_and_missing_explicit_file(tmp_path: Path) -> None:
 def test_elasticsearch_backend_needs_a_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="search.elasticsearch_url: required"):
         load_config(write(tmp_path, ""), environ={"RAQIB_SEARCH_BACKEND": "elasticsearch"})
+
+
+def test_sqlite_search_needs_the_sqlite_catalog(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="use 'elasticsearch'"):
+        load_config(write(tmp_path, ""), environ={"DATABASE_URL": "postgres://db/raqib"})
 
 
 def test_duplicate_source_names_are_refused(tmp_path: Path) -> None:

@@ -1,0 +1,87 @@
+"""Throwaway PostgreSQL and Redis servers on loopback for the scaled-mode tests.
+
+Each starts from nothing in a temporary directory on a free port and is stopped after the
+test. When the server binaries are missing the fixture skips and says how to install them
+(``scripts/setup.sh`` does). PostgreSQL refuses to run as root, so under root the cluster
+is created and started as the ``postgres`` system user that Debian's package creates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def _pg_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield a DATABASE_URL for a fresh PostgreSQL cluster on a loopback port."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL server binaries not installed (scripts/setup.sh installs "
+                    "the 'postgresql' package)")
+    as_user: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="raqib-pg-"))
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+    data, port = root / "data", free_port()
+    subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "raqib",
+                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l",
+                    str(root / "log"), "-w", "start"], check=True, capture_output=True)
+    try:
+        _wait_for_port(port)
+        yield f"postgres://raqib@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """Yield a REDIS_URL for a fresh, non-persistent Redis on a loopback port."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.skip("redis-server not installed (scripts/setup.sh installs 'redis-server')")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
