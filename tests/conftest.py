@@ -19,6 +19,9 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="raqib-tests-"))
 os.environ["RAQIB_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ["RAQIB_CONFIG"] = str(_SESSION_DIR / "raqib.toml")
 os.environ.setdefault("RAQIB_TRANSCRIBE_MODEL", "bundled-base")
+# Django settings are named here, not in pyproject.toml, so pytest-django loads them only
+# after the variables above are set (it reads an ini-named module before any conftest).
+os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
 for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND"):
     os.environ.pop(_var, None)
 

@@ -56,10 +56,17 @@ def _register_source(source_config: dict):  # noqa: ANN202
 
 
 def _demo_user() -> str:
-    from review_ui.roles import set_user_role
+    """Create (or reset) the demo reviewer with a fresh random password; return it."""
+    from django.contrib.auth import get_user_model
+
+    from review_ui.roles import set_role
 
     password = secrets.token_urlsafe(12)
-    set_user_role(DEMO_USER, "reviewer", password)
+    user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    set_role(user, "reviewer")
     return password
 
 
@@ -116,9 +123,14 @@ def demo_command(args: argparse.Namespace) -> int:
             return 1
         if args.no_serve:
             return 0
-        from raqib.commands.serve import serve_forever
+        from raqib.commands.serve import make_server, server_url, stop_server
 
-        serve_forever(args.host or config.get("web.host"), args.port or config.get("web.port"))
+        web = make_server(args.host or config.get("web.host"), args.port or config.get("web.port"))
+        print(f"Raqib review UI: {server_url(web)}  (Ctrl-C to stop)", flush=True)
+        try:
+            web.run()
+        finally:
+            stop_server(web)
         return 0
     finally:
         server.stop()
