@@ -1,3 +1,17 @@
-"""Placeholder URLs; the review UI helper fills this in."""
+"""URLs of the review UI. To add a page: a view in ``views.py`` and one line here."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from review_ui import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="review_ui/login.html",
+                                                redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.search, name="search"),
+    path("broadcasts/", views.broadcast_list, name="broadcast_list"),
+    path("broadcasts/<int:broadcast_id>/", views.broadcast_detail, name="broadcast_detail"),
+    path("media/<int:broadcast_id>/", views.media, name="media"),
+]

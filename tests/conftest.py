@@ -25,6 +25,11 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
 for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND"):
     os.environ.pop(_var, None)
 
+import django  # noqa: E402 - must follow the environment above
+
+# Set up now so sub-directory conftests may import models at module level.
+django.setup()
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

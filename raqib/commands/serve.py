@@ -1,5 +1,80 @@
-"""Placeholder: filled in by its owner."""
+"""``raqib serve``: the review web UI on waitress (a pure-Python WSGI server).
+
+``make_server(host, port)`` builds the server without running it and
+``serve_in_thread(host, port)`` runs it in a daemon thread (``raqib run`` uses it to serve
+the UI beside the workers); ``stop_server(server, thread)`` shuts it down. Port 0 picks a
+free port: read it back from ``server_url(server)``. Static files are served by
+whitenoise inside the Django application, so nothing else is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+THREADS = 8
 
 
-def register(sub) -> None:  # noqa: ANN001
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="serve the review web UI (waitress); defaults from "
+                                         "web.host and web.port")
+    serve.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: web.port, 8000; "
+                                                "0 picks a free port)")
+    serve.set_defaults(handler=serve_command)
+
+
+def make_server(host: str, port: int) -> Any:
+    """A waitress server for ``raqib.wsgi.application`` bound to (host, port), not running."""
+    import waitress
+
+    from raqib.wsgi import application
+
+    return waitress.create_server(application, host=host, port=port, threads=THREADS,
+                                  ident="raqib")
+
+
+def server_url(server: Any) -> str:
+    host = str(server.effective_host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{server.effective_port}/"
+
+
+def serve_in_thread(host: str, port: int) -> tuple[Any, threading.Thread]:
+    """Start the web UI in a daemon thread; returns (server, thread)."""
+    server = make_server(host, port)
+    thread = threading.Thread(target=server.run, name="raqib-web", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_server(server: Any, thread: threading.Thread | None = None,
+                timeout: float = 5.0) -> None:
+    """Stop a server started by ``serve_in_thread`` and wait for its thread."""
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(server._map)
+    if thread is not None:
+        thread.join(timeout)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    host = args.host or settings.CONFIG.get("web.host")
+    port = args.port if args.port is not None else settings.CONFIG.get("web.port")
+    try:
+        server = make_server(host, port)
+    except OSError as exc:
+        print(f"raqib: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Raqib review UI: {server_url(server)}  (Ctrl-C to stop)", flush=True)
+    try:
+        server.run()
+    finally:
+        stop_server(server)
+    return 0

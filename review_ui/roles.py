@@ -1,0 +1,77 @@
+"""Roles of the review UI: viewer < reviewer < lead < admin, stored as Django Groups.
+
+A user's role is the highest role among their groups (a superuser counts as admin).
+Every view checks the role on the server with ``role_required(minimum)``; templates may
+hide links, but hiding is never the check. To add a role: insert its name in ``ROLES`` at
+the right rank (the groups are created idempotently by ``ensure_roles`` and by the
+``review_ui`` data migration).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+ROLES: tuple[str, ...] = ("viewer", "reviewer", "lead", "admin")
+_RANK = {name: rank for rank, name in enumerate(ROLES)}
+
+
+def ensure_roles() -> None:
+    """Create the role groups if they are missing (safe to call any number of times)."""
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def user_role(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
+    """The highest role the user holds, or None (anonymous, inactive or no role)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if getattr(user, "is_superuser", False):
+        return "admin"
+    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    held = [name for name in ROLES if name in names]
+    return held[-1] if held else None
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser | None, minimum: str) -> bool:
+    """True when the user's role ranks at least ``minimum``."""
+    if minimum not in _RANK:
+        raise ValueError(f"unknown role {minimum!r}; roles are {', '.join(ROLES)}")
+    role = user_role(user)
+    return role is not None and _RANK[role] >= _RANK[minimum]
+
+
+def set_role(user: AbstractBaseUser, role: str) -> None:
+    """Give the user exactly one role group (other role groups are removed)."""
+    if role not in _RANK:
+        raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    ensure_roles()
+    user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
+    user.groups.add(Group.objects.get(name=role))
+
+
+def role_required(minimum: str) -> Callable[[Callable[..., HttpResponse]],
+                                            Callable[..., HttpResponse]]:
+    """View decorator: anonymous users go to the login page; too low a role gets 403."""
+    if minimum not in _RANK:
+        raise ValueError(f"unknown role {minimum!r}; roles are {', '.join(ROLES)}")
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, minimum):
+                raise PermissionDenied(f"this page needs the {minimum} role or higher")
+            return view(request, *args, **kwargs)
+
+        wrapped.minimum_role = minimum  # type: ignore[attr-defined]  # lets tests audit views
+        return wrapped
+
+    return decorator

@@ -1,0 +1,62 @@
+"""Template filters of the review UI: bidi-safe text and time codes.
+
+``bidi_safe`` neutralises the Unicode bidi embedding/override/isolate controls
+(U+202A–U+202E, U+2066–U+2069) in captured or user text, so a transcript or a name
+cannot reorder the text around it (a "Trojan Source"-style spoof); each is shown as
+U+FFFD so a reviewer sees that something was there. Output stays autoescaped.
+To add a filter: define it here with ``@register.filter``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from django import template
+
+register = template.Library()
+
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+REPLACEMENT = "\ufffd"
+
+
+@register.filter
+def bidi_safe(value: object) -> str:
+    """The text with bidi control characters replaced by U+FFFD (still autoescaped)."""
+    if value is None:
+        return ""
+    return BIDI_CONTROLS.sub(REPLACEMENT, str(value))
+
+
+def format_timecode(seconds: float | int | None) -> str:
+    """``mm:ss`` below an hour, ``h:mm:ss`` from an hour on; seconds are floored."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return ""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+@register.filter
+def timecode(seconds: float | int | None) -> str:
+    return format_timecode(seconds)
+
+
+@register.filter
+def seconds_param(seconds: float | int | None) -> str:
+    """A compact seconds value for a URL or data attribute (``12.5``, ``90``)."""
+    if seconds is None:
+        return "0"
+    return f"{max(0.0, float(seconds)):.2f}".rstrip("0").rstrip(".")
+
+
+@register.simple_tag(takes_context=True)
+def current_role(context: template.Context) -> str:
+    """The signed-in user's role name, for the page header (display only, not a check)."""
+    from review_ui.roles import user_role
+
+    request = context.get("request")
+    return (user_role(request.user) if request is not None else None) or ""

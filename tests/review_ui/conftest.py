@@ -1,0 +1,33 @@
+"""Fixtures for the review UI tests: a signed-in viewer and a broadcast with media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from ui_helpers import PASSWORD, make_broadcast, make_user, write_media
+
+from raqib.models import Broadcast
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path: Path) -> Path:
+    """Media files of a test live in its own temp dir (never in the project's data dir)."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    return settings.DATA_DIR
+
+
+@pytest.fixture
+def viewer_client(db) -> Client:
+    make_user("viewer1", "viewer")
+    client = Client()
+    assert client.login(username="viewer1", password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def broadcast(db) -> Broadcast:
+    payload = bytes(range(256)) * 40  # 10240 bytes, each position identifiable
+    return make_broadcast(media=write_media("media/ab/test.mp4", payload))

@@ -1,0 +1,124 @@
+"""A real browser (Debian's Chromium through Playwright) against the real server.
+
+``raqib serve`` runs in a subprocess over a temp data dir holding an ffmpeg-made MP4, a
+broadcast, its transcript (indexed when the search backend exists) and a viewer. The test
+logs in, searches, checks the hit is laid out right to left, follows it and checks the
+video is at the hit's second; then clicks another segment and checks the video seeks.
+Screenshots go to /tmp/raqib-ui-search.png and /tmp/raqib-ui-broadcast.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "browser-test-secret"
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.slow
+
+
+def _make_clip(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050", "-t", "20",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "10",
+         "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", str(path)],
+        check=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def live_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    if not (Path(CHROMIUM).exists() and shutil.which("ffmpeg")):
+        pytest.skip("needs /usr/bin/chromium and ffmpeg (scripts/setup.sh installs them)")
+    root = tmp_path_factory.mktemp("ui-browser")
+    (root / "raqib.toml").write_text("")
+    env = {**os.environ, "RAQIB_DATA_DIR": str(root / "data"),
+           "RAQIB_CONFIG": str(root / "raqib.toml"), "RAQIB_PASSWORD": PASSWORD,
+           "PYTHONUNBUFFERED": "1"}
+    _make_clip(root / "data" / "media" / "clip.mp4")
+    seeded = subprocess.run([sys.executable, str(HERE / "seed_browser_db.py"), "media/clip.mp4"],
+                            env=env, text=True, capture_output=True, timeout=60, check=True)
+    info = json.loads(seeded.stdout.strip().splitlines()[-1])
+    subprocess.run([sys.executable, "-m", "raqib", "users", "create", "monitor", "--role",
+                    "viewer"], env=env, check=True, timeout=60, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
+                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        line = server.stdout.readline()  # "Raqib review UI: http://127.0.0.1:PORT/ ..."
+        assert "http://" in line, line
+        info["base"] = "http://" + line.split("http://", 1)[1].split()[0]
+        yield info
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(live_ui: dict) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(live_ui["base"])
+        assert "/login/" in page.url
+        page.fill("#id_username", "monitor")
+        page.fill("#id_password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(live_ui["base"])
+        yield page
+        browser.close()
+
+
+def wait_for_time(page: object, seconds: float, timeout: float = 10.0) -> float:
+    deadline = time.monotonic() + timeout
+    current = -1.0
+    while time.monotonic() < deadline:
+        current = page.evaluate("document.getElementById('player').currentTime")
+        if abs(current - seconds) < 0.5:
+            return current
+        time.sleep(0.1)
+    raise AssertionError(f"video currentTime stayed at {current}, expected {seconds}")
+
+
+def test_search_hit_is_rtl_and_opens_video_at_its_second(live_ui: dict, page: object) -> None:
+    if not live_ui["indexed"]:
+        pytest.skip("index.registry (the search backend) is not in this checkout yet")
+    page.goto(live_ui["base"])
+    page.fill("input[name=q]", "أماني")
+    page.click("form.search-form button[type=submit]")
+    hit = page.locator("li.hit a.hit-link").first
+    hit.wait_for()
+    assert "أنا أماني وأتبرأ من أخي" in hit.inner_text()
+    assert hit.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    page.screenshot(path="/tmp/raqib-ui-search.png", full_page=True)
+    hit.click()
+    page.wait_for_url(f"**/broadcasts/{live_ui['broadcast_id']}/?t=8")
+    wait_for_time(page, 8.0)
+
+
+def test_player_starts_at_t_and_segment_click_seeks(live_ui: dict, page: object) -> None:
+    page.goto(f"{live_ui['base']}broadcasts/{live_ui['broadcast_id']}/?t=4")
+    wait_for_time(page, 4.0)
+    segment = page.locator("a.seek[data-start='13.5']")
+    segment.click()
+    wait_for_time(page, 13.5)
+    page.evaluate("document.getElementById('player').pause()")
+    assert page.locator("li.segment.current").inner_text().endswith("وهذا ما حدث في النفق")
+    assert page.evaluate("getComputedStyle(document.querySelector('.segments')).direction"
+                         ) == "rtl"
+    page.screenshot(path="/tmp/raqib-ui-broadcast.png", full_page=True)

@@ -1,0 +1,155 @@
+"""Search, broadcast list, broadcast viewer, media streaming with byte ranges."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from ui_helpers import make_broadcast, write_media
+
+from raqib.models import Broadcast
+from review_ui.templatetags.raqib_ui import bidi_safe, format_timecode, seconds_param
+
+HAS_INDEX = importlib.util.find_spec("index.registry") is not None
+needs_index = pytest.mark.skipif(not HAS_INDEX, reason="index.registry (the search backend) "
+                                 "is not in this checkout yet")
+
+
+def test_timecode_and_seconds_format() -> None:
+    assert format_timecode(0) == "00:00"
+    assert format_timecode(75.9) == "01:15"
+    assert format_timecode(3723) == "1:02:03"
+    assert seconds_param(8.0) == "8" and seconds_param(13.25) == "13.25"
+
+
+def test_bidi_filter_neutralises_every_control() -> None:
+    controls = "".join(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    assert len(controls) == 9
+    cleaned = bidi_safe(f"a{controls}b")
+    assert not any(ch in cleaned for ch in controls)
+    assert cleaned == "a" + "\ufffd" * 9 + "b"
+
+
+def test_broadcast_page_neutralises_bidi_and_escapes(viewer_client: Client, db) -> None:
+    evil = make_broadcast(title="عنوان\u202eexe.fdp", segments=[
+        (0.0, 2.0, "نص \u2067مخفي\u2069 <script>alert(1)</script>")])
+    html = viewer_client.get(f"/broadcasts/{evil.pk}/").content.decode()
+    assert "\u202e" not in html and "\u2067" not in html and "\u2069" not in html
+    assert "\ufffd" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    # Stored exactly as captured: only the display is neutralised.
+    assert "\u202e" in Broadcast.objects.get(pk=evil.pk).title
+
+
+def test_broadcast_page_has_player_at_second_and_transcript(viewer_client: Client,
+                                                            broadcast) -> None:
+    response = viewer_client.get(f"/broadcasts/{broadcast.pk}/?t=9.5")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (f'<video id="player" controls preload="metadata" src="/media/{broadcast.pk}/" '
+            'data-start="9.5">') in html
+    assert broadcast.media.sha256 in html and "الإخبارية السورية" in html
+    assert 'class="segment current"' in html and "أنا أماني وأتبرأ من أخي" in html
+    assert 'data-start="8" data-end="13.5"' in html and "00:08" in html
+    assert viewer_client.get("/broadcasts/99999/").status_code == 404
+
+
+def test_bad_start_parameter_is_ignored(viewer_client: Client, broadcast) -> None:
+    response = viewer_client.get(f"/broadcasts/{broadcast.pk}/?t=nan-or-worse")
+    assert response.status_code == 200 and 'data-start="0"' in response.content.decode()
+
+
+def test_broadcast_list_shows_failures_and_reasons(viewer_client: Client, broadcast) -> None:
+    failed = make_broadcast(title="حلقة فاشلة")
+    Broadcast.objects.filter(pk=failed.pk).update(
+        status="failed", failed_stage="download", error="HTTP 404 for media URL")
+    html = viewer_client.get("/broadcasts/").content.decode()
+    assert "HTTP 404 for media URL" in html and "(download)" in html
+    only_failed = viewer_client.get("/broadcasts/?status=failed").content.decode()
+    assert "حلقة فاشلة" in only_failed and "من النفق إلى النور" not in only_failed
+
+
+def test_media_full_and_ranges(viewer_client: Client, broadcast) -> None:
+    payload = (bytes(range(256)) * 40)
+    full = viewer_client.get(f"/media/{broadcast.pk}/")
+    assert full.status_code == 200 and full["Accept-Ranges"] == "bytes"
+    assert full["Content-Type"] == "video/mp4"
+    assert b"".join(full.streaming_content) == payload
+
+    part = viewer_client.get(f"/media/{broadcast.pk}/", HTTP_RANGE="bytes=1000-1099")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 1000-1099/{len(payload)}"
+    assert part["Content-Length"] == "100"
+    assert b"".join(part.streaming_content) == payload[1000:1100]
+
+    open_end = viewer_client.get(f"/media/{broadcast.pk}/", HTTP_RANGE="bytes=10000-")
+    assert b"".join(open_end.streaming_content) == payload[10000:]
+    suffix = viewer_client.get(f"/media/{broadcast.pk}/", HTTP_RANGE="bytes=-16")
+    assert suffix["Content-Range"] == f"bytes {len(payload) - 16}-{len(payload) - 1}/10240"
+    assert b"".join(suffix.streaming_content) == payload[-16:]
+
+    beyond = viewer_client.get(f"/media/{broadcast.pk}/", HTTP_RANGE="bytes=20000-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == "bytes */10240"
+
+
+def test_media_absent_is_404(viewer_client: Client, data_dir: Path, db) -> None:
+    no_media = make_broadcast()
+    assert viewer_client.get(f"/media/{no_media.pk}/").status_code == 404
+    gone = write_media("media/gone.mp4", b"x" * 20)
+    (data_dir / gone.path).unlink()
+    missing = make_broadcast(media=gone)
+    assert viewer_client.get(f"/media/{missing.pk}/").status_code == 404
+
+
+def test_media_path_cannot_escape_data_dir(viewer_client: Client, db) -> None:
+    outside = write_media("media/x.mp4", b"abc")
+    outside.path = "../../../../etc/passwd"
+    outside.save()
+    b = make_broadcast(media=outside)
+    assert viewer_client.get(f"/media/{b.pk}/").status_code == 404
+
+
+def test_search_page_without_query_shows_form(viewer_client: Client, db) -> None:
+    html = viewer_client.get("/").content.decode()
+    assert 'name="q"' in html and 'name="outlet"' in html
+
+
+@needs_index
+@pytest.mark.django_db(transaction=True)
+def test_viewer_can_search_and_hit_links_to_second(viewer_client: Client, broadcast) -> None:
+    from index.registry import get_backend
+
+    get_backend().index_transcript(broadcast.transcripts.get().pk)
+    response = viewer_client.get("/", {"q": "أماني"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "أنا أماني وأتبرأ من أخي" in html
+    assert f'href="/broadcasts/{broadcast.pk}/?t=8"' in html and "00:08" in html
+    assert 'href="https://example.org/episode/1"' in html
+    filtered = viewer_client.get("/", {"q": "أماني", "outlet": "الإخبارية السورية"})
+    assert "أنا أماني" in filtered.content.decode()
+
+
+@needs_index
+@pytest.mark.django_db(transaction=True)
+def test_malformed_query_shows_message_not_500(viewer_client: Client, broadcast) -> None:
+    from index.registry import get_backend
+
+    malformed = next((q for q in ('"أماني', "(أماني", "أماني AND", "NEAR(", "*")
+                      if _raises_query_error(get_backend(), q)), None)
+    assert malformed is not None, "the backend accepted every malformed query tried"
+    response = viewer_client.get("/", {"q": malformed})
+    assert response.status_code == 200
+    assert "Invalid query" in response.content.decode()
+
+
+def _raises_query_error(backend: object, query: str) -> bool:
+    from index.base import QueryError
+
+    try:
+        backend.search(query, limit=1)
+    except QueryError:
+        return True
+    return False
