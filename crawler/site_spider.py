@@ -1,0 +1,294 @@
+"""The "site" source kind: a listing page of links to item pages, read with CSS selectors.
+
+``SiteSpider`` is the Scrapy spider: listing page → item links (followed) → item pages,
+with pagination through ``next_page`` up to ``max_pages`` listing pages per start URL.
+Only the item URL is mandatory; every other field is best effort. ``SiteCollector`` runs
+the spider in a subprocess (``python -m crawler.scrapy_runner``) so the Twisted reactor is
+never restarted inside a long-lived worker and a killed crawl cannot corrupt the parent.
+
+Selectors use Scrapy/parsel syntax: ``a.item::attr(href)``, ``h1::text`` or a bare
+element (``h1``, ``video``, ``iframe``), whose text or ``src`` is then used. To support a
+new kind of page, add a source kind (see ``crawler.registry``) rather than special cases.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from crawler.base import CollectError, CollectResult, CrawlSettings, DiscoveredItem
+from crawler.dates import parse_aired_at
+
+log = logging.getLogger("raqib.crawler")
+
+# A crawl that runs longer than this is stopped; what it found so far is kept.
+CRAWL_TIME_LIMIT_S = 3600
+TEXT_FIELDS = ("title", "description", "program")
+MEDIA_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".ts", ".m3u8", ".mpd", ".mp3",
+                    ".m4a", ".aac", ".ogg", ".opus", ".wav", ".flv")
+
+
+def is_media_url(url: str) -> bool:
+    """Whether the URL's path names a media file rather than a page."""
+    return urlsplit(url).path.lower().endswith(MEDIA_EXTENSIONS)
+
+
+def canonical_url(response: Response, href: str) -> str:
+    """The absolute form of ``href`` on ``response`` (honouring <base>), without fragment."""
+    return urldefrag(response.urljoin(href.strip()))[0]
+
+
+def _is_element(sel: scrapy.Selector) -> bool:
+    return not isinstance(sel.root, str)
+
+
+def _text_of(sel: scrapy.Selector) -> str:
+    if _is_element(sel):
+        return " ".join(" ".join(sel.xpath("string()").getall()).split())
+    return " ".join(str(sel.root).split())
+
+
+def extract_text(response: Response, selector: str | None) -> str:
+    """Whitespace-collapsed text of the first match, or "" (a bad selector is not fatal)."""
+    if not selector:
+        return ""
+    try:
+        matches = response.css(selector)
+    except Exception:  # noqa: BLE001 - a malformed selector must not stop the crawl
+        log.warning("bad selector", extra={"selector": selector})
+        return ""
+    for sel in matches:
+        text = _text_of(sel)
+        if text:
+            return text
+    return ""
+
+
+def extract_date_raw(response: Response, selector: str | None) -> str:
+    """The date text as the page shows it; a bare ``time`` element gives its datetime."""
+    if not selector:
+        return ""
+    try:
+        matches = response.css(selector)
+    except Exception:  # noqa: BLE001
+        return ""
+    for sel in matches:
+        if _is_element(sel) and sel.attrib.get("datetime"):
+            return sel.attrib["datetime"].strip()
+        text = _text_of(sel)
+        if text:
+            return text
+    return ""
+
+
+def extract_media_url(response: Response, selector: str | None) -> str:
+    """Absolute media URL: an attribute value, or an element's ``src`` (video, audio,
+    source, iframe, embed) or that of its first ``source`` child; "" when absent."""
+    if not selector:
+        return ""
+    try:
+        matches = response.css(selector)
+    except Exception:  # noqa: BLE001
+        return ""
+    for sel in matches:
+        if _is_element(sel):
+            value = sel.attrib.get("src") or sel.css("source::attr(src)").get() or ""
+        else:
+            value = str(sel.root)
+        if value.strip():
+            return canonical_url(response, value)
+    return ""
+
+
+class SiteSpider(scrapy.Spider):
+    """Scrapy spider for one ``kind = "site"`` source; collects items and page errors."""
+
+    name = "raqib-site"
+
+    def __init__(self, source: dict[str, Any], max_pages: int, sink: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.max_pages = max(1, int(max_pages))
+        self.sink = sink  # called with each record: {"type": "item"|"error"|"page", ...}
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        if self.sink is not None:
+            self.sink(record)
+
+    async def start(self):  # noqa: ANN201 - Scrapy's async generator
+        for url in self.source["start_urls"]:
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                                 dont_filter=True, meta={"page": 1, "start": True})
+
+    def parse_listing(self, response: Response):  # noqa: ANN201
+        self._emit({"type": "page", "kind": "listing", "url": response.url})
+        seen: set[str] = set()
+        for href in response.css(self.source["item_links"]).getall():
+            if not href.strip():
+                continue
+            url = canonical_url(response, href)
+            if url in seen:
+                continue
+            seen.add(url)
+            if is_media_url(url):
+                # A link straight to a media file: it is the item; do not fetch it here.
+                self._emit({"type": "item", "item": asdict(DiscoveredItem(
+                    external_id=url, url=url, media_url=url,
+                    language=self.source.get("language")))})
+                continue
+            yield scrapy.Request(url, callback=self.parse_item, errback=self.on_error,
+                                 meta={"item_url": url})
+        page = response.meta["page"]
+        next_sel = self.source.get("next_page")
+        if next_sel and page < self.max_pages:
+            href = response.css(next_sel).get()
+            if href and href.strip():
+                yield scrapy.Request(response.urljoin(href.strip()), callback=self.parse_listing,
+                                     errback=self.on_error, meta={"page": page + 1})
+
+    def parse_item(self, response: Response) -> None:
+        self._emit({"type": "page", "kind": "item", "url": response.url})
+        url = response.meta["item_url"]
+        if not isinstance(response, TextResponse):
+            # The link pointed straight at a media file: it is the item and its media.
+            self._emit({"type": "item", "item": asdict(DiscoveredItem(
+                external_id=url, url=url, media_url=url,
+                language=self.source.get("language")))})
+            return
+        try:
+            record = self._item_record(response, url)
+        except Exception as exc:  # noqa: BLE001 - one odd page must not stop the crawl
+            self._emit({"type": "error", "url": url,
+                        "reason": f"could not read the item page: {exc}"})
+            return
+        self._emit({"type": "item", "item": record})
+
+    def _item_record(self, response: Response, url: str) -> dict[str, Any]:
+        raw_date = extract_date_raw(response, self.source.get("aired_at"))
+        aired = parse_aired_at(raw_date)
+        item = DiscoveredItem(
+            external_id=url, url=url,
+            media_url=extract_media_url(response, self.source.get("media")),
+            aired_at=aired, aired_at_raw=raw_date,
+            language=self.source.get("language"),
+            **{f: extract_text(response, self.source.get(f)) for f in TEXT_FIELDS},
+        )
+        record = asdict(item)
+        record["aired_at"] = aired.isoformat() if aired else None
+        return record
+
+    def on_error(self, failure: Any) -> None:
+        request = failure.request
+        reason = describe_failure(failure)
+        self._emit({"type": "error", "url": request.url, "reason": reason,
+                    "start": bool(request.meta.get("start"))})
+
+
+# (exception class name, reason); names rather than classes because Scrapy 2.13+ wraps
+# Twisted's errors in its own and older releases raise Twisted's directly.
+_FAILURE_REASONS = (
+    (("CannotResolveHostError", "DNSLookupError"), "host name not found (DNS)"),
+    (("DownloadConnectionRefusedError", "ConnectionRefusedError"), "connection refused"),
+    (("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"), "timeout"),
+    (("ResponseDataLossError", "ResponseFailed", "ConnectionLost"), "connection dropped"),
+)
+
+
+def describe_failure(failure: Any) -> str:
+    """A short reason a monitor understands for a failed request."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    names = {cls.__name__ for cls in type(failure.value).__mro__}
+    for candidates, reason in _FAILURE_REASONS:
+        if names.intersection(candidates):
+            return reason
+    if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+        return "forbidden by robots.txt"
+    return f"{type(failure.value).__name__}: {failure.value}".strip()
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut short by a killed crawl
+    return records
+
+
+def _item_from(record: dict[str, Any]) -> DiscoveredItem:
+    data = dict(record)
+    if data.get("aired_at"):
+        data["aired_at"] = parse_aired_at(data["aired_at"])
+    return DiscoveredItem(**data)
+
+
+def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
+    """Turn the runner's records into a CollectResult; raise CollectError when no listing
+    page could be fetched at all."""
+    result = CollectResult(requests=requests)
+    seen: set[str] = set()
+    listings = 0
+    fatal: list[str] = []
+    for rec in records:
+        if rec["type"] == "page":
+            result.pages += 1
+            listings += rec["kind"] == "listing"
+        elif rec["type"] == "item" and rec["item"]["external_id"] not in seen:
+            seen.add(rec["item"]["external_id"])
+            result.items.append(_item_from(rec["item"]))
+        elif rec["type"] == "error":
+            message = f"{rec['url']}: {rec['reason']}"
+            result.errors.append(message)
+            if rec.get("start"):
+                fatal.append(f"cannot reach {message}")
+    if listings == 0:
+        raise CollectError("; ".join(fatal) or "no listing page could be fetched")
+    return result
+
+
+class SiteCollector:
+    """Collector for ``kind = "site"``: runs ``SiteSpider`` in a subprocess."""
+
+    kind = "site"
+
+    def collect(self, source: dict[str, Any], settings: CrawlSettings) -> CollectResult:
+        payload = json.dumps({"source": source, "settings": asdict(settings),
+                              "time_limit": CRAWL_TIME_LIMIT_S})
+        with tempfile.TemporaryDirectory(prefix="raqib-crawl-") as tmp:
+            out = Path(tmp) / "records.jsonl"
+            out.touch()
+            try:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "crawler.scrapy_runner", str(out)],
+                    input=payload, capture_output=True, text=True,
+                    timeout=CRAWL_TIME_LIMIT_S + 120,
+                )
+            except subprocess.TimeoutExpired:
+                records = _read_records(out)
+                records.append({"type": "error", "url": source["start_urls"][0],
+                                "reason": "crawl killed: ran past its time limit"})
+                return build_result(records, requests=0)
+            records = _read_records(out)
+        stats = next((r for r in records if r["type"] == "stats"), {})
+        if proc.returncode != 0 and not stats:
+            tail = proc.stderr.strip().splitlines()[-5:]
+            raise CollectError(f"crawler process failed (exit {proc.returncode}): "
+                               + " | ".join(tail))
+        return build_result(records, requests=int(stats.get("requests", 0)))

@@ -1,0 +1,86 @@
+"""``raqib sources list|check`` run as a monitor would: the real command line, real crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crawl_helpers import write_page
+
+from raqib.demo.server import StaticServer
+
+
+def write_config(tmp_path: Path, base_url: str) -> dict[str, str]:
+    config = tmp_path / "raqib.toml"
+    config.write_text(f"""
+[crawl]
+download_delay = 0.0
+timeout = 5.0
+
+[[sources]]
+name = "fixture"
+outlet = "قناة الاختبار"
+kind = "site"
+interval = "30m"
+start_urls = ["{base_url}/list.html"]
+item_links = "a.item::attr(href)"
+title = "h1"
+aired_at = "time"
+media = "video"
+""", encoding="utf-8")
+    env = dict(os.environ)
+    env.update({"RAQIB_CONFIG": str(config), "RAQIB_DATA_DIR": str(tmp_path / "data")})
+    return env
+
+
+def raqib(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "raqib", *args], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_check_prints_what_it_would_find_without_writing(static_server: StaticServer,
+                                                         tmp_path: Path) -> None:
+    write_page(static_server.root, "list.html", '<a class="item" href="/i/1.html">1</a>')
+    write_page(static_server.root, "i/1.html",
+               "<h1>اعتراف</h1><time datetime='2021-04-20T18:30:00Z'>x</time>"
+               "<video src='/m/1.mp4'></video>")
+    env = write_config(tmp_path, static_server.base_url)
+
+    done = raqib(env, "sources", "check", "fixture", "--format", "json")
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is True and report["errors"] == []
+    assert report["items"] == [{
+        "title": "اعتراف", "url": f"{static_server.base_url}/i/1.html",
+        "media_url": f"{static_server.base_url}/m/1.mp4",
+        "aired_at": "2021-04-20T18:30:00+00:00", "aired_at_raw": "2021-04-20T18:30:00Z",
+        "program": "", "external_id": f"{static_server.base_url}/i/1.html",
+    }]
+    assert not (tmp_path / "data").exists()  # nothing written: no database, no files
+
+
+def test_check_unreachable_and_unknown_source(tmp_path: Path) -> None:
+    env = write_config(tmp_path, "http://127.0.0.1:9")
+    done = raqib(env, "sources", "check", "fixture")
+    assert done.returncode == 1
+    assert "fixture: FAILED: cannot reach http://127.0.0.1:9/list.html: connection refused" \
+        in done.stdout
+    done = raqib(env, "sources", "check", "nope")
+    assert done.returncode == 2
+    assert "no source named 'nope'" in done.stderr and "known: fixture" in done.stderr
+
+
+def test_list_shows_configured_sources(tmp_path: Path) -> None:
+    env = write_config(tmp_path, "http://127.0.0.1:9")
+    done = raqib(env, "sources", "list", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)["sources"]
+    assert row["name"] == "fixture" and row["outlet"] == "قناة الاختبار"
+    assert (row["kind"], row["interval"], row["enabled"]) == ("site", "30m", True)
+    assert row["last_crawl"] == "" and row["next_crawl"] and row["last_error"] == ""
+    table = raqib(env, "sources", "list")
+    assert table.returncode == 0 and "fixture" in table.stdout and "NEXT_CRAWL" in table.stdout
