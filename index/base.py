@@ -49,6 +49,14 @@ class SearchBackend(Protocol):
         """Remove a transcript's segments from the index."""
         ...
 
+    def count_indexed(self, transcript_id: int) -> int:
+        """How many segments of a transcript the index holds (for drift checks)."""
+        ...
+
+    def clear(self) -> None:
+        """Empty the index (``raqib reindex`` rebuilds it from the database)."""
+        ...
+
     def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
                offset: int = 0) -> list[Hit]:
         """Return hits for ``query`` best first; raise QueryError for a malformed query."""

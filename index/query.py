@@ -1,0 +1,203 @@
+"""The search query language, parsed into a small AST that every backend translates.
+
+Syntax (what a monitor types)::
+
+    أتبرأ ابني              both words (AND)
+    "أتبرأ من ابني"          an exact phrase
+    خائن OR عميل            either word; OR binds tighter than AND: ``a OR b c`` = (a|b) & c
+    -رياضة                  exclude segments with the word (or ``-"a phrase"``, ``-pre*``)
+    تبر*                    prefix
+    outlet:NAME  outlet:"Al Ikhbariya"  lang:ar     filters
+
+Each word and phrase is analysed with ``index.arabic`` (the Elasticsearch ``arabic``
+analyzer), so spelling variants (hamza forms, ة/ه, ى/ي, diacritics) match. A prefix is only
+normalised (lowercase, digits, Arabic normalisation; no stemming), as Elasticsearch does for
+prefix queries: it is compared with the indexed, stemmed terms, so ``الشه*`` finds nothing
+(the article is stemmed away) while ``شه*`` finds شهادة. A word that is only stop words is
+dropped; a word that analyses to several terms (``U.S-made``) becomes a phrase.
+
+To add a construct: add a node type, produce it in ``_leaf`` or ``parse``, and translate it in
+each backend (``index.sqlite_fts``, ``index.elasticsearch_backend``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.arabic import analyze, normalize_prefix
+from index.base import QueryError
+
+FILTERS = ("outlet", "lang")
+_FILTER_RE = re.compile(r"^(outlet|lang):")
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str  # analysed
+    raw: str  # as typed
+
+
+@dataclass(frozen=True)
+class Phrase:
+    terms: tuple[str | None, ...]  # analysed; None marks a stop word's position gap
+    raw: str
+
+
+@dataclass(frozen=True)
+class Prefix:
+    prefix: str  # normalised, not stemmed
+    raw: str
+
+
+Leaf = Term | Phrase | Prefix
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    options: tuple[Leaf, ...]
+
+
+Clause = Leaf | AnyOf
+
+
+@dataclass(frozen=True)
+class Query:
+    must: tuple[Clause, ...]
+    must_not: tuple[Leaf, ...] = ()
+    outlet: str | None = None
+    lang: str | None = None
+
+
+@dataclass
+class _Lexeme:
+    kind: str  # "word", "phrase", "or", "filter"
+    text: str
+    negated: bool = False
+    prefix: bool = False
+    field: str = ""
+
+
+def _read_quoted(text: str, i: int) -> tuple[str, int]:
+    """Return (content, index after the closing quote) for a quote opened at ``i``."""
+    close = text.find('"', i + 1)
+    if close < 0:
+        raise QueryError(f'unbalanced quote: the phrase opened at character {i + 1} is never '
+                         'closed; add the closing "')
+    return text[i + 1:close], close + 1
+
+
+def _read_bare(text: str, i: int) -> tuple[str, int]:
+    j = i
+    while j < len(text) and not text[j].isspace() and text[j] != '"':
+        j += 1
+    return text[i:j], j
+
+
+def _lex_one(text: str, i: int) -> tuple[_Lexeme, int]:
+    negated = text[i] == "-"
+    if negated:
+        i += 1
+        if i >= len(text) or text[i].isspace():
+            raise QueryError("a lone '-' excludes nothing: write it directly before a word, "
+                             'as in -word or -"a phrase"')
+    if text[i] == '"':
+        content, i = _read_quoted(text, i)
+        return _Lexeme("phrase", content, negated), i
+    word, i = _read_bare(text, i)
+    field_match = _FILTER_RE.match(word)
+    if field_match and not negated:
+        value = word[field_match.end():]
+        if not value and i < len(text) and text[i] == '"':
+            value, i = _read_quoted(text, i)
+        if not value.strip():
+            raise QueryError(f"the filter {field_match.group(0)} needs a value, "
+                             f'as in {field_match.group(0)}NAME or {field_match.group(0)}"A NAME"')
+        return _Lexeme("filter", value.strip(), field=field_match.group(1)), i
+    if word == "OR" and not negated:
+        return _Lexeme("or", word), i
+    if word.endswith("*"):
+        return _Lexeme("word", word.rstrip("*"), negated, prefix=True), i
+    return _Lexeme("word", word, negated), i
+
+
+def _lex(text: str) -> list[_Lexeme]:
+    lexemes: list[_Lexeme] = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        lexeme, i = _lex_one(text, i)
+        lexemes.append(lexeme)
+    return lexemes
+
+
+def _leaf(lexeme: _Lexeme) -> Leaf | None:
+    """Analyse one word or phrase; None when nothing searchable is left (stop words only)."""
+    if lexeme.prefix:
+        prefix = normalize_prefix(lexeme.text)
+        if not prefix or not any(ch.isalnum() for ch in prefix):
+            raise QueryError(f"'{lexeme.text}*' has no letters before the '*' to search for")
+        return Prefix(prefix, lexeme.text)
+    tokens = analyze(lexeme.text)
+    if not tokens:
+        return None
+    if len(tokens) == 1 and lexeme.kind == "word":
+        return Term(tokens[0].text, lexeme.text)
+    first = tokens[0].position
+    slots: list[str | None] = [None] * (tokens[-1].position - first + 1)
+    for token in tokens:
+        slots[token.position - first] = token.text
+    return Phrase(tuple(slots), lexeme.text)
+
+
+def _group(lexemes: list[_Lexeme]) -> list[list[_Lexeme]]:
+    """Split into AND-ed groups, each a list of OR-ed alternatives."""
+    groups: list[list[_Lexeme]] = []
+    joining = False
+    for lexeme in lexemes:
+        if lexeme.kind == "or":
+            if not groups or joining:
+                raise QueryError("OR must stand between two words, as in: word1 OR word2")
+            joining = True
+            continue
+        if joining:
+            if lexeme.negated or groups[-1][-1].negated:
+                raise QueryError("OR cannot join an excluded (-) word; exclude it on its own")
+            groups[-1].append(lexeme)
+        else:
+            groups.append([lexeme])
+        joining = False
+    if joining:
+        raise QueryError("OR must stand between two words, as in: word1 OR word2; "
+                         "nothing follows the last OR")
+    return groups
+
+
+def parse(text: str) -> Query:
+    """Parse a query; raise QueryError with a message for the person who typed it."""
+    filters: dict[str, str] = {}
+    lexemes: list[_Lexeme] = []
+    for lexeme in _lex(text):
+        if lexeme.kind == "filter":
+            if lexeme.field in filters and filters[lexeme.field] != lexeme.text:
+                raise QueryError(f"{lexeme.field}: is given twice with different values")
+            filters[lexeme.field] = lexeme.text
+        else:
+            lexemes.append(lexeme)
+    must: list[Clause] = []
+    must_not: list[Leaf] = []
+    for group in _group(lexemes):
+        leaves = [leaf for leaf in map(_leaf, group) if leaf is not None]
+        if not leaves:
+            continue
+        if group[0].negated:
+            must_not.append(leaves[0])
+        else:
+            must.append(leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves)))
+    if not must:
+        if must_not:
+            raise QueryError("the query only excludes words: add at least one word to find")
+        raise QueryError("the query has no searchable words")
+    return Query(tuple(must), tuple(must_not), filters.get("outlet"), filters.get("lang"))

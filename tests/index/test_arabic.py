@@ -1,0 +1,117 @@
+"""The analyzer against Lucene's own published test cases (TestArabicNormalizationFilter,
+TestArabicStemFilter, TestArabicAnalyzer) and the Elasticsearch ``arabic`` chain's order."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.arabic import analyze, analyze_terms, normalize, normalize_prefix, stem, stopwords
+
+# TestArabicNormalizationFilter.java
+NORMALIZATION = [
+    ("آجن", "اجن"), ("أحمد", "احمد"), ("إعاذ", "اعاذ"), ("بنى", "بني"), ("فاطمة", "فاطمه"),
+    ("روبرـــــت", "روبرت"), ("مَبنا", "مبنا"), ("علِي", "علي"), ("بُوات", "بوات"),
+    ("ولداً", "ولدا"), ("ولدٍ", "ولد"), ("ولدٌ", "ولد"), ("نلْسون", "نلسون"), ("هتميّ", "هتمي"),
+    ("", ""),
+]
+
+# TestArabicStemFilter.java
+STEMMING = [
+    ("الحسن", "حسن"), ("والحسن", "حسن"), ("بالحسن", "حسن"), ("كالحسن", "حسن"),
+    ("فالحسن", "حسن"), ("للاخر", "اخر"), ("وحسن", "حسن"), ("زوجها", "زوج"),
+    ("ساهدان", "ساهد"), ("ساهدات", "ساهد"), ("ساهدون", "ساهد"), ("ساهدين", "ساهد"),
+    ("ساهديه", "ساهد"), ("ساهدية", "ساهد"), ("ساهده", "ساهد"), ("ساهدة", "ساهد"),
+    ("ساهدي", "ساهد"), ("وساهدون", "ساهد"), ("ساهدهات", "ساهد"), ("الو", "الو"),
+    ("English", "English"), ("", ""),
+]
+
+# TestArabicAnalyzer.java (the whole chain)
+ANALYZER = [
+    ("كبير", ["كبير"]), ("كبيرة", ["كبير"]), ("مشروب", ["مشروب"]), ("مشروبات", ["مشروب"]),
+    ("أمريكيين", ["امريك"]), ("امريكي", ["امريك"]), ("كتاب", ["كتاب"]), ("الكتاب", ["كتاب"]),
+    ("ما ملكت أيمانكم", ["ملكت", "ايمانكم"]), ("الذين ملكت أيمانكم", ["ملكت", "ايمانكم"]),
+    ("English text.", ["english", "text"]), ("١٢٣٤", ["1234"]),
+]
+
+
+@pytest.mark.parametrize(("word", "expected"), NORMALIZATION)
+def test_lucene_normalization_cases(word: str, expected: str) -> None:
+    assert normalize(word) == expected
+
+
+@pytest.mark.parametrize(("word", "expected"), STEMMING)
+def test_lucene_stem_cases(word: str, expected: str) -> None:
+    assert stem(word) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), ANALYZER)
+def test_lucene_analyzer_cases(text: str, expected: list[str]) -> None:
+    assert analyze_terms(text) == expected
+
+
+def test_superscript_alef_is_left_alone_as_in_lucene() -> None:
+    assert normalize("هٰذا") == "هٰذا"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("٠١٢٣٤٥٦٧٨٩", "0123456789"), ("۰۱۲۳۴۵۶۷۸۹", "0123456789"), ("عام ٢٠٢١", "2021")])
+def test_decimal_digits_fold_to_ascii(text: str, expected: str) -> None:
+    assert analyze_terms(text)[-1] == expected
+
+
+def test_stop_words_leave_position_gaps_and_offsets_point_into_the_original() -> None:
+    text = "من أتبرأ من ابني"
+    tokens = analyze(text)
+    assert [(t.text, t.position) for t in tokens] == [("اتبرا", 1), ("ابن", 3)]
+    assert [text[t.start:t.end] for t in tokens] == ["أتبرأ", "ابني"]
+
+
+def test_stop_words_are_matched_before_normalisation() -> None:
+    # "أن" is listed; "آن" is not (the list is not normalised) so it survives as "ان".
+    assert "أن" in stopwords() and "آن" not in stopwords()
+    assert analyze_terms("أن") == []
+    assert analyze_terms("آن") == ["ان"]
+
+
+def test_diacritics_and_spelling_variants_give_the_same_terms() -> None:
+    assert analyze_terms("أَمَانِي") == analyze_terms("اماني") == analyze_terms("أماني")
+    assert analyze_terms("مدرسة") == analyze_terms("مدرسه")
+    assert analyze_terms("مستشفى") == analyze_terms("مستشفي")
+    assert analyze_terms("إعلان") == analyze_terms("اعلان") == analyze_terms("أعلان")
+
+
+def test_marks_stay_inside_words_and_the_text_is_not_modified() -> None:
+    text = "أَمَانِي، شَهادةٌ!"
+    before = str(text)
+    tokens = analyze(text)
+    assert [text[t.start:t.end] for t in tokens] == ["أَمَانِي", "شَهادةٌ"]
+    assert text == before
+
+
+def test_tokenizer_keeps_word_internal_punctuation_like_uax29() -> None:
+    assert analyze_terms("U.S.A. don't 3,000.5 foo_bar, end.") == [
+        "u.s.a", "don't", "3,000.5", "foo_bar", "end"]
+
+
+def test_prefix_normalisation_does_not_stem() -> None:
+    assert normalize_prefix("الشهادة") == "الشهاده"
+    assert normalize_prefix("٢٠") == "20"
+
+
+def test_token_json_has_the_elasticsearch_analyze_shape() -> None:
+    assert analyze("الكتاب")[0].to_json() == {
+        "token": "كتاب", "start_offset": 0, "end_offset": 6, "type": "<ALPHANUM>",
+        "position": 0}
+
+
+def test_stop_word_list_is_lucenes() -> None:
+    words = stopwords()
+    assert len(words) == 119
+    assert {"من", "في", "الذين", "إلى", "جميع", "الآن"} <= words
+
+
+def test_fts_document_holds_analysed_terms_with_gaps() -> None:
+    from index.sqlite_fts import GAP, index_terms
+
+    assert index_terms("أَمَانِي من ابني") == f"امان {GAP} ابن"
+    assert index_terms("من في") == ""
