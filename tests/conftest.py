@@ -1,8 +1,8 @@
 """Test-wide set-up: an isolated data dir and an empty configuration, set before Django
 loads its settings, so no test touches ``./data`` or a developer's ``raqib.toml``.
 
-Shared fixtures live here: ``static_server`` (a loopback HTTP server over a directory) and
-``bundled_model`` (the offline Whisper base model, assembled once per session).
+The shared fixture ``static_server`` (a loopback HTTP server over a directory) lives here;
+each stage's own fixtures live in its directory's conftest.
 """
 
 from __future__ import annotations

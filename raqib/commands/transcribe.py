@@ -1,5 +1,89 @@
-"""Placeholder: filled in by its owner."""
+"""``raqib transcribe FILE``: transcribe one media file and print the result.
+
+Works without the database: it reads the configuration itself and writes nothing but the
+transcript to stdout (text, json, vtt or srt). Flags override ``transcribe.*`` settings for
+this run only. Exit codes: 0 success, 1 the file or model could not be used, 2 bad config.
+To add an output format: add it to ``FORMATS`` and a branch in ``_render``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from raqib.config import ConfigError, load_config
+
+FORMATS = ("text", "json", "vtt", "srt")
 
 
-def register(sub) -> None:  # noqa: ANN001
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    from transcribe.registry import engine_names
+
+    parser = sub.add_parser(
+        "transcribe", help="transcribe one audio/video file (no database needed)",
+        description="Transcribe FILE with the configured engine and model and print the "
+                    "segments. The file is only read; extracted audio goes to a temp dir.")
+    parser.add_argument("file", metavar="FILE", type=Path, help="audio or video file")
+    parser.add_argument("--engine", choices=engine_names(),
+                        help="speech engine (default: transcribe.engine)")
+    parser.add_argument("--language", metavar="CODE",
+                        help="language hint such as 'ar' (default: detect)")
+    parser.add_argument("--model", metavar="M",
+                        help="'bundled-base', a local model directory or a Whisper model name "
+                             "(default: transcribe.model)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default: text); json is stable for scripts")
+    parser.set_defaults(handler=transcribe_file, needs_django=False)
+
+
+def transcribe_file(args: argparse.Namespace) -> int:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"raqib: {exc}", file=sys.stderr)
+        return 2
+    from transcribe.audio import check_file
+    from transcribe.base import TranscriptionError
+    from transcribe.registry import get_engine
+
+    progress: dict = {}
+    try:
+        check_file(args.file)  # a missing file is reported before any model work
+        engine = get_engine(config, engine=args.engine, model=args.model)
+        progress = _progress_kwargs(engine)
+        result = engine.transcribe(args.file, language=args.language, **progress)
+    except TranscriptionError as exc:
+        if progress:
+            print(file=sys.stderr)
+        print(f"raqib: cannot transcribe {args.file}: {exc}", file=sys.stderr)
+        return 1
+    if progress:
+        print(file=sys.stderr)
+    sys.stdout.write(_render(result, args.format))
+    return 0
+
+
+def _progress_kwargs(engine: object) -> dict:
+    """Show progress on an interactive terminal only; scripts get clean stderr."""
+    if not sys.stderr.isatty() or getattr(engine, "name", "") != "faster-whisper":
+        return {}
+
+    def show(done: float, total: float) -> None:
+        print(f"\rtranscribed {done:7.1f}s of {total:.1f}s", end="", file=sys.stderr)
+
+    return {"progress": show}
+
+
+def _render(result, fmt: str) -> str:  # noqa: ANN001 - TranscriptionResult, imported lazily
+    from transcribe.subtitles import format_timestamp, to_srt, to_vtt
+
+    if fmt == "json":
+        return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "vtt":
+        return to_vtt(result.segments)
+    if fmt == "srt":
+        return to_srt(result.segments)
+    return "".join(f"[{format_timestamp(s.start)} --> {format_timestamp(s.end)}] {s.text}\n"
+                   for s in result.segments)
