@@ -13,6 +13,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 
+class BackendError(Exception):
+    """The search backend is unreachable or refused the work; the message says which, in
+    words a monitor or admin can act on."""
+
+
 class QueryError(ValueError):
     """A malformed query; the message says what is wrong, for the person who typed it."""
 

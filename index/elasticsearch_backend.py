@@ -15,12 +15,14 @@ case-insensitive ``term`` filter. To extend: translate the new AST node in ``_le
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.base import Hit
+from index.base import BackendError, Hit
 from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
 
 log = logging.getLogger("raqib.index.elasticsearch")
@@ -60,6 +62,35 @@ def query_dsl(query: Query, outlet: str | None = None) -> dict[str, Any]:
                      "filter": filters}}
 
 
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    for needle, words in (("refused", "connection refused"), ("timed out", "timeout"),
+                          ("Name or service not known", "unknown host"),
+                          ("CERTIFICATE", "TLS certificate rejected")):
+        if needle.lower() in text.lower():
+            return words
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def _client_errors(method: Callable) -> Callable:
+    """Turn the client's exceptions into BackendError with a readable reason."""
+
+    @functools.wraps(method)
+    def wrapper(self: ElasticsearchBackend, *args: Any, **kwargs: Any) -> Any:
+        from elasticsearch import ApiError, TransportError
+
+        try:
+            return method(self, *args, **kwargs)
+        except TransportError as exc:
+            raise BackendError(f"Elasticsearch at {self.safe_url} is unreachable: "
+                               f"{_describe(exc)}") from exc
+        except ApiError as exc:
+            raise BackendError(f"Elasticsearch answered HTTP {exc.meta.status}: "
+                               f"{exc.message}") from exc
+
+    return wrapper
+
+
 class ElasticsearchBackend:
     """SearchBackend over Elasticsearch (see the module docstring)."""
 
@@ -70,6 +101,10 @@ class ElasticsearchBackend:
         from elasticsearch import Elasticsearch
 
         self.client = client or Elasticsearch(url, request_timeout=30)
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url or "")
+        self.safe_url = f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else url
         self.alias = alias
         self.refresh = "wait_for" if refresh is True else refresh
         self._ready = False
@@ -111,6 +146,7 @@ class ElasticsearchBackend:
         self.client.delete_by_query(index=self.alias, query=query, conflicts="proceed",
                                     refresh=True)
 
+    @_client_errors
     def index_transcript(self, transcript_id: int) -> int:
         from raqib.models import Segment
 
@@ -128,22 +164,26 @@ class ElasticsearchBackend:
                   if next(iter(item.values())).get("error")]
         if response.get("errors") or failed:
             reasons = "; ".join(str(next(iter(i.values()))["error"]) for i in failed[:3])
-            raise RuntimeError(f"Elasticsearch refused {len(failed)} of {len(operations) // 2} "
+            raise BackendError(f"Elasticsearch refused {len(failed)} of {len(operations) // 2} "
                                f"segments of transcript {transcript_id}: {reasons}")
         return len(operations) // 2
 
+    @_client_errors
     def remove_transcript(self, transcript_id: int) -> None:
         self._delete_where({"term": {"transcript_id": transcript_id}})
 
+    @_client_errors
     def clear(self) -> None:
         self._delete_where({"match_all": {}})
 
+    @_client_errors
     def count_indexed(self, transcript_id: int) -> int:
         self.ensure_index()
         response = self.client.count(index=self.alias,
                                      query={"term": {"transcript_id": transcript_id}})
         return int(response["count"])
 
+    @_client_errors
     def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
                offset: int = 0) -> list[Hit]:
         parsed = parse(query)

@@ -178,11 +178,15 @@ def _stage_transcribe(broadcast: Broadcast, config: Config, options: StageOption
 
 
 def _stage_index(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
+    from index.base import BackendError
     from index.registry import get_backend
 
     backend = get_backend(config)
-    for transcript_id in broadcast.transcripts.values_list("id", flat=True):
-        backend.index_transcript(transcript_id)
+    try:
+        for transcript_id in broadcast.transcripts.values_list("id", flat=True):
+            backend.index_transcript(transcript_id)
+    except BackendError as exc:
+        raise StageError(str(exc)) from exc
 
 
 STAGES: dict[str, Callable[[Broadcast, Config, StageOptions], None]] = {

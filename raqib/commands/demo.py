@@ -87,15 +87,13 @@ def demo_command(args: argparse.Namespace) -> int:
 
     from raqib import pipeline
     from raqib.commands.pipeline import process_broadcasts
-    from raqib.demo.fixture_site import build_fixture_site
-    from raqib.demo.server import StaticServer
+    from raqib.demo.fixture_site import start_fixture_outlet
 
     config = settings.CONFIG
     progress("demo 1/5: building the fixture outlet (the first run makes its media with "
              "ffmpeg and espeak-ng)")
-    site = build_fixture_site(config.data_dir / "demo-site")
     try:
-        server = StaticServer(site.root, port=args.fixture_port).start()
+        site, server = start_fixture_outlet(config.data_dir / "demo-site", port=args.fixture_port)
     except OSError as exc:
         print(f"raqib: cannot serve the fixture outlet on 127.0.0.1:{args.fixture_port}: "
               f"{exc.strerror}; choose another with --fixture-port", file=sys.stderr)
