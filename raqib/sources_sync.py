@@ -8,7 +8,6 @@ broadcasts stay: evidence is never deleted). Called by every command that crawls
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from raqib.config import Config
 from raqib.models import Outlet, Source
@@ -25,8 +24,8 @@ def sync_sources(config: Config) -> list[Source]:
             name=entry["name"],
             defaults={"outlet": outlet, "kind": entry["kind"], "config": stored,
                       "language": entry["language"], "enabled": entry["enabled"],
-                      "interval_seconds": entry["interval_seconds"],
-                      "next_crawl_at": timezone.now()},
+                      "interval_seconds": entry["interval_seconds"]},
+            # next_crawl_at stays empty: a new source is due at once.
         )
         if not created:
             source.outlet = outlet

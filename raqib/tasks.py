@@ -115,10 +115,15 @@ def _retry_due(broadcast: Broadcast, now: datetime) -> bool:
 def schedule_due_crawls() -> int:
     """Every minute: start crawls of due sources, retry failed broadcasts with backoff and
     re-queue stages whose task was lost with a killed worker."""
+    from raqib.config import ConfigError, load_config
     from raqib.sources_sync import sync_sources
 
     now = timezone.now()
-    sync_sources(CONFIG)
+    try:  # pick up sources added to raqib.toml without a restart
+        sync_sources(load_config(CONFIG.path) if CONFIG.path else CONFIG)
+    except ConfigError as exc:
+        log.error("raqib.toml is invalid; keeping the sources already loaded",
+                  extra={"error": str(exc)})
     due = pipeline.due_sources(now)
     for source in due:
         # Claim the slot first so a slow crawl is not started twice by the next tick.
