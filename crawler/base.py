@@ -37,6 +37,13 @@ class CrawlSettings:
     timeout: float
     max_pages: int
 
+    @classmethod
+    def from_config(cls, config: Any) -> CrawlSettings:
+        """The ``[crawl]`` settings of a ``raqib.config.Config``."""
+        return cls(user_agent=config.get("crawl.user_agent"),
+                   download_delay=config.get("crawl.download_delay"),
+                   timeout=config.get("crawl.timeout"), max_pages=config.get("crawl.max_pages"))
+
 
 @dataclass
 class CollectResult:

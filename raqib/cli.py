@@ -91,12 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code:
             return code
     from raqib.commands.output import CommandError
+    from raqib.config import ConfigError
 
     try:
         return int(handler(args) or 0)
-    except CommandError as exc:
+    except (CommandError, ConfigError) as exc:
         print(f"raqib: {exc}", file=sys.stderr)
-        return exc.code
+        return getattr(exc, "code", 2)
     except KeyboardInterrupt:
         print("raqib: interrupted", file=sys.stderr)
         return 130

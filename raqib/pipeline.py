@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crawler.base import CrawlSettings
 from raqib.config import Config
 from raqib.models import Broadcast, Source, Transcript
 
@@ -66,15 +67,8 @@ def actor() -> str:
     return f"raqib-worker@{socket.gethostname()}"
 
 
-def crawl_settings(config: Config):  # noqa: ANN201 - avoids importing crawler at module load
-    from crawler.base import CrawlSettings
-
-    return CrawlSettings(
-        user_agent=config.get("crawl.user_agent"),
-        download_delay=config.get("crawl.download_delay"),
-        timeout=config.get("crawl.timeout"),
-        max_pages=config.get("crawl.max_pages"),
-    )
+def crawl_settings(config: Config) -> CrawlSettings:
+    return CrawlSettings.from_config(config)
 
 
 def _schedule_next(source: Source) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from raqib.commands.output import add_format_flag, print_json, print_table
-from raqib.config import SETTINGS, ConfigError, load_config
+from raqib.config import SETTINGS, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,11 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def check_config(args: argparse.Namespace) -> int:
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"raqib: {exc}", file=sys.stderr)
-        return 2
+    config = load_config()  # an invalid one is reported by raqib.cli, exit code 2
     where = config.path or "built-in defaults (no raqib.toml found)"
     print(f"configuration OK: {where}; {len(config.sources)} source(s): "
           + (", ".join(s["name"] for s in config.sources) or "none"))
@@ -33,11 +28,7 @@ def check_config(args: argparse.Namespace) -> int:
 
 
 def show_config(args: argparse.Namespace) -> int:
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"raqib: {exc}", file=sys.stderr)
-        return 2
+    config = load_config()
     rows = []
     for s in SETTINGS:
         value = config.get(s.key)

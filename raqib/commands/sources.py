@@ -46,7 +46,7 @@ def _when(value: Any) -> str:
 def _source_row(source: Any) -> dict[str, Any]:
     return {"name": source.name, "kind": source.kind, "outlet": source.outlet.name,
             "interval": _interval(source.interval_seconds), "enabled": source.enabled,
-            "last_crawl": _when(source.last_crawl_at), "next_crawl": _when(source.next_crawl_at),
+            "last_crawl": _when(source.last_crawl_at), "next_crawl": _when(source.next_crawl_at) or ("due now" if source.enabled else ""),
             "last_error": source.last_error}
 
 
@@ -68,19 +68,12 @@ def list_sources(args: argparse.Namespace) -> int:
 
 def _load_source(name: str) -> tuple[dict[str, Any], Any]:
     from crawler.base import CrawlSettings
-    from raqib.config import ConfigError, load_config
+    from raqib.config import load_config
 
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from exc
+    config = load_config()
     for entry in config.sources:
         if entry["name"] == name:
-            settings = CrawlSettings(
-                user_agent=config.get("crawl.user_agent"),
-                download_delay=config.get("crawl.download_delay"),
-                timeout=config.get("crawl.timeout"), max_pages=config.get("crawl.max_pages"))
-            return entry, settings
+            return entry, CrawlSettings.from_config(config)
     known = ", ".join(s["name"] for s in config.sources) or "none configured"
     raise CommandError(f"no source named {name!r} in raqib.toml (known: {known})")
 
