@@ -46,7 +46,8 @@ def _when(value: Any) -> str:
 def _source_row(source: Any) -> dict[str, Any]:
     return {"name": source.name, "kind": source.kind, "outlet": source.outlet.name,
             "interval": _interval(source.interval_seconds), "enabled": source.enabled,
-            "last_crawl": _when(source.last_crawl_at), "next_crawl": _when(source.next_crawl_at) or ("due now" if source.enabled else ""),
+            "last_crawl": _when(source.last_crawl_at),
+            "next_crawl": _when(source.next_crawl_at) or ("due now" if source.enabled else ""),
             "last_error": source.last_error}
 
 
