@@ -121,14 +121,9 @@ def demo_command(args: argparse.Namespace) -> int:
             return 1
         if args.no_serve:
             return 0
-        from raqib.commands.serve import make_server, server_url, stop_server
+        from raqib.commands.serve import serve_forever
 
-        web = make_server(args.host or config.get("web.host"), args.port or config.get("web.port"))
-        print(f"Raqib review UI: {server_url(web)}  (Ctrl-C to stop)", flush=True)
-        try:
-            web.run()
-        finally:
-            stop_server(web)
-        return 0
+        return serve_forever(args.host or config.get("web.host"),
+                             args.port or config.get("web.port"))
     finally:
         server.stop()

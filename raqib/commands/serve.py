@@ -67,6 +67,11 @@ def serve_command(args: argparse.Namespace) -> int:
 
     host = args.host or settings.CONFIG.get("web.host")
     port = args.port if args.port is not None else settings.CONFIG.get("web.port")
+    return serve_forever(host, port)
+
+
+def serve_forever(host: str, port: int) -> int:
+    """Serve the web UI in this thread until interrupted; 1 if it cannot listen."""
     try:
         server = make_server(host, port)
     except OSError as exc:
