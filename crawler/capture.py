@@ -11,7 +11,6 @@ To record more about a capture: add it to the custody event's ``details``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 import platform
@@ -27,21 +26,12 @@ from django.db import transaction
 
 from crawler.base import CrawlSettings
 from crawler.downloader import CaptureError, Download, download_media
+from raqib.hashing import sha256_file
 from raqib.models import Broadcast, CustodyEvent, MediaFile
 
 __all__ = ["CaptureError", "capture_broadcast_media", "sha256_file", "tool_versions"]
 
 log = logging.getLogger("raqib.crawler.capture")
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def tool_versions() -> dict[str, str]:

