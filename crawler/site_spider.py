@@ -58,16 +58,20 @@ def _text_of(sel: scrapy.Selector) -> str:
     return " ".join(str(sel.root).split())
 
 
-def extract_text(response: Response, selector: str | None) -> str:
-    """Whitespace-collapsed text of the first match, or "" (a bad selector is not fatal)."""
+def _matches(response: Response, selector: str | None) -> list[scrapy.Selector]:
+    """The selector's matches; none for an empty or malformed selector (never fatal)."""
     if not selector:
-        return ""
+        return []
     try:
-        matches = response.css(selector)
+        return list(response.css(selector))
     except Exception:  # noqa: BLE001 - a malformed selector must not stop the crawl
         log.warning("bad selector", extra={"selector": selector})
-        return ""
-    for sel in matches:
+        return []
+
+
+def extract_text(response: Response, selector: str | None) -> str:
+    """Whitespace-collapsed text of the first match, or "" (a bad selector is not fatal)."""
+    for sel in _matches(response, selector):
         text = _text_of(sel)
         if text:
             return text
@@ -76,13 +80,7 @@ def extract_text(response: Response, selector: str | None) -> str:
 
 def extract_date_raw(response: Response, selector: str | None) -> str:
     """The date text as the page shows it; a bare ``time`` element gives its datetime."""
-    if not selector:
-        return ""
-    try:
-        matches = response.css(selector)
-    except Exception:  # noqa: BLE001
-        return ""
-    for sel in matches:
+    for sel in _matches(response, selector):
         if _is_element(sel) and sel.attrib.get("datetime"):
             return sel.attrib["datetime"].strip()
         text = _text_of(sel)
@@ -94,13 +92,7 @@ def extract_date_raw(response: Response, selector: str | None) -> str:
 def extract_media_url(response: Response, selector: str | None) -> str:
     """Absolute media URL: an attribute value, or an element's ``src`` (video, audio,
     source, iframe, embed) or that of its first ``source`` child; "" when absent."""
-    if not selector:
-        return ""
-    try:
-        matches = response.css(selector)
-    except Exception:  # noqa: BLE001
-        return ""
-    for sel in matches:
+    for sel in _matches(response, selector):
         if _is_element(sel):
             value = sel.attrib.get("src") or sel.css("source::attr(src)").get() or ""
         else:
