@@ -79,7 +79,8 @@ def _schedule_next(source: Source) -> None:
         seconds=source.interval_seconds + jitter)
 
 
-def crawl_source(source: Source, config: Config, settings=None) -> CrawlReport:  # noqa: ANN001
+def crawl_source(source: Source, config: Config,
+                 settings: CrawlSettings | None = None) -> CrawlReport:
     """Collect one source once and record what it lists; never raises for outlet faults.
     ``settings`` (a CrawlSettings) overrides the configured politeness settings."""
     from crawler.base import CollectError
