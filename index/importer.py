@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,8 +29,6 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from raqib.models import Broadcast, CustodyEvent, Outlet, Source, Transcript
-
-log = logging.getLogger("raqib.index.importer")
 
 
 class TranscriptImportError(ValueError):
@@ -153,8 +150,10 @@ def import_transcript_file(path: Path, *, actor: str) -> Broadcast:
     Raises TranscriptImportError for an invalid file (nothing is written then). If indexing
     fails, the broadcast is kept, marked failed at the ``index`` stage with the reason (the
     pipeline retries it), and returned."""
+    from django.conf import settings
+
     from index.registry import get_backend
-    from raqib import __version__
+    from raqib import __version__, pipeline
 
     fields, segments, sha256 = read_transcript_file(path)
     with transaction.atomic():
@@ -165,19 +164,13 @@ def import_transcript_file(path: Path, *, actor: str) -> Broadcast:
             tool_versions={"raqib": __version__},
             details={"file": str(Path(path).resolve()), "segments": len(segments),
                      "replaced_transcript": old_id})
-    try:
-        backend = get_backend()
-        if old_id is not None:
-            backend.remove_transcript(old_id)
-        backend.index_transcript(transcript.id)
-    except Exception as exc:  # noqa: BLE001 - contained at the stage boundary, recorded
-        log.warning("imported broadcast %s but could not index it: %s", broadcast.id, exc)
-        broadcast.status, broadcast.failed_stage = Broadcast.Status.FAILED, "index"
-        broadcast.error = f"indexing failed: {exc}"[:4000]
-        broadcast.retry_count += 1
-        broadcast.save(update_fields=["status", "failed_stage", "error", "retry_count",
-                                      "updated_at"])
-        return broadcast
-    broadcast.status = Broadcast.Status.INDEXED
-    broadcast.save(update_fields=["status", "updated_at"])
+    if old_id is not None:
+        try:  # the replaced transcript's segments must leave the index too
+            get_backend().remove_transcript(old_id)
+        except Exception as exc:  # noqa: BLE001 - contained at the stage boundary, recorded
+            pipeline.record_failure(broadcast, "index", f"indexing failed: {exc}")
+            return broadcast
+    # The broadcast is "transcribed" now; the pipeline's index stage does the rest.
+    pipeline.run_stage(broadcast.id, "index", settings.CONFIG)
+    broadcast.refresh_from_db()
     return broadcast

@@ -191,7 +191,8 @@ STAGES: dict[str, Callable[[Broadcast, Config, StageOptions], None]] = {
 }
 
 
-def _record_failure(broadcast: Broadcast, stage: str, reason: str) -> None:
+def record_failure(broadcast: Broadcast, stage: str, reason: str) -> None:
+    """Mark a broadcast failed at ``stage`` with a reason; the scheduler retries it."""
     broadcast.status = Status.FAILED
     broadcast.failed_stage = stage
     broadcast.error = reason[:4000]
@@ -217,11 +218,11 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     try:
         STAGES[stage](broadcast, config, options)
     except StageError as exc:
-        _record_failure(broadcast, stage, str(exc))
+        record_failure(broadcast, stage, str(exc))
         return False
     except Exception as exc:  # contained at the stage boundary, recorded, never swallowed
         log.exception("unexpected error", extra={"broadcast": broadcast_id, "stage": stage})
-        _record_failure(broadcast, stage, f"internal error: {type(exc).__name__}: {exc}")
+        record_failure(broadcast, stage, f"internal error: {type(exc).__name__}: {exc}")
         return False
     broadcast.status = leaves
     broadcast.failed_stage = ""

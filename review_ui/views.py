@@ -30,10 +30,8 @@ BROADCASTS_PER_PAGE = 50
 
 def run_search(query: str, outlet: str | None) -> tuple[list[Hit], str]:
     """Hits for the query and an error message for the person searching ("" if none)."""
-    try:
-        from index.registry import get_backend
-    except ImportError:
-        return [], "البحث غير متاح: لا يوجد فهرس بحث · Search is unavailable: no index backend."
+    from index.registry import get_backend
+
     try:
         return get_backend().search(query, outlet=outlet or None, limit=SEARCH_LIMIT), ""
     except QueryError as exc:
