@@ -98,6 +98,34 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.timeout", float, 60.0, "RAQIB_CRAWL_TIMEOUT", "Network timeout in seconds."),
     Setting("crawl.max_pages", int, 100, "RAQIB_CRAWL_MAX_PAGES",
             "Most listing pages followed in one crawl of one source."),
+    Setting("crawl.max_interval", str, "7d", "RAQIB_CRAWL_MAX_INTERVAL",
+            "Adaptive back-off cap: a source with nothing new waits twice as long after each "
+            "empty crawl, up to this, and returns to its interval on news."),
+    Setting("crawl.max_filesize_mb", int, 0, "RAQIB_CRAWL_MAX_FILESIZE_MB",
+            "Largest media file a capture may download, in MB; 0 means no limit. A source "
+            "can set its own max_filesize_mb."),
+    Setting("crawl.max_duration", str, "", "RAQIB_CRAWL_MAX_DURATION",
+            "Longest media a capture may download (e.g. '4h'); empty means no limit. A "
+            "source can set its own max_duration."),
+    Setting("crawl.download_retries", int, 3, "RAQIB_CRAWL_DOWNLOAD_RETRIES",
+            "yt-dlp retries per download (and per fragment), with back-off."),
+    Setting("crawl.warc", bool, True, "RAQIB_CRAWL_WARC",
+            "Keep a WARC snapshot of each item page with its capture."),
+    Setting("crawl.takedown_interval", str, "7d", "RAQIB_CRAWL_TAKEDOWN_INTERVAL",
+            "How often captured items are re-checked for deletion or re-cutting."),
+    Setting("transcribe.chunk_seconds", int, 600, "RAQIB_TRANSCRIBE_CHUNK_SECONDS",
+            "Long media is transcribed in chunks of this many seconds; a killed worker "
+            "resumes at the first unfinished chunk."),
+    Setting("transcribe.hallucination_filter", bool, True, "RAQIB_TRANSCRIBE_HALLUCINATION_FILTER",
+            "Drop subtitle credits, repetitions and text over silence; dropped segments are "
+            "kept for review."),
+    Setting("transcribe.batch_size", int, 8, "RAQIB_TRANSCRIBE_BATCH_SIZE",
+            "Batch size of faster-whisper's batched inference (used on a GPU)."),
+    Setting("transcribe.captions", bool, True, "RAQIB_TRANSCRIBE_CAPTIONS",
+            "Import subtitles that yt-dlp finds in the source's language as a 'captions' "
+            "transcript track."),
+    Setting("search.page_size", int, 20, "RAQIB_SEARCH_PAGE_SIZE",
+            "Hits per page in the UI and the CLI."),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

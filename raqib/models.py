@@ -41,6 +41,11 @@ class Source(models.Model):
     last_crawl_at = models.DateTimeField(null=True, blank=True)
     next_crawl_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Adaptive back-off: consecutive crawls that found nothing new (the wait doubles per
+    # empty crawl up to crawl.max_interval and resets on news).
+    empty_crawls = models.PositiveIntegerField(default=0)
+    # A 429/503 Retry-After from the outlet: no request before this time.
+    retry_after_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -71,6 +76,12 @@ class Broadcast(models.Model):
         INDEXED = "indexed"
         FAILED = "failed"
 
+    class Availability(models.TextChoices):
+        UNCHECKED = "unchecked"  # never re-checked since capture
+        ONLINE = "online"  # still served, same hash
+        GONE = "gone"  # the outlet deleted it (404/410, removed, private)
+        RECUT = "recut"  # served again with a different hash: re-cut or replaced
+
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="broadcasts")
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="broadcasts")
     external_id = models.CharField(max_length=500)
@@ -88,6 +99,15 @@ class Broadcast(models.Model):
     retry_count = models.PositiveIntegerField(default=0)
     media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="broadcasts")
+    # Live chunks: the air-time window [aired_at, aired_end) and the gaps inside it, as
+    # [{"start": iso, "end": iso, "reason": str}, ...]; recorded, never hidden.
+    aired_end = models.DateTimeField(null=True, blank=True)
+    gaps = models.JSONField(default=list, blank=True)
+    # Takedown watch: is the item still online as captured? See crawler.takedown.
+    availability = models.CharField(max_length=12, choices=Availability.choices,
+                                    default=Availability.UNCHECKED)
+    availability_checked_at = models.DateTimeField(null=True, blank=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
     discovered_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +126,7 @@ class Transcript(models.Model):
 
     TRACK_ASR = "asr"
     TRACK_IMPORT = "import"
+    TRACK_CAPTIONS = "captions"  # subtitles the outlet published, found by yt-dlp
 
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="transcripts")
     media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.PROTECT,
@@ -118,6 +139,13 @@ class Transcript(models.Model):
     language = models.CharField(max_length=8, blank=True)
     language_probability = models.FloatField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True)
+    # Language evidence: Whisper's audio detection and langdetect on the text (seeded),
+    # stored separately; ``language_flags`` names disagreements and non-Arabic audio,
+    # e.g. ["audio-text-disagree", "non-arabic"].
+    detected_language = models.CharField(max_length=8, blank=True)
+    text_language = models.CharField(max_length=8, blank=True)
+    text_language_probability = models.FloatField(null=True, blank=True)
+    language_flags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -137,6 +165,7 @@ class Segment(models.Model):
     text = models.TextField()
     avg_logprob = models.FloatField(null=True, blank=True)
     no_speech_prob = models.FloatField(null=True, blank=True)
+    words = models.JSONField(null=True, blank=True)  # [{"start", "end", "word", "p"}, ...]
 
     class Meta:
         ordering = ["transcript", "number"]
@@ -173,3 +202,143 @@ class CustodyEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
         raise PermissionError("custody events are append-only")
+
+
+class EvidenceFile(models.Model):
+    """A file kept beside a capture: yt-dlp's info.json, a WARC snapshot of the item page,
+    captions. Stored untouched under the data dir with its sha256 (``raqib verify``)."""
+
+    KIND_INFO_JSON = "info_json"
+    KIND_WARC = "warc"
+    KIND_CAPTIONS = "captions"
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.PROTECT,
+                                  related_name="evidence_files")
+    kind = models.CharField(max_length=20)
+    path = models.CharField(max_length=500, unique=True)  # relative to the data dir
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["broadcast", "created_at", "id"]
+
+
+class DroppedSegment(models.Model):
+    """A segment the hallucination filter removed from a transcript, kept for review."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE,
+                                   related_name="dropped_segments")
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    reason = models.CharField(max_length=200)  # e.g. "subtitle credit", "repetition"
+    avg_logprob = models.FloatField(null=True, blank=True)
+    no_speech_prob = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["transcript", "start"]
+
+
+class TranscriptionChunk(models.Model):
+    """A finished chunk of a long transcription, so a killed worker resumes at chunk level.
+
+    Chunks are working state, never searched: the Transcript and its Segments are written
+    in one transaction once every chunk is done, and the chunks are then deleted.
+    ``run_key`` identifies the run (engine, model, parameters)."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE,
+                                  related_name="transcription_chunks")
+    run_key = models.CharField(max_length=64)
+    number = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["broadcast", "run_key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["broadcast", "run_key", "number"],
+                                    name="transcription_chunk_key"),
+        ]
+
+
+class Tag(models.Model):
+    """A reviewer's label (e.g. "forced-confession", "relative-disowns")."""
+
+    name = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tagging(models.Model):
+    """A tag put on a broadcast, optionally on one segment of it, by a reviewer."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="taggings")
+    segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="taggings")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "broadcast", "segment"],
+                                    name="tagging_key"),
+        ]
+
+
+class Watchlist(models.Model):
+    """A monitor's standing query, run against every newly indexed transcript."""
+
+    name = models.CharField(max_length=200)
+    query = models.TextField()  # the query language of docs/query-language.md
+    owner = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="watchlists")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alert(models.Model):
+    """A watchlist match: one segment, waiting in the review queue.
+
+    Keyed by (watchlist, broadcast, track, model_id, segment_number) rather than by row
+    ids, so reindexing or re-running the same transcription never repeats an alert."""
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        CONFIRMED = "confirmed"
+        DISMISSED = "dismissed"
+
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="alerts")
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="alerts")
+    segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="alerts")
+    track = models.CharField(max_length=20)
+    model_id = models.CharField(max_length=300)
+    segment_number = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()  # the segment's text when it matched, untouched
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    reviewed_by = models.ForeignKey("auth.User", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["watchlist", "broadcast", "track", "model_id", "segment_number"],
+                name="alert_key"),
+        ]

@@ -13,7 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-COMMON_KEYS = {"name", "outlet", "kind", "interval", "language", "robots", "enabled"}
+COMMON_KEYS = {"name", "outlet", "kind", "interval", "language", "robots", "enabled",
+               "timezone", "max_filesize_mb", "max_duration"}
 
 # kind -> {key: required?}
 KIND_KEYS: dict[str, dict[str, bool]] = {
@@ -27,6 +28,10 @@ KIND_KEYS: dict[str, dict[str, bool]] = {
         "program": False,
         "media": False,
     },
+    "feed": {"url": True},  # RSS/Atom, YouTube channel feeds included
+    "sitemap": {"url": True, "url_pattern": False},  # video sitemap or sitemap index
+    "ytdlp": {"url": True, "cookies": False, "proxy": False, "max_items": False},
+    "live": {"url": True, "chunk": False},  # HLS/DASH live stream, chunk e.g. "30m"
 }
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
