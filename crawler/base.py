@@ -8,6 +8,7 @@ class implementing ``Collector`` and add one line to ``crawler.registry``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -59,7 +60,10 @@ class CollectResult:
 class Collector(Protocol):
     kind: str
 
-    def collect(self, source: dict[str, Any], settings: CrawlSettings) -> CollectResult:
-        """Fetch the source once and return what it lists. Raise CollectError if nothing
-        could be fetched at all."""
+    def collect(self, source: dict[str, Any], settings: CrawlSettings,
+                known_ids: Iterable[str] = ()) -> CollectResult:
+        """Fetch the source once and return what it lists. ``known_ids`` are the external
+        ids already in the catalog, so a scan can stop where the known part begins (a
+        scan costs in proportion to what is new). Raise CollectError if nothing could be
+        fetched at all."""
         ...

@@ -13,26 +13,20 @@ new kind of page, add a source kind (see ``crawler.registry``) rather than speci
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from crawler.base import CollectError, CollectResult, CrawlSettings, DiscoveredItem
+from crawler.base import DiscoveredItem
 from crawler.dates import parse_aired_at
+from crawler.scrapy_collector import ScrapyCollector
 
 log = logging.getLogger("raqib.crawler")
 
-# A crawl that runs longer than this is stopped; what it found so far is kept.
-CRAWL_TIME_LIMIT_S = 3600
 TEXT_FIELDS = ("title", "description", "program")
 MEDIA_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".ts", ".m3u8", ".mpd", ".mp3",
                     ".m4a", ".aac", ".ogg", ".opus", ".wav", ".flv")
@@ -213,74 +207,7 @@ def describe_failure(failure: Any) -> str:
     return f"{type(failure.value).__name__}: {failure.value}".strip()
 
 
-def _read_records(path: Path) -> list[dict[str, Any]]:
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a line cut short by a killed crawl
-    return records
-
-
-def _item_from(record: dict[str, Any]) -> DiscoveredItem:
-    data = dict(record)
-    if data.get("aired_at"):
-        data["aired_at"] = parse_aired_at(data["aired_at"])
-    return DiscoveredItem(**data)
-
-
-def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
-    """Turn the runner's records into a CollectResult; raise CollectError when no listing
-    page could be fetched at all."""
-    result = CollectResult(requests=requests)
-    seen: set[str] = set()
-    listings = 0
-    fatal: list[str] = []
-    for rec in records:
-        if rec["type"] == "page":
-            result.pages += 1
-            listings += rec["kind"] == "listing"
-        elif rec["type"] == "item" and rec["item"]["external_id"] not in seen:
-            seen.add(rec["item"]["external_id"])
-            result.items.append(_item_from(rec["item"]))
-        elif rec["type"] == "error":
-            message = f"{rec['url']}: {rec['reason']}"
-            result.errors.append(message)
-            if rec.get("start"):
-                fatal.append(f"cannot reach {message}")
-    if listings == 0:
-        raise CollectError("; ".join(fatal) or "no listing page could be fetched")
-    return result
-
-
-class SiteCollector:
+class SiteCollector(ScrapyCollector):
     """Collector for ``kind = "site"``: runs ``SiteSpider`` in a subprocess."""
 
     kind = "site"
-
-    def collect(self, source: dict[str, Any], settings: CrawlSettings) -> CollectResult:
-        payload = json.dumps({"source": source, "settings": asdict(settings),
-                              "time_limit": CRAWL_TIME_LIMIT_S})
-        with tempfile.TemporaryDirectory(prefix="raqib-crawl-") as tmp:
-            out = Path(tmp) / "records.jsonl"
-            out.touch()
-            try:
-                proc = subprocess.run(
-                    [sys.executable, "-m", "crawler.scrapy_runner", str(out)],
-                    input=payload, capture_output=True, text=True,
-                    timeout=CRAWL_TIME_LIMIT_S + 120,
-                )
-            except subprocess.TimeoutExpired:
-                records = _read_records(out)
-                records.append({"type": "error", "url": source["start_urls"][0],
-                                "reason": "crawl killed: ran past its time limit"})
-                return build_result(records, requests=0)
-            records = _read_records(out)
-        stats = next((r for r in records if r["type"] == "stats"), {})
-        if proc.returncode != 0 and not stats:
-            tail = proc.stderr.strip().splitlines()[-5:]
-            raise CollectError(f"crawler process failed (exit {proc.returncode}): "
-                               + " | ".join(tail))
-        return build_result(records, requests=int(stats.get("requests", 0)))

@@ -1,0 +1,109 @@
+"""Running a Scrapy spider for one source in a subprocess and reading back what it found.
+
+``ScrapyCollector`` is the ``Collector`` for every Scrapy-based source kind: it starts
+``python -m crawler.scrapy_runner`` (so the Twisted reactor is never restarted inside a
+long-lived worker and a killed crawl cannot corrupt the parent), feeds it the source, the
+crawl settings and the external ids already known, and turns the JSON-lines records the
+spider wrote (``page``, ``item``, ``error``, ``stats``) into a ``CollectResult``. To add a
+Scrapy-based kind: write the spider, add it to ``crawler.scrapy_runner.SPIDERS`` and
+subclass ``ScrapyCollector`` with its ``kind``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from crawler.base import CollectError, CollectResult, CrawlSettings, DiscoveredItem
+from crawler.dates import parse_aired_at
+
+# A crawl that runs longer than this is stopped; what it found so far is kept.
+CRAWL_TIME_LIMIT_S = 3600
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut short by a killed crawl
+    return records
+
+
+def _item_from(record: dict[str, Any]) -> DiscoveredItem:
+    data = dict(record)
+    if data.get("aired_at"):
+        data["aired_at"] = parse_aired_at(data["aired_at"])
+    return DiscoveredItem(**data)
+
+
+def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
+    """Turn the runner's records into a CollectResult; raise CollectError when no listing
+    page could be fetched at all."""
+    result = CollectResult(requests=requests)
+    seen: set[str] = set()
+    listings = 0
+    fatal: list[str] = []
+    for rec in records:
+        if rec["type"] == "page":
+            result.pages += 1
+            listings += rec["kind"] == "listing"
+        elif rec["type"] == "item" and rec["item"]["external_id"] not in seen:
+            seen.add(rec["item"]["external_id"])
+            result.items.append(_item_from(rec["item"]))
+        elif rec["type"] == "error":
+            message = f"{rec['url']}: {rec['reason']}"
+            result.errors.append(message)
+            if rec.get("start"):
+                fatal.append(f"cannot reach {message}")
+    if listings == 0:
+        raise CollectError("; ".join(fatal) or "no listing page could be fetched")
+    return result
+
+
+def source_entry_url(source: dict[str, Any]) -> str:
+    """The first URL a source is fetched from (for error messages)."""
+    if source.get("start_urls"):
+        return source["start_urls"][0]
+    return str(source.get("url", ""))
+
+
+class ScrapyCollector:
+    """Base collector: runs the spider registered for ``kind`` in a subprocess."""
+
+    kind = ""
+
+    def collect(self, source: dict[str, Any], settings: CrawlSettings,
+                known_ids: Iterable[str] = ()) -> CollectResult:
+        payload = json.dumps({"source": source, "settings": asdict(settings),
+                              "known_ids": sorted(set(known_ids)),
+                              "time_limit": CRAWL_TIME_LIMIT_S}, ensure_ascii=False)
+        with tempfile.TemporaryDirectory(prefix="raqib-crawl-") as tmp:
+            out = Path(tmp) / "records.jsonl"
+            out.touch()
+            try:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "crawler.scrapy_runner", str(out)],
+                    input=payload, capture_output=True, text=True,
+                    timeout=CRAWL_TIME_LIMIT_S + 120,
+                )
+            except subprocess.TimeoutExpired:
+                records = _read_records(out)
+                records.append({"type": "error", "url": source_entry_url(source),
+                                "reason": "crawl killed: ran past its time limit"})
+                return build_result(records, requests=0)
+            records = _read_records(out)
+        stats = next((r for r in records if r["type"] == "stats"), {})
+        if proc.returncode != 0 and not stats:
+            tail = proc.stderr.strip().splitlines()[-5:]
+            raise CollectError(f"crawler process failed (exit {proc.returncode}): "
+                               + " | ".join(tail))
+        return build_result(records, requests=int(stats.get("requests", 0)))
