@@ -1,47 +1,81 @@
 """Capture a broadcast's media as evidence: download → sha256 → store → custody record.
 
 The original file is stored untouched (and read-only) at
-``<data_dir>/media/<sha[:2]>/<sha256><ext>``, once however many broadcasts point at it;
-yt-dlp's info.json for each capture is kept untouched at
-``<data_dir>/captures/<broadcast_id>/<utc-timestamp>.info.json``. The MediaFile, the
-broadcast's link to it and a ``captured`` CustodyEvent are written in one transaction. The
-broadcast's status is left alone: the pipeline marks it downloaded after this returns.
-To record more about a capture: add it to the custody event's ``details``.
+``<data_dir>/media/<sha[:2]>/<sha256><ext>``, once however many broadcasts point at it.
+Beside each capture, under ``<data_dir>/captures/<broadcast_id>/<utc-stamp>.*``, are kept
+untouched and read-only: yt-dlp's info.json, a WARC snapshot of the item page
+(``crawler.warc``; off with ``crawl.warc = false``) and captions in the source's language
+when the outlet publishes them. Each of those is an ``EvidenceFile`` row with its sha256
+(``raqib verify`` re-hashes them).
+
+The MediaFile, the broadcast's link to it, the EvidenceFile rows and a custody event
+(``captured``; ``linked`` when the same bytes were already stored for another item) are
+written in one transaction, before the pipeline marks the broadcast downloaded.
+
+Killed captures resume: the work directory ``<data_dir>/tmp/capture-<broadcast_id>`` is
+stable, so yt-dlp continues its ``.part`` file; a capture whose transaction committed is
+never repeated. A page that cannot be snapshotted does not fail the capture: why is in
+the custody event's ``details["warc_error"]``. To record more about a capture: add it to
+the custody event's ``details``; to keep another kind of file: add an ``EvidenceFile`` kind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import mimetypes
+import os
 import platform
 import re
 import shutil
 import socket
-import tempfile
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from crawler.base import CrawlSettings
-from crawler.downloader import CaptureError, Download, download_media
+from crawler.downloader import CaptureError, Download, DownloadPolicy, download_media
 from raqib.hashing import sha256_file
-from raqib.models import Broadcast, CustodyEvent, MediaFile
+from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
 
-__all__ = ["CaptureError", "capture_broadcast_media", "sha256_file", "tool_versions"]
+__all__ = ["CaptureError", "DownloadPolicy", "capture_broadcast_media", "schedule_retry",
+           "sha256_file", "tool_versions"]
 
 log = logging.getLogger("raqib.crawler.capture")
+
+RETRY_BASE = timedelta(minutes=5)  # first retry of a failed download; doubles each time
+RETRY_CAP = timedelta(days=1)
 
 
 def tool_versions() -> dict[str, str]:
     """Versions of the tools that made a capture, for the custody record."""
+    import warcio
     import yt_dlp.version
 
     from raqib import __version__
 
     return {"raqib": __version__, "yt-dlp": yt_dlp.version.__version__,
+            "warcio": getattr(warcio, "__version__", ""),
             "python": platform.python_version()}
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Wait before the next download attempt after ``failures`` earlier failed ones."""
+    return min(RETRY_BASE * (2 ** max(failures, 0)), RETRY_CAP)
+
+
+def schedule_retry(broadcast: Broadcast) -> None:
+    """Set ``next_retry_at`` after a failed download (5 min, doubling, capped at a day);
+    the scheduler retries then, until ``queue.max_retries`` attempts were made."""
+    when = timezone.now() + retry_delay(broadcast.retry_count)
+    Broadcast.objects.filter(pk=broadcast.pk).update(next_retry_at=when)
+    broadcast.next_retry_at = when
 
 
 def _extension(path: Path) -> str:
@@ -54,82 +88,188 @@ def _store_media(download: Download, sha: str, data_dir: Path) -> Path:
     rel = Path("media") / sha[:2] / f"{sha}{_extension(download.path)}"
     dest = data_dir / rel
     if dest.exists():
-        # Left by an earlier capture whose database write did not happen: reuse it only
-        # if it is byte-identical, never overwrite evidence.
+        # Stored by another broadcast, or left by a capture killed before its database
+        # write: reuse it only if it is byte-identical, never overwrite evidence.
         if sha256_file(dest) != sha:
             raise CaptureError(f"stored file {rel} does not match its sha256; refusing to "
-                               "overwrite evidence")
+                               "overwrite evidence", retryable=False)
         return rel
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(download.path, dest)
-    dest.chmod(0o444)
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.move(download.path, tmp)  # a rename: the work dir is on the same filesystem
+    tmp.chmod(0o444)
+    os.replace(tmp, dest)  # atomic: media/ never holds a partial file under its final name
     return rel
 
 
-def _store_info_json(download: Download, broadcast_id: int, data_dir: Path) -> Path:
-    now = datetime.now(UTC)
-    rel = Path("captures") / str(broadcast_id) / f"{now:%Y%m%dT%H%M%S}.{now:%f}Z.info.json"
+@dataclass
+class _Evidence:
+    kind: str
+    rel: Path
+    sha256: str
+    size: int
+
+
+def _store_evidence(src: Path, kind: str, rel: Path, data_dir: Path) -> _Evidence:
     dest = data_dir / rel
+    if dest.exists():
+        if EvidenceFile.objects.filter(path=rel.as_posix()).exists():
+            raise CaptureError(f"evidence file {rel} already recorded", retryable=False)
+        # Left by a capture killed before its transaction: not evidence of anything yet.
+        dest.chmod(0o644)
+        dest.unlink()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(download.info_json, dest)
+    shutil.move(src, dest)
     dest.chmod(0o444)
-    return rel
+    return _Evidence(kind, rel, sha256_file(dest), dest.stat().st_size)
 
 
-def _duration(info: dict[str, Any]) -> float | None:
-    value = info.get("duration")
-    return float(value) if isinstance(value, int | float) else None
+def _duration(download: Download) -> float | None:
+    return download.duration
 
 
 def _record(broadcast: Broadcast, download: Download, sha: str, size: int, media_rel: Path,
-            info_rel: Path, actor: str, source_url: str) -> MediaFile:
+            evidence: list[_Evidence], actor: str, source_url: str,
+            page: dict[str, Any]) -> MediaFile:
+    info_rel = next((e.rel for e in evidence if e.kind == EvidenceFile.KIND_INFO_JSON), None)
     with transaction.atomic():
         media, created = MediaFile.objects.get_or_create(
             sha256=sha,
             defaults={"path": media_rel.as_posix(), "size": size,
                       "mime_type": mimetypes.guess_type(media_rel.name)[0] or "",
-                      "info_json_path": info_rel.as_posix(),
-                      "duration": _duration(download.info)},
+                      "info_json_path": info_rel.as_posix() if info_rel else "",
+                      "duration": _duration(download)},
         )
         broadcast.media = media
-        broadcast.save(update_fields=["media", "updated_at"])
+        broadcast.next_retry_at = None
+        broadcast.save(update_fields=["media", "next_retry_at", "updated_at"])
+        for e in evidence:
+            EvidenceFile.objects.create(broadcast=broadcast, kind=e.kind, path=e.rel.as_posix(),
+                                        sha256=e.sha256, size=e.size)
         CustodyEvent.objects.create(
-            action="captured", actor=actor, broadcast=broadcast, media=media, sha256=sha,
-            source_url=source_url, final_url=download.final_url,
+            action="captured" if created else "linked", actor=actor, broadcast=broadcast,
+            media=media, sha256=sha, source_url=source_url, final_url=download.final_url,
             http_status=download.http_status, host=socket.gethostname(),
             tool_versions=tool_versions(),
-            details={"size": size, "info_json": info_rel.as_posix(),
-                     "stored_as": media.path, "already_stored": not created,
+            details={"size": size, "stored_as": media.path, "already_stored": not created,
+                     "info_json": info_rel.as_posix() if info_rel else "",
+                     "duration": download.duration,
                      "extractor": download.info.get("extractor_key", ""),
-                     "format_id": download.info.get("format_id", "")},
+                     "format_id": download.info.get("format_id", ""),
+                     "format": download.format_record(),
+                     "evidence": [{"kind": e.kind, "path": e.rel.as_posix(),
+                                   "sha256": e.sha256, "size": e.size} for e in evidence],
+                     **page},
         )
     return media
 
 
+@contextlib.contextmanager
+def _locked(workdir: Path) -> Iterator[None]:
+    """One capture per broadcast at a time (a duplicate task waits out the first)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(workdir / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise CaptureError("another capture of this broadcast is running") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def _stamp(workdir: Path) -> str:
+    """The capture's UTC stamp, kept in the work dir so a resumed capture reuses it."""
+    path = workdir / "stamp"
+    if path.is_file():
+        text = path.read_text().strip()
+        if re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z", text):
+            return text
+    now = datetime.now(UTC)
+    text = f"{now:%Y%m%dT%H%M%S}.{now:%f}Z"
+    path.write_text(text)
+    return text
+
+
+def _has_partial(workdir: Path) -> bool:
+    return any(p.stat().st_size > 0 for p in workdir.iterdir()
+               if p.is_file() and (".part" in p.name or p.suffix == ".ytdl"))
+
+
+def _snapshot(broadcast: Broadcast, workdir: Path, settings: CrawlSettings) -> tuple[
+        Path | None, dict[str, Any]]:
+    """Snapshot the item page into the work dir; never fails the capture."""
+    from crawler.warc import SnapshotError, snapshot_page
+    from raqib import __version__
+
+    try:
+        snap = snapshot_page(broadcast.url, workdir / "page.warc.gz",
+                             user_agent=settings.user_agent, timeout=settings.timeout,
+                             software=f"raqib/{__version__}")
+    except (SnapshotError, OSError) as exc:
+        log.warning("page snapshot failed", extra={"broadcast": broadcast.id,
+                                                   "error": str(exc)})
+        return None, {"warc_error": str(exc)[:1000]}
+    return snap.path, {"page_http_status": snap.http_status, "page_final_url": snap.final_url,
+                       "warc_truncated": snap.truncated}
+
+
+def _discard(evidence: list[_Evidence], data_dir: Path) -> None:
+    """Remove evidence files of a capture whose transaction did not happen."""
+    for e in evidence:
+        path = data_dir / e.rel
+        with contextlib.suppress(OSError):
+            path.chmod(0o644)
+            path.unlink()
+
+
+def _already_captured(broadcast: Broadcast) -> bool:
+    return bool(broadcast.media_id) and CustodyEvent.objects.filter(
+        broadcast=broadcast, media_id=broadcast.media_id,
+        action__in=("captured", "linked")).exists()
+
+
 def capture_broadcast_media(broadcast: Broadcast, *, data_dir: Path, settings: CrawlSettings,
-                            actor: str) -> MediaFile:
+                            actor: str, policy: DownloadPolicy | None = None,
+                            warc: bool = True) -> MediaFile:
     """Download, hash, store and record the broadcast's media; raise CaptureError."""
     data_dir = Path(data_dir)
+    workdir = data_dir / "tmp" / f"capture-{broadcast.id}"
+    if _already_captured(broadcast):
+        # Committed by a run killed before the broadcast was marked downloaded.
+        shutil.rmtree(workdir, ignore_errors=True)
+        return broadcast.media
     source_url = broadcast.media_url or broadcast.url
-    tmp_root = data_dir / "tmp"
-    tmp_root.mkdir(parents=True, exist_ok=True)
-    # Under the data dir so moving into the store is a rename on the same filesystem.
-    workdir = Path(tempfile.mkdtemp(prefix="capture-", dir=tmp_root))
-    info_rel: Path | None = None
-    try:
-        download = download_media(source_url, workdir, settings)
-        size = download.path.stat().st_size
-        if size == 0:
-            raise CaptureError("empty file (0 bytes)")
-        sha = sha256_file(download.path)
-        media_rel = _store_media(download, sha, data_dir)
-        info_rel = _store_info_json(download, broadcast.id, data_dir)
-        media = _record(broadcast, download, sha, size, media_rel, info_rel, actor, source_url)
-    except Exception:
-        if info_rel is not None:
-            (data_dir / info_rel).unlink(missing_ok=True)
-        raise
-    finally:
+    with _locked(workdir):
+        stamp = _stamp(workdir)
+        base = Path("captures") / str(broadcast.id)
+        evidence: list[_Evidence] = []
+        try:
+            download = download_media(source_url, workdir, settings, policy)
+            size = download.path.stat().st_size
+            sha = sha256_file(download.path)
+            warc_path, page = (_snapshot(broadcast, workdir, settings) if warc
+                               else (None, {"warc_error": "disabled (crawl.warc = false)"}))
+            evidence.append(_store_evidence(download.info_json, EvidenceFile.KIND_INFO_JSON,
+                                            base / f"{stamp}.info.json", data_dir))
+            if warc_path is not None:
+                evidence.append(_store_evidence(warc_path, EvidenceFile.KIND_WARC,
+                                                base / f"{stamp}.warc.gz", data_dir))
+            for lang, sub in download.subtitles:
+                ext = _extension(sub) or ".vtt"
+                lang = re.sub(r"[^A-Za-z0-9-]", "", lang)[:20] or "und"
+                evidence.append(_store_evidence(sub, EvidenceFile.KIND_CAPTIONS,
+                                                base / f"{stamp}.{lang}{ext}", data_dir))
+            media_rel = _store_media(download, sha, data_dir)
+            media = _record(broadcast, download, sha, size, media_rel, evidence, actor,
+                            source_url, page)
+        except Exception as exc:
+            _discard(evidence, data_dir)
+            retryable = getattr(exc, "retryable", True)
+            if not retryable or not _has_partial(workdir):
+                shutil.rmtree(workdir, ignore_errors=True)
+            raise
         shutil.rmtree(workdir, ignore_errors=True)
     log.info("captured", extra={"broadcast": broadcast.id, "sha256": sha, "size": size})
     return media

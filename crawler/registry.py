@@ -14,6 +14,10 @@ from crawler.base import Collector
 # kind -> "module:Class"; imported on demand so an unused kind costs nothing.
 COLLECTORS: dict[str, str] = {
     "site": "crawler.site_spider:SiteCollector",
+    "live": "crawler.live:LiveCollector",  # `raqib sources check` only; recorded, not crawled
+    "feed": "crawler.feed_spider:FeedCollector",
+    "sitemap": "crawler.sitemap_spider:SitemapCollector",
+    "ytdlp": "crawler.ytdlp_source:YtdlpCollector",
 }
 
 

@@ -4,9 +4,14 @@
 ``python -m crawler.scrapy_runner`` (so the Twisted reactor is never restarted inside a
 long-lived worker and a killed crawl cannot corrupt the parent), feeds it the source, the
 crawl settings and the external ids already known, and turns the JSON-lines records the
-spider wrote (``page``, ``item``, ``error``, ``stats``) into a ``CollectResult``. To add a
-Scrapy-based kind: write the spider, add it to ``crawler.scrapy_runner.SPIDERS`` and
-subclass ``ScrapyCollector`` with its ``kind``.
+spider wrote (``page``, ``item``, ``error``, ``retry_after``, ``stats``) into a
+``ScrapyCollectResult``: a ``CollectResult`` that also says whether the scan ran to its
+natural end (``complete``; a crawl cut by its time limit is not, and the next one must
+re-read every listing page) and until when the outlet asked us to stay away
+(``retry_after_until``, from a 429/503 ``Retry-After`` too long to wait out; a
+``CollectError`` carries it too, as an attribute). To add a Scrapy-based kind: write the
+spider, add it to ``crawler.scrapy_runner.SPIDERS`` and subclass ``ScrapyCollector`` with
+its ``kind``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,12 @@ from crawler.dates import parse_aired_at
 
 # A crawl that runs longer than this is stopped; what it found so far is kept.
 CRAWL_TIME_LIMIT_S = 3600
+
+
+@dataclass
+class ScrapyCollectResult(CollectResult):
+    complete: bool = True  # pagination ended by itself, not by a time limit or a stop
+    retry_after_until: datetime | None = None  # the outlet's Retry-After, when too long
 
 
 def _read_records(path: Path) -> list[dict[str, Any]]:
@@ -45,10 +57,10 @@ def _item_from(record: dict[str, Any]) -> DiscoveredItem:
     return DiscoveredItem(**data)
 
 
-def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
-    """Turn the runner's records into a CollectResult; raise CollectError when no listing
-    page could be fetched at all."""
-    result = CollectResult(requests=requests)
+def build_result(records: list[dict[str, Any]], requests: int) -> ScrapyCollectResult:
+    """Turn the runner's records into a ScrapyCollectResult; raise CollectError (with a
+    ``retry_after_until`` attribute) when no listing page could be fetched at all."""
+    result = ScrapyCollectResult(requests=requests)
     seen: set[str] = set()
     listings = 0
     fatal: list[str] = []
@@ -64,8 +76,19 @@ def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
             result.errors.append(message)
             if rec.get("start"):
                 fatal.append(f"cannot reach {message}")
+            if rec.get("listing"):
+                result.complete = False  # the pages behind it were not reached
+        elif rec["type"] == "retry_after":
+            result.retry_after_until = datetime.fromisoformat(rec["until"])
+            result.complete = False
+        elif rec["type"] == "stats":
+            result.complete = result.complete and rec.get("finish_reason") == "finished"
+    if not any(rec["type"] == "stats" for rec in records):
+        result.complete = False  # killed before it could finish
     if listings == 0:
-        raise CollectError("; ".join(fatal) or "no listing page could be fetched")
+        error = CollectError("; ".join(fatal) or "no listing page could be fetched")
+        error.retry_after_until = result.retry_after_until  # type: ignore[attr-defined]
+        raise error
     return result
 
 
@@ -82,9 +105,14 @@ class ScrapyCollector:
     kind = ""
 
     def collect(self, source: dict[str, Any], settings: CrawlSettings,
-                known_ids: Iterable[str] = ()) -> CollectResult:
+                known_ids: Iterable[str] = (), *, full_scan: bool = False,
+                scrapy_overrides: dict[str, Any] | None = None) -> ScrapyCollectResult:
+        """Crawl ``source`` once, skipping ``known_ids`` (``full_scan``: do not stop
+        paginating at a page of known items). ``scrapy_overrides`` are extra Scrapy
+        settings (the benchmark turns AutoThrottle off with them)."""
         payload = json.dumps({"source": source, "settings": asdict(settings),
-                              "known_ids": sorted(set(known_ids)),
+                              "known_ids": sorted(set(known_ids)), "full_scan": full_scan,
+                              "scrapy_overrides": scrapy_overrides or {},
                               "time_limit": CRAWL_TIME_LIMIT_S}, ensure_ascii=False)
         with tempfile.TemporaryDirectory(prefix="raqib-crawl-") as tmp:
             out = Path(tmp) / "records.jsonl"

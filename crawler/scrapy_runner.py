@@ -1,11 +1,18 @@
 """Subprocess entry point that runs one Scrapy crawl: ``python -m crawler.scrapy_runner OUT``.
 
-Reads ``{"source": {...}, "settings": {...}, "time_limit": seconds}`` as JSON on stdin,
-runs the spider for the source's kind and appends one JSON record per line to ``OUT``
-(flushed as it goes, so a killed crawl still leaves what it found): ``page``, ``item``,
-``error`` records, then a final ``stats`` record. Scrapy logs go to stderr. Running in a
-fresh process means the Twisted reactor starts exactly once. To add a spider for a new
-source kind: add it to ``SPIDERS``.
+Reads ``{"source": {...}, "settings": {...}, "known_ids": [...], "time_limit": seconds}``
+(optionally ``"scrapy_overrides": {SETTING: value}``, used by the benchmark) as JSON on
+stdin, runs the spider for the source's kind and appends one JSON record per line to
+``OUT`` (flushed as it goes, so a killed crawl still leaves what it found): ``page``,
+``item``, ``error``, ``retry_after`` records, then a final ``stats`` record. Scrapy logs go
+to stderr. Running in a fresh process means the Twisted reactor starts exactly once.
+
+Politeness (see docs/operations.md): one request at a time per host, at least
+``crawl.download_delay`` between two of them (no random jitter below it), AutoThrottle
+on top, robots.txt obeyed unless the source says ``robots = false``, and
+``crawler.middlewares.RetryAfterMiddleware`` honouring 429/503 ``Retry-After``. To add a
+spider for a new source kind: add it to ``SPIDERS``; it receives ``source``,
+``max_pages``, ``sink`` and ``known_ids``.
 """
 
 from __future__ import annotations
@@ -15,11 +22,19 @@ import sys
 from typing import Any, TextIO
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import default_settings
 
+from crawler.feed_spider import FeedSpider
 from crawler.site_spider import SiteSpider
+from crawler.sitemap_spider import SitemapSpider
 
-SPIDERS = {"site": SiteSpider}
+SPIDERS = {"site": SiteSpider, "feed": FeedSpider, "sitemap": SitemapSpider}
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+# Scrapy 2.19 renamed RANDOMIZE_DOWNLOAD_DELAY (and warns when the old name is set).
+_NO_JITTER = ({"DOWNLOAD_DELAY_JITTER": 0.0} if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER")
+              else {"RANDOMIZE_DOWNLOAD_DELAY": False})
+# The longest Retry-After waited out inside one crawl; a longer one pauses the source.
+RETRY_AFTER_MAX_S = 600
 
 
 def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
@@ -30,6 +45,8 @@ def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
         "ROBOTSTXT_OBEY": bool(source.get("robots", True)),
         "USER_AGENT": settings["user_agent"],
         "DOWNLOAD_DELAY": delay,
+        # The configured delay is a floor: Scrapy's default ±50 % jitter would halve it.
+        **_NO_JITTER,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "AUTOTHROTTLE_ENABLED": True,
         # Scrapy's default start delay (5 s) would override a shorter configured delay.
@@ -38,6 +55,8 @@ def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RetryAfterMiddleware": 560},
+        "RAQIB_RETRY_AFTER_MAX": min(RETRY_AFTER_MAX_S, time_limit),
         "DOWNLOAD_TIMEOUT": float(settings["timeout"]),
         "CLOSESPIDER_TIMEOUT": time_limit,
         "TELNETCONSOLE_ENABLED": False,
@@ -56,10 +75,13 @@ def run(payload: dict[str, Any], out: TextIO) -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
 
-    process = CrawlerProcess(scrapy_settings(source, settings, int(payload.get("time_limit",
-                                                                            3600))))
+    options = scrapy_settings(source, settings, int(payload.get("time_limit", 3600)))
+    options.update(payload.get("scrapy_overrides") or {})
+    process = CrawlerProcess(options)
     crawler = process.create_crawler(SPIDERS[source["kind"]])
-    process.crawl(crawler, source=source, max_pages=settings["max_pages"], sink=sink)
+    process.crawl(crawler, source=source, max_pages=settings["max_pages"], sink=sink,
+                  known_ids=payload.get("known_ids") or [],
+                  full_scan=bool(payload.get("full_scan")))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     sink({"type": "stats", "requests": stats.get("downloader/request_count", 0),

@@ -2,6 +2,10 @@
 
 ``SiteSpider`` is the Scrapy spider: listing page → item links (followed) → item pages,
 with pagination through ``next_page`` up to ``max_pages`` listing pages per start URL.
+A scan costs in proportion to what is new: item pages whose external id is in
+``known_ids`` (the catalog's) are not fetched, and since listing pages are newest first,
+pagination stops at the first listing page that links to nothing new (``full_scan``
+turns that stop off, to finish a backfill that was cut short).
 Only the item URL is mandatory; every other field is best effort. ``SiteCollector`` runs
 the spider in a subprocess (``python -m crawler.scrapy_runner``) so the Twisted reactor is
 never restarted inside a long-lived worker and a killed crawl cannot corrupt the parent.
@@ -22,7 +26,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from crawler.base import DiscoveredItem
-from crawler.dates import parse_aired_at
+from crawler.dates import parse_aired_at, source_timezone
 from crawler.scrapy_collector import ScrapyCollector
 
 log = logging.getLogger("raqib.crawler")
@@ -102,11 +106,13 @@ class SiteSpider(scrapy.Spider):
     name = "raqib-site"
 
     def __init__(self, source: dict[str, Any], max_pages: int, sink: Any = None,
-                 **kwargs: Any) -> None:
+                 known_ids: Any = (), full_scan: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.source = source
         self.max_pages = max(1, int(max_pages))
         self.sink = sink  # called with each record: {"type": "item"|"error"|"page", ...}
+        self.known_ids = frozenset(known_ids or ())
+        self.full_scan = bool(full_scan)
 
     def _emit(self, record: dict[str, Any]) -> None:
         if self.sink is not None:
@@ -118,8 +124,9 @@ class SiteSpider(scrapy.Spider):
                                  dont_filter=True, meta={"page": 1, "start": True})
 
     def parse_listing(self, response: Response):  # noqa: ANN201
-        self._emit({"type": "page", "kind": "listing", "url": response.url})
         seen: set[str] = set()
+        known = 0
+        requests = []
         for href in response.css(self.source["item_links"]).getall():
             if not href.strip():
                 continue
@@ -127,17 +134,26 @@ class SiteSpider(scrapy.Spider):
             if url in seen:
                 continue
             seen.add(url)
+            if url in self.known_ids:
+                known += 1  # already in the catalog: not fetched again
+                continue
             if is_media_url(url):
                 # A link straight to a media file: it is the item; do not fetch it here.
                 self._emit({"type": "item", "item": asdict(DiscoveredItem(
                     external_id=url, url=url, media_url=url,
                     language=self.source.get("language")))})
                 continue
-            yield scrapy.Request(url, callback=self.parse_item, errback=self.on_error,
-                                 meta={"item_url": url})
+            requests.append(scrapy.Request(url, callback=self.parse_item,
+                                           errback=self.on_error, meta={"item_url": url}))
+        new = len(seen) - known
+        # Newest first: a page with nothing new means the rest of the archive is known.
+        stop = bool(self.known_ids) and new == 0 and not self.full_scan
+        self._emit({"type": "page", "kind": "listing", "url": response.url, "new": new,
+                    "known": known, "stopped": stop})
+        yield from requests
         page = response.meta["page"]
         next_sel = self.source.get("next_page")
-        if next_sel and page < self.max_pages:
+        if next_sel and page < self.max_pages and not stop:
             href = response.css(next_sel).get()
             if href and href.strip():
                 yield scrapy.Request(response.urljoin(href.strip()), callback=self.parse_listing,
@@ -162,7 +178,7 @@ class SiteSpider(scrapy.Spider):
 
     def _item_record(self, response: Response, url: str) -> dict[str, Any]:
         raw_date = extract_date_raw(response, self.source.get("aired_at"))
-        aired = parse_aired_at(raw_date)
+        aired = parse_aired_at(raw_date, source_timezone(self.source))
         item = DiscoveredItem(
             external_id=url, url=url,
             media_url=extract_media_url(response, self.source.get("media")),
@@ -178,7 +194,8 @@ class SiteSpider(scrapy.Spider):
         request = failure.request
         reason = describe_failure(failure)
         self._emit({"type": "error", "url": request.url, "reason": reason,
-                    "start": bool(request.meta.get("start"))})
+                    "start": bool(request.meta.get("start")),
+                    "listing": "page" in request.meta})
 
 
 # (exception class name, reason); names rather than classes because Scrapy 2.13+ wraps
@@ -196,6 +213,10 @@ def describe_failure(failure: Any) -> str:
     from scrapy.exceptions import IgnoreRequest
     from scrapy.spidermiddlewares.httperror import HttpError
 
+    from crawler.middlewares import RetryAfterTooLong
+
+    if failure.check(RetryAfterTooLong):
+        return str(failure.value)
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     names = {cls.__name__ for cls in type(failure.value).__mro__}

@@ -4,14 +4,18 @@ Every source has ``name``, ``outlet``, ``kind``, an optional ``interval`` ("30m"
 "1d"), ``language`` (default "ar") and ``robots`` (default true); each kind adds its own
 keys, declared in ``KIND_KEYS``. To add a source kind: add its keys to ``KIND_KEYS`` (with
 which of them are required), write the crawler module for it and register it in
-``crawler.registry``.
+``crawler.registry``; a key whose value needs checking gets a line in ``VALUE_CHECKS``
+(same check for every kind that declares the key).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 COMMON_KEYS = {"name", "outlet", "kind", "interval", "language", "robots", "enabled",
                "timezone", "max_filesize_mb", "max_duration"}
@@ -94,8 +98,100 @@ def _check_kind_keys(src: dict[str, Any], where: str, problems: list[str]) -> No
                 problems.append(f"{where}.{key}: a CSS selector string, got {src[key]!r}")
 
 
-def validate_sources(raw: Any, default_interval: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Return (normalised sources, problems). Problems name the key, e.g. ``sources[1].kind``."""
+_PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
+
+
+def _check_url(value: Any, base_dir: Path | None) -> Any:
+    if not _is_url(value):
+        raise ValueError(f"an http(s) URL, got {value!r}")
+    return value
+
+
+def _check_regex(value: Any, base_dir: Path | None) -> Any:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"a regular expression string, got {value!r}")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc}): {value!r}") from None
+    return value
+
+
+def _check_cookies(value: Any, base_dir: Path | None) -> Any:
+    """A cookies.txt (Netscape format) path; relative paths are relative to raqib.toml."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"the path of a cookies.txt file, got {value!r}")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_file():
+        raise ValueError(f"cookies file {str(path)!r} does not exist")
+    return str(path.resolve())
+
+
+def _check_proxy(value: Any, base_dir: Path | None) -> Any:
+    parsed = urlparse(value) if isinstance(value, str) else None
+    if parsed is None or parsed.scheme not in _PROXY_SCHEMES or not parsed.hostname:
+        raise ValueError(f"a proxy URL like 'http://host:3128' or 'socks5://host:1080' "
+                         f"({', '.join(_PROXY_SCHEMES)}), got {value!r}")
+    return value
+
+
+def _check_positive_int(value: Any, base_dir: Path | None) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"a whole number above 0, got {value!r}")
+    return value
+
+
+def _check_interval(value: Any, base_dir: Path | None) -> Any:
+    parse_interval(value)
+    return value
+
+
+def _check_timezone(value: Any, base_dir: Path | None) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"an IANA time zone like 'Asia/Damascus', got {value!r}")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a known IANA time zone "
+                         f"(e.g. 'Asia/Damascus', 'UTC')") from None
+    return value
+
+
+# key -> check(value, directory of raqib.toml) returning the normalised value or raising
+# ValueError with a message that completes "sources[i].key: ...".
+VALUE_CHECKS: dict[str, Callable[[Any, Path | None], Any]] = {
+    "url": _check_url,
+    "url_pattern": _check_regex,
+    "cookies": _check_cookies,
+    "proxy": _check_proxy,
+    "max_items": _check_positive_int,
+    "chunk": _check_interval,
+    "timezone": _check_timezone,
+    "max_filesize_mb": _check_positive_int,
+    "max_duration": _check_interval,
+}
+
+
+def _check_values(src: dict[str, Any], where: str, problems: list[str],
+                  base_dir: Path | None) -> dict[str, Any]:
+    """Check the values of the keys in ``VALUE_CHECKS``; return the normalised ones."""
+    allowed = COMMON_KEYS | set(KIND_KEYS.get(src.get("kind"), {}))
+    normalised: dict[str, Any] = {}
+    for key, check in VALUE_CHECKS.items():
+        if key in src and key in allowed:
+            try:
+                normalised[key] = check(src[key], base_dir)
+            except ValueError as exc:
+                problems.append(f"{where}.{key}: {exc}")
+    return normalised
+
+
+def validate_sources(raw: Any, default_interval: str,
+                     base_dir: Path | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return (normalised sources, problems). Problems name the key, e.g. ``sources[1].kind``.
+    ``base_dir`` (the directory of raqib.toml) anchors relative file paths (``cookies``)."""
     problems: list[str] = []
     if not isinstance(raw, list):
         return [], ["sources: must be an array of tables, written [[sources]]"]
@@ -111,6 +207,7 @@ def validate_sources(raw: Any, default_interval: str) -> tuple[list[dict[str, An
         before = len(problems)
         _check_common(src, where, problems)
         _check_kind_keys(src, where, problems)
+        values = _check_values(src, where, problems, base_dir)
         interval = src.get("interval", default_interval)
         try:
             seconds = parse_interval(interval)
@@ -122,6 +219,7 @@ def validate_sources(raw: Any, default_interval: str) -> tuple[list[dict[str, An
         seen.add(src.get("name"))
         if len(problems) == before:
             norm = dict(src)
+            norm.update(values)
             norm.setdefault("language", "ar")
             norm.setdefault("robots", True)
             norm.setdefault("enabled", True)

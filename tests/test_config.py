@@ -159,3 +159,117 @@ def test_commands_refuse_to_start_on_invalid_config(tmp_path: Path, argv: list[s
     assert "web.port: expected int" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "data" / "raqib.sqlite3").exists()
+
+
+KINDS = """
+[[sources]]
+name = "feed"
+outlet = "Sama"
+kind = "feed"
+url = "https://example.org/feed.xml"
+timezone = "Asia/Damascus"
+
+[[sources]]
+name = "sitemap"
+outlet = "Sama"
+kind = "sitemap"
+url = "https://example.org/sitemap-index.xml.gz"
+url_pattern = '/video/\\d+'
+max_filesize_mb = 500
+max_duration = "4h"
+
+[[sources]]
+name = "channel"
+outlet = "Sama"
+kind = "ytdlp"
+url = "https://www.youtube.com/@example/videos"
+cookies = "secrets/cookies.txt"
+proxy = "socks5://127.0.0.1:1080"
+max_items = 50
+
+[[sources]]
+name = "live"
+outlet = "Sama"
+kind = "live"
+url = "https://example.org/live/index.m3u8"
+chunk = "30m"
+"""
+
+
+def test_every_source_kind_loads_with_its_keys(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "cookies.txt").write_text("# Netscape HTTP Cookie File\n")
+    config = load_config(write(tmp_path, KINDS), environ={})
+    assert [s["kind"] for s in config.sources] == ["feed", "sitemap", "ytdlp", "live"]
+    assert config.source("feed")["timezone"] == "Asia/Damascus"
+    assert config.source("sitemap")["url_pattern"] == r"/video/\d+"
+    channel = config.source("channel")
+    # A relative cookies path is read from beside raqib.toml, wherever raqib runs.
+    assert channel["cookies"] == str((tmp_path / "secrets" / "cookies.txt").resolve())
+    assert (channel["proxy"], channel["max_items"]) == ("socks5://127.0.0.1:1080", 50)
+    assert config.source("live")["chunk"] == "30m"
+
+
+BAD_KINDS = """
+[[sources]]
+name = "feed"
+outlet = "Sama"
+kind = "feed"
+url = "file:///etc/passwd"
+timezone = "Mars/Olympus"
+max_filesize_mb = 0
+max_duration = "long"
+selector = "h1"
+
+[[sources]]
+name = "sitemap"
+outlet = "Sama"
+kind = "sitemap"
+url = "https://example.org/sitemap.xml"
+url_pattern = "(unclosed"
+
+[[sources]]
+name = "channel"
+outlet = "Sama"
+kind = "ytdlp"
+url = "https://www.youtube.com/@example"
+cookies = "missing-cookies.txt"
+proxy = "not a proxy"
+max_items = -3
+
+[[sources]]
+name = "live"
+outlet = "Sama"
+kind = "live"
+chunk = "half an hour"
+
+[[sources]]
+name = "count"
+outlet = "Sama"
+kind = "ytdlp"
+url = "https://example.org/list"
+max_items = true
+"""
+
+
+def test_source_values_are_checked_key_by_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, BAD_KINDS), environ={})
+    text = "\n".join(info.value.problems)
+    for expected in (
+        "sources[0] (feed).url: an http(s) URL, got 'file:///etc/passwd'",
+        "sources[0] (feed).timezone: 'Mars/Olympus' is not a known IANA time zone",
+        "sources[0] (feed).max_filesize_mb: a whole number above 0, got 0",
+        "sources[0] (feed).max_duration: 'long' is not an interval",
+        "sources[0] (feed).selector: unknown key for kind 'feed'",
+        "sources[1] (sitemap).url_pattern: not a valid regular expression",
+        "sources[2] (channel).cookies: cookies file",
+        "missing-cookies.txt' does not exist",
+        "sources[2] (channel).proxy: a proxy URL like",
+        "sources[2] (channel).max_items: a whole number above 0, got -3",
+        "sources[3] (live).url: required for kind 'live'",
+        "sources[3] (live).chunk: 'half an hour' is not an interval",
+        "sources[4] (count).max_items: a whole number above 0, got True",
+    ):
+        assert expected in text, f"missing problem {expected!r} in:\n{text}"
+    assert len(info.value.problems) == 12, text  # one per bad value, nothing else

@@ -112,10 +112,19 @@ def crawl_command(args: argparse.Namespace) -> int:
 
 
 def _select_sources(names: list[str] | None) -> list:
-    """The enabled configured sources, or the named ones; exits 2 on an unknown name."""
+    """The enabled configured sources, or the named ones; exits 2 on an unknown name.
+    Live sources are recorded (``raqib record``), not crawled: they are left out unless
+    named, and a named one is refused by ``crawl_source`` with that advice."""
     from raqib.sources_sync import sync_sources
 
     sources = [s for s in sync_sources(_config()) if s.enabled]
+    live = [s.name for s in sources if s.kind == "live"]
+    if not names and live:
+        progress(f"skipping live source(s) {', '.join(live)}: use `raqib record`")
+        sources = [s for s in sources if s.kind != "live"]
+        if not sources:
+            raise CommandError("only live sources are configured; they are recorded with "
+                               "`raqib record --source NAME` (or by `raqib run`), not crawled")
     if names:
         sources = [s for s in sources if s.name in names]
         missing = set(names) - {s.name for s in sources}

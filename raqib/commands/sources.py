@@ -1,9 +1,12 @@
 """``raqib sources list|check``: the configured sources and a dry run of one of them.
 
 ``list`` syncs ``[[sources]]`` from raqib.toml into the catalog and shows each source's
-schedule and last error. ``check NAME`` collects the source once and prints what it would
-find, writing nothing (no database, no files), which is how a selector change is tried
-before it goes live. To add a column: add it to ``_source_row`` and ``LIST_COLUMNS``.
+schedule and last error. ``check NAME`` collects the source once, whatever its kind (site,
+feed, sitemap, ytdlp...), and prints what it would find: how many items, the first ones
+with title, air date and media URL, and the per-page errors. It writes nothing (no
+database, no files), which is how a selector or URL change is tried before it goes live.
+To add a column: add it to ``_source_row`` and ``LIST_COLUMNS`` (or ``_item_row`` and
+``ITEM_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = src_sub.add_parser("check", help="collect one source once and print what it "
                                              "would find, without writing anything")
     check.add_argument("name", metavar="NAME", help="the source's name in raqib.toml")
+    check.add_argument("--limit", type=int, default=20, metavar="N",
+                       help="show the first N items (default 20; 0 shows all); the count "
+                            "is always the full one")
     add_format_flag(check)
     check.set_defaults(handler=check_source, needs_django=False)
 
@@ -79,11 +85,25 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
     raise CommandError(f"no source named {name!r} in raqib.toml (known: {known})")
 
 
+def _item_row(item: Any) -> dict[str, Any]:
+    return {"title": item.title, "url": item.url, "media_url": item.media_url,
+            "aired_at": item.aired_at.isoformat() if item.aired_at else "",
+            "aired_at_raw": item.aired_at_raw, "program": item.program,
+            "external_id": item.external_id}
+
+
 def check_source(args: argparse.Namespace) -> int:
+    import sys
+
     from crawler.base import CollectError
     from crawler.registry import get_collector
+    from crawler.scrapy_collector import source_entry_url
 
+    if args.limit < 0:
+        raise CommandError("--limit: give 0 (all) or a positive number")
     entry, settings = _load_source(args.name)
+    print(f"checking {entry['name']} ({entry['kind']}): {source_entry_url(entry)} ...",
+          file=sys.stderr, flush=True)
     try:
         result = get_collector(entry["kind"]).collect(entry, settings)
     except CollectError as exc:
@@ -92,16 +112,16 @@ def check_source(args: argparse.Namespace) -> int:
         else:
             print(f"{entry['name']}: FAILED: {exc}")
         return 1
-    items = [{"title": i.title, "url": i.url, "media_url": i.media_url,
-              "aired_at": i.aired_at.isoformat() if i.aired_at else "",
-              "aired_at_raw": i.aired_at_raw, "program": i.program,
-              "external_id": i.external_id} for i in result.items]
+    shown = result.items[:args.limit] if args.limit else result.items
+    items = [_item_row(i) for i in shown]
     if args.format == "json":
-        print_json({"source": entry["name"], "ok": True, "pages": result.pages,
+        print_json({"source": entry["name"], "kind": entry["kind"], "ok": True,
+                    "count": len(result.items), "pages": result.pages,
                     "requests": result.requests, "items": items, "errors": result.errors})
         return 0
     print_table(items, ITEM_COLUMNS)
-    print(f"{entry['name']}: {len(items)} item(s) from {result.pages} page(s), "
+    more = f" (first {len(items)} shown)" if len(items) < len(result.items) else ""
+    print(f"{entry['name']}: {len(result.items)} item(s){more} from {result.pages} page(s), "
           f"{result.requests} request(s); nothing was written")
     for error in result.errors:
         print(f"  page error: {error}")

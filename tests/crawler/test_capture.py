@@ -1,4 +1,8 @@
-"""Evidence capture: real yt-dlp against loopback, real SQLite, real files."""
+"""Evidence capture: real yt-dlp against loopback, real SQLite, real files.
+
+The stored original, its custody record and the evidence kept beside it (info.json, a WARC
+of the item page, captions), re-broadcasts stored once, failures, and a capture that is
+never repeated once committed."""
 
 from __future__ import annotations
 
@@ -8,19 +12,21 @@ from pathlib import Path
 
 import pytest
 from crawl_helpers import write_page
+from media_helpers import write_vtt
 
 from crawler.base import CrawlSettings
-from crawler.capture import CaptureError, capture_broadcast_media
+from crawler.capture import CaptureError, DownloadPolicy, capture_broadcast_media
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, CustodyEvent, MediaFile, Outlet, Source
+from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 
 
-def make_broadcast(external_id: str, url: str, media_url: str = "") -> Broadcast:
-    outlet, _ = Outlet.objects.get_or_create(name="Fixture TV")
-    source, _ = Source.objects.get_or_create(name="fixture", defaults={"outlet": outlet,
-                                                                       "kind": "site"})
+def make_broadcast(external_id: str, url: str, media_url: str = "", source: str = "fixture",
+                   outlet: str = "Fixture TV") -> Broadcast:
+    outlet, _ = Outlet.objects.get_or_create(name=outlet)
+    source, _ = Source.objects.get_or_create(name=source, defaults={"outlet": outlet,
+                                                                    "kind": "site"})
     return Broadcast.objects.create(source=source, outlet=outlet, external_id=external_id,
                                     url=url, media_url=media_url)
 
@@ -61,7 +67,7 @@ def test_capture_stores_the_served_file_with_custody(
     assert event.media_id == media.id
     assert event.source_url == media_url and event.final_url == media_url
     assert event.host
-    assert set(event.tool_versions) == {"raqib", "yt-dlp", "python"}
+    assert set(event.tool_versions) == {"raqib", "yt-dlp", "warcio", "python"}
     assert event.details["size"] == len(sample_mp4)
     assert event.details["info_json"] == media.info_json_path
     assert leftovers(data_dir) == []
@@ -90,7 +96,8 @@ def test_same_media_under_two_broadcasts_is_stored_once(
     first = make_broadcast("a", f"{static_server.base_url}/a.html",
                            f"{static_server.base_url}/a.mp4")
     second = make_broadcast("b", f"{static_server.base_url}/b.html",
-                            f"{static_server.base_url}/b.mp4")
+                            f"{static_server.base_url}/b.mp4", source="rebroadcaster",
+                            outlet="Other TV")  # a re-broadcast by another outlet
     data_dir = tmp_path / "data"
 
     media_a = capture(first, data_dir, crawl_settings)
@@ -99,9 +106,11 @@ def test_same_media_under_two_broadcasts_is_stored_once(
     assert media_a.id == media_b.id and MediaFile.objects.count() == 1
     assert set(media_a.broadcasts.values_list("external_id", flat=True)) == {"a", "b"}
     assert len(list((data_dir / "media").rglob("*.mp4"))) == 1
-    assert CustodyEvent.objects.filter(media=media_a).count() == 2  # one per capture
+    events = CustodyEvent.objects.filter(media=media_a).order_by("id")
+    assert [(e.broadcast_id, e.action) for e in events] == [(first.id, "captured"),
+                                                            (second.id, "linked")]
     assert len(list((data_dir / "captures").rglob("*.info.json"))) == 2
-    assert CustodyEvent.objects.get(broadcast=second).details["already_stored"] is True
+    assert events[1].details["already_stored"] is True
     assert leftovers(data_dir) == []
 
 
@@ -141,3 +150,81 @@ def test_unreachable_media_is_a_capture_error(tmp_path: Path,
     broadcast = make_broadcast("down", "http://127.0.0.1:9/x.html", "http://127.0.0.1:9/x.mp4")
     with pytest.raises(CaptureError, match=r"^unreachable$"):
         capture(broadcast, tmp_path / "data", crawl_settings)
+
+
+def test_capture_keeps_info_json_warc_and_captions_as_evidence(
+        static_server: StaticServer, sample_mp4: bytes, tmp_path: Path,
+        crawl_settings: CrawlSettings) -> None:
+    (static_server.root / "clip.mp4").write_bytes(sample_mp4)
+    write_vtt(static_server.root / "clip.ar.vtt")
+    write_page(static_server.root, "item.html",
+               "<h1>اعتراف</h1><video src='clip.mp4'>"
+               "<track kind='subtitles' srclang='ar' src='clip.ar.vtt'></video>")
+    broadcast = make_broadcast("ev", f"{static_server.base_url}/item.html")
+    data_dir = tmp_path / "data"
+
+    media = capture_broadcast_media(broadcast, data_dir=data_dir, settings=crawl_settings,
+                                    actor="tester@test", policy=DownloadPolicy(
+                                        subtitles_lang="ar", retries=1, retry_base=0.01))
+
+    files = {e.kind: e for e in EvidenceFile.objects.filter(broadcast=broadcast)}
+    assert set(files) == {"info_json", "warc", "captions"}
+    for evidence in files.values():
+        path = data_dir / evidence.path
+        assert path.parent == data_dir / "captures" / str(broadcast.id)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == evidence.sha256
+        assert evidence.size == path.stat().st_size
+        assert not path.stat().st_mode & 0o222  # read-only
+    assert not (data_dir / media.path).stat().st_mode & 0o222
+    assert (data_dir / files["captions"].path).read_text(encoding="utf-8") == \
+        (static_server.root / "clip.ar.vtt").read_text(encoding="utf-8")
+    assert files["captions"].path.endswith(".ar.vtt")
+    event = CustodyEvent.objects.get(broadcast=broadcast)
+    assert event.details["page_http_status"] == 200
+    assert event.details["format"]["protocol"] == "http"
+    assert event.details["format"]["ext"] == "mp4"
+    assert {e["path"] for e in event.details["evidence"]} == {e.path for e in files.values()}
+    assert leftovers(data_dir) == []
+
+
+def test_unreachable_page_does_not_fail_the_capture(
+        static_server: StaticServer, sample_mp4: bytes, tmp_path: Path,
+        crawl_settings: CrawlSettings) -> None:
+    (static_server.root / "m.mp4").write_bytes(sample_mp4)
+    broadcast = make_broadcast("nopage", "http://127.0.0.1:9/item.html",
+                               f"{static_server.base_url}/m.mp4")
+    media = capture(broadcast, tmp_path / "data", crawl_settings)
+    assert media.sha256 == hashlib.sha256(sample_mp4).hexdigest()
+    event = CustodyEvent.objects.get(broadcast=broadcast)
+    assert event.details["warc_error"].startswith("cannot fetch http://127.0.0.1:9/item.html")
+    assert set(EvidenceFile.objects.filter(broadcast=broadcast)
+               .values_list("kind", flat=True)) == {"info_json"}
+
+
+def test_warc_can_be_turned_off(static_server: StaticServer, sample_mp4: bytes,
+                                tmp_path: Path, crawl_settings: CrawlSettings) -> None:
+    (static_server.root / "m.mp4").write_bytes(sample_mp4)
+    write_page(static_server.root, "item.html", "<h1>x</h1>")
+    broadcast = make_broadcast("nowarc", f"{static_server.base_url}/item.html",
+                               f"{static_server.base_url}/m.mp4")
+    capture_broadcast_media(broadcast, data_dir=tmp_path / "data", settings=crawl_settings,
+                            actor="t", warc=False)
+    assert list(EvidenceFile.objects.values_list("kind", flat=True)) == ["info_json"]
+    assert "/item.html" not in static_server.hits
+    assert "disabled" in CustodyEvent.objects.get().details["warc_error"]
+
+
+def test_a_committed_capture_is_not_repeated(
+        static_server: StaticServer, sample_mp4: bytes, tmp_path: Path,
+        crawl_settings: CrawlSettings) -> None:
+    """A worker killed after the capture committed but before the broadcast was marked
+    downloaded: the re-run returns the stored media without downloading again."""
+    (static_server.root / "m.mp4").write_bytes(sample_mp4)
+    broadcast = make_broadcast("once", f"{static_server.base_url}/i.html",
+                               f"{static_server.base_url}/m.mp4")
+    data_dir = tmp_path / "data"
+    first = capture(broadcast, data_dir, crawl_settings)
+    hits = len(static_server.hits)
+    again = capture(Broadcast.objects.get(pk=broadcast.pk), data_dir, crawl_settings)
+    assert again.id == first.id and len(static_server.hits) == hits
+    assert CustodyEvent.objects.count() == 1 and EvidenceFile.objects.count() == 2

@@ -151,5 +151,58 @@ def test_missing_start_page_raises(static_server: StaticServer) -> None:
 
 
 def test_unknown_kind_is_a_clear_error() -> None:
-    with pytest.raises(UnknownSourceKind, match=r"'rss'.*known: site"):
+    with pytest.raises(UnknownSourceKind, match=r"'rss'.*known: .*site"):
         get_collector("rss")
+
+
+def write_archive(root: Path, newest: int, per_page: int = 3) -> None:
+    """An archive of items 1..newest, listed newest first, ``per_page`` per listing page."""
+    numbers = list(range(newest, 0, -1))
+    pages = [numbers[i:i + per_page] for i in range(0, len(numbers), per_page)]
+    for p, chunk in enumerate(pages, 1):
+        name = "list.html" if p == 1 else f"list{p}.html"
+        links = "".join(f'<a class="item" href="/items/{n}.html">{n}</a>' for n in chunk)
+        nxt = f'<a class="next" href="/list{p + 1}.html">التالي</a>' if p < len(pages) else ""
+        write_page(root, name, links + nxt)
+    for n in numbers:
+        write_page(root, f"items/{n}.html", f"<h1>حلقة {n}</h1>")
+
+
+def test_known_items_are_skipped_and_the_scan_stops_at_a_page_of_known(
+        static_server: StaticServer) -> None:
+    write_archive(static_server.root, 9)
+    base = static_server.base_url
+    known = [f"{base}/items/{n}.html" for n in range(1, 8)]  # 8 and 9 are new
+    result = get_collector("site").collect(site_source(base), SETTINGS, known)
+    assert sorted(i.title for i in result.items) == ["حلقة 8", "حلقة 9"]
+    # list.html had news, so list2.html was read; it had none, so list3.html was not.
+    assert sorted(h for h in static_server.hits if h != "/robots.txt") == [
+        "/items/8.html", "/items/9.html", "/list.html", "/list2.html"]
+    assert result.complete
+
+
+@pytest.mark.django_db
+def test_a_second_crawl_costs_what_is_new(static_server: StaticServer) -> None:
+    from raqib.config import load_config
+    from raqib.models import Broadcast, Outlet, Source
+    from raqib.pipeline import crawl_source
+
+    write_archive(static_server.root, 9)
+    outlet = Outlet.objects.create(name="Archive TV")
+    source = Source.objects.create(name="archive", outlet=outlet, kind="site",
+                                   config=site_source(static_server.base_url))
+    config = load_config()
+    first = crawl_source(source, config, SETTINGS)
+    assert len(first.new_ids) == 9
+    assert {"/list.html", "/list2.html", "/list3.html"} <= set(static_server.hits)
+    write_archive(static_server.root, 11)  # two new items on top, the rest shift down
+    static_server.reset_log()
+    second = crawl_source(source, config, SETTINGS)
+    assert len(second.new_ids) == 2
+    assert sorted(static_server.hits) == sorted([
+        "/robots.txt", "/list.html", "/items/11.html", "/items/10.html", "/list2.html"])
+    assert Broadcast.objects.filter(source=source).count() == 11
+    third = crawl_source(source, config, SETTINGS)  # nothing new: one listing page
+    assert third.new_ids == [] and third.found == 0
+    source.refresh_from_db()
+    assert source.empty_crawls == 1

@@ -84,3 +84,81 @@ def test_list_shows_configured_sources(tmp_path: Path) -> None:
     assert row["last_crawl"] == "" and row["next_crawl"] and row["last_error"] == ""
     table = raqib(env, "sources", "list")
     assert table.returncode == 0 and "fixture" in table.stdout and "NEXT_CRAWL" in table.stdout
+
+
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>قناة</title>
+<item><title>اعتراف ١</title><link>{base}/v/1.html</link><guid>g1</guid>
+  <pubDate>٢٠ نيسان ٢٠٢١ - ٢١:٣٠</pubDate></item>
+<item><title>اعتراف ٢</title><link>{base}/v/2.html</link><guid>g2</guid>
+  <enclosure url="{base}/m/2.mp4" type="video/mp4" length="1"/></item>
+</channel></rss>
+"""
+
+
+def test_check_a_feed_source_with_its_timezone(static_server: StaticServer,
+                                               tmp_path: Path) -> None:
+    base = static_server.base_url
+    (static_server.root / "feed.xml").write_text(FEED.format(base=base), encoding="utf-8")
+    (static_server.root / "bad.xml").write_text("<html><body>لا</body></html>",
+                                                encoding="utf-8")
+    env = write_config(tmp_path, base)
+    with open(env["RAQIB_CONFIG"], "a", encoding="utf-8") as fh:
+        fh.write(f"""
+[[sources]]
+name = "feed"
+outlet = "قناة الاختبار"
+kind = "feed"
+url = "{base}/feed.xml"
+timezone = "Asia/Damascus"
+
+[[sources]]
+name = "broken-feed"
+outlet = "قناة الاختبار"
+kind = "feed"
+url = "{base}/bad.xml"
+""")
+
+    done = raqib(env, "sources", "check", "feed", "--format", "json", "--limit", "1")
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["kind"], report["count"], len(report["items"])) == ("feed", 2, 1)
+    assert report["items"][0] == {
+        "title": "اعتراف ١", "url": f"{base}/v/1.html", "media_url": "",
+        "aired_at": "2021-04-20T18:30:00+00:00", "aired_at_raw": "٢٠ نيسان ٢٠٢١ - ٢١:٣٠",
+        "program": "", "external_id": "g1"}
+    assert "checking feed (feed)" in done.stderr
+    table = raqib(env, "sources", "check", "broken-feed")
+    assert table.returncode == 1
+    assert f"broken-feed: FAILED: cannot reach {base}/bad.xml: not a valid RSS or Atom feed" \
+        in table.stdout
+    assert not (tmp_path / "data").exists()
+
+
+def test_crawl_leaves_live_sources_to_the_recorder(tmp_path: Path) -> None:
+    (tmp_path / "www").mkdir()
+    with StaticServer(tmp_path / "www") as srv:
+        write_page(srv.root, "list.html", '<a class="item" href="item.html">x</a>')
+        write_page(srv.root, "item.html", "<h1>حلقة</h1><video src='v.mp4'></video>")
+        env = write_config(tmp_path, srv.base_url)
+        config = Path(env["RAQIB_CONFIG"])
+        config.write_text(config.read_text(encoding="utf-8") + """
+[[sources]]
+name = "tv-live"
+outlet = "قناة الاختبار"
+kind = "live"
+url = "http://127.0.0.1:9/live.m3u8"
+""", encoding="utf-8")
+        proc = raqib(env, "crawl", "--no-process")
+        assert proc.returncode == 0, proc.stderr
+        assert "skipping live source(s) tv-live" in proc.stderr
+        assert "crawled fixture" in proc.stderr
+
+        only_live = tmp_path / "live-only.toml"
+        only_live.write_text(config.read_text(encoding="utf-8").split("[[sources]]")[0]
+                             + "[[sources]]" + config.read_text(encoding="utf-8")
+                             .split("[[sources]]")[2], encoding="utf-8")
+        proc = raqib({**env, "RAQIB_CONFIG": str(only_live)}, "crawl", "--no-process")
+        assert proc.returncode == 2
+        assert "raqib record" in proc.stderr
