@@ -5,9 +5,16 @@ reproduced and audited: the task is always "transcribe" (never translate: the wo
 on air are the evidence); the language is the caller's hint or else detected; Silero VAD
 skips silence and music; word timestamps tighten segment boundaries;
 ``condition_on_previous_text`` is off so one misheard phrase does not derail the rest;
-the default temperature fallback is kept; CTranslate2's random seed is fixed before each
-run so sampling at higher temperatures is repeatable. ``auto`` picks CUDA with float16
-when a GPU is visible, else CPU with int8.
+temperature fallback (0.0…1.0, retried when a window's compression ratio, average
+log-probability or no-speech probability crosses its threshold) is spelled out; CTranslate2's
+random seed is fixed before each run so sampling at higher temperatures is repeatable.
+``auto`` picks CUDA with float16 when a GPU is visible, else CPU with int8; threads default
+to every core this process may use. Word timestamps and each segment's compression ratio are
+kept on the ``SegmentResult``.
+
+On CUDA (only), ``BatchedInferencePipeline`` decodes ``batch_size`` VAD chunks at once; the
+CPU path is the sequential one. That branch is ``_run_batched`` and is recorded as
+``"batched": true`` with its ``batch_size`` in the params.
 
 Models are loaded once per process and shared (keyed by weights, device, precision, threads).
 To tune decoding, add a constructor argument and put it in ``_options``; it is then
@@ -30,11 +37,22 @@ from transcribe.model_resolver import ResolvedModel, describe_directory
 ENGINE_NAME = "faster-whisper"
 SEED = 20210420
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's own default fallback
+COMPRESSION_RATIO_THRESHOLD = 2.4  # above: the window is repetitive, retry hotter
+LOG_PROB_THRESHOLD = -1.0  # below: the window is unlikely, retry hotter
+NO_SPEECH_THRESHOLD = 0.6  # above (with a low log-probability): the window is silence
 
 Progress = Callable[[float, float], None]
 
 _models: dict[tuple[str, str, str, int], Any] = {}
 _models_lock = threading.Lock()
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the whole machine)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def pick_device(device: str) -> str:
@@ -82,15 +100,21 @@ class FasterWhisperEngine:
 
     def __init__(self, model: ResolvedModel | str | Path, device: str = "auto",
                  compute_type: str = "auto", beam_size: int = 5, vad: bool = True,
-                 threads: int = 0, seed: int = SEED) -> None:
+                 threads: int = 0, seed: int = SEED, batch_size: int = 8) -> None:
         self.model = _as_resolved(model)
+        if self.model.kind == "checkpoint":
+            raise ModelError(f"{self.model.source} is an openai-whisper checkpoint; the "
+                             f"faster-whisper engine needs a CTranslate2 model directory "
+                             f"(use --engine openai-whisper for .pt files)")
         self.device = pick_device(device)
         self.compute_type = pick_compute_type(compute_type, self.device)
         self.beam_size = beam_size
         self.vad = vad
         # 0 means "all cores" in Raqib's settings; CTranslate2 would read it as 4.
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or available_cores()
         self.seed = seed
+        self.batch_size = batch_size
+        self.batched = self.device == "cuda" and batch_size > 1
 
     def _options(self, language: str | None) -> dict[str, Any]:
         return {
@@ -101,6 +125,9 @@ class FasterWhisperEngine:
             "word_timestamps": True,
             "condition_on_previous_text": False,
             "temperature": list(TEMPERATURES),
+            "compression_ratio_threshold": COMPRESSION_RATIO_THRESHOLD,
+            "log_prob_threshold": LOG_PROB_THRESHOLD,
+            "no_speech_threshold": NO_SPEECH_THRESHOLD,
         }
 
     def params(self, language: str | None) -> dict[str, Any]:
@@ -109,7 +136,8 @@ class FasterWhisperEngine:
 
         return {**self._options(language), "language_hint": language, "seed": self.seed,
                 "device": self.device, "compute_type": self.compute_type,
-                "cpu_threads": self.threads,
+                "cpu_threads": self.threads, "batched": self.batched,
+                **({"batch_size": self.batch_size} if self.batched else {}),
                 "faster_whisper_version": faster_whisper.__version__,
                 "ctranslate2_version": ctranslate2.__version__}
 
@@ -133,7 +161,10 @@ class FasterWhisperEngine:
 
         ctranslate2.set_random_seed(self.seed)
         try:
-            produced, info = whisper.transcribe(samples, **self._options(language))
+            if self.batched:
+                produced, info = self._run_batched(whisper, samples, language)
+            else:
+                produced, info = whisper.transcribe(samples, **self._options(language))
             segments = [self._segment(seg, duration, progress) for seg in produced]
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"the speech engine failed: {exc}") from exc
@@ -141,14 +172,26 @@ class FasterWhisperEngine:
             else float(info.language_probability)
         return segments, info.language, probability
 
+    def _run_batched(self, whisper: Any, samples: Any, language: str | None) -> Any:
+        """CUDA only: decode ``batch_size`` VAD chunks at a time (same options)."""
+        from faster_whisper import BatchedInferencePipeline
+
+        options = {k: v for k, v in self._options(language).items() if k != "vad_filter"}
+        return BatchedInferencePipeline(whisper).transcribe(
+            samples, batch_size=self.batch_size, vad_filter=self.vad, **options)
+
     @staticmethod
     def _segment(seg: Any, duration: float, progress: Progress | None) -> SegmentResult:
         end = min(float(seg.end), duration)
         if progress is not None:
             progress(end, duration)
+        words = None if seg.words is None else [
+            {"start": round(float(w.start), 3), "end": round(min(float(w.end), duration), 3),
+             "word": w.word.strip(), "p": round(float(w.probability), 4)} for w in seg.words]
         return SegmentResult(start=float(seg.start), end=end, text=seg.text.strip(),
                              avg_logprob=float(seg.avg_logprob),
-                             no_speech_prob=float(seg.no_speech_prob))
+                             no_speech_prob=float(seg.no_speech_prob), words=words,
+                             compression_ratio=float(seg.compression_ratio))
 
 
 def from_config(config: Any, model: ResolvedModel) -> FasterWhisperEngine:
@@ -157,4 +200,5 @@ def from_config(config: Any, model: ResolvedModel) -> FasterWhisperEngine:
                                compute_type=config.get("transcribe.compute_type"),
                                beam_size=config.get("transcribe.beam_size"),
                                vad=config.get("transcribe.vad"),
-                               threads=config.get("transcribe.threads"))
+                               threads=config.get("transcribe.threads"),
+                               batch_size=config.get("transcribe.batch_size"))

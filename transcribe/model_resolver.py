@@ -5,6 +5,8 @@ Three forms are accepted, checked in this order:
 * ``"bundled-base"``: the offline base model of the ``[demo]`` extra, assembled and verified
   under ``<data_dir>/models`` (see ``transcribe.bundled_model``);
 * an existing local directory holding a CTranslate2 Whisper model (``model.bin``): used as is;
+* an existing openai-whisper checkpoint file (``*.pt``): only the ``openai-whisper`` engine
+  loads it (CTranslate2 models are converted for that engine, see ``transcribe.ct2_convert``);
 * any other string: a Whisper model name (``large-v3-turbo``) or Hugging Face repo id,
   taken from faster-whisper's local cache or downloaded when the machine is online.
 
@@ -41,7 +43,7 @@ class ResolvedModel:
     source: str  # a local directory path or a model name
     model_id: str
     sha256: str = ""  # of model.bin; empty only when the weights are not local
-    kind: str = "directory"  # "bundled", "directory" or "named"
+    kind: str = "directory"  # "bundled", "directory", "named" or "checkpoint" (a .pt file)
 
 
 def models_dir(data_dir: Path) -> Path:
@@ -64,6 +66,10 @@ def resolve_model(spec: str, data_dir: Path, *, offline: bool | None = None) -> 
     path = Path(spec).expanduser()
     if path.is_dir():
         return describe_directory(path, cache_dir=models_dir(data_dir))
+    if path.is_file() and path.suffix == ".pt":
+        path = path.resolve()
+        return ResolvedModel(str(path), path.stem, cached_sha256(path, models_dir(data_dir)),
+                             "checkpoint")
     if spec.startswith(("/", ".", "~")) or ("/" in spec and not _looks_like_repo_id(spec)):
         raise ModelError(f"model directory {spec} does not exist")
     return _resolve_named(spec, data_dir, offline)

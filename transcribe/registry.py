@@ -18,6 +18,7 @@ from transcribe.model_resolver import resolve_model
 
 ENGINES: dict[str, str] = {
     "faster-whisper": "transcribe.faster_whisper_engine",
+    "openai-whisper": "transcribe.openai_whisper_engine",  # needs the [openai] extra
 }
 
 

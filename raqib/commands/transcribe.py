@@ -2,7 +2,11 @@
 
 Works without the database: it reads the configuration itself and writes nothing but the
 transcript to stdout (text, json, vtt or srt). Flags override ``transcribe.*`` settings for
-this run only. Exit codes: 0 success, 1 the file or model could not be used, 2 bad config.
+this run only. The file goes through exactly what the pipeline does: chunked transcription
+(``transcribe.chunk_seconds``), the hallucination filter and the language evidence; ``json``
+shows the dropped segments and the language fields. ``--language`` forces the language;
+without it Whisper detects it. Exit codes: 0 success, 1 the file or model could not be
+used, 2 bad config.
 To add an output format: add it to ``FORMATS`` and a branch in ``_render``.
 """
 
@@ -42,34 +46,39 @@ def transcribe_file(args: argparse.Namespace) -> int:
     config = load_config()  # an invalid one is reported by raqib.cli, exit code 2
     from transcribe.audio import check_file
     from transcribe.base import TranscriptionError
+    from transcribe.chunking import transcribe_chunked
+    from transcribe.postprocess import finish
     from transcribe.registry import get_engine
 
-    progress: dict = {}
+    show = _progress()
     try:
         check_file(args.file)  # a missing file is reported before any model work
         engine = get_engine(config, engine=args.engine, model=args.model)
-        progress = _progress_kwargs(engine)
-        result = engine.transcribe(args.file, language=args.language, **progress)
+        result, decision, _ = transcribe_chunked(
+            engine, args.file, config.get("transcribe.chunk_seconds"), args.language,
+            forced=bool(args.language), progress=show)
+        result = finish(result, decision, config.get("transcribe.hallucination_filter"))
     except TranscriptionError as exc:
-        if progress:
+        if show:
             print(file=sys.stderr)
         print(f"raqib: cannot transcribe {args.file}: {exc}", file=sys.stderr)
         return 1
-    if progress:
+    if show:
         print(file=sys.stderr)
     sys.stdout.write(_render(result, args.format))
     return 0
 
 
-def _progress_kwargs(engine: object) -> dict:
-    """Show progress on an interactive terminal only; scripts get clean stderr."""
-    if not sys.stderr.isatty() or getattr(engine, "name", "") != "faster-whisper":
-        return {}
+def _progress():  # noqa: ANN202
+    """Show chunk progress on an interactive terminal only; scripts get clean stderr."""
+    if not sys.stderr.isatty():
+        return None
 
-    def show(done: float, total: float) -> None:
-        print(f"\rtranscribed {done:7.1f}s of {total:.1f}s", end="", file=sys.stderr)
+    def show(chunk, total: int, reused: bool) -> None:  # noqa: ANN001 - a Chunk
+        print(f"\rtranscribed chunk {chunk.number + 1}/{total} (to {chunk.end:.1f}s)", end="",
+              file=sys.stderr)
 
-    return {"progress": show}
+    return show
 
 
 def _render(result, fmt: str) -> str:  # noqa: ANN001 - TranscriptionResult, imported lazily

@@ -29,8 +29,25 @@ def test_arabic_speech_with_hint(engine, amani_video: Path) -> None:
     p = result.params
     assert (p["task"], p["language_hint"], p["vad_filter"], p["word_timestamps"],
             p["condition_on_previous_text"]) == ("transcribe", "ar", True, True, False)
-    assert p["seed"] == engine.seed and p["temperature"][0] == 0.0
+    assert p["seed"] == engine.seed and p["temperature"] == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert (p["compression_ratio_threshold"], p["log_prob_threshold"],
+            p["no_speech_threshold"]) == (2.4, -1.0, 0.6)
     assert (p["device"], p["compute_type"]) in {("cpu", "int8"), ("cuda", "float16")}
+    assert p["batched"] is (p["device"] == "cuda") and p["cpu_threads"] >= 1
+
+
+def test_word_timestamps_and_compression_ratio(engine, amani_video: Path) -> None:
+    result = engine.transcribe(amani_video, language="ar")
+    words = [w for seg in result.segments for w in seg.words]
+    assert words and "أماني" in [w["word"] for w in words]
+    for seg in result.segments:
+        assert seg.compression_ratio is not None and seg.compression_ratio > 0
+        assert " ".join(w["word"] for w in seg.words) == seg.text
+        for w in seg.words:
+            assert seg.start - 0.05 <= w["start"] <= w["end"] <= seg.end + 0.05
+            assert 0.0 <= w["p"] <= 1.0
+    starts = [w["start"] for w in words]
+    assert starts == sorted(starts)
 
 
 def test_same_input_same_transcript(engine, amani_video: Path) -> None:

@@ -41,6 +41,13 @@ def test_cli_json(bundled_model: Path, amani_video: Path) -> None:
     assert data["segments"] and {"start", "end", "text"} <= set(data["segments"][0])
     assert data["model"] == bundled_model.name
     assert data["model_sha256"].startswith(bundled_model.name.rsplit("-", 1)[1])
+    # The same post-processing as the pipeline: filter and language evidence are shown.
+    assert data["dropped"] == [] and data["params"]["hallucination_filter"] == "1"
+    assert data["text_language"] == "ar" and 0 < data["text_language_probability"] <= 1
+    decision = data["params"]["language_decision"]
+    assert decision["rule"] == "forced" and decision["hint"] == "ar" and decision["detected"]
+    assert "non-arabic" not in data["language_flags"]
+    assert data["params"]["chunks"] == 1
 
 
 def test_cli_unreadable_file_is_one_line_exit_1(tmp_path: Path) -> None:

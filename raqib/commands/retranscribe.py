@@ -1,0 +1,130 @@
+"""``raqib retranscribe``: redo a selection of broadcasts with another engine or model.
+
+A transcript is keyed by (broadcast, track, model): transcribing with another model adds a
+second transcript beside the first, both searchable, so a monitor can compare them in the
+review UI; the same model again replaces its own transcript. Each new transcript is indexed
+at once. Selection: ``--broadcast`` ids, ``--source``, ``--outlet`` or the broadcasts that
+match a search ``--query``; only broadcasts with captured media are taken. To add a
+selector, add a flag and a branch in ``select_broadcasts``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from raqib.commands.output import CommandError, add_format_flag, print_json, print_table
+from raqib.logs import progress
+
+QUERY_LIMIT = 1000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from transcribe.registry import engine_names
+
+    p = sub.add_parser(
+        "retranscribe", help="transcribe broadcasts again with another engine/model, "
+                             "keeping the existing transcripts",
+        description="Transcribe the selected broadcasts again with --engine/--model and "
+                    "index the result. Existing transcripts of other models are kept (the "
+                    "review UI lets you switch between them); one of the same model is "
+                    "replaced. Example: raqib retranscribe --source sana --model large-v3")
+    who = p.add_argument_group("selection (at least one)")
+    who.add_argument("--broadcast", type=int, action="append", metavar="ID", default=[],
+                     help="a broadcast id (repeat for several)")
+    who.add_argument("--source", metavar="NAME", help="every broadcast of this source")
+    who.add_argument("--outlet", metavar="NAME", help="every broadcast of this outlet")
+    who.add_argument("--query", metavar="Q",
+                     help=f"broadcasts with a segment matching this search (first "
+                          f"{QUERY_LIMIT} hits; see docs/query-language.md)")
+    p.add_argument("--engine", choices=engine_names(),
+                   help="speech engine (default: transcribe.engine)")
+    p.add_argument("--model", metavar="M",
+                   help="'bundled-base', a local model directory or a Whisper model name "
+                        "(default: transcribe.model)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only list what would be transcribed")
+    add_format_flag(p)
+    p.set_defaults(handler=retranscribe_command)
+
+
+def select_broadcasts(args: argparse.Namespace) -> list:
+    """The selected broadcasts that have captured media, by id."""
+    from raqib.models import Broadcast, Outlet, Source
+
+    if not (args.broadcast or args.source or args.outlet or args.query):
+        raise CommandError("choose broadcasts with --broadcast, --source, --outlet or --query")
+    qs = Broadcast.objects.select_related("media", "outlet")
+    if args.broadcast:
+        missing = set(args.broadcast) - set(Broadcast.objects.filter(
+            pk__in=args.broadcast).values_list("id", flat=True))
+        if missing:
+            raise CommandError(f"no broadcast with id {', '.join(map(str, sorted(missing)))}")
+        qs = qs.filter(pk__in=args.broadcast)
+    if args.source:
+        if not Source.objects.filter(name=args.source).exists():
+            raise CommandError(f"no source named {args.source}; see `raqib sources list`")
+        qs = qs.filter(source__name=args.source)
+    if args.outlet:
+        if not Outlet.objects.filter(name=args.outlet).exists():
+            raise CommandError(f"no outlet named {args.outlet}")
+        qs = qs.filter(outlet__name=args.outlet)
+    if args.query:
+        qs = qs.filter(pk__in=_query_ids(args.query))
+    return list(qs.filter(media__isnull=False).order_by("id"))
+
+
+def _query_ids(query: str) -> set[int]:
+    from django.conf import settings
+
+    from index.base import BackendError, QueryError
+    from index.registry import get_backend
+
+    try:
+        hits = get_backend(settings.CONFIG).search(query, limit=QUERY_LIMIT)
+    except QueryError as exc:
+        raise CommandError(f"bad query: {exc}") from exc
+    except BackendError as exc:
+        raise CommandError(str(exc), code=1) from exc
+    return {hit.broadcast_id for hit in hits}
+
+
+def retranscribe_command(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from index.registry import get_backend
+    from raqib import pipeline
+    from raqib.config import ConfigError
+    from transcribe.base import TranscriptionError
+    from transcribe.registry import get_engine
+
+    config = settings.CONFIG
+    broadcasts = select_broadcasts(args)
+    try:  # a bad engine or model is a usage problem: report it before any work
+        get_engine(config, engine=args.engine, model=args.model)
+    except (TranscriptionError, ConfigError) as exc:
+        raise CommandError(str(exc)) from exc
+    rows = []
+    options = pipeline.StageOptions(engine=args.engine, model=args.model)
+    for n, broadcast in enumerate(broadcasts, 1):
+        row = {"broadcast": broadcast.id, "title": broadcast.title, "status": "would transcribe"}
+        rows.append(row)
+        if args.dry_run:
+            continue
+        progress(f"retranscribe: #{broadcast.id} {broadcast.title}".rstrip(), n, len(broadcasts))
+        try:
+            transcript = pipeline.transcribe_broadcast(broadcast, config, options)
+            get_backend(config).index_transcript(transcript.id)
+        except Exception as exc:  # noqa: BLE001 - recorded per broadcast; the rest goes on
+            row.update(status="failed", error=str(exc))
+            progress(f"failed: #{broadcast.id}: {exc}", n, len(broadcasts))
+            continue
+        row.update(status="transcribed", transcript=transcript.id, model=transcript.model_id,
+                   segments=transcript.segments.count(), language=transcript.language)
+    if args.format == "json":
+        print_json(rows)
+    else:
+        print_table(rows, ["broadcast", "status", "transcript", "model", "segments", "title"])
+    if not args.dry_run:
+        progress(f"done: {sum(r['status'] == 'transcribed' for r in rows)} transcribed, "
+                 f"{sum(r['status'] == 'failed' for r in rows)} failed")
+    return 1 if any(r["status"] == "failed" for r in rows) else 0
