@@ -3,14 +3,27 @@
 A ``SearchBackend`` indexes the segments of a transcript and answers queries with
 segment-level ``Hit``s. The database is the source of truth; a backend can always be
 rebuilt from it. To add a backend: write a module implementing ``SearchBackend`` and add
-one line to ``index.registry``.
+one line to ``index.registry``; it must pass ``tests/index/test_contract.py``.
+
+The public search API (used by the CLI, the UI and watchlists) is::
+
+    page = backend.search_page(SearchRequest("أتبرأ", outlet="Al-Ikhbariya",
+                                             aired_from=date(2024, 3, 1), tags=("confession",),
+                                             sort="-aired_at", page=2, page_size=20))
+    page.total, page.hits[0].highlight, page.facets["month"]
+
+``search(query, outlet=, limit=, offset=)`` remains as a shortcut returning a list of hits.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
+
+SORTS = ("relevance", "aired_at", "-aired_at")
+FACETS = ("outlet", "language", "month", "tag")
+MAX_PAGE_SIZE = 500
 
 
 class BackendError(Exception):
@@ -20,6 +33,52 @@ class BackendError(Exception):
 
 class QueryError(ValueError):
     """A malformed query; the message says what is wrong, for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search: the query text plus filters, sort and paging.
+
+    Filters given here are ANDed with those written in the query (``outlet:``, ``lang:``,
+    ``tag:``); contradicting values give no hits. ``aired_from``/``aired_to`` are inclusive
+    UTC dates. ``transcript_id`` restricts the search to one transcript (watchlists run a
+    query against a newly indexed transcript this way). ``facets=False`` skips the facet
+    counts (cheaper)."""
+
+    query: str
+    outlet: str | None = None
+    language: str | None = None
+    aired_from: date | None = None
+    aired_to: date | None = None
+    tags: tuple[str, ...] = ()
+    transcript_id: int | None = None
+    sort: str = "relevance"  # one of SORTS: "aired_at" oldest first, "-aired_at" newest first
+    page: int = 1
+    page_size: int = 20
+    facets: bool = True
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if int(self.page) < 1:
+            raise QueryError("page numbers start at 1")
+        if not 1 <= int(self.page_size) <= MAX_PAGE_SIZE:
+            raise QueryError(f"the page size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.aired_from and self.aired_to and self.aired_from > self.aired_to:
+            raise QueryError("the 'from' date is after the 'to' date")
+        object.__setattr__(self, "tags", tuple(self.tags))
+
+    @property
+    def offset(self) -> int:
+        return (int(self.page) - 1) * int(self.page_size)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a hit's original text; ``match`` marks words the query matched."""
+
+    text: str
+    match: bool = False
 
 
 @dataclass
@@ -35,11 +94,40 @@ class Hit:
     end: float
     text: str  # the original, untouched text
     score: float = 0.0
+    language: str = ""  # the broadcast's language
+    tags: list[str] = field(default_factory=list)  # tag names on the broadcast
+    play_from: float = 0.0  # the second to play from (the segment's start)
+    # The original text cut into spans; matched words have match=True. Render each span
+    # escaped (the UI wraps matches in <mark>); never build markup by string replacement.
+    highlight: list[Span] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["aired_at"] = self.aired_at.isoformat() if self.aired_at else None
+        data["highlight"] = [[s.text, s.match] for s in self.highlight]
         return data
+
+
+@dataclass
+class SearchPage:
+    """One page of results: ``total`` counts every match; ``facets`` maps each of FACETS
+    to ``[(value, count), ...]`` over ALL matches (most frequent first; month values are
+    "YYYY-MM", newest first), empty when the request asked for no facets."""
+
+    hits: list[Hit]
+    total: int
+    page: int
+    page_size: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "page": self.page, "page_size": self.page_size,
+                "pages": self.pages, "hits": [h.to_json() for h in self.hits],
+                "facets": {k: [[v, n] for v, n in items] for k, items in self.facets.items()}}
 
 
 class SearchBackend(Protocol):
@@ -51,18 +139,50 @@ class SearchBackend(Protocol):
         ...
 
     def remove_transcript(self, transcript_id: int) -> None:
-        """Remove a transcript's segments from the index."""
+        """Remove a transcript's segments from the index (also when the transcript no
+        longer exists in the database)."""
         ...
 
     def count_indexed(self, transcript_id: int) -> int:
         """How many segments of a transcript the index holds (for drift checks)."""
         ...
 
+    def indexed_transcripts(self) -> dict[int, int]:
+        """{transcript_id: indexed segment count} for every transcript in the index,
+        including orphans whose transcript is gone from the database."""
+        ...
+
+    def update_tags(self, broadcast_id: int) -> None:
+        """Make the index reflect the broadcast's current tags (after tagging)."""
+        ...
+
     def clear(self) -> None:
         """Empty the index (``raqib reindex`` rebuilds it from the database)."""
+        ...
+
+    def search_page(self, request: SearchRequest) -> SearchPage:
+        """Run one search; raise QueryError for a malformed query."""
         ...
 
     def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
                offset: int = 0) -> list[Hit]:
         """Return hits for ``query`` best first; raise QueryError for a malformed query."""
         ...
+
+
+def search_hits(backend: SearchBackend, query: str, *, outlet: str | None = None,
+                limit: int = 20, offset: int = 0) -> list[Hit]:
+    """The ``search`` shortcut on top of ``search_page``: hits offset..offset+limit, best
+    first, no facets (at most MAX_PAGE_SIZE hits)."""
+    limit = min(max(0, int(limit)), MAX_PAGE_SIZE)
+    offset = max(0, int(offset))
+    if limit == 0:
+        backend.search_page(SearchRequest(query, outlet=outlet, page_size=1, facets=False))
+        return []
+    if offset % limit == 0:
+        page = backend.search_page(SearchRequest(query, outlet=outlet, page=offset // limit + 1,
+                                                 page_size=limit, facets=False))
+        return page.hits
+    size = min(offset + limit, MAX_PAGE_SIZE)
+    page = backend.search_page(SearchRequest(query, outlet=outlet, page_size=size, facets=False))
+    return page.hits[offset:offset + limit]

@@ -1,43 +1,74 @@
 """The scaled search backend: Elasticsearch (8/9) through the official ``elasticsearch`` client.
 
-Segments live in a versioned index ``<alias>-v<N>`` behind the alias ``search.
-elasticsearch_index``; settings and mapping are in ``index/es_index.json`` (the ``text``
-field uses Elasticsearch's built-in ``arabic`` analyzer, which ``index.arabic``
-reproduces for the embedded backend). When the mapping changes, bump ``version`` in that
-file: the next start creates the new index, moves the alias to it, and ``raqib reindex``
-fills it from the catalog (the database is the source of truth).
+Segments live in a versioned index ``<alias>-v<version>-<hash>`` behind the alias
+``search.elasticsearch_index``; settings and mapping are in ``index/es_index.json`` (text
+fields use Elasticsearch's built-in ``arabic`` analyzer, which ``index.arabic`` reproduces for
+the embedded backend). The index stores the hash of that definition in its mapping
+``_meta``. On first use (``ensure_index``) the live index behind the alias is compared with
+the file: when they differ, a new index is created, filled from the catalog (the database is
+the source of truth), the alias is switched atomically (one ``update_aliases`` call:
+remove + add) and the old index deleted, so searches never see an empty index.
 
 Query translation (``index.query`` AST → query DSL): a term is a ``match`` on ``text`` (so
-Elasticsearch analyses it itself), a phrase a ``match_phrase``, a prefix a ``prefix`` query
-with the normalised text, OR a ``bool.should``, exclusions ``bool.must_not``, the outlet a
-case-insensitive ``term`` filter. To extend: translate the new AST node in ``_leaf``.
+Elasticsearch analyses it itself), a phrase a ``match_phrase`` on ``text`` OR (on ``bridge``
+and NOT on ``next_head``: the phrase crosses into the next segment, see
+``index.highlight``), a prefix a ``prefix`` query with the normalised text, OR a
+``bool.should``, exclusions ``bool.must_not``; outlet, language, tags, dates and transcript
+are ``filter``s; facets are aggregations over all matches. Highlights are computed from the
+stored original text by ``index.highlight`` (identical to the embedded backend). Tags are a
+keyword field: ``update_tags`` re-indexes the broadcast's transcripts. Bulk writes check
+every item, retry 429s with back-off and raise BackendError naming the items that failed for
+good. To extend: translate a new AST node in ``_leaf``; change the mapping in the JSON file
+(the next start rebuilds the index).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from index.base import BackendError, Hit
+from index.base import BackendError, Hit, SearchPage, SearchRequest, search_hits
+from index.highlight import bridge_texts, highlight
 from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
 
 log = logging.getLogger("raqib.index.elasticsearch")
 INDEX_FILE = Path(__file__).with_name("es_index.json")
+FACET_SIZE = 100  # most values per facet
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)  # back-off between bulk attempts on HTTP 429
 
 
 def index_definition() -> dict[str, Any]:
     return json.loads(INDEX_FILE.read_text(encoding="utf-8"))
 
 
-def _leaf(leaf: Leaf) -> dict[str, Any]:
+def definition_hash(definition: dict[str, Any] | None = None) -> str:
+    """A stable hash of the settings + mappings of es_index.json."""
+    definition = definition or index_definition()
+    payload = json.dumps({"settings": definition["settings"],
+                          "mappings": definition["mappings"]}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def _phrase(leaf: Phrase) -> dict[str, Any]:
+    return {"bool": {"should": [
+        {"match_phrase": {"text": leaf.raw}},
+        {"bool": {"must": [{"match_phrase": {"bridge": leaf.raw}}],
+                  "must_not": [{"match_phrase": {"next_head": leaf.raw}}]}},
+    ], "minimum_should_match": 1}}
+
+
+def _leaf(leaf: Leaf, *, bridged: bool = True) -> dict[str, Any]:
     if isinstance(leaf, Term):
         return {"match": {"text": {"query": leaf.raw, "operator": "and"}}}
     if isinstance(leaf, Phrase):
-        return {"match_phrase": {"text": leaf.raw}}
+        return _phrase(leaf) if bridged else {"match_phrase": {"text": leaf.raw}}
     if isinstance(leaf, Prefix):
         return {"prefix": {"text": {"value": leaf.prefix}}}
     raise TypeError(f"unknown query node {leaf!r}")
@@ -50,16 +81,81 @@ def _clause(clause: Clause) -> dict[str, Any]:
     return _leaf(clause)
 
 
-def query_dsl(query: Query, outlet: str | None = None) -> dict[str, Any]:
-    """Translate a parsed query (and an outlet filter) into the query DSL."""
-    filters = []
+def filter_dsl(query: Query, request: SearchRequest) -> list[dict[str, Any]] | None:
+    """The filter clauses of a request (None when its filters contradict each other)."""
+    if request.outlet and query.outlet and request.outlet.casefold() != query.outlet.casefold():
+        return None
+    if request.language and query.lang and request.language != query.lang:
+        return None
+    filters: list[dict[str, Any]] = []
+    outlet = request.outlet or query.outlet
     if outlet:
         filters.append({"term": {"outlet": {"value": outlet, "case_insensitive": True}}})
-    if query.lang:
-        filters.append({"term": {"lang": query.lang}})
+    lang = request.language or query.lang
+    if lang:
+        filters.append({"term": {"lang": lang}})
+    for tag in dict.fromkeys((*query.tags, *request.tags)):
+        filters.append({"term": {"tags": {"value": tag, "case_insensitive": True}}})
+    if request.aired_from or request.aired_to:
+        bounds: dict[str, str] = {}
+        if request.aired_from:
+            bounds["gte"] = request.aired_from.isoformat() + "T00:00:00Z"
+        if request.aired_to:
+            bounds["lt"] = (request.aired_to + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        filters.append({"range": {"aired_at": bounds}})
+    if request.transcript_id is not None:
+        filters.append({"term": {"transcript_id": int(request.transcript_id)}})
+    return filters
+
+
+def query_dsl(query: Query, outlet: str | None = None,
+              request: SearchRequest | None = None) -> dict[str, Any]:
+    """Translate a parsed query (and the request's filters) into the query DSL."""
+    request = request or SearchRequest("-", outlet=outlet)
     return {"bool": {"must": [_clause(c) for c in query.must],
-                     "must_not": [_leaf(leaf) for leaf in query.must_not],
-                     "filter": filters}}
+                     "must_not": [_leaf(leaf, bridged=False) for leaf in query.must_not],
+                     "filter": filter_dsl(query, request) or []}}
+
+
+SORT_DSL: dict[str, list[dict[str, Any]]] = {
+    "relevance": [{"_score": {"order": "desc"}},
+                  {"aired_at": {"order": "desc", "missing": "_last"}},
+                  {"segment_id": {"order": "asc"}}],
+    "aired_at": [{"aired_at": {"order": "asc", "missing": "_last"}},
+                 {"segment_id": {"order": "asc"}}],
+    "-aired_at": [{"aired_at": {"order": "desc", "missing": "_last"}},
+                  {"segment_id": {"order": "asc"}}],
+}
+
+AGGREGATIONS: dict[str, Any] = {
+    "outlet": {"terms": {"field": "outlet", "size": FACET_SIZE}},
+    "language": {"terms": {"field": "lang", "size": FACET_SIZE}},
+    "month": {"date_histogram": {"field": "aired_at", "calendar_interval": "month",
+                                 "format": "yyyy-MM", "min_doc_count": 1, "time_zone": "UTC"}},
+    "tag": {"terms": {"field": "tags", "size": FACET_SIZE}},
+}
+
+
+def search_body(request: SearchRequest) -> dict[str, Any] | None:
+    """The keyword arguments of ``client.search`` for a request (None: no hits possible)."""
+    parsed = parse(request.query)
+    if filter_dsl(parsed, request) is None:
+        return None
+    body: dict[str, Any] = {"query": query_dsl(parsed, request=request),
+                            "sort": SORT_DSL[request.sort], "from_": request.offset,
+                            "size": request.page_size, "track_total_hits": True}
+    if request.facets:
+        body["aggregations"] = AGGREGATIONS
+    return body
+
+
+def facets_from(aggregations: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    from index.sqlite_fts import sort_facets
+
+    raw = {name: [(b.get("key_as_string", b["key"]), b["doc_count"])
+                  for b in aggregations.get(name, {}).get("buckets", [])]
+           for name in AGGREGATIONS}
+    return sort_facets(raw)
 
 
 def _describe(exc: Exception) -> str:
@@ -91,6 +187,36 @@ def _client_errors(method: Callable) -> Callable:
     return wrapper
 
 
+def bulk_with_retries(send: Callable[[list[dict[str, Any]]], dict[str, Any]],
+                      operations: list[dict[str, Any]],
+                      delays: Iterable[float] = RETRY_DELAYS,
+                      sleep: Callable[[float], None] = time.sleep) -> list[dict[str, Any]]:
+    """Send (action, source) pairs with ``send``; retry items answered 429 after each delay.
+    Return the per-item errors of the items that failed for good (empty: all indexed)."""
+    pending = [(operations[i], operations[i + 1]) for i in range(0, len(operations), 2)]
+    delays = list(delays)
+    failed: list[dict[str, Any]] = []
+    for attempt in range(len(delays) + 1):
+        response = send([part for pair in pending for part in pair])
+        retry = []
+        for pair, item in zip(pending, response["items"], strict=True):
+            result = next(iter(item.values()))
+            if result.get("status") == 429:
+                retry.append((pair, result))
+            elif result.get("error"):
+                failed.append(result)
+        if not retry:
+            break
+        if attempt == len(delays):
+            failed += [result for _, result in retry]
+            break
+        log.warning("Elasticsearch throttled %d items (429); retrying in %.1fs", len(retry),
+                    delays[attempt])
+        sleep(delays[attempt])
+        pending = [pair for pair, _ in retry]
+    return failed
+
+
 class ElasticsearchBackend:
     """SearchBackend over Elasticsearch (see the module docstring)."""
 
@@ -116,64 +242,110 @@ class ElasticsearchBackend:
 
     @property
     def index_name(self) -> str:
-        return f"{self.alias}-v{index_definition()['version']}"
+        """The versioned index the current es_index.json describes."""
+        return f"{self.alias}-v{index_definition()['version']}-{definition_hash()}"
+
+    def _live_indices(self) -> list[str]:
+        indices = self.client.indices
+        return list(indices.get_alias(name=self.alias).body) if indices.exists_alias(
+            name=self.alias) else []
+
+    def _live_hash(self, index: str) -> str | None:
+        mapping = self.client.indices.get_mapping(index=index).body
+        return mapping.get(index, {}).get("mappings", {}).get("_meta", {}).get("raqib_hash")
 
     def ensure_index(self) -> None:
-        """Create the current versioned index if missing and point the alias at it."""
+        """Make the alias point at an index built from the current es_index.json,
+        rebuilding it from the catalog (then switching atomically) when it changed."""
         if self._ready:
             return
+        current = self._live_indices()
+        wanted = definition_hash()
+        if current == [self.index_name] and self._live_hash(current[0]) == wanted:
+            self._ready = True
+            return
         definition = index_definition()
-        indices = self.client.indices
-        if not indices.exists(index=self.index_name):
-            indices.create(index=self.index_name, settings=definition["settings"],
-                           mappings=definition["mappings"])
-        current = (list(indices.get_alias(name=self.alias).body)
-                   if indices.exists_alias(name=self.alias) else [])
-        if current != [self.index_name]:
-            actions: list[dict[str, Any]] = [
-                {"remove": {"index": old, "alias": self.alias}} for old in current]
-            actions.append({"add": {"index": self.index_name, "alias": self.alias}})
-            indices.update_aliases(actions=actions)
-            if current:
-                log.warning("search index %s is new (mapping version changed): run "
-                            "`raqib reindex` to fill it", self.index_name)
+        mappings = {**definition["mappings"], "_meta": {"raqib_hash": wanted,
+                                                       "version": definition["version"]}}
+        if self.client.indices.exists(index=self.index_name):
+            self.client.indices.delete(index=self.index_name)  # a half-built earlier try
+        self.client.indices.create(index=self.index_name, settings=definition["settings"],
+                                   mappings=mappings)
+        if current:
+            log.warning("search index mapping changed: rebuilding %s from the catalog",
+                        self.index_name)
+            self._fill(self.index_name)
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": old, "alias": self.alias}} for old in current]
+        actions.append({"add": {"index": self.index_name, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        for old in current:
+            self.client.indices.delete(index=old, ignore_unavailable=True)
         self._ready = True
 
-    def _delete_where(self, query: dict[str, Any]) -> None:
-        self.ensure_index()
+    def _fill(self, index: str) -> int:
+        from raqib.models import Transcript
+
+        total = 0
+        for transcript_id in Transcript.objects.order_by("id").values_list("id", flat=True):
+            total += self._bulk_index(transcript_id, index)
+        self.client.indices.refresh(index=index)
+        return total
+
+    def _delete_where(self, query: dict[str, Any], index: str | None = None) -> None:
+        index = index or self.alias
         # delete_by_query only sees refreshed documents: make recent bulk writes visible first
-        self.client.indices.refresh(index=self.alias)
-        self.client.delete_by_query(index=self.alias, query=query, conflicts="proceed",
+        self.client.indices.refresh(index=index)
+        self.client.delete_by_query(index=index, query=query, conflicts="proceed",
                                     refresh=True)
+
+    def _bulk_index(self, transcript_id: int, index: str) -> int:
+        from raqib.models import Segment, Tagging
+
+        segments = list(Segment.objects.filter(transcript_id=transcript_id)
+                        .select_related("transcript__broadcast__outlet").order_by("number"))
+        if not segments:
+            return 0
+        broadcast_id = segments[0].transcript.broadcast_id
+        tags = sorted(set(Tagging.objects.filter(broadcast_id=broadcast_id)
+                          .values_list("tag__name", flat=True)))
+        operations: list[dict[str, Any]] = []
+        for n, seg in enumerate(segments):
+            following = segments[n + 1].text if n + 1 < len(segments) else None
+            operations.append({"index": {"_index": index, "_id": str(seg.id)}})
+            operations.append(document(seg, tags, bridge_texts(seg.text, following)))
+        failed = bulk_with_retries(
+            lambda ops: self.client.bulk(operations=ops, refresh=self.refresh), operations)
+        if failed:
+            reasons = "; ".join(str(f.get("error")) for f in failed[:3])
+            log.error("Elasticsearch refused %d segments of transcript %s: %s", len(failed),
+                      transcript_id, reasons)
+            raise BackendError(f"Elasticsearch refused {len(failed)} of {len(segments)} "
+                               f"segments of transcript {transcript_id}: {reasons}")
+        return len(segments)
 
     @_client_errors
     def index_transcript(self, transcript_id: int) -> int:
-        from raqib.models import Segment
-
+        self.ensure_index()
         self._delete_where({"term": {"transcript_id": transcript_id}})
-        segments = (Segment.objects.filter(transcript_id=transcript_id)
-                    .select_related("transcript__broadcast__outlet"))
-        operations: list[dict[str, Any]] = []
-        for seg in segments:
-            operations.append({"index": {"_index": self.alias, "_id": str(seg.id)}})
-            operations.append(_document(seg))
-        if not operations:
-            return 0
-        response = self.client.bulk(operations=operations, refresh=self.refresh)
-        failed = [item for item in response["items"]
-                  if next(iter(item.values())).get("error")]
-        if response.get("errors") or failed:
-            reasons = "; ".join(str(next(iter(i.values()))["error"]) for i in failed[:3])
-            raise BackendError(f"Elasticsearch refused {len(failed)} of {len(operations) // 2} "
-                               f"segments of transcript {transcript_id}: {reasons}")
-        return len(operations) // 2
+        return self._bulk_index(transcript_id, self.alias)
 
     @_client_errors
     def remove_transcript(self, transcript_id: int) -> None:
+        self.ensure_index()
         self._delete_where({"term": {"transcript_id": transcript_id}})
 
     @_client_errors
+    def update_tags(self, broadcast_id: int) -> None:
+        from raqib.models import Transcript
+
+        for transcript_id in Transcript.objects.filter(broadcast_id=broadcast_id).values_list(
+                "id", flat=True):
+            self.index_transcript(transcript_id)
+
+    @_client_errors
     def clear(self) -> None:
+        self.ensure_index()
         self._delete_where({"match_all": {}})
 
     @_client_errors
@@ -184,37 +356,64 @@ class ElasticsearchBackend:
         return int(response["count"])
 
     @_client_errors
+    def indexed_transcripts(self) -> dict[int, int]:
+        self.ensure_index()
+        self.client.indices.refresh(index=self.alias)
+        counts: dict[int, int] = {}
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": 1000, "sources": [{"t": {"terms": {"field": "transcript_id"}}}]}
+            if after:
+                composite["after"] = after
+            response = self.client.search(index=self.alias, size=0,
+                                          aggregations={"t": {"composite": composite}})
+            agg = response["aggregations"]["t"]
+            for bucket in agg["buckets"]:
+                counts[int(bucket["key"]["t"])] = int(bucket["doc_count"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or not after:
+                return counts
+
     def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
                offset: int = 0) -> list[Hit]:
-        parsed = parse(query)
-        if outlet and parsed.outlet and outlet.casefold() != parsed.outlet.casefold():
-            return []
+        return search_hits(self, query, outlet=outlet, limit=limit, offset=offset)
+
+    @_client_errors
+    def search_page(self, request: SearchRequest) -> SearchPage:
+        body = search_body(request)
+        if body is None:
+            return SearchPage([], 0, request.page, request.page_size,
+                              facets_from({}) if request.facets else {})
         self.ensure_index()
-        response = self.client.search(
-            index=self.alias, query=query_dsl(parsed, outlet or parsed.outlet),
-            sort=[{"_score": {"order": "desc"}},
-                  {"aired_at": {"order": "desc", "missing": "_last"}},
-                  {"segment_id": {"order": "asc"}}],
-            from_=max(0, offset), size=max(0, limit), track_total_hits=False)
-        return [_hit(h) for h in response["hits"]["hits"]]
+        response = self.client.search(index=self.alias, **body)
+        parsed = parse(request.query)
+        facets = facets_from(response["aggregations"]) if request.facets else {}
+        return SearchPage([_hit(h, parsed) for h in response["hits"]["hits"]],
+                          int(response["hits"]["total"]["value"]), request.page,
+                          request.page_size, facets)
 
 
-def _document(seg: Any) -> dict[str, Any]:
+def document(seg: Any, tags: list[str], bridge: tuple[str, str] | None) -> dict[str, Any]:
+    """The Elasticsearch document of one segment."""
     broadcast = seg.transcript.broadcast
     return {"segment_id": seg.id, "transcript_id": seg.transcript_id,
             "broadcast_id": broadcast.id, "url": broadcast.url,
-            "outlet": broadcast.outlet.name, "lang": broadcast.language,
+            "outlet": broadcast.outlet.name, "lang": broadcast.language, "tags": tags,
             "title": broadcast.title,
             "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
-            "start": seg.start, "end": seg.end, "text": seg.text}
+            "start": seg.start, "end": seg.end, "text": seg.text,
+            "bridge": bridge[0] if bridge else None,
+            "next_head": bridge[1] if bridge else None}
 
 
-def _hit(raw: dict[str, Any]) -> Hit:
-    from datetime import datetime
-
+def _hit(raw: dict[str, Any], parsed: Query) -> Hit:
     src = raw["_source"]
     aired = datetime.fromisoformat(src["aired_at"]) if src.get("aired_at") else None
     return Hit(segment_id=src["segment_id"], transcript_id=src["transcript_id"],
                broadcast_id=src["broadcast_id"], url=src["url"], outlet=src["outlet"],
                title=src["title"], aired_at=aired, start=src["start"], end=src["end"],
-               text=src["text"], score=float(raw.get("_score") or 0.0))
+               text=src["text"], score=float(raw.get("_score") or 0.0),
+               language=src.get("lang") or "", tags=list(src.get("tags") or []),
+               play_from=src["start"],
+               highlight=highlight(src["text"], parsed, src.get("next_head")))

@@ -7,7 +7,7 @@ Syntax (what a monitor types)::
     خائن OR عميل            either word; OR binds tighter than AND: ``a OR b c`` = (a|b) & c
     -رياضة                  exclude segments with the word (or ``-"a phrase"``, ``-pre*``)
     تبر*                    prefix
-    outlet:NAME  outlet:"Al Ikhbariya"  lang:ar     filters
+    outlet:NAME  outlet:"Al Ikhbariya"  lang:ar  tag:NAME     filters (tag: may repeat: all apply)
 
 Each word and phrase is analysed with ``index.arabic`` (the Elasticsearch ``arabic``
 analyzer), so spelling variants (hamza forms, ة/ه, ى/ي, diacritics) match. A prefix is only
@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from index.arabic import analyze, normalize_prefix
 from index.base import QueryError
 
-FILTERS = ("outlet", "lang")
-_FILTER_RE = re.compile(r"^(outlet|lang):")
+FILTERS = ("outlet", "lang", "tag")
+_FILTER_RE = re.compile(r"^(outlet|lang|tag):")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,14 @@ class Query:
     must_not: tuple[Leaf, ...] = ()
     outlet: str | None = None
     lang: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def leaves(self) -> list[Leaf]:
+        """Every positive leaf (for highlighting)."""
+        out: list[Leaf] = []
+        for clause in self.must:
+            out.extend(clause.options if isinstance(clause, AnyOf) else (clause,))
+        return out
 
 
 @dataclass
@@ -178,9 +187,12 @@ def _group(lexemes: list[_Lexeme]) -> list[list[_Lexeme]]:
 def parse(text: str) -> Query:
     """Parse a query; raise QueryError with a message for the person who typed it."""
     filters: dict[str, str] = {}
+    tags: list[str] = []
     lexemes: list[_Lexeme] = []
     for lexeme in _lex(text):
-        if lexeme.kind == "filter":
+        if lexeme.kind == "filter" and lexeme.field == "tag":
+            tags.append(lexeme.text)
+        elif lexeme.kind == "filter":
             if lexeme.field in filters and filters[lexeme.field] != lexeme.text:
                 raise QueryError(f"{lexeme.field}: is given twice with different values")
             filters[lexeme.field] = lexeme.text
@@ -200,4 +212,27 @@ def parse(text: str) -> Query:
         if must_not:
             raise QueryError("the query only excludes words: add at least one word to find")
         raise QueryError("the query has no searchable words")
-    return Query(tuple(must), tuple(must_not), filters.get("outlet"), filters.get("lang"))
+    return Query(tuple(must), tuple(must_not), filters.get("outlet"), filters.get("lang"),
+                 tuple(dict.fromkeys(tags)))
+
+
+_DAY_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def parse_date_bound(text: str, *, end: bool = False) -> date:
+    """``YYYY-MM-DD`` or ``YYYY-MM`` as an inclusive bound: a month means its first day
+    (``end=False``) or its last day (``end=True``). Raise QueryError when malformed."""
+    match = _DAY_RE.match(text.strip())
+    try:
+        if not match:
+            raise ValueError
+        year, month = int(match.group(1)), int(match.group(2))
+        if match.group(3):
+            return date(year, month, int(match.group(3)))
+        if not end:
+            return date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    except ValueError:
+        raise QueryError(f"{text!r} is not a date: write YYYY-MM-DD or YYYY-MM, "
+                         "e.g. 2024-03-05 or 2024-03") from None

@@ -1,11 +1,14 @@
 """Forms of the review UI. To add a search filter: add a field here and pass it on in
-``views.search``."""
+``views.search_request``."""
 
 from __future__ import annotations
 
 from django import forms
 
-from raqib.models import Outlet
+from index.base import MAX_PAGE_SIZE, SORTS
+from raqib.models import Outlet, Tag
+
+DATE_HELP = "YYYY-MM-DD أو YYYY-MM"
 
 
 class SearchForm(forms.Form):
@@ -13,9 +16,36 @@ class SearchForm(forms.Form):
                         widget=forms.TextInput(attrs={"type": "search", "dir": "auto",
                                                       "autofocus": True}))
     outlet = forms.ChoiceField(label="القناة · Outlet", required=False)
+    lang = forms.CharField(label="اللغة · Language", max_length=8, required=False,
+                           widget=forms.TextInput(attrs={"size": 4, "dir": "ltr"}))
+    tag = forms.ChoiceField(label="الوسم · Tag", required=False)
+    date_from = forms.RegexField(label="من · From", regex=r"^\d{4}-\d{2}(-\d{2})?$",
+                                 required=False, max_length=10,
+                                 widget=forms.TextInput(attrs={"placeholder": DATE_HELP,
+                                                               "dir": "ltr", "size": 10}))
+    date_to = forms.RegexField(label="إلى · To", regex=r"^\d{4}-\d{2}(-\d{2})?$",
+                               required=False, max_length=10,
+                               widget=forms.TextInput(attrs={"placeholder": DATE_HELP,
+                                                             "dir": "ltr", "size": 10}))
+    sort = forms.ChoiceField(label="الترتيب · Sort", required=False, choices=[
+        ("relevance", "الأكثر صلة · Relevance"), ("-aired_at", "الأحدث · Newest"),
+        ("aired_at", "الأقدم · Oldest")])
+    page = forms.IntegerField(min_value=1, max_value=100000, required=False,
+                              widget=forms.HiddenInput)
+    page_size = forms.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False,
+                                   widget=forms.HiddenInput)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         names = Outlet.objects.order_by("name").values_list("name", flat=True)
         self.fields["outlet"].choices = [("", "كل القنوات · All outlets")] + [
             (name, name) for name in names]
+        tags = Tag.objects.order_by("name").values_list("name", flat=True)
+        self.fields["tag"].choices = [("", "كل الوسوم · All tags")] + [(t, t) for t in tags]
+        assert {c for c, _ in self.fields["sort"].choices} == set(SORTS)
+
+
+class TagForm(forms.Form):
+    tag = forms.CharField(label="وسم · Tag", max_length=64)
+    segment = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")], required=False)

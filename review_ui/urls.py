@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from review_ui import views
+from review_ui import views, watch_views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="review_ui/login.html",
@@ -14,4 +14,11 @@ urlpatterns = [
     path("broadcasts/", views.broadcast_list, name="broadcast_list"),
     path("broadcasts/<int:broadcast_id>/", views.broadcast_detail, name="broadcast_detail"),
     path("media/<int:broadcast_id>/", views.media, name="media"),
+    path("broadcasts/<int:broadcast_id>/tags/", views.broadcast_tags, name="broadcast_tags"),
+    path("alerts/", watch_views.alert_queue, name="alert_queue"),
+    path("alerts/<int:alert_id>/review/", watch_views.alert_review, name="alert_review"),
+    path("watchlists/", watch_views.watchlist_list, name="watchlist_list"),
+    path("watchlists/new/", watch_views.watchlist_create, name="watchlist_create"),
+    path("watchlists/<int:watchlist_id>/active/", watch_views.watchlist_active,
+         name="watchlist_active"),
 ]

@@ -10,53 +10,101 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from index.base import Hit, QueryError
+from index.base import QueryError, SearchPage, SearchRequest
 from raqib.models import Broadcast, Transcript
 from review_ui.forms import SearchForm
-from review_ui.roles import role_required
+from review_ui.roles import has_role, role_required
 from review_ui.streaming import ranged_file_response
 
 log = logging.getLogger(__name__)
-SEARCH_LIMIT = 50
 BROADCASTS_PER_PAGE = 50
 
 
-def run_search(query: str, outlet: str | None) -> tuple[list[Hit], str]:
-    """Hits for the query and an error message for the person searching ("" if none)."""
+def search_request(data: dict[str, Any]) -> SearchRequest:
+    """A SearchRequest from the search form's cleaned data (raises QueryError)."""
+    from index.query import parse_date_bound
+
+    return SearchRequest(
+        data["q"].strip(), outlet=data.get("outlet") or None,
+        language=(data.get("lang") or "").strip() or None,
+        tags=(data["tag"],) if data.get("tag") else (),
+        aired_from=parse_date_bound(data["date_from"]) if data.get("date_from") else None,
+        aired_to=parse_date_bound(data["date_to"], end=True) if data.get("date_to") else None,
+        sort=data.get("sort") or "relevance", page=data.get("page") or 1,
+        page_size=data.get("page_size") or settings.CONFIG.get("search.page_size"))
+
+
+def run_search(data: dict[str, Any]) -> tuple[SearchPage | None, str]:
+    """The result page for the form data and an error message for the person searching
+    ("" if none); never raises."""
     from index.registry import get_backend
 
     try:
-        return get_backend().search(query, outlet=outlet or None, limit=SEARCH_LIMIT), ""
+        return get_backend().search_page(search_request(data)), ""
     except QueryError as exc:
-        return [], f"استعلام غير صالح · Invalid query: {exc}"
+        return None, f"استعلام غير صالح · Invalid query: {exc}"
     except Exception:  # a backend down must not take the page with it
-        log.exception("search backend failed for query %r", query)
-        return [], ("تعذّر البحث، راجع سجلّ الخادم · The search backend failed; "
-                    "the server log has the details.")
+        log.exception("search backend failed for query %r", data.get("q"))
+        return None, ("تعذّر البحث، راجع سجلّ الخادم · The search backend failed; "
+                      "the server log has the details.")
+
+
+FACET_FIELDS = {"outlet": "outlet", "language": "lang", "tag": "tag"}
+
+
+def _with(query: QueryDict, **changes: str) -> str:
+    """The current query string with some parameters changed (and the page reset)."""
+    params = query.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
+
+
+def _facet_links(page: SearchPage, query: QueryDict) -> list[dict[str, Any]]:
+    groups = []
+    for name, values in page.facets.items():
+        items = []
+        for value, count in values:
+            if name == "month":
+                link = _with(query, date_from=value, date_to=value)
+            else:
+                link = _with(query, **{FACET_FIELDS[name]: value})
+            items.append({"value": value, "count": count, "query": link})
+        if items:
+            groups.append({"name": name, "items": items})
+    return groups
 
 
 @require_GET
 @role_required("viewer")
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    hits: list[Hit] = []
+    page: SearchPage | None = None
     error = ""
     searched = False
     if form.is_valid() and form.cleaned_data["q"].strip():
         searched = True
-        hits, error = run_search(form.cleaned_data["q"].strip(), form.cleaned_data["outlet"])
+        page, error = run_search(form.cleaned_data)
     elif form.is_bound and not form.is_valid():
         error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-    return render(request, "review_ui/search.html", {
-        "form": form, "hits": hits, "error": error, "searched": searched,
-    })
+    context: dict[str, Any] = {"form": form, "hits": page.hits if page else [], "page": page,
+                               "error": error, "searched": searched, "facets": []}
+    if page:
+        context["facets"] = _facet_links(page, request.GET)
+        if page.page > 1:
+            context["prev_query"] = _with(request.GET, page=str(page.page - 1))
+        if page.page < page.pages:
+            context["next_query"] = _with(request.GET, page=str(page.page + 1))
+    return render(request, "review_ui/search.html", context)
 
 
 @require_GET
@@ -102,6 +150,8 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "broadcast": broadcast, "start": start, "transcript": transcript,
         "transcripts": broadcast.transcripts.order_by("-created_at", "-id"),
         "segments": segments, "current_segment": current,
+        "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
+        "can_tag": has_role(request.user, "reviewer"),
     })
 
 
@@ -123,3 +173,42 @@ def media(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     broadcast = get_object_or_404(Broadcast.objects.select_related("media"), pk=broadcast_id)
     path = media_path(broadcast)
     return ranged_file_response(path, request.headers.get("Range"), broadcast.media.mime_type)
+
+
+@require_http_methods(["POST"])
+@role_required("reviewer")
+def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
+    """Add or remove a tag on the broadcast (or one segment); CSRF-protected POST."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from index.tagging import TagError, add_tag, remove_tag
+    from review_ui.forms import TagForm
+
+    broadcast = get_object_or_404(Broadcast, pk=broadcast_id)
+    form = TagForm(request.POST)
+    target = f"{broadcast_detail_url(broadcast.pk)}"
+    if not form.is_valid():
+        messages.error(request, "وسم غير صالح · Invalid tag: " + "; ".join(
+            str(e) for errors in form.errors.values() for e in errors))
+        return redirect(target)
+    data = form.cleaned_data
+    try:
+        if data.get("action") == "remove":
+            _, index_error = remove_tag(broadcast.pk, data["tag"],
+                                        segment_number=data.get("segment"))
+        else:
+            _, _, index_error = add_tag(broadcast.pk, data["tag"],
+                                        segment_number=data.get("segment"), user=request.user)
+    except TagError as exc:
+        messages.error(request, f"وسم غير صالح · Invalid tag: {exc}")
+        return redirect(target)
+    if index_error:
+        messages.warning(request, index_error)
+    return redirect(target)
+
+
+def broadcast_detail_url(broadcast_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("broadcast_detail", args=[broadcast_id])

@@ -1,9 +1,11 @@
-"""Search commands: ``raqib search``, ``raqib import``, ``raqib analyze``, ``raqib reindex``.
+"""Search commands: ``raqib search``, ``raqib import``, ``raqib analyze``, ``raqib reindex``,
+``raqib index check``.
 
 ``search`` queries the configured backend (query syntax: ``index.query``); ``import`` adds
 a transcript file (``index.importer``); ``analyze`` shows how text is tokenised, in the shape
 of Elasticsearch's ``_analyze`` output; ``reindex`` rebuilds the search index from the
-catalog. To add a command: register a parser here with its handler.
+catalog; ``index check`` compares the index with the catalog (``index.consistency``).
+To add a command: register a parser here with its handler.
 """
 
 from __future__ import annotations
@@ -14,17 +16,31 @@ import socket
 import sys
 from pathlib import Path
 
+from index.base import SORTS
 from raqib.commands.output import add_format_flag, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    search = sub.add_parser("search", help="search the transcripts",
-                            description='Words are ANDed; "exact phrase"; a OR b; -exclude; '
-                                        "prefix*; outlet:NAME; lang:ar.")
+    search = sub.add_parser(
+        "search", help="search the transcripts",
+        description='Words are ANDed; "exact phrase"; a OR b; -exclude; prefix*; '
+                    "outlet:NAME; lang:ar; tag:NAME. Prints hits (with highlights and the "
+                    "second to play from), the total and facet counts (docs/query-language.md).")
     search.add_argument("query", help="the query, e.g. 'أتبرأ outlet:\"Al-Ikhbariya\"'")
     search.add_argument("--outlet", help="only this outlet (by name)")
-    search.add_argument("--limit", type=int, default=20, help="most hits shown (default 20)")
-    search.add_argument("--offset", type=int, default=0, help="hits to skip (paging)")
+    search.add_argument("--lang", help="only broadcasts in this language (e.g. ar)")
+    search.add_argument("--tag", action="append", default=[],
+                        help="only broadcasts with this tag (repeat: all must apply)")
+    search.add_argument("--from", dest="aired_from", metavar="DATE",
+                        help="aired on or after DATE (YYYY-MM-DD or YYYY-MM), UTC")
+    search.add_argument("--to", dest="aired_to", metavar="DATE",
+                        help="aired on or before DATE (YYYY-MM-DD or YYYY-MM: whole month)")
+    search.add_argument("--sort", choices=SORTS, default="relevance",
+                        help="relevance (default), aired_at (oldest first), -aired_at (newest)")
+    search.add_argument("--page", type=int, default=1, help="page number (default 1)")
+    search.add_argument("--page-size", type=int, default=None,
+                        help="hits per page (default: search.page_size)")
+    search.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     add_format_flag(search)
     search.set_defaults(handler=search_command)
 
@@ -43,14 +59,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     reindex = sub.add_parser("reindex", help="rebuild the search index from the database")
     reindex.set_defaults(handler=reindex_command)
 
+    index = sub.add_parser("index", help="inspect the search index")
+    index_sub = index.add_subparsers(dest="index_command", metavar="COMMAND", required=True)
+    check = index_sub.add_parser(
+        "check", help="compare the index with the database and report drift",
+        description="Compares, per transcript, the segments in the database with those in "
+                    "the search index: missing, extra, and orphans (transcripts deleted from "
+                    "the database but still searchable). Exit 1 when drift remains.")
+    check.add_argument("--fix", action="store_true",
+                       help="re-index drifted transcripts and remove orphans")
+    add_format_flag(check)
+    check.set_defaults(handler=index_check_command)
+
+
+def _request(args: argparse.Namespace) -> object:
+    from django.conf import settings
+
+    from index.base import SearchRequest
+    from index.query import parse_date_bound
+
+    size = args.page_size or args.limit or settings.CONFIG.get("search.page_size")
+    return SearchRequest(
+        args.query, outlet=args.outlet, language=args.lang, tags=tuple(args.tag),
+        aired_from=parse_date_bound(args.aired_from) if args.aired_from else None,
+        aired_to=parse_date_bound(args.aired_to, end=True) if args.aired_to else None,
+        sort=args.sort, page=args.page, page_size=size)
+
+
+def _marked(hit: object) -> str:
+    return "".join(f"[{s.text}]" if s.match else s.text for s in hit.highlight) or hit.text
+
 
 def search_command(args: argparse.Namespace) -> int:
     from index.base import QueryError
     from index.registry import get_backend
 
     try:
-        hits = get_backend().search(args.query, outlet=args.outlet, limit=args.limit,
-                                    offset=args.offset)
+        page = get_backend().search_page(_request(args))
     except QueryError as exc:
         print(f"raqib: invalid query: {exc}", file=sys.stderr)
         return 2
@@ -58,10 +103,15 @@ def search_command(args: argparse.Namespace) -> int:
         print(f"raqib: search failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     if args.format == "json":
-        print_json([h.to_json() for h in hits])
-    else:
-        print_table([{**h.to_json(), "at": _clock(h.start)} for h in hits],
-                    ["outlet", "aired_at", "at", "broadcast_id", "title", "text"])
+        print_json(page.to_json())
+        return 0
+    print_table([{**h.to_json(), "at": _clock(h.play_from), "text": _marked(h)}
+                 for h in page.hits],
+                ["outlet", "aired_at", "at", "broadcast_id", "title", "text"])
+    print(f"{page.total} hits, page {page.page}/{page.pages}", file=sys.stderr)
+    for name, values in page.facets.items():
+        if values:
+            print(f"{name}: " + ", ".join(f"{v} ({n})" for v, n in values), file=sys.stderr)
     return 0
 
 
@@ -121,3 +171,29 @@ def reindex_command(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     print(f"reindexed {len(ids)} transcripts, {segments} segments ({backend.name})")
     return 0
+
+
+def index_check_command(args: argparse.Namespace) -> int:
+    from index import consistency
+    from index.registry import get_backend
+
+    backend = get_backend()
+    try:
+        drift = consistency.check(backend)
+        fixed = 0
+        if args.fix and drift:
+            fixed = consistency.fix(backend, drift)
+            drift = consistency.check(backend)
+    except Exception as exc:  # noqa: BLE001 - e.g. Elasticsearch unreachable
+        print(f"raqib: index check failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print_json({"backend": backend.name, "fixed": fixed,
+                    "drift": [d.to_json() for d in drift]})
+    else:
+        if drift:
+            print_table([d.to_json() for d in drift],
+                        ["kind", "transcript_id", "broadcast_id", "in_database", "in_index"])
+        print(f"{backend.name}: {len(drift)} transcripts drift"
+              + (f" ({fixed} repaired)" if fixed else ""))
+    return 1 if drift else 0

@@ -43,7 +43,11 @@ def test_import_then_search_then_reindex(run, tmp_path: Path) -> None:
 
     searched = run("search", "أماني", "--format", "json")
     assert searched.returncode == 0, searched.stderr
-    (hit,) = json.loads(searched.stdout)
+    result = json.loads(searched.stdout)
+    assert (result["total"], result["page"], result["pages"]) == (1, 1, 1)
+    assert result["facets"]["outlet"] == [["Al-Ikhbariya", 1]]
+    (hit,) = result["hits"]
+    assert hit["play_from"] == 12.5 and hit["highlight"][0] == ["أَمَانِي", True]
     assert hit["broadcast_id"] == broadcast_id
     assert (hit["url"], hit["outlet"], hit["title"]) == (
         "https://example.org/tunnel", "Al-Ikhbariya", "From the Tunnel to the Light")
@@ -53,7 +57,7 @@ def test_import_then_search_then_reindex(run, tmp_path: Path) -> None:
     assert reindexed.returncode == 0, reindexed.stderr
     assert "reindexed 1 transcripts, 2 segments" in reindexed.stdout
     again = run("search", "أماني", "--outlet", "Al-Ikhbariya", "--format", "json")
-    assert [h["segment_id"] for h in json.loads(again.stdout)] == [hit["segment_id"]]
+    assert [h["segment_id"] for h in json.loads(again.stdout)["hits"]] == [hit["segment_id"]]
 
     bad = run("search", '"أتبرأ من')
     assert bad.returncode == 2
@@ -74,3 +78,50 @@ def test_analyze_prints_elasticsearch_shaped_tokens(run) -> None:
     tokens = json.loads(result.stdout)["tokens"]
     assert [(t["token"], t["position"], t["start_offset"], t["end_offset"])
             for t in tokens] == [("امان", 1, 3, 11), ("12", 2, 12, 14)]
+
+
+def test_filters_tags_and_index_check(run, tmp_path: Path) -> None:
+    import sqlite3
+
+    for n, (outlet, month) in enumerate([("Sama", "2024-02"), ("Al-Ikhbariya", "2024-03")]):
+        doc = {"broadcast": {"outlet": outlet, "title": f"t{n}", "url": f"https://e.org/{n}",
+                             "aired_at": f"{month}-10T18:00:00+00:00", "language": "ar"},
+               "segments": [{"start": 1.0, "end": 3.0, "text": "شهادة على الهواء"},
+                            {"start": 3.0, "end": 6.0, "text": "أتبرأ من ابني"}]}
+        path = tmp_path / f"t{n}.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        assert run("import", str(path)).returncode == 0
+
+    def hits(*args: str) -> list[str]:
+        result = run("search", *args, "--format", "json")
+        assert result.returncode == 0, result.stderr
+        return [h["title"] for h in json.loads(result.stdout)["hits"]]
+
+    assert hits("شهادة", "--from", "2024-03", "--sort", "aired_at") == ["t1"]
+    assert hits("شهادة", "--to", "2024-02", "--page-size", "1") == ["t0"]
+    assert hits('"الهواء أتبرأ"') == ["t1", "t0"]  # across two segments, newest first
+    bad = run("search", "شهادة", "--from", "2024-13")
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+    assert run("tag", "add", "1", "forced-confession", "--segment", "1").returncode == 0
+    assert hits("شهادة", "--tag", "forced-confession") == ["t0"]
+    listed = json.loads(run("tag", "list", "1", "--format", "json").stdout)
+    assert [(t["tag"], t["segment"]) for t in listed] == [("forced-confession", 1)]
+    assert run("tag", "add", "1", "bad name").returncode == 2
+    assert run("tag", "remove", "1", "forced-confession", "--segment", "1").returncode == 0
+    assert hits("شهادة tag:forced-confession") == []
+
+    clean = run("index", "check", "--format", "json")
+    assert clean.returncode == 0 and json.loads(clean.stdout)["drift"] == []
+    (db,) = (tmp_path / "data").rglob("*.sqlite3")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM segment_fts_doc WHERE segment_id = (SELECT min(segment_id) "
+                     "FROM segment_fts_doc WHERE segment_id > 0)")
+        conn.execute("INSERT INTO segment_fts_doc VALUES (999, 77)")
+    drift = run("index", "check", "--format", "json")
+    assert drift.returncode == 1
+    kinds = {(d["kind"], d["transcript_id"]) for d in json.loads(drift.stdout)["drift"]}
+    assert kinds == {("missing", 1), ("orphan", 77)}
+    fixed = run("index", "check", "--fix")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert json.loads(run("index", "check", "--format", "json").stdout)["drift"] == []

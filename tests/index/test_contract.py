@@ -172,3 +172,109 @@ def test_removed_transcript_is_no_longer_found(backend, catalog) -> None:
 def test_malformed_query_raises_query_error(backend, catalog, query: str) -> None:
     with pytest.raises(QueryError):
         backend.search(query)
+
+
+# -- search_page: filters, facets, sort, paging, highlights, tags, cross-segment phrases ----
+
+def page_of(backend, query: str, **kwargs):
+    from index.base import SearchRequest
+
+    return backend.search_page(SearchRequest(query, **kwargs))
+
+
+def test_phrase_across_two_segments_hits_the_first_one(backend, catalog) -> None:
+    (hit,) = page_of(backend, '"عن الشهادة أتبرأ من ابني"').hits
+    assert hit.segment_id == catalog["segments"]["amani"]
+    assert hit.play_from == hit.start == 0.0
+    assert [s.text for s in hit.highlight if s.match] == ["الشهادة"]
+    assert found(backend, '"الجميع مدرسة"') == expect(catalog, "disown")
+    # wholly inside the next segment: only that segment, not the one before it
+    assert found(backend, '"أتبرأ من ابني"') == expect(catalog, "disown")
+    assert found(backend, '"الشهادة أتبرأ" -تتحدث') == set()
+    assert found(backend, '"الشهادة أتبرأ" مدرسة') == set()  # other words: same segment
+
+
+def test_highlight_marks_variant_spellings_in_the_original_text(backend, catalog) -> None:
+    (hit,) = page_of(backend, "امانى شهاده").hits
+    assert "".join(s.text for s in hit.highlight) == hit.text
+    assert [s.text for s in hit.highlight if s.match] == ["أَمَانِي", "الشهادة"]
+    assert hit.to_json()["highlight"][0] == ["أَمَانِي", True]
+
+
+def test_facets_count_all_matches_not_just_the_page(backend, catalog) -> None:
+    page = page_of(backend, "الشهادة OR نشرة", page_size=1)
+    assert page.total == 4 and len(page.hits) == 1 and page.pages == 4
+    assert page.facets["outlet"] == [("Al-Ikhbariya", 2), ("Sama", 2)]
+    assert page.facets["language"] == [("ar", 4)]
+    assert page.facets["month"] == [("2021-04", 4)]
+    assert page.facets["tag"] == []
+
+
+def test_sort_by_air_date_and_pages_are_disjoint(backend, catalog) -> None:
+    query = "الشهادة OR نشرة OR مدرسة"
+    oldest = page_of(backend, query, sort="aired_at", page_size=2)
+    newest = page_of(backend, query, sort="-aired_at", page_size=2)
+    rest = page_of(backend, query, sort="aired_at", page_size=2, page=2)
+    days = [h.aired_at.day for h in oldest.hits + rest.hits]
+    assert days == sorted(days) and oldest.total == rest.total == 5
+    assert [h.segment_id for h in oldest.hits] == sorted(expect(catalog, "amani", "school"))
+    assert newest.hits[0].aired_at.day == 22
+    assert not {h.segment_id for h in oldest.hits} & {h.segment_id for h in rest.hits}
+    assert page_of(backend, query, page=9).hits == []
+
+
+def test_date_language_and_outlet_filters(backend, catalog) -> None:
+    from datetime import date
+
+    assert {h.segment_id for h in page_of(backend, "الشهادة OR نشرة",
+                                          aired_from=date(2021, 4, 21)).hits} == \
+        expect(catalog, "news21", "court", "news22")
+    assert {h.segment_id for h in page_of(backend, "الشهادة OR نشرة", aired_from=date(
+        2021, 4, 21), aired_to=date(2021, 4, 21)).hits} == expect(catalog, "news21")
+    assert page_of(backend, "الشهادة", language="en").total == 0
+    assert page_of(backend, "الشهادة", outlet="sama").total == 1
+    transcript = catalog["transcripts"][22]
+    assert {h.segment_id for h in page_of(backend, "نشرة", transcript_id=transcript.id).hits} \
+        == expect(catalog, "news22")
+
+
+def test_tags_filter_facet_and_follow_changes(backend, catalog) -> None:
+    from raqib.models import Tag, Tagging
+
+    broadcast = catalog["transcripts"][22].broadcast
+    tag = Tag.objects.create(name="confession")
+    tagging = Tagging.objects.create(tag=tag, broadcast=broadcast)
+    backend.update_tags(broadcast.id)
+    assert found(backend, "الشهادة tag:confession") == expect(catalog, "court")
+    assert found(backend, "الشهادة tag:Confession") == expect(catalog, "court")
+    page = page_of(backend, "الشهادة", tags=("confession",))
+    assert [h.tags for h in page.hits] == [["confession"]]
+    assert page_of(backend, "الشهادة").facets["tag"] == [("confession", 1)]
+    tagging.delete()
+    backend.update_tags(broadcast.id)
+    assert found(backend, "الشهادة tag:confession") == set()
+
+
+def test_indexed_transcripts_lists_counts_and_orphans(backend, catalog) -> None:
+    counts = backend.indexed_transcripts()
+    assert counts == {t.id: backend.count_indexed(t.id) for t in catalog["transcripts"].values()}
+    assert sorted(counts.values()) == [2, 3, 3]
+
+
+def test_alias_switches_to_a_rebuilt_index_when_the_mapping_changes(backend, catalog,
+                                                                    monkeypatch) -> None:
+    if backend.name != "elasticsearch":
+        pytest.skip("the versioned index behind an alias is Elasticsearch's")
+    import index.elasticsearch_backend as es_module
+
+    old_index = backend.index_name
+    definition = es_module.index_definition()
+    definition["mappings"]["properties"]["spare"] = {"type": "keyword"}
+    monkeypatch.setattr(es_module, "index_definition", lambda: definition)
+    rebuilt = es_module.ElasticsearchBackend(backend.safe_url, backend.alias, refresh=True)
+    rebuilt.ensure_index()
+    assert rebuilt.index_name != old_index
+    assert list(rebuilt.client.indices.get_alias(name=backend.alias).body) == [rebuilt.index_name]
+    assert not rebuilt.client.indices.exists(index=old_index)
+    assert found(rebuilt, "الشهادة") == expect(catalog, "amani", "court")
+    backend.client.indices.delete(index=rebuilt.index_name, ignore_unavailable=True)

@@ -104,7 +104,12 @@ def test_elasticsearch_translation() -> None:
     assert dsl == {"bool": {
         "must": [
             {"bool": {"should": [{"match": {"text": {"query": "أتبرأ", "operator": "and"}}},
-                                 {"match_phrase": {"text": "ابني"}}],
+                                 {"bool": {"should": [
+                                     {"match_phrase": {"text": "ابني"}},
+                                     {"bool": {"must": [{"match_phrase": {"bridge": "ابني"}}],
+                                               "must_not": [
+                                                   {"match_phrase": {"next_head": "ابني"}}]}}],
+                                     "minimum_should_match": 1}}],
                       "minimum_should_match": 1}},
             {"prefix": {"text": {"value": "شها"}}},
         ],

@@ -4,7 +4,12 @@
 broadcast, its transcript (indexed when the search backend exists) and a viewer. The test
 logs in, searches, checks the hit is laid out right to left, follows it and checks the
 video is at the hit's second; then clicks another segment and checks the video seeks.
-Screenshots go to /tmp/raqib-ui-search.png and /tmp/raqib-ui-broadcast.png.
+The server runs with ``search.page_size`` 2 (RAQIB_SEARCH_PAGE_SIZE) and the seed adds five
+segments over two outlets holding one word, so the browser also pages, narrows by a facet
+link and sees the ``<mark>`` around the word as captured (diacritics included), with the
+facets beside the hits on a wide screen and above them on a narrow one.
+Screenshots go to /tmp/raqib-ui-search.png, /tmp/raqib-ui-facets.png and
+/tmp/raqib-ui-broadcast.png.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "browser-test-secret"
+PAGE_SIZE = 2
 CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = pytest.mark.slow
@@ -45,7 +51,7 @@ def live_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     (root / "raqib.toml").write_text("")
     env = {**os.environ, "RAQIB_DATA_DIR": str(root / "data"),
            "RAQIB_CONFIG": str(root / "raqib.toml"), "RAQIB_PASSWORD": PASSWORD,
-           "PYTHONUNBUFFERED": "1"}
+           "RAQIB_SEARCH_PAGE_SIZE": str(PAGE_SIZE), "PYTHONUNBUFFERED": "1"}
     _make_clip(root / "data" / "media" / "clip.mp4")
     seeded = subprocess.run([sys.executable, str(HERE / "seed_browser_db.py"), "media/clip.mp4"],
                             env=env, text=True, capture_output=True, timeout=60, check=True)
@@ -122,3 +128,76 @@ def test_player_starts_at_t_and_segment_click_seeks(live_ui: dict, page: object)
     assert page.evaluate("getComputedStyle(document.querySelector('.segments')).direction"
                          ) == "rtl"
     page.screenshot(path="/tmp/raqib-ui-broadcast.png", full_page=True)
+
+
+def _box(locator: object) -> dict:
+    box = locator.bounding_box()
+    assert box and box["width"] > 0 and box["height"] > 0, f"not laid out: {box}"
+    return box
+
+
+def _hit_texts(page: object) -> list[str]:
+    return page.locator("li.hit .hit-link .text").all_inner_texts()
+
+
+def test_search_facets_pages_and_highlights_in_rtl(live_ui: dict, page: object) -> None:
+    if not live_ui["indexed"]:
+        pytest.skip("index.registry (the search backend) is not in this checkout yet")
+    from seed_browser_db import CONFESSION_WORD, EXTRA_BROADCASTS, SECOND_OUTLET
+
+    total = sum(len(segments) for *_, segments in EXTRA_BROADCASTS)
+    in_second = sum(len(s) for outlet, _, _, s in EXTRA_BROADCASTS if outlet == SECOND_OUTLET)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_ui["base"])
+    page.fill("input[name=q]", "اعترافه")  # no diacritics: the analyzer matches them anyway
+    page.click("form.search-form button[type=submit]")
+    page.locator("li.hit").first.wait_for()
+    assert page.locator("p.count").inner_text().startswith(f"{total} نتيجة")
+    assert page.locator("li.hit").count() == PAGE_SIZE
+    assert page.locator(".page-current").inner_text() == f"1 / {-(-total // PAGE_SIZE)}"
+
+    # The highlight: a visible <mark> around exactly the captured word, inside RTL text.
+    mark = page.locator("li.hit .hit-link .text mark").first
+    assert mark.is_visible()
+    assert mark.inner_text() == CONFESSION_WORD
+    assert mark.evaluate("el => getComputedStyle(el).backgroundColor") not in (
+        "rgba(0, 0, 0, 0)", "transparent")
+    first_text = page.locator("li.hit .hit-link .text").first
+    assert CONFESSION_WORD in first_text.inner_text()
+    assert first_text.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    text_box, mark_box = _box(first_text), _box(mark)
+    assert text_box["x"] - 1 <= mark_box["x"] <= text_box["x"] + text_box["width"]
+
+    # RTL layout: the timecode (first in the markup) sits right of the text, and the facet
+    # column (first in the markup) right of the hits.
+    timecode_box = _box(page.locator("li.hit .hit-link .timecode").first)
+    assert timecode_box["x"] >= text_box["x"] + text_box["width"] - 1
+    facets_box, hits_box = _box(page.locator("aside.facets")), _box(page.locator("ol.hits"))
+    assert facets_box["x"] >= hits_box["x"] + hits_box["width"] - 1
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    page.screenshot(path="/tmp/raqib-ui-facets.png", full_page=True)
+
+    # Page 2 holds other hits; Previous leads back.
+    page_one = _hit_texts(page)
+    page.click("nav.pagination a.page-next")
+    page.wait_for_url(lambda url: "page=2" in url)
+    page_two = _hit_texts(page)
+    assert page_two and not set(page_two) & set(page_one)
+    assert page.locator(".page-current").inner_text().startswith("2 / ")
+    assert page.locator("nav.pagination a.page-prev").is_visible()
+
+    # A facet link narrows the results to one outlet.
+    facet = page.locator("section.facet-outlet a.facet-link", has_text=SECOND_OUTLET)
+    assert facet.locator("xpath=..").inner_text().endswith(f"({in_second})")
+    facet.click()
+    page.wait_for_url(lambda url: "outlet=" in url)
+    assert page.locator("p.count").inner_text().startswith(f"{in_second} نتيجة")
+    outlets = page.locator("li.hit .hit-meta .outlet").all_inner_texts()
+    assert outlets and set(outlets) == {SECOND_OUTLET}
+    assert page.locator("select[name=outlet]").input_value() == SECOND_OUTLET
+
+    # Narrow screen: the facets stack above the hits.
+    page.set_viewport_size({"width": 600, "height": 900})
+    facets_box, hits_box = _box(page.locator("aside.facets")), _box(page.locator("ol.hits"))
+    assert facets_box["y"] + facets_box["height"] <= hits_box["y"] + 1
+    page.set_viewport_size({"width": 1280, "height": 800})

@@ -125,11 +125,11 @@ def test_viewer_can_search_and_hit_links_to_second(viewer_client: Client, broadc
     response = viewer_client.get("/", {"q": "أماني"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "أنا أماني وأتبرأ من أخي" in html
+    assert "أنا <mark>أماني</mark> وأتبرأ من أخي" in html
     assert f'href="/broadcasts/{broadcast.pk}/?t=8"' in html and "00:08" in html
     assert 'href="https://example.org/episode/1"' in html
     filtered = viewer_client.get("/", {"q": "أماني", "outlet": "الإخبارية السورية"})
-    assert "أنا أماني" in filtered.content.decode()
+    assert "<mark>أماني</mark>" in filtered.content.decode()
 
 
 @needs_index
@@ -153,3 +153,60 @@ def _raises_query_error(backend: object, query: str) -> bool:
     except QueryError:
         return True
     return False
+
+
+@needs_index
+@pytest.mark.django_db(transaction=True)
+def test_search_page_facets_pages_and_escaped_highlights(viewer_client: Client) -> None:
+    from datetime import UTC, datetime
+
+    from index.registry import get_backend
+
+    for day in (1, 2, 3):
+        b = make_broadcast(segments=[(5.0 * day, 9.0, f"شهادة <b>رقم</b> {day}")],
+                           aired_at=datetime(2024, day, 10, tzinfo=UTC))
+        get_backend().index_transcript(b.transcripts.get().pk)
+    html = viewer_client.get("/", {"q": "شهاده", "page_size": 2, "sort": "aired_at"}
+                             ).content.decode()
+    assert "3 نتيجة" in html and 'class="page-next"' in html
+    assert "<mark>شهادة</mark> &lt;b&gt;رقم&lt;/b&gt; 1" in html and "<b>رقم" not in html
+    assert "?t=5" in html and "2024-03 " not in html
+    assert 'href="?q=%D8%B4%D9%87%D8%A7%D8%AF%D9%87&amp;page_size=2&amp;sort=aired_at' \
+           '&amp;date_from=2024-03&amp;date_to=2024-03"' in html
+    page2 = viewer_client.get("/", {"q": "شهاده", "page_size": 2, "sort": "aired_at",
+                                    "page": 2}).content.decode()
+    assert "رقم&lt;/b&gt; 3" in page2 and "رقم&lt;/b&gt; 1" not in page2
+    narrowed = viewer_client.get("/", {"q": "شهاده", "date_from": "2024-03",
+                                       "date_to": "2024-03"}).content.decode()
+    assert "1 نتيجة" in narrowed
+    bad = viewer_client.get("/", {"q": "شهاده", "date_from": "2024-13"})
+    assert bad.status_code == 200 and "Invalid query" in bad.content.decode()
+
+
+@needs_index
+@pytest.mark.django_db(transaction=True)
+def test_reviewer_tags_a_segment_and_search_follows(viewer_client: Client, broadcast) -> None:
+    from django.test import Client as DjangoClient
+    from ui_helpers import PASSWORD, make_user
+
+    from index.registry import get_backend
+
+    get_backend().index_transcript(broadcast.transcripts.get().pk)
+    url = f"/broadcasts/{broadcast.pk}/tags/"
+    assert viewer_client.post(url, {"tag": "confession"}).status_code == 403
+    make_user("rev1", "reviewer")
+    reviewer = DjangoClient(enforce_csrf_checks=True)
+    assert reviewer.login(username="rev1", password=PASSWORD)
+    assert reviewer.post(url, {"tag": "confession"}).status_code == 403  # no CSRF token
+    page = reviewer.get(f"/broadcasts/{broadcast.pk}/")
+    token = page.cookies["csrftoken"].value
+    response = reviewer.post(url, {"tag": "confession", "segment": 0,
+                                   "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert broadcast.taggings.get().segment.number == 0
+    assert "confession" in reviewer.get(f"/broadcasts/{broadcast.pk}/").content.decode()
+    assert "1 نتيجة" in viewer_client.get("/", {"q": "أماني tag:confession"}).content.decode()
+    reviewer.post(url, {"tag": "confession", "segment": 0, "action": "remove",
+                        "csrfmiddlewaretoken": token})
+    assert not broadcast.taggings.exists()
+    assert "0 نتيجة" in viewer_client.get("/", {"q": "أماني tag:confession"}).content.decode()

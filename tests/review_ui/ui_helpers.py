@@ -39,9 +39,10 @@ def write_media(relative: str, payload: bytes) -> MediaFile:
 
 def make_broadcast(media: MediaFile | None = None, title: str = "من النفق إلى النور",
                    segments: list[tuple[float, float, str]] = SEGMENTS,
+                   outlet_name: str = "الإخبارية السورية", source_name: str = "ikhbariya",
                    **fields: object) -> Broadcast:
-    outlet, _ = Outlet.objects.get_or_create(name="الإخبارية السورية")
-    source, _ = Source.objects.get_or_create(name="ikhbariya", defaults={
+    outlet, _ = Outlet.objects.get_or_create(name=outlet_name)
+    source, _ = Source.objects.get_or_create(name=source_name, defaults={
         "outlet": outlet, "kind": "html"})
     broadcast = Broadcast.objects.create(
         source=source, outlet=outlet, external_id=f"ep-{Broadcast.objects.count() + 1}",

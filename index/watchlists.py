@@ -1,0 +1,489 @@
+"""Watchlists: standing queries run against every newly indexed transcript, and their alerts.
+
+A ``Watchlist`` holds a query in the search language (``index.query``; validated with
+``validate_query`` when it is saved). After the pipeline's index stage has indexed a
+broadcast's transcripts it calls ``run_watchlists``; each segment a watchlist matches
+becomes an ``Alert`` (status ``new``) in the review queue.
+
+Two matchers, one semantics:
+
+- embedded (``search.backend = "sqlite"``): ``matches`` evaluates the parsed ``Query``
+  against each segment's analysed terms exactly as ``index.sqlite_fts`` searches them:
+  the same FTS document (``index_terms``: terms by position, ``GAP`` where a stop word or an
+  empty token stood), words ANDed, OR groups, exclusions, prefixes compared with the
+  stemmed terms, phrases as consecutive positions whose stop-word gaps must be gaps, and
+  the ``outlet:``/``tag:`` (ASCII case-insensitive, like SQLite's NOCASE) and ``lang:``
+  filters against the broadcast; a phrase spoken across two consecutive segments matches
+  the first, through the same bridge text (``index.highlight.bridge_texts``).
+  ``tests/index/test_watchlists.py`` proves the matched segment ids equal the embedded
+  backend's hit ids over a fixture corpus.
+- Elasticsearch: the percolator (``index.es_percolator``) runs each watchlist's query DSL,
+  built by the search backend's own ``query_dsl``, against the new segment documents.
+
+"New transcripts only": a watchlist alerts on transcripts created at or after the
+watchlist itself, never on the archive (``archive_matches`` shows what it WOULD match
+there, through the search backend, without creating alerts). Alerts are keyed by
+(watchlist, broadcast, track, model_id, segment_number), so reindexing or re-running
+never repeats one.
+
+A failure of matching never fails indexing: it is logged and recorded as a custody event
+``watchlists-failed`` on the broadcast, and ``raqib watchlists run --failed`` retries it.
+
+To extend the query language: add the node in ``index.query``, its FTS5 translation in
+``index.sqlite_fts`` and its evaluation in ``_leaf_matches`` here (the equality test
+catches a mismatch).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from index.base import QueryError
+from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
+
+if TYPE_CHECKING:
+    from raqib.config import Config
+    from raqib.models import Alert, Broadcast, Segment, Transcript, Watchlist
+
+log = logging.getLogger("raqib.index.watchlists")
+
+FAILED_ACTION = "watchlists-failed"
+RECOVERED_ACTION = "watchlists-recovered"
+ACTOR = "raqib-watchlists"
+
+
+class WatchlistError(ValueError):
+    """A watchlist cannot be saved as given; the message says why, for the monitor."""
+
+
+# --- validation ---------------------------------------------------------------------------
+
+def validate_query(text: str) -> Query:
+    """Parse a watchlist query; raise WatchlistError with the parser's message."""
+    if not text or not text.strip():
+        raise WatchlistError("the watchlist needs a query (the search language: words, "
+                             '"phrases", OR, -exclude, prefix*, outlet:, lang:)')
+    try:
+        return parse(text.strip())
+    except QueryError as exc:
+        raise WatchlistError(f"invalid query: {exc}") from exc
+
+
+def validate_name(name: str, *, exclude_id: int | None = None) -> str:
+    """A trimmed, unique (case-insensitive) watchlist name."""
+    from raqib.models import Watchlist
+
+    name = (name or "").strip()
+    if not name:
+        raise WatchlistError("the watchlist needs a name")
+    if len(name) > 200:
+        raise WatchlistError("the name is longer than 200 characters")
+    clash = Watchlist.objects.filter(name__iexact=name)
+    if exclude_id is not None:
+        clash = clash.exclude(pk=exclude_id)
+    if clash.exists():
+        raise WatchlistError(f"a watchlist named {name!r} already exists")
+    return name
+
+
+def create_watchlist(name: str, query: str, owner: Any = None) -> Watchlist:
+    """Validate and save a new, active watchlist (and sync the percolator on ES)."""
+    from raqib.models import Watchlist
+
+    validate_query(query)
+    watchlist = Watchlist.objects.create(name=validate_name(name), query=query.strip(),
+                                         owner=owner)
+    _sync_percolator([watchlist])
+    return watchlist
+
+
+def set_active(watchlist: Watchlist, active: bool) -> None:
+    """Activate or deactivate a watchlist (its alerts stay)."""
+    watchlist.active = active
+    watchlist.save(update_fields=["active"])
+    _sync_percolator([watchlist])
+
+
+def delete_watchlist(watchlist: Watchlist) -> None:
+    """Delete a watchlist and its alerts."""
+    watchlist_id = watchlist.pk
+    watchlist.delete()
+    _sync_percolator([], removed=[watchlist_id])
+
+
+def find_watchlist(ref: str) -> Watchlist:
+    """A watchlist by id or (case-insensitive) name; WatchlistError when there is none."""
+    from raqib.models import Watchlist
+
+    found = None
+    if ref.isdigit():
+        found = Watchlist.objects.filter(pk=int(ref)).first()
+    found = found or Watchlist.objects.filter(name__iexact=ref.strip()).first()
+    if found is None:
+        raise WatchlistError(f"no watchlist {ref!r} (see `raqib watchlists list`)")
+    return found
+
+
+# --- the embedded matcher -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SegmentDoc:
+    """One segment as the embedded index sees it: its FTS slots and their set."""
+
+    slots: tuple[str, ...]
+    terms: frozenset[str]
+
+    @classmethod
+    def from_text(cls, text: str) -> SegmentDoc:
+        from index.sqlite_fts import index_terms
+
+        slots = tuple(index_terms(text).split())
+        return cls(slots, frozenset(slots))
+
+
+@dataclass(frozen=True)
+class BroadcastFacts:
+    """What the query's field filters are checked against."""
+
+    outlet: str
+    language: str
+    tags: frozenset[str] = frozenset()
+
+
+def _nocase(text: str) -> str:
+    """SQLite's NOCASE collation: only ASCII letters are folded."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
+
+
+def _phrase_matches(phrase: Phrase, slots: Sequence[str]) -> bool:
+    from index.sqlite_fts import GAP
+
+    wanted = [GAP if term is None else term for term in phrase.terms]
+    n = len(wanted)
+    first = wanted[0]
+    for i in range(len(slots) - n + 1):
+        if slots[i] == first and list(slots[i:i + n]) == wanted:
+            return True
+    return False
+
+
+def _leaf_matches(leaf: Leaf, doc: SegmentDoc) -> bool:
+    if isinstance(leaf, Term):
+        return leaf.term in doc.terms
+    if isinstance(leaf, Prefix):
+        return any(term.startswith(leaf.prefix) for term in doc.terms)
+    if isinstance(leaf, Phrase):
+        return _phrase_matches(leaf, doc.slots)
+    raise TypeError(f"unknown query node {leaf!r}")
+
+
+def _clause_matches(clause: Clause, doc: SegmentDoc) -> bool:
+    if isinstance(clause, AnyOf):
+        return any(_leaf_matches(option, doc) for option in clause.options)
+    return _leaf_matches(clause, doc)
+
+
+def filters_match(query: Query, facts: BroadcastFacts) -> bool:
+    """Do the query's field filters (outlet:, lang:, tag:) accept this broadcast?"""
+    if query.outlet is not None and _nocase(query.outlet) != _nocase(facts.outlet):
+        return False
+    if query.lang is not None and query.lang != facts.language:
+        return False
+    return all(_nocase(tag) in facts.tags for tag in getattr(query, "tags", ()))
+
+
+def matches(query: Query, doc: SegmentDoc, facts: BroadcastFacts | None = None) -> bool:
+    """Does one segment, on its own, match the query with the embedded search's semantics?"""
+    if facts is not None and not filters_match(query, facts):
+        return False
+    if not all(_clause_matches(clause, doc) for clause in query.must):
+        return False
+    return not any(_leaf_matches(leaf, doc) for leaf in query.must_not)
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A segment's end joined to the next segment's start, and that start alone
+    (``index.highlight.bridge_texts``): how a phrase spoken across the boundary is found."""
+
+    joined: SegmentDoc
+    next_head: SegmentDoc
+
+
+def bridges(texts: Sequence[str]) -> list[Bridge | None]:
+    """The bridge of each segment to the next one (None for the last, or no words)."""
+    from index.highlight import bridge_texts
+
+    out: list[Bridge | None] = []
+    for text, next_text in zip(texts, [*texts[1:], None], strict=True):
+        parts = bridge_texts(text, next_text)
+        out.append(Bridge(SegmentDoc.from_text(parts[0]), SegmentDoc.from_text(parts[1]))
+                   if parts else None)
+    return out
+
+
+def matches_across(query: Query, doc: SegmentDoc, bridge: Bridge | None) -> bool:
+    """Does the segment match because a phrase crosses into the next segment? As the
+    embedded search does it: a phrase found in the bridge but not in the next segment's
+    head alone "crosses"; every AND clause must then hold on the segment itself or through
+    a crossing phrase among its options; exclusions are checked on the segment itself."""
+    if bridge is None:
+        return False
+    crossing = {leaf for leaf in query.leaves() if isinstance(leaf, Phrase)
+                and _phrase_matches(leaf, bridge.joined.slots)
+                and not _phrase_matches(leaf, bridge.next_head.slots)}
+    if not crossing:
+        return False
+    for clause in query.must:
+        options = clause.options if isinstance(clause, AnyOf) else (clause,)
+        if not (any(o in crossing for o in options) or _clause_matches(clause, doc)):
+            return False
+    return not any(_leaf_matches(leaf, doc) for leaf in query.must_not)
+
+
+# --- running watchlists -------------------------------------------------------------------
+
+@dataclass
+class WatchlistRun:
+    """What one run found: new alerts, matches already alerted, errors per watchlist."""
+
+    transcripts: int = 0
+    segments: int = 0
+    matches: int = 0
+    created: list[int] = field(default_factory=list)  # new Alert ids
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"transcripts": self.transcripts, "segments": self.segments,
+                "matches": self.matches, "new_alerts": len(self.created),
+                "alert_ids": self.created, "errors": self.errors}
+
+
+def broadcast_facts(broadcast: Broadcast) -> BroadcastFacts:
+    from raqib.models import Tag
+
+    tags = frozenset(_nocase(name) for name in Tag.objects.filter(
+        taggings__broadcast=broadcast).values_list("name", flat=True))
+    return BroadcastFacts(broadcast.outlet.name, broadcast.language, tags)
+
+
+def eligible_watchlists(transcript: Transcript) -> list[Watchlist]:
+    """Active watchlists created at or before the transcript: new transcripts only."""
+    from raqib.models import Watchlist
+
+    return list(Watchlist.objects.filter(active=True, created_at__lte=transcript.created_at)
+                .order_by("id"))
+
+
+def _parsed(watchlists: Iterable[Watchlist], run: WatchlistRun) -> list[tuple[Watchlist, Query]]:
+    parsed = []
+    for watchlist in watchlists:
+        try:
+            parsed.append((watchlist, parse(watchlist.query)))
+        except QueryError as exc:  # saved before a language change: record, go on
+            run.errors.append(f"watchlist {watchlist.pk} ({watchlist.name}): {exc}")
+    return parsed
+
+
+def match_segments_embedded(watchlists: Sequence[Watchlist], segments: Sequence[Segment],
+                            facts: BroadcastFacts, run: WatchlistRun | None = None
+                            ) -> list[tuple[Watchlist, Segment]]:
+    """Every (watchlist, segment) pair that matches, evaluated in Python. ``segments`` are
+    one transcript's, in order (phrases may cross from one segment into the next)."""
+    run = run or WatchlistRun()
+    queries = [(w, q) for w, q in _parsed(watchlists, run) if filters_match(q, facts)]
+    if not queries:
+        return []
+    docs = [SegmentDoc.from_text(segment.text) for segment in segments]
+    needs_bridges = any(isinstance(leaf, Phrase) for _, q in queries for leaf in q.leaves())
+    joins = bridges([s.text for s in segments]) if needs_bridges else [None] * len(segments)
+    found = []
+    for segment, doc, bridge in zip(segments, docs, joins, strict=True):
+        found.extend((w, segment) for w, q in queries
+                     if matches(q, doc) or matches_across(q, doc, bridge))
+    return found
+
+
+def _match_transcript(transcript: Transcript, watchlists: list[Watchlist], facts: BroadcastFacts,
+                      config: Config | None, run: WatchlistRun) -> list[tuple[Watchlist, Segment]]:
+    segments = list(transcript.segments.order_by("number"))
+    run.segments += len(segments)
+    if _backend_name(config) == "elasticsearch":
+        from index.es_percolator import percolate_segments
+
+        by_id = {w.pk: w for w in watchlists}
+        return [(by_id[wid], seg) for wid, seg in percolate_segments(segments, config)
+                if wid in by_id]
+    return match_segments_embedded(watchlists, segments, facts, run)
+
+
+def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
+    """One Alert per (watchlist, segment) unless its key exists already; return the new ones."""
+    from django.db import IntegrityError, transaction
+
+    from raqib.models import Alert
+
+    created = []
+    for watchlist, segment in pairs:
+        transcript = segment.transcript
+        key = {"watchlist": watchlist, "broadcast_id": transcript.broadcast_id,
+               "track": transcript.track, "model_id": transcript.model_id,
+               "segment_number": segment.number}
+        try:
+            with transaction.atomic():
+                alert, new = Alert.objects.get_or_create(**key, defaults={
+                    "segment": segment, "start": segment.start, "end": segment.end,
+                    "text": segment.text})
+        except IntegrityError:  # a concurrent worker created it first
+            continue
+        if new:
+            created.append(alert)
+    return created
+
+
+def run_watchlists(broadcast: Broadcast, config: Config | None = None,
+                   transcripts: Iterable[Transcript] | None = None) -> WatchlistRun:
+    """Match the active watchlists against a broadcast's (newly indexed) transcripts and
+    create the alerts. Raises only when the matcher itself fails (backend down)."""
+    run = WatchlistRun()
+    facts = broadcast_facts(broadcast)
+    for transcript in (transcripts if transcripts is not None
+                       else broadcast.transcripts.order_by("id")):
+        watchlists = eligible_watchlists(transcript)
+        run.transcripts += 1
+        if not watchlists:
+            continue
+        pairs = _match_transcript(transcript, watchlists, facts, config, run)
+        run.matches += len(pairs)
+        run.created.extend(a.pk for a in create_alerts(pairs))
+    if run.created:
+        log.info("watchlist alerts", extra={"broadcast": broadcast.pk,
+                                            "new_alerts": len(run.created)})
+    for error in run.errors:
+        log.warning("watchlist skipped: %s", error, extra={"broadcast": broadcast.pk})
+    return run
+
+
+def run_watchlists_recorded(broadcast: Broadcast, config: Config | None = None) -> WatchlistRun:
+    """``run_watchlists`` for the index stage: a failure is logged and recorded as a custody
+    event (``watchlists-failed``) and never raised, so indexing stands."""
+    from raqib.models import CustodyEvent
+
+    try:
+        return run_watchlists(broadcast, config)
+    except Exception as exc:  # noqa: BLE001 - recorded; `raqib watchlists run --failed` retries
+        log.exception("watchlist matching failed", extra={"broadcast": broadcast.pk})
+        CustodyEvent.objects.create(action=FAILED_ACTION, actor=ACTOR, broadcast=broadcast,
+                                    details={"error": f"{type(exc).__name__}: {exc}"[:2000]})
+        run = WatchlistRun()
+        run.errors.append(f"{type(exc).__name__}: {exc}")
+        return run
+
+
+def failed_broadcast_ids() -> list[int]:
+    """Broadcasts whose latest watchlist custody event is a failure (to retry)."""
+    from raqib.models import CustodyEvent
+
+    latest: dict[int, str] = {}
+    for broadcast_id, action in (CustodyEvent.objects
+                                 .filter(action__in=[FAILED_ACTION, RECOVERED_ACTION])
+                                 .order_by("at", "id").values_list("broadcast_id", "action")):
+        latest[broadcast_id] = action
+    return sorted(b for b, action in latest.items() if action == FAILED_ACTION and b)
+
+
+def retry_failed(config: Config | None = None) -> dict[int, WatchlistRun | str]:
+    """Re-run watchlists for every broadcast whose matching failed; record recoveries."""
+    from raqib.models import Broadcast, CustodyEvent
+
+    results: dict[int, WatchlistRun | str] = {}
+    for broadcast in Broadcast.objects.filter(pk__in=failed_broadcast_ids()).select_related(
+            "outlet"):
+        try:
+            results[broadcast.pk] = run = run_watchlists(broadcast, config)
+        except Exception as exc:  # noqa: BLE001 - reported per broadcast; the rest go on
+            results[broadcast.pk] = f"{type(exc).__name__}: {exc}"
+            continue
+        CustodyEvent.objects.create(action=RECOVERED_ACTION, actor=ACTOR, broadcast=broadcast,
+                                    details={"new_alerts": len(run.created)})
+    return results
+
+
+def archive_matches(watchlist: Watchlist, limit: int = 50) -> list[Any]:
+    """What the watchlist WOULD match in the archive (search hits); creates no alert."""
+    from index.registry import get_backend
+
+    validate_query(watchlist.query)
+    return get_backend().search(watchlist.query, limit=limit)
+
+
+# --- Elasticsearch percolator sync --------------------------------------------------------
+
+def _backend_name(config: Config | None) -> str:
+    if config is None:
+        from django.conf import settings
+
+        config = settings.CONFIG
+    return config.get("search.backend")
+
+
+def _sync_percolator(watchlists: Sequence[Watchlist], removed: Sequence[int] = ()) -> None:
+    """Keep the percolator index in step with a saved watchlist (ES backend only). A failure
+    is logged: ``run_watchlists`` re-syncs from the database before it percolates."""
+    if _backend_name(None) != "elasticsearch":
+        return
+    from index.es_percolator import sync_watchlists
+
+    try:
+        sync_watchlists(watchlists, removed=removed)
+    except Exception:  # noqa: BLE001 - the next run re-syncs from the database
+        log.exception("could not update the watchlist percolator index")
+
+
+# --- reviewing alerts ---------------------------------------------------------------------
+
+def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "") -> Alert:
+    """Confirm or dismiss an alert (again: a later review replaces the earlier one)."""
+    from django.utils import timezone
+
+    from raqib.models import Alert as AlertModel
+
+    if status not in (AlertModel.Status.CONFIRMED, AlertModel.Status.DISMISSED):
+        raise WatchlistError(f"an alert can be confirmed or dismissed, not {status!r}")
+    alert.status = status
+    alert.note = (note or "").strip()[:4000]
+    alert.reviewed_by = user if user is not None and user.is_authenticated else None
+    alert.reviewed_at = timezone.now()
+    alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+    log.info("alert reviewed", extra={"alert": alert.pk, "status": status,
+                                      "user": getattr(user, "username", "")})
+    return alert
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """An alert as stable JSON (CLI ``--format json``)."""
+    broadcast = alert.broadcast
+    return {"id": alert.pk, "status": alert.status, "watchlist": alert.watchlist.name,
+            "watchlist_id": alert.watchlist_id, "broadcast_id": broadcast.pk,
+            "outlet": broadcast.outlet.name, "title": broadcast.title,
+            "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
+            "track": alert.track, "model_id": alert.model_id,
+            "segment_number": alert.segment_number, "segment_id": alert.segment_id,
+            "start": alert.start, "end": alert.end, "text": alert.text,
+            "note": alert.note,
+            "reviewed_by": alert.reviewed_by.get_username() if alert.reviewed_by else None,
+            "reviewed_at": alert.reviewed_at.isoformat() if alert.reviewed_at else None,
+            "created_at": alert.created_at.isoformat()}
+
+
+def watchlist_json(watchlist: Watchlist) -> dict[str, Any]:
+    return {"id": watchlist.pk, "name": watchlist.name, "query": watchlist.query,
+            "owner": watchlist.owner.get_username() if watchlist.owner else None,
+            "active": watchlist.active, "created_at": watchlist.created_at.isoformat(),
+            "new_alerts": watchlist.alerts.filter(status="new").count()}
