@@ -73,7 +73,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Speech-recognition engine.", ("faster-whisper", "openai-whisper")),
     Setting("transcribe.model", str, "large-v3-turbo", "RAQIB_TRANSCRIBE_MODEL",
             "A Whisper model name (downloaded by faster-whisper when online), a local model "
-            "directory, or 'bundled-base' for the offline base model of the [demo] extra."),
+            "directory, or 'bundled-base' for the offline base model of the [demo] extra "
+            "(openai-whisper converts these, or takes a .pt checkpoint path)."),
     Setting("transcribe.device", str, "auto", "RAQIB_TRANSCRIBE_DEVICE",
             "'auto', 'cpu' or 'cuda'.", ("auto", "cpu", "cuda")),
     Setting("transcribe.compute_type", str, "auto", "RAQIB_TRANSCRIBE_COMPUTE_TYPE",
@@ -253,7 +254,8 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             values[setting.key] = setting.default
             origins[setting.key] = "default"
     sources, source_problems = validate_sources(doc.get("sources", []),
-                                                values["crawl.default_interval"])
+                                                values["crawl.default_interval"],
+                                                base_dir=path.resolve().parent)
     problems.extend(source_problems)
     if values["search.backend"] == "elasticsearch" and not values["search.elasticsearch_url"]:
         problems.append("search.elasticsearch_url: required when search.backend is elasticsearch")

@@ -71,34 +71,78 @@ def crawl_settings(config: Config) -> CrawlSettings:
     return CrawlSettings.from_config(config)
 
 
-def _schedule_next(source: Source) -> None:
-    # Jitter spreads sources that share an interval so they do not all fire together.
-    jitter = random.uniform(0, 0.1) * source.interval_seconds
+# Put at the front of Source.last_error when a scan was cut short (time limit, a failed
+# listing page, Retry-After): the next crawl then re-reads every listing page (it still
+# skips known item pages) instead of stopping at the first page with nothing new.
+INCOMPLETE_SCAN = "scan incomplete, the next crawl re-reads every listing page"
+
+
+def _schedule_next(source: Source, config: Config, new: int | None = None,
+                   retry_after_until: datetime | None = None) -> None:
+    """Set ``next_crawl_at`` after a crawl that found ``new`` new items (None: it failed).
+
+    Adaptive back-off: each crawl in a row that found nothing new doubles the wait
+    (``interval * 2**empty_crawls``) up to ``crawl.max_interval`` (never below the
+    source's own interval); news resets it. A failed crawl is retried after the plain
+    interval and leaves the count as it was (an unreachable outlet says nothing about
+    whether it has news). Jitter (0-10 % of the wait) spreads sources that share an
+    interval. A Retry-After beyond what a crawl waits out pushes the next crawl past it.
+    """
+    from raqib.sources_schema import parse_interval
+
+    if new is not None:
+        source.empty_crawls = 0 if new else source.empty_crawls + 1
+    interval = source.interval_seconds
+    cap = max(interval, parse_interval(config.get("crawl.max_interval")))
+    wait = interval if new is None else min(cap, interval * 2 ** min(source.empty_crawls, 32))
+    jitter = random.uniform(0, 0.1) * wait
     source.last_crawl_at = timezone.now()
-    source.next_crawl_at = source.last_crawl_at + timedelta(
-        seconds=source.interval_seconds + jitter)
+    source.next_crawl_at = source.last_crawl_at + timedelta(seconds=wait + jitter)
+    source.retry_after_until = retry_after_until
+    if retry_after_until and retry_after_until > source.next_crawl_at:
+        source.next_crawl_at = retry_after_until
+
+
+def _collect(source: Source, settings: CrawlSettings, full_scan: bool):  # noqa: ANN202
+    import inspect
+
+    from crawler.registry import get_collector
+
+    collector = get_collector(source.kind)
+    # One query for every known external id: the scan skips them (cost ∝ what is new).
+    known = set(Broadcast.objects.filter(source=source).values_list("external_id", flat=True))
+    extra = {}
+    if full_scan and "full_scan" in inspect.signature(collector.collect).parameters:
+        extra["full_scan"] = True
+    return collector.collect(source.config, settings, known, **extra)
 
 
 def crawl_source(source: Source, config: Config,
                  settings: CrawlSettings | None = None) -> CrawlReport:
     """Collect one source once and record what it lists; never raises for outlet faults.
-    ``settings`` (a CrawlSettings) overrides the configured politeness settings."""
+    ``settings`` (a CrawlSettings) overrides the configured politeness settings. The
+    catalog's external ids are passed on so a scan only fetches what is new; all new
+    broadcasts are written in one transaction (a crawl killed before it leaves none)."""
     from crawler.base import CollectError
-    from crawler.registry import get_collector
 
     report = CrawlReport(source=source.name)
+    if source.kind == "live":  # recorded continuously (crawler.live), never crawled
+        report.failed = (f"{source.name} is a live source: it is recorded, not crawled; run "
+                         f"`raqib record --source {source.name}` or `raqib run`")
+        return report
+    was_incomplete = source.last_error.startswith(INCOMPLETE_SCAN)
     try:
-        result = get_collector(source.kind).collect(source.config,
-                                                    settings or crawl_settings(config))
+        result = _collect(source, settings or crawl_settings(config), was_incomplete)
     except CollectError as exc:
         report.failed = str(exc)
-        source.last_error = report.failed
-        _schedule_next(source)
+        source.last_error = (f"{INCOMPLETE_SCAN}; " if was_incomplete else "") + report.failed
+        _schedule_next(source, config, None, getattr(exc, "retry_after_until", None))
         source.save()
         log.warning("crawl failed", extra={"source": source.name, "error": report.failed})
         return report
     report.found = len(result.items)
     report.errors = list(result.errors)
+    complete = getattr(result, "complete", True)
     with transaction.atomic():
         for item in result.items:
             broadcast, created = Broadcast.objects.get_or_create(
@@ -113,22 +157,35 @@ def crawl_source(source: Source, config: Config,
             )
             if created:
                 report.new_ids.append(broadcast.id)
-        source.last_error = "; ".join(report.errors)[:2000]
-        _schedule_next(source)
+        source.last_error = "; ".join(([] if complete else [INCOMPLETE_SCAN])
+                                      + report.errors)[:2000]
+        _schedule_next(source, config, len(report.new_ids),
+                       getattr(result, "retry_after_until", None))
         source.save()
     log.info("crawled", extra={"source": source.name, "found": report.found,
-                               "new": len(report.new_ids), "page_errors": len(report.errors)})
+                               "new": len(report.new_ids), "page_errors": len(report.errors),
+                               "complete": complete})
     return report
 
 
 def _stage_download(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
-    from crawler.capture import CaptureError, capture_broadcast_media
+    from crawler.capture import (
+        CaptureError,
+        DownloadPolicy,
+        capture_broadcast_media,
+        schedule_retry,
+    )
 
     try:
+        policy = DownloadPolicy.from_config(config, broadcast.source.config,
+                                            broadcast.language)
         capture_broadcast_media(broadcast, data_dir=config.data_dir,
-                                settings=crawl_settings(config), actor=actor())
+                                settings=crawl_settings(config), actor=actor(),
+                                policy=policy, warc=config.get("crawl.warc"))
     except CaptureError as exc:
+        schedule_retry(broadcast)  # next_retry_at: 5 min, doubling (raqib.tasks)
         raise StageError(str(exc)) from exc
+    import_captions(broadcast, config)  # searchable before ASR; never fails the download
 
 
 def _write_subtitles(transcript: Transcript, segments: list, data_dir: Path) -> None:
@@ -141,35 +198,129 @@ def _write_subtitles(transcript: Transcript, segments: list, data_dir: Path) -> 
     (out / f"{stem}.srt").write_text(to_srt(segments), encoding="utf-8")
 
 
-def _stage_transcribe(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
-    from transcribe.base import TranscriptionError
-    from transcribe.registry import get_engine
+def _chunk_logger(broadcast_id: int) -> Callable:
+    def report(chunk, total: int, reused: bool) -> None:  # noqa: ANN001 - a Chunk
+        log.info("chunk reused" if reused else "chunk transcribed",
+                 extra={"broadcast": broadcast_id, "chunk": f"{chunk.number + 1}/{total}",
+                        "at": f"{chunk.start:.1f}-{chunk.end:.1f}s"})
+    return report
 
-    if broadcast.media is None:
-        raise StageError("no captured media to transcribe")
-    media_path = config.data_dir / broadcast.media.path
+
+def _remove_from_index(transcript_ids: list[int], config: Config) -> None:
+    """Drop replaced transcripts from the search index; a failure is logged (a reindex or
+    the next index stage repairs it), never fatal to the work that replaced them."""
+    if not transcript_ids:
+        return
+    from index.registry import get_backend
+
     try:
-        engine = get_engine(config, engine=options.engine, model=options.model)
-        result = engine.transcribe(media_path, language=broadcast.language or None)
-    except TranscriptionError as exc:
-        raise StageError(str(exc)) from exc
+        backend = get_backend(config)
+        for transcript_id in transcript_ids:
+            backend.remove_transcript(transcript_id)
+    except Exception as exc:  # noqa: BLE001 - recorded; the index is rebuilt from the catalog
+        log.warning("could not remove replaced transcripts from the index",
+                    extra={"transcripts": transcript_ids, "error": str(exc)})
+
+
+def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - TranscriptionResult
+                     store=None) -> tuple[Transcript, list[int]]:  # noqa: ANN001
+    """Write ``result`` (a filtered, language-checked TranscriptionResult) as the broadcast's
+    ASR transcript for its model, with segments, word timings and dropped segments, in ONE
+    transaction that also clears the run's chunks. Return it and the ids it replaced."""
+    from raqib.models import DroppedSegment, Segment
+
+    decision = result.params.get("language_decision") or {}
     with transaction.atomic():
         # A re-run replaces this model's transcript instead of adding a second one.
-        Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_ASR,
-                                  model_id=result.model_id).delete()
+        old = Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_ASR,
+                                        model_id=result.model_id)
+        replaced = list(old.values_list("id", flat=True))
+        old.delete()
         transcript = Transcript.objects.create(
             broadcast=broadcast, media=broadcast.media, track=Transcript.TRACK_ASR,
             engine=result.engine, model_id=result.model_id, model_sha256=result.model_sha256,
             params=result.params, language=result.language,
             language_probability=result.language_probability, duration=result.duration,
+            detected_language=(decision.get("detected") or "")[:8],
+            text_language=result.text_language,
+            text_language_probability=result.text_language_probability,
+            language_flags=result.language_flags,
         )
-        transcript.segments.bulk_create([
-            transcript.segments.model(transcript=transcript, number=i, start=s.start,
-                                      end=s.end, text=s.text, avg_logprob=s.avg_logprob,
-                                      no_speech_prob=s.no_speech_prob)
+        Segment.objects.bulk_create([
+            Segment(transcript=transcript, number=i, start=s.start, end=s.end, text=s.text,
+                    avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob, words=s.words)
             for i, s in enumerate(result.segments)
         ])
+        DroppedSegment.objects.bulk_create([
+            DroppedSegment(transcript=transcript, start=s.start, end=s.end, text=s.text,
+                           reason=reason[:200], avg_logprob=s.avg_logprob,
+                           no_speech_prob=s.no_speech_prob)
+            for s, reason in result.dropped
+        ])
+        if store is not None and hasattr(store, "clear"):
+            store.clear()
+    return transcript, replaced
+
+
+def transcribe_broadcast(broadcast: Broadcast, config: Config,
+                         options: StageOptions | None = None) -> Transcript:
+    """Transcribe a broadcast's media chunk by chunk (a killed run resumes at the first
+    unfinished chunk), filter hallucinations, attach language evidence and store it; the
+    transcript of another model is kept. Raises StageError with a reason."""
+    from transcribe.base import TranscriptionError
+    from transcribe.chunking import DbChunkStore, transcribe_chunked
+    from transcribe.postprocess import finish
+    from transcribe.registry import get_engine
+
+    options = options or StageOptions()
+    if broadcast.media is None:
+        raise StageError("no captured media to transcribe")
+    media_path = config.data_dir / broadcast.media.path
+    try:
+        engine = get_engine(config, engine=options.engine, model=options.model)
+        result, decision, store = transcribe_chunked(
+            engine, media_path, config.get("transcribe.chunk_seconds"),
+            broadcast.language or None,
+            store_for=lambda key: DbChunkStore(broadcast.id, key),
+            media_sha256=broadcast.media.sha256, progress=_chunk_logger(broadcast.id))
+        result = finish(result, decision, config.get("transcribe.hallucination_filter"))
+    except TranscriptionError as exc:
+        raise StageError(str(exc)) from exc
+    transcript, replaced = store_transcript(broadcast, result, store)
     _write_subtitles(transcript, result.segments, config.data_dir)
+    _remove_from_index(replaced, config)
+    return transcript
+
+
+def _stage_transcribe(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
+    transcribe_broadcast(broadcast, config, options)
+
+
+def import_captions(broadcast: Broadcast, config: Config) -> list[Transcript]:
+    """Import the broadcast's captions files as ``captions`` transcripts, write their
+    subtitles and index them now, so they are searchable before ASR. Never raises: a
+    failure is logged with the broadcast id and the download stands."""
+    if not config.get("transcribe.captions"):
+        return []
+    from index.registry import get_backend
+    from transcribe.captions import import_captions as import_files
+
+    captions = Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_CAPTIONS)
+    try:
+        broadcast = Broadcast.objects.select_related("media").get(pk=broadcast.pk)
+        before = set(captions.values_list("id", flat=True))
+        changed = import_files(broadcast, config.data_dir)
+        for transcript in changed:
+            _write_subtitles(transcript, list(transcript.segments.all()), config.data_dir)
+        _remove_from_index(sorted(before - set(captions.values_list("id", flat=True))), config)
+        backend = get_backend(config)
+        for transcript in changed:
+            backend.index_transcript(transcript.id)
+    except Exception as exc:  # noqa: BLE001 - recorded, never fails the download
+        log.warning("captions import failed", extra={"broadcast": broadcast.id,
+                                                     "error": f"{type(exc).__name__}: {exc}"})
+        return []
+    return changed
 
 
 def _stage_index(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
@@ -182,6 +333,10 @@ def _stage_index(broadcast: Broadcast, config: Config, options: StageOptions) ->
             backend.index_transcript(transcript_id)
     except BackendError as exc:
         raise StageError(str(exc)) from exc
+    from index.watchlists import run_watchlists_recorded
+
+    # Alerts for the newly indexed transcripts; a failure is recorded, never fails indexing.
+    run_watchlists_recorded(broadcast, config)
 
 
 STAGES: dict[str, Callable[[Broadcast, Config, StageOptions], None]] = {
@@ -265,8 +420,11 @@ def pending(config: Config, retry_failed: bool = False) -> list[int]:
 
 
 def due_sources(now: datetime | None = None) -> list[Source]:
-    """Enabled, crawlable sources whose next crawl time has come."""
+    """Enabled, crawlable sources whose next crawl time has come and whose outlet has not
+    asked us (429/503 Retry-After) to stay away until later."""
     now = now or timezone.now()
     due = Q(next_crawl_at__lte=now) | Q(next_crawl_at__isnull=True)
-    return list(Source.objects.filter(due, enabled=True).exclude(kind=Source.KIND_IMPORT)
+    allowed = Q(retry_after_until__isnull=True) | Q(retry_after_until__lte=now)
+    return list(Source.objects.filter(due, allowed, enabled=True)
+                .exclude(kind=Source.KIND_IMPORT).exclude(kind="live")
                 .order_by("next_crawl_at"))

@@ -101,20 +101,68 @@ def index_task(broadcast_id: int) -> bool:
     return _run_and_continue(broadcast_id, "index")
 
 
+@io.task()
+def record_live_task(source_id: int) -> int:
+    """Record a live source until it is disabled (checked at each chunk) or the worker
+    stops; each stored chunk is queued for transcription. It holds one io worker thread
+    for as long as it records (see docs/operations.md); a second one for the same source
+    finds the recorder lock taken and returns at once."""
+    from crawler.live import KIND, LiveError, LiveRecorder
+
+    source = Source.objects.select_related("outlet").get(pk=source_id)
+    if source.kind != KIND or not source.enabled:
+        return 0
+
+    def on_chunk(broadcast_id: int) -> None:
+        enqueue_stage(broadcast_id)
+        current = Source.objects.filter(pk=source_id).values("kind", "enabled").first()
+        if not current or current["kind"] != KIND or not current["enabled"]:
+            recorder.stop()
+
+    try:
+        recorder = LiveRecorder(source, CONFIG.data_dir, pipeline.crawl_settings(CONFIG),
+                                pipeline.actor(), on_chunk=on_chunk)
+        return len(recorder.run())
+    except LiveError as exc:  # a bad chunk length, an unsupported stream, already running
+        log.warning("live recorder not started", extra={"source": source.name,
+                                                        "error": str(exc)})
+        if "already running" not in str(exc):
+            Source.objects.filter(pk=source_id).update(last_error=f"live: {exc}")
+        return 0
+
+
+def start_live_recorders() -> int:
+    """Queue a recorder task for each enabled live source whose recorder is not running."""
+    from crawler.live import KIND, recorder_running
+
+    started = 0
+    for source in Source.objects.filter(kind=KIND, enabled=True):
+        if not recorder_running(CONFIG.data_dir, source.name):
+            record_live_task(source.id)
+            started += 1
+    return started
+
+
 STALE_AFTER = timedelta(hours=1)  # a stage untouched this long lost its task (killed worker)
 RETRY_BACKOFF = timedelta(minutes=5)  # doubled after each failed attempt
 
 
 def _retry_due(broadcast: Broadcast, now: datetime) -> bool:
     if broadcast.status == Broadcast.Status.FAILED:
-        return broadcast.updated_at <= now - RETRY_BACKOFF * (2 ** (broadcast.retry_count - 1))
+        # A failed download sets next_retry_at (crawler.capture.schedule_retry: 5 min,
+        # doubling); other stages back off from their last attempt. Whichever comes first.
+        due_at = broadcast.updated_at + RETRY_BACKOFF * (2 ** (broadcast.retry_count - 1))
+        if broadcast.next_retry_at is not None:
+            due_at = min(due_at, broadcast.next_retry_at)
+        return due_at <= now
     return broadcast.updated_at <= now - STALE_AFTER
 
 
 @io.periodic_task(crontab(minute="*"))
 def schedule_due_crawls() -> int:
     """Every minute: start crawls of due sources, retry failed broadcasts with backoff and
-    re-queue stages whose task was lost with a killed worker."""
+    re-queue stages whose task was lost with a killed worker. Live sources are not crawled:
+    each gets a long-running recorder task (``record_live_task``) when none is running."""
     from raqib.config import ConfigError, load_config
     from raqib.sources_sync import sync_sources
 
@@ -130,9 +178,22 @@ def schedule_due_crawls() -> int:
         Source.objects.filter(pk=source.pk).update(
             next_crawl_at=now + timedelta(seconds=source.interval_seconds))
         crawl_task(source.id)
+    start_live_recorders()
     for broadcast in Broadcast.objects.filter(pk__in=pipeline.pending(CONFIG, retry_failed=True)):
         if _retry_due(broadcast, now):
             # Touch it so the next tick does not queue it again while this attempt waits.
-            Broadcast.objects.filter(pk=broadcast.pk).update(updated_at=now)
+            Broadcast.objects.filter(pk=broadcast.pk).update(updated_at=now, next_retry_at=None)
             enqueue_stage(broadcast.id)
     return len(due)
+
+
+TAKEDOWN_BATCH = 100  # captured items re-checked per hourly tick, at most
+
+
+@io.periodic_task(crontab(minute="30"))
+def check_takedowns() -> int:
+    """Every hour: re-check captured items not checked for crawl.takedown_interval (gone?
+    re-cut?); see crawler.takedown. Returns how many were checked."""
+    from crawler.takedown import check_due
+
+    return len(check_due(CONFIG, limit=TAKEDOWN_BATCH))

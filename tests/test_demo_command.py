@@ -48,7 +48,7 @@ def test_demo_prints_credentials_that_work(demo_env: dict[str, str]) -> None:
 def test_search_finds_the_documentary_segment(demo_env: dict[str, str]) -> None:
     proc = raqib(demo_env, "search", "أماني", "--format", "json")
     assert proc.returncode == 0, proc.stderr
-    hits = json.loads(proc.stdout)
+    hits = json.loads(proc.stdout)["hits"]
     assert hits, "the demo's segment was not found"
     hit = hits[0]
     assert hit["url"].endswith("/items/tunnel-to-light-part-1.html")
@@ -86,5 +86,6 @@ def test_second_run_duplicates_nothing(demo_env: dict[str, str]) -> None:
     after = json.loads(raqib(demo_env, "broadcasts", "list", "--format", "json").stdout)
     assert [(r["id"], r["status"], r["sha256"]) for r in after] == [
         (r["id"], r["status"], r["sha256"]) for r in json.loads(before_rows)]
-    hits = json.loads(raqib(demo_env, "search", "أماني", "--format", "json").stdout)
-    assert [h["segment_id"] for h in hits] == [h["segment_id"] for h in json.loads(before_hits)]
+    hits = json.loads(raqib(demo_env, "search", "أماني", "--format", "json").stdout)["hits"]
+    assert [h["segment_id"] for h in hits] == [
+        h["segment_id"] for h in json.loads(before_hits)["hits"]]

@@ -115,5 +115,5 @@ def test_workers_run_the_pipeline(mode: str, tmp_path: Path) -> None:
             assert row["status"] == "failed" and row["failed_stage"] == "index", row
             assert "elasticsearch" in row["error"].lower(), row["error"]
     if mode == "embedded":
-        hits = json.loads(raqib(env, "search", "أماني", "--format", "json").stdout)
+        hits = json.loads(raqib(env, "search", "أماني", "--format", "json").stdout)["hits"]
         assert any(h["broadcast_id"] == by_slug[site.items[0].slug]["id"] for h in hits), hits

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                           "failed"), help="only broadcasts with this status")
     lst.add_argument("--source", metavar="NAME", help="only this source")
     lst.add_argument("--outlet", metavar="NAME", help="only this outlet")
+    lst.add_argument("--availability", choices=("unchecked", "online", "gone", "recut"),
+                     help="only broadcasts the takedown watch found so (e.g. gone)")
     lst.add_argument("--limit", type=int, default=0, help="at most N (default: all)")
     add_format_flag(lst)
     lst.set_defaults(handler=list_broadcasts)
@@ -37,12 +39,22 @@ def broadcast_json(b: Any) -> dict[str, Any]:
         "program": b.program,
         "aired_at": b.aired_at.isoformat() if b.aired_at else None,
         "aired_at_raw": b.aired_at_raw,
+        # Live chunks: end of the air-time window and the gaps in it ([] otherwise).
+        "aired_end": b.aired_end.isoformat() if b.aired_end else None,
+        "gaps": b.gaps,
         "language": b.language,
         "status": b.status,
         "failed_stage": b.failed_stage or None,
         "error": b.error or None,
         "retry_count": b.retry_count,
         "sha256": b.media.sha256 if b.media else None,
+        "next_retry_at": b.next_retry_at.isoformat() if b.next_retry_at else None,
+        # Takedown watch (crawler.takedown): unchecked, online, gone or recut.
+        "availability": b.availability,
+        "availability_checked_at": (b.availability_checked_at.isoformat()
+                                    if b.availability_checked_at else None),
+        "evidence": [{"kind": e.kind, "path": e.path, "sha256": e.sha256, "size": e.size}
+                     for e in b.evidence_files.all()],
         "discovered_at": b.discovered_at.isoformat(),
     }
 
@@ -50,13 +62,16 @@ def broadcast_json(b: Any) -> dict[str, Any]:
 def list_broadcasts(args: argparse.Namespace) -> int:
     from raqib.models import Broadcast
 
-    qs = Broadcast.objects.select_related("outlet", "source", "media").order_by("-id")
+    qs = (Broadcast.objects.select_related("outlet", "source", "media")
+          .prefetch_related("evidence_files").order_by("-id"))
     if args.status:
         qs = qs.filter(status=args.status)
     if args.source:
         qs = qs.filter(source__name=args.source)
     if args.outlet:
         qs = qs.filter(outlet__name=args.outlet)
+    if getattr(args, "availability", None):
+        qs = qs.filter(availability=args.availability)
     if args.limit:
         qs = qs[: args.limit]
     rows = [broadcast_json(b) for b in qs]
