@@ -83,23 +83,36 @@ def _extension(path: Path) -> str:
     return ext if re.fullmatch(r"\.[a-z0-9]{1,10}", ext) else ""
 
 
-def _store_media(download: Download, sha: str, data_dir: Path) -> Path:
-    """Move the file into the store (unless already there); return its relative path."""
-    rel = Path("media") / sha[:2] / f"{sha}{_extension(download.path)}"
+class StoredFileMismatch(Exception):
+    """A file already stored under a sha256 name no longer has that sha256."""
+
+
+def store_media_file(path: Path, sha: str, data_dir: Path) -> Path:
+    """Move ``path`` (whose sha256 is ``sha``) into the evidence store, read-only, unless
+    an identical file is already there; return its path relative to the data dir. Used by
+    captures and by live recordings alike."""
+    rel = Path("media") / sha[:2] / f"{sha}{_extension(path)}"
     dest = data_dir / rel
     if dest.exists():
         # Stored by another broadcast, or left by a capture killed before its database
         # write: reuse it only if it is byte-identical, never overwrite evidence.
         if sha256_file(dest) != sha:
-            raise CaptureError(f"stored file {rel} does not match its sha256; refusing to "
-                               "overwrite evidence", retryable=False)
+            raise StoredFileMismatch(f"stored file {rel} does not match its sha256; refusing "
+                                     "to overwrite evidence")
         return rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
-    shutil.move(download.path, tmp)  # a rename: the work dir is on the same filesystem
+    shutil.move(path, tmp)  # a rename when the work dir is on the same filesystem
     tmp.chmod(0o444)
     os.replace(tmp, dest)  # atomic: media/ never holds a partial file under its final name
     return rel
+
+
+def _store_media(download: Download, sha: str, data_dir: Path) -> Path:
+    try:
+        return store_media_file(download.path, sha, data_dir)
+    except StoredFileMismatch as exc:
+        raise CaptureError(str(exc), retryable=False) from exc
 
 
 @dataclass

@@ -37,7 +37,8 @@ from typing import Any
 
 from django.db import transaction
 
-from crawler.capture import sha256_file, tool_versions
+from crawler.capture import StoredFileMismatch, store_media_file, tool_versions
+from raqib.hashing import sha256_file
 from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Source
 
 log = logging.getLogger("raqib.crawler.live")
@@ -207,17 +208,10 @@ def concat_segments(work: ChunkWork) -> Path:
 
 
 def _store_file(path: Path, sha: str, data_dir: Path) -> Path:
-    rel = Path("media") / sha[:2] / f"{sha}{path.suffix}"
-    dest = data_dir / rel
-    if dest.exists():
-        if sha256_file(dest) != sha:
-            raise ChunkError(f"stored file {rel} does not match its sha256; refusing to "
-                             "overwrite evidence")
-        return rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(path, dest)
-    dest.chmod(0o444)
-    return rel
+    try:
+        return store_media_file(path, sha, data_dir)
+    except StoredFileMismatch as exc:
+        raise ChunkError(str(exc)) from exc
 
 
 def _write_manifest(work: ChunkWork, data_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -115,9 +116,20 @@ def broadcast_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Broadcast.Status.values:
         broadcasts = broadcasts.filter(status=status)
+    else:
+        status = ""
+    # Takedown watch: monitors list what the outlet deleted or re-cut since capture.
+    availability = request.GET.get("availability", "")
+    if availability in (Broadcast.Availability.GONE, Broadcast.Availability.RECUT):
+        broadcasts = broadcasts.filter(availability=availability)
+    else:
+        availability = ""
     page = Paginator(broadcasts, BROADCASTS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = urlencode({k: v for k, v in (("status", status),
+                                           ("availability", availability)) if v})
     return render(request, "review_ui/broadcast_list.html", {
         "page": page, "status": status, "statuses": Broadcast.Status.values,
+        "availability": availability, "filters": filters,
     })
 
 

@@ -23,7 +23,6 @@ recorded automatically.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 from transcribe.audio import SAMPLE_RATE, prepared_audio
 from transcribe.base import SegmentResult, TranscriptionError, TranscriptionResult
 from transcribe.bundled_model import ModelError
+from transcribe.hardware import available_cores
 from transcribe.model_resolver import ResolvedModel, describe_directory
 
 ENGINE_NAME = "faster-whisper"
@@ -45,14 +45,6 @@ Progress = Callable[[float, float], None]
 
 _models: dict[tuple[str, str, str, int], Any] = {}
 _models_lock = threading.Lock()
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask, not the whole machine)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def pick_device(device: str) -> str:

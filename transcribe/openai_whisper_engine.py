@@ -19,7 +19,6 @@ To tune decoding: add a constructor argument and put it in ``_options`` (recorde
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 from transcribe.audio import SAMPLE_RATE, prepared_audio
 from transcribe.base import SegmentResult, TranscriptionError, TranscriptionResult
 from transcribe.bundled_model import ModelError
+from transcribe.hardware import available_cores
 from transcribe.model_resolver import ResolvedModel, cached_sha256, describe_directory
 
 ENGINE_NAME = "openai-whisper"
@@ -43,13 +43,6 @@ Progress = Callable[[float, float], None]
 
 _models: dict[tuple[str, str], Any] = {}
 _models_lock = threading.Lock()
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def pick_device(device: str) -> str:

@@ -19,6 +19,9 @@ from pathlib import Path
 from index.base import SORTS
 from raqib.commands.output import add_format_flag, print_json, print_table
 
+# Friendlier names on the command line, where "-aired_at" would read as a flag.
+SORT_ALIASES = {"newest": "-aired_at", "oldest": "aired_at"}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     search = sub.add_parser(
@@ -35,8 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="aired on or after DATE (YYYY-MM-DD or YYYY-MM), UTC")
     search.add_argument("--to", dest="aired_to", metavar="DATE",
                         help="aired on or before DATE (YYYY-MM-DD or YYYY-MM: whole month)")
-    search.add_argument("--sort", choices=SORTS, default="relevance",
-                        help="relevance (default), aired_at (oldest first), -aired_at (newest)")
+    search.add_argument("--sort", choices=(*SORTS, *SORT_ALIASES), default="relevance",
+                        help="relevance (default), oldest (= aired_at) or newest (= -aired_at; "
+                             "write it --sort=-aired_at, a bare leading '-' reads as a flag)")
     search.add_argument("--page", type=int, default=1, help="page number (default 1)")
     search.add_argument("--page-size", type=int, default=None,
                         help="hits per page (default: search.page_size)")
@@ -83,7 +87,7 @@ def _request(args: argparse.Namespace) -> object:
         args.query, outlet=args.outlet, language=args.lang, tags=tuple(args.tag),
         aired_from=parse_date_bound(args.aired_from) if args.aired_from else None,
         aired_to=parse_date_bound(args.aired_to, end=True) if args.aired_to else None,
-        sort=args.sort, page=args.page, page_size=size)
+        sort=SORT_ALIASES.get(args.sort, args.sort), page=args.page, page_size=size)
 
 
 def _marked(hit: object) -> str:

@@ -152,5 +152,9 @@ def test_monitors_see_gone_and_recut_in_the_ui(client) -> None:  # noqa: ANN001
     page = client.get(reverse("broadcast_list")).content.decode()
     assert page.count("availability-gone") == 1 and page.count("availability-recut") == 1
     assert "availability-online" not in page  # only what needs a monitor's attention
+    gone_only = client.get(reverse("broadcast_list") + "?availability=gone").content.decode()
+    assert gone_only.count('<tr class="status-') == 1  # one row: the deleted item
+    assert gone_only.count("availability-gone") == 1
+    assert "availability-recut" not in gone_only
     detail = client.get(reverse("broadcast_detail", args=[made["gone"].pk])).content.decode()
     assert "our copy is kept" in detail

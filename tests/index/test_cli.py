@@ -100,6 +100,8 @@ def test_filters_tags_and_index_check(run, tmp_path: Path) -> None:
     assert hits("شهادة", "--from", "2024-03", "--sort", "aired_at") == ["t1"]
     assert hits("شهادة", "--to", "2024-02", "--page-size", "1") == ["t0"]
     assert hits('"الهواء أتبرأ"') == ["t1", "t0"]  # across two segments, newest first
+    assert hits("شهادة", "--sort", "oldest") == ["t0", "t1"]
+    assert hits("شهادة", "--sort", "newest") == hits("شهادة", "--sort=-aired_at") == ["t1", "t0"]
     bad = run("search", "شهادة", "--from", "2024-13")
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
