@@ -132,6 +132,9 @@ class SearchPage:
 
 class SearchBackend(Protocol):
     name: str
+    # True when the index lives in the catalog database (FTS5): indexing then joins the
+    # caller's transaction. Backends elsewhere (Elasticsearch) leave it False.
+    in_catalog: bool
 
     def index_transcript(self, transcript_id: int) -> int:
         """(Re)index every segment of one transcript; return how many were indexed.

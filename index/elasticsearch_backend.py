@@ -221,6 +221,7 @@ class ElasticsearchBackend:
     """SearchBackend over Elasticsearch (see the module docstring)."""
 
     name = "elasticsearch"
+    in_catalog = False  # a separate cluster: indexed by the pipeline's index stage
 
     def __init__(self, url: str, alias: str = "raqib-segments", *,
                  refresh: bool | str = False, client: Any = None) -> None:

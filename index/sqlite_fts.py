@@ -133,6 +133,9 @@ class SqliteFtsBackend:
     """SearchBackend over SQLite FTS5 (see the module docstring)."""
 
     name = "sqlite"
+    # Lives in the catalog database: indexing joins the caller's transaction, so segments
+    # and their index rows are written together (raqib.pipeline.store_transcript).
+    in_catalog = True
 
     @classmethod
     def from_config(cls, config: object = None) -> SqliteFtsBackend:

@@ -223,10 +223,16 @@ def _remove_from_index(transcript_ids: list[int], config: Config) -> None:
 
 
 def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - TranscriptionResult
-                     store=None) -> tuple[Transcript, list[int]]:  # noqa: ANN001
+                     store=None, config: Config | None = None,  # noqa: ANN001
+                     ) -> tuple[Transcript, list[int]]:
     """Write ``result`` (a filtered, language-checked TranscriptionResult) as the broadcast's
     ASR transcript for its model, with segments, word timings and dropped segments, in ONE
-    transaction that also clears the run's chunks. Return it and the ids it replaced."""
+    transaction that also clears the run's chunks. Return it and the ids it replaced.
+
+    With a backend that lives in the catalog database (the embedded FTS5 one), the
+    segments are indexed in that same transaction: search never sees a transcript without
+    its index rows or the reverse. The index stage still runs (idempotently) after, and
+    is what runs watchlists and feeds an external backend."""
     from raqib.models import DroppedSegment, Segment
 
     decision = result.params.get("language_decision") or {}
@@ -259,7 +265,21 @@ def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - Transcripti
         ])
         if store is not None and hasattr(store, "clear"):
             store.clear()
+        if config is not None:
+            _index_in_catalog_transaction(transcript.id, config)
     return transcript, replaced
+
+
+def _index_in_catalog_transaction(transcript_id: int, config: Config) -> None:
+    # Decided from the setting, not by building the backend: an external one (which may
+    # be unreachable) is never contacted from inside the catalog transaction.
+    if config.get("search.backend") != "sqlite":
+        return
+    from index.registry import get_backend
+
+    backend = get_backend(config)
+    if getattr(backend, "in_catalog", False):
+        backend.index_transcript(transcript_id)
 
 
 def transcribe_broadcast(broadcast: Broadcast, config: Config,
@@ -286,7 +306,7 @@ def transcribe_broadcast(broadcast: Broadcast, config: Config,
         result = finish(result, decision, config.get("transcribe.hallucination_filter"))
     except TranscriptionError as exc:
         raise StageError(str(exc)) from exc
-    transcript, replaced = store_transcript(broadcast, result, store)
+    transcript, replaced = store_transcript(broadcast, result, store, config)
     _write_subtitles(transcript, result.segments, config.data_dir)
     _remove_from_index(replaced, config)
     return transcript
