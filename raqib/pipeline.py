@@ -107,6 +107,7 @@ def _collect(source: Source, settings: CrawlSettings, full_scan: bool):  # noqa:
     import inspect
 
     from crawler.registry import get_collector
+    from raqib.sources_sync import source_table
 
     collector = get_collector(source.kind)
     # One query for every known external id: the scan skips them (cost ∝ what is new).
@@ -114,7 +115,7 @@ def _collect(source: Source, settings: CrawlSettings, full_scan: bool):  # noqa:
     extra = {}
     if full_scan and "full_scan" in inspect.signature(collector.collect).parameters:
         extra["full_scan"] = True
-    return collector.collect(source.config, settings, known, **extra)
+    return collector.collect(source_table(source), settings, known, **extra)
 
 
 def crawl_source(source: Source, config: Config,

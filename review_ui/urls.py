@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from review_ui import views, watch_views
+from review_ui import source_views, views, watch_views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="review_ui/login.html",
@@ -21,4 +21,7 @@ urlpatterns = [
     path("watchlists/new/", watch_views.watchlist_create, name="watchlist_create"),
     path("watchlists/<int:watchlist_id>/active/", watch_views.watchlist_active,
          name="watchlist_active"),
+    path("sources/", source_views.source_list, name="source_list"),
+    path("sources/new/", source_views.source_create, name="source_create"),
+    path("sources/<int:source_id>/edit/", source_views.source_edit, name="source_edit"),
 ]

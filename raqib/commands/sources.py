@@ -16,7 +16,8 @@ from typing import Any
 
 from raqib.commands.output import CommandError, add_format_flag, print_json, print_table
 
-LIST_COLUMNS = ["name", "kind", "outlet", "interval", "enabled", "last_crawl", "next_crawl",
+LIST_COLUMNS = ["name", "kind", "outlet", "declared", "interval", "enabled", "last_crawl",
+                "next_crawl",
                 "last_error"]
 ITEM_COLUMNS = ["aired_at", "title", "url", "media_url"]
 
@@ -24,13 +25,13 @@ ITEM_COLUMNS = ["aired_at", "title", "url", "media_url"]
 def register(sub: argparse._SubParsersAction) -> None:
     sources = sub.add_parser("sources", help="list configured sources or dry-run one")
     src_sub = sources.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
-    lst = src_sub.add_parser("list", help="sources from raqib.toml with their schedule and "
-                                          "last error")
+    lst = src_sub.add_parser("list", help="sources (from raqib.toml or added by admins in "
+                                          "the UI) with their schedule and last error")
     add_format_flag(lst)
     lst.set_defaults(handler=list_sources)
     check = src_sub.add_parser("check", help="collect one source once and print what it "
                                              "would find, without writing anything")
-    check.add_argument("name", metavar="NAME", help="the source's name in raqib.toml")
+    check.add_argument("name", metavar="NAME", help="the source's name (raqib.toml or the UI)")
     check.add_argument("--limit", type=int, default=20, metavar="N",
                        help="show the first N items (default 20; 0 shows all); the count "
                             "is always the full one")
@@ -50,7 +51,10 @@ def _when(value: Any) -> str:
 
 
 def _source_row(source: Any) -> dict[str, Any]:
+    from raqib.sources_sync import is_ui_source
+
     return {"name": source.name, "kind": source.kind, "outlet": source.outlet.name,
+            "declared": "ui" if is_ui_source(source) else "raqib.toml",
             "interval": _interval(source.interval_seconds), "enabled": source.enabled,
             "last_crawl": _when(source.last_crawl_at),
             "next_crawl": _when(source.next_crawl_at) or ("due now" if source.enabled else ""),
@@ -81,8 +85,19 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
     for entry in config.sources:
         if entry["name"] == name:
             return entry, CrawlSettings.from_config(config)
+    # Not in the file: an admin may have added it in the review UI (kept in the catalog).
+    from raqib.cli import _prepare_django
+
+    if _prepare_django() == 0:
+        from raqib.models import Source
+        from raqib.sources_sync import is_ui_source, source_table
+
+        stored = Source.objects.filter(name=name).first()
+        if stored is not None and is_ui_source(stored):
+            return source_table(stored), CrawlSettings.from_config(config)
     known = ", ".join(s["name"] for s in config.sources) or "none configured"
-    raise CommandError(f"no source named {name!r} in raqib.toml (known: {known})")
+    raise CommandError(f"no source named {name!r} in raqib.toml or added in the UI "
+                       f"(in the file: {known})")
 
 
 def _item_row(item: Any) -> dict[str, Any]:

@@ -1,0 +1,151 @@
+"""The admin form for a source declared in the review UI (see ``review_ui.source_views``).
+
+The common keys of a ``[[sources]]`` table are form fields; the kind's own keys
+(``start_urls``, ``item_links``, ``url`` …, see ``raqib.sources_schema.KIND_KEYS``) are typed
+as a TOML snippet, parsed with ``tomllib``, merged with the fields and checked by the very
+validation raqib.toml gets (``validate_sources``). Each problem is attached to the field it
+names (kind keys to the snippet), prefixed with the key, so the page never fails with a
+500 on bad input. To add a common field: add it to ``SourceForm`` and to ``FORM_KEYS``
+(and to ``COMMON_KEYS`` in ``raqib.sources_schema`` if it is new there).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from django import forms
+
+from raqib.config import Config
+from raqib.models import Source
+from raqib.sources_schema import KIND_KEYS, validate_sources
+from raqib.sources_sync import ORIGIN_KEY
+
+# Keys entered as form fields; everything else of the table goes in the TOML snippet.
+FORM_KEYS = ("name", "outlet", "kind", "interval", "language", "timezone", "enabled",
+             "robots")
+SNIPPET_FIELD = "kind_config"
+_LTR = {"dir": "ltr"}
+
+
+def _toml_value(value: Any) -> str:
+    """One TOML value (strings, numbers, booleans, arrays of them): enough for a source."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):  # a JSON string is a TOML basic string, bar U+007F
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def table_snippet(table: dict[str, Any]) -> str:
+    """The keys of a stored table that are not form fields, as TOML lines (the kind's
+    keys in declaration order first)."""
+    order = list(KIND_KEYS.get(table.get("kind"), {}))
+    keys = [k for k in table if k not in FORM_KEYS and k != ORIGIN_KEY]
+    keys.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
+    return "".join(f"{k} = {_toml_value(table[k])}\n" for k in keys)
+
+
+def initial_from_source(source: Source) -> dict[str, Any]:
+    """Form initial values for an existing source."""
+    table = source.config or {}
+    return {"name": source.name, "outlet": source.outlet.name, "kind": source.kind,
+            "interval": table.get("interval", ""), "language": source.language,
+            "timezone": table.get("timezone", ""), "enabled": source.enabled,
+            "robots": table.get("robots", True), SNIPPET_FIELD: table_snippet(table)}
+
+
+class SourceForm(forms.Form):
+    name = forms.CharField(label="الاسم · Name", max_length=64,
+                           widget=forms.TextInput(attrs=_LTR))
+    outlet = forms.CharField(label="القناة · Outlet", max_length=200,
+                             widget=forms.TextInput(attrs={"dir": "auto"}))
+    kind = forms.ChoiceField(label="النوع · Kind",
+                             choices=[(k, k) for k in sorted(KIND_KEYS)],
+                             error_messages={"invalid_choice": (
+                                 "kind: %(value)s is not one of "
+                                 + ", ".join(sorted(KIND_KEYS)))})
+    interval = forms.CharField(label="الفاصل · Interval", max_length=16, required=False,
+                               widget=forms.TextInput(attrs={**_LTR, "placeholder": "6h"}))
+    language = forms.CharField(label="اللغة · Language", max_length=8, initial="ar",
+                               widget=forms.TextInput(attrs={**_LTR, "size": 4}))
+    timezone = forms.CharField(label="المنطقة الزمنية · Time zone", max_length=64,
+                               required=False,
+                               widget=forms.TextInput(attrs={**_LTR,
+                                                             "placeholder": "Asia/Damascus"}))
+    enabled = forms.BooleanField(label="مفعّل · Enabled", required=False, initial=True)
+    robots = forms.BooleanField(label="احترام robots.txt · Obey robots.txt", required=False,
+                                initial=True)
+    kind_config = forms.CharField(
+        label="مفاتيح النوع (TOML) · Kind keys (TOML)", required=False, max_length=20000,
+        widget=forms.Textarea(attrs={**_LTR, "rows": 10, "cols": 70, "spellcheck": "false",
+                                     "placeholder": 'start_urls = ["https://…"]\n'
+                                                    'item_links = "a.item"'}))
+
+    def __init__(self, *args: Any, config: Config, source: Source | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config = config
+        self.source = source
+        self.entry: dict[str, Any] | None = None  # the validated table once valid
+
+    def _problem(self, where: str, problem: str) -> None:
+        """Attach one ``validate_sources`` problem to the field its key names."""
+        rest = problem[len(where) + 1:] if problem.startswith(where + ".") else problem
+        key = rest.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0].strip()
+        field = key if key in FORM_KEYS else SNIPPET_FIELD
+        self.add_error(field, rest)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            extra = tomllib.loads(data.get(SNIPPET_FIELD) or "")
+        except tomllib.TOMLDecodeError as exc:
+            self.add_error(SNIPPET_FIELD, f"TOML: {exc}")
+            return data
+        for key in extra:
+            if key in FORM_KEYS:
+                self.add_error(SNIPPET_FIELD, f"{key}: set it in its own field above, "
+                                              "not in the snippet")
+            elif key == ORIGIN_KEY:
+                self.add_error(SNIPPET_FIELD, f"{key}: reserved by Raqib")
+        if self.errors:
+            return data
+        entry: dict[str, Any] = {k: data[k] for k in ("name", "outlet", "kind", "language",
+                                                      "enabled", "robots")}
+        for key in ("interval", "timezone"):
+            if data.get(key):
+                entry[key] = data[key]
+        entry.update(extra)
+        base_dir = Path(self.config.path).resolve().parent if self.config.path else None
+        entries, problems = validate_sources(
+            [entry], self.config.get("crawl.default_interval"), base_dir=base_dir)
+        where = f"sources[0] ({entry['name']})"
+        for problem in problems:
+            self._problem(where, problem)
+        self._check_name(entry["name"])
+        if not self.errors and entries:
+            self.entry = entries[0]
+        return data
+
+    def _check_name(self, name: str) -> None:
+        if name in {s["name"] for s in self.config.sources}:
+            self.add_error("name", f"name: {name!r} is declared in raqib.toml; "
+                                   "choose another name")
+            return
+        taken = Source.objects.filter(name=name)
+        if self.source is not None:
+            taken = taken.exclude(pk=self.source.pk)
+        if taken.exists():
+            self.add_error("name", f"name: a source named {name!r} already exists")
