@@ -13,6 +13,8 @@ import logging
 import re
 from typing import Any
 
+from raqib import audit
+
 log = logging.getLogger("raqib.index.tagging")
 TAG_RE = re.compile(r"^[\w][\w.-]{0,63}$")
 
@@ -75,11 +77,14 @@ def add_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
     tagging, created = Tagging.objects.get_or_create(
         tag=tag, broadcast=broadcast, segment=segment,
         defaults={"created_by": user if getattr(user, "pk", None) else None, "note": note})
+    if created:
+        audit.record("tag-added", user, broadcast=broadcast,
+                     details={"tag": tag.name, "segment": segment_number, "note": note})
     return tagging, created, sync_index(broadcast.id) if created else ""
 
 
-def remove_tag(broadcast_id: int, name: str, *,
-               segment_number: int | None = None) -> tuple[int, str]:
+def remove_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
+               user: Any = None) -> tuple[int, str]:
     """Remove a tag from a broadcast (or one segment). Return (rows removed, index_error)."""
     from raqib.models import Tagging
 
@@ -87,6 +92,9 @@ def remove_tag(broadcast_id: int, name: str, *,
     segment = _segment(broadcast, segment_number)
     removed, _ = Tagging.objects.filter(tag__name__iexact=name.strip(), broadcast=broadcast,
                                         segment=segment).delete()
+    if removed:
+        audit.record("tag-removed", user, broadcast=broadcast,
+                     details={"tag": name.strip(), "segment": segment_number})
     return removed, sync_index(broadcast.id) if removed else ""
 
 

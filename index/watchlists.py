@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.base import QueryError
 from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
+from raqib import audit
 
 if TYPE_CHECKING:
     from raqib.config import Config
@@ -96,21 +97,30 @@ def create_watchlist(name: str, query: str, owner: Any = None) -> Watchlist:
     validate_query(query)
     watchlist = Watchlist.objects.create(name=validate_name(name), query=query.strip(),
                                          owner=owner)
+    audit.record("watchlist-created", owner, details=_audit_facts(watchlist))
     _sync_percolator([watchlist])
     return watchlist
 
 
-def set_active(watchlist: Watchlist, active: bool) -> None:
+def _audit_facts(watchlist: Watchlist) -> dict[str, Any]:
+    return {"watchlist": watchlist.pk, "name": watchlist.name, "query": watchlist.query}
+
+
+def set_active(watchlist: Watchlist, active: bool, user: Any = None) -> None:
     """Activate or deactivate a watchlist (its alerts stay)."""
     watchlist.active = active
     watchlist.save(update_fields=["active"])
+    audit.record("watchlist-activated" if active else "watchlist-deactivated", user,
+                 details=_audit_facts(watchlist))
     _sync_percolator([watchlist])
 
 
-def delete_watchlist(watchlist: Watchlist) -> None:
-    """Delete a watchlist and its alerts."""
+def delete_watchlist(watchlist: Watchlist, user: Any = None) -> None:
+    """Delete a watchlist and its alerts (the audit entry keeps its name and query)."""
     watchlist_id = watchlist.pk
+    facts = _audit_facts(watchlist) | {"alerts": watchlist.alerts.count()}
     watchlist.delete()
+    audit.record("watchlist-deleted", user, details=facts)
     _sync_percolator([], removed=[watchlist_id])
 
 
@@ -461,6 +471,10 @@ def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "")
     alert.reviewed_by = user if user is not None and user.is_authenticated else None
     alert.reviewed_at = timezone.now()
     alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+    audit.record(f"alert-{status}", user, broadcast=alert.broadcast,
+                 details={"alert": alert.pk, "watchlist": alert.watchlist_id,
+                          "segment_number": alert.segment_number, "start": alert.start,
+                          "note": alert.note})
     log.info("alert reviewed", extra={"alert": alert.pk, "status": status,
                                       "user": getattr(user, "username", "")})
     return alert

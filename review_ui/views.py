@@ -208,7 +208,7 @@ def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     try:
         if data.get("action") == "remove":
             _, index_error = remove_tag(broadcast.pk, data["tag"],
-                                        segment_number=data.get("segment"))
+                                        segment_number=data.get("segment"), user=request.user)
         else:
             _, _, index_error = add_tag(broadcast.pk, data["tag"],
                                         segment_number=data.get("segment"), user=request.user)

@@ -175,5 +175,5 @@ def watchlist_active(request: HttpRequest, watchlist_id: int) -> HttpResponse:
     watchlist = get_object_or_404(Watchlist, pk=watchlist_id)
     if not _can_edit(request, watchlist):
         raise PermissionDenied("only the watchlist's owner or a lead can change it")
-    set_active(watchlist, request.POST.get("active") == "1")
+    set_active(watchlist, request.POST.get("active") == "1", user=request.user)
     return HttpResponseRedirect(reverse("watchlist_list"))

@@ -131,7 +131,7 @@ def remove_command(args: argparse.Namespace) -> int:
     watchlist = _watchlist(args.name)
     if args.purge:
         count = watchlist.alerts.count()
-        delete_watchlist(watchlist)
+        delete_watchlist(watchlist)  # audited as the command-line user
         print(f"watchlist {args.name!r} deleted with its {count} alert(s)")
     else:
         set_active(watchlist, False)
