@@ -93,17 +93,19 @@ def probe(media: Path) -> MediaInfo:
                      kinds.count("audio"), kinds.count("video"))
 
 
-def extract_audio(media: Path, dest: Path) -> Path:
-    """Write the first audio stream of ``media`` to ``dest`` as 16 kHz mono 16-bit WAV."""
+def extract_audio(media: Path, dest: Path, max_seconds: float | None = None) -> Path:
+    """Write the first audio stream of ``media`` to ``dest`` as 16 kHz mono 16-bit WAV
+    (only its first ``max_seconds`` when given)."""
     media, dest = Path(media), Path(dest)
     if dest.resolve() == media.resolve():
         raise TranscriptionError("refusing to write extracted audio over the original media")
     info = probe(media)
     if info.audio_streams == 0:
         raise TranscriptionError("no audio stream")
+    limit = ["-t", f"{max_seconds:.3f}"] if max_seconds else []
     cmd = [_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(media),
            "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
-           "-c:a", "pcm_s16le", "-f", "wav", str(dest)]
+           *limit, "-c:a", "pcm_s16le", "-f", "wav", str(dest)]
     proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", check=False)
     if proc.returncode != 0:
         dest.unlink(missing_ok=True)
@@ -131,8 +133,10 @@ def load_wav(path: Path) -> np.ndarray:
 
 
 @contextmanager
-def prepared_audio(media: Path, work_dir: Path | None = None) -> Iterator[np.ndarray]:
-    """Yield the 16 kHz mono samples of ``media``; the temporary WAV is removed afterwards."""
+def prepared_audio(media: Path, work_dir: Path | None = None,
+                   max_seconds: float | None = None) -> Iterator[np.ndarray]:
+    """Yield the 16 kHz mono samples of ``media`` (only the first ``max_seconds`` when
+    given, so memory does not grow with the file); the temporary WAV is removed after."""
     with tempfile.TemporaryDirectory(prefix="raqib-audio-", dir=work_dir) as tmp:
-        wav = extract_audio(media, Path(tmp) / "audio.wav")
+        wav = extract_audio(media, Path(tmp) / "audio.wav", max_seconds)
         yield load_wav(wav)

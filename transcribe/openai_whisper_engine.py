@@ -40,6 +40,7 @@ LOGPROB_THRESHOLD = -1.0
 NO_SPEECH_THRESHOLD = 0.6
 
 Progress = Callable[[float, float], None]
+DETECT_OPENING_S = 120  # seconds of audio language detection looks at (VAD picks speech)
 
 _models: dict[tuple[str, str], Any] = {}
 _models_lock = threading.Lock()
@@ -160,8 +161,9 @@ class OpenAIWhisperEngine:
 
     def detect_language(self, media: Path) -> tuple[str, float | None]:
         """Whisper's language detection on the first 30 s of speech in ``media``."""
-        with prepared_audio(Path(media)) as samples:
-            speech, _ = self._speech(samples[:120 * SAMPLE_RATE])
+        # Only the opening is extracted and read: a 3-hour file costs no more than a clip.
+        with prepared_audio(Path(media), max_seconds=DETECT_OPENING_S) as samples:
+            speech, _ = self._speech(samples)
             model = load_checkpoint(self.checkpoint, self.device)
             try:
                 return _detect_language(model, speech)

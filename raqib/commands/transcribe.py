@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from raqib.config import load_config
+from raqib.logs import progress
 
 FORMATS = ("text", "json", "vtt", "srt")
 
@@ -54,29 +55,27 @@ def transcribe_file(args: argparse.Namespace) -> int:
     try:
         check_file(args.file)  # a missing file is reported before any model work
         engine = get_engine(config, engine=args.engine, model=args.model)
+        progress(f"transcribing {args.file.name} with {engine.name} "
+                 f"({getattr(engine.model, 'model_id', '')}); chunks of "
+                 f"{config.get('transcribe.chunk_seconds')} s")
         result, decision, _ = transcribe_chunked(
             engine, args.file, config.get("transcribe.chunk_seconds"), args.language,
             forced=bool(args.language), progress=show)
         result = finish(result, decision, config.get("transcribe.hallucination_filter"))
     except TranscriptionError as exc:
-        if show:
-            print(file=sys.stderr)
         print(f"raqib: cannot transcribe {args.file}: {exc}", file=sys.stderr)
         return 1
-    if show:
-        print(file=sys.stderr)
     sys.stdout.write(_render(result, args.format))
     return 0
 
 
 def _progress():  # noqa: ANN202
-    """Show chunk progress on an interactive terminal only; scripts get clean stderr."""
-    if not sys.stderr.isatty():
-        return None
+    """One progress line per finished chunk on stderr (stdout keeps only the result), so a
+    three-hour file shows where it is in a terminal, a log or a cron mail alike."""
 
     def show(chunk, total: int, reused: bool) -> None:  # noqa: ANN001 - a Chunk
-        print(f"\rtranscribed chunk {chunk.number + 1}/{total} (to {chunk.end:.1f}s)", end="",
-              file=sys.stderr)
+        progress(f"{'reused' if reused else 'transcribed'} chunk to {chunk.end:.1f} s",
+                 chunk.number + 1, total)
 
     return show
 

@@ -61,3 +61,12 @@ def test_extraction_leaves_the_original_alone(amani_video: Path, tmp_path: Path)
     assert hashlib.sha256(media.read_bytes()).hexdigest() == digest
     with pytest.raises(TranscriptionError, match="over the original"):
         extract_audio(media, media)
+
+
+def test_only_the_opening_is_extracted_when_asked(amani_video: Path) -> None:
+    """Language detection reads a bounded opening, whatever the file's length."""
+    with prepared_audio(amani_video) as whole, prepared_audio(amani_video,
+                                                              max_seconds=1.0) as opening:
+        assert len(opening) == SAMPLE_RATE  # exactly one second
+        assert len(whole) > 2 * SAMPLE_RATE
+        assert (opening == whole[:SAMPLE_RATE]).all()

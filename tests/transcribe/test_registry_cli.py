@@ -48,6 +48,7 @@ def test_cli_json(bundled_model: Path, amani_video: Path) -> None:
     assert decision["rule"] == "forced" and decision["hint"] == "ar" and decision["detected"]
     assert "non-arabic" not in data["language_flags"]
     assert data["params"]["chunks"] == 1
+    assert "[raqib 1/1] transcribed chunk to" in proc.stderr  # progress, even when piped
 
 
 def test_cli_unreadable_file_is_one_line_exit_1(tmp_path: Path) -> None:
@@ -55,9 +56,10 @@ def test_cli_unreadable_file_is_one_line_exit_1(tmp_path: Path) -> None:
     bad.write_text("not a video\n" * 10)
     proc = raqib("transcribe", str(bad), "--model", "bundled-base")
     assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr.strip().splitlines() == [
-        f"raqib: cannot transcribe {bad}: ffmpeg cannot read it: "
-        "Invalid data found when processing input"]
+    lines = proc.stderr.strip().splitlines()
+    errors = [line for line in lines if not line.startswith("[raqib]")]  # not progress
+    assert errors == [f"raqib: cannot transcribe {bad}: ffmpeg cannot read it: "
+                      "Invalid data found when processing input"]
 
 
 def test_cli_bad_config_exits_2(tmp_path: Path) -> None:

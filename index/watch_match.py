@@ -1,0 +1,140 @@
+"""The embedded watchlist matcher: does a segment match a query, with exactly the
+semantics of the embedded search (``index.sqlite_fts``)?
+
+It evaluates a parsed ``index.query.Query`` against a segment's FTS document
+(``index_terms``: analysed terms by position, ``GAP`` where a stop word stood): words ANDed,
+OR groups, exclusions, prefixes against the stemmed terms, phrases as consecutive
+positions whose stop-word gaps must be gaps, the ``outlet:``/``tag:`` (ASCII
+case-insensitive, like SQLite's NOCASE) and ``lang:`` filters against the broadcast, and a
+phrase spoken across two consecutive segments through the same bridge text
+(``index.highlight.bridge_texts``). ``index.watchlists`` runs it over new transcripts;
+``tests/index/test_watchlists.py`` proves it agrees with the search backend.
+
+To extend the query language: add the node in ``index.query``, its FTS5 translation in
+``index.sqlite_fts`` and its evaluation in ``_leaf_matches`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term
+
+
+@dataclass(frozen=True)
+class SegmentDoc:
+    """One segment as the embedded index sees it: its FTS slots and their set."""
+
+    slots: tuple[str, ...]
+    terms: frozenset[str]
+
+    @classmethod
+    def from_text(cls, text: str) -> SegmentDoc:
+        from index.sqlite_fts import index_terms
+
+        slots = tuple(index_terms(text).split())
+        return cls(slots, frozenset(slots))
+
+
+@dataclass(frozen=True)
+class BroadcastFacts:
+    """What the query's field filters are checked against."""
+
+    outlet: str
+    language: str
+    tags: frozenset[str] = frozenset()
+
+
+def nocase(text: str) -> str:
+    """SQLite's NOCASE collation: only ASCII letters are folded."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
+
+
+def _phrase_matches(phrase: Phrase, slots: Sequence[str]) -> bool:
+    from index.sqlite_fts import GAP
+
+    wanted = [GAP if term is None else term for term in phrase.terms]
+    n = len(wanted)
+    first = wanted[0]
+    for i in range(len(slots) - n + 1):
+        if slots[i] == first and list(slots[i:i + n]) == wanted:
+            return True
+    return False
+
+
+def _leaf_matches(leaf: Leaf, doc: SegmentDoc) -> bool:
+    if isinstance(leaf, Term):
+        return leaf.term in doc.terms
+    if isinstance(leaf, Prefix):
+        return any(term.startswith(leaf.prefix) for term in doc.terms)
+    if isinstance(leaf, Phrase):
+        return _phrase_matches(leaf, doc.slots)
+    raise TypeError(f"unknown query node {leaf!r}")
+
+
+def _clause_matches(clause: Clause, doc: SegmentDoc) -> bool:
+    if isinstance(clause, AnyOf):
+        return any(_leaf_matches(option, doc) for option in clause.options)
+    return _leaf_matches(clause, doc)
+
+
+def filters_match(query: Query, facts: BroadcastFacts) -> bool:
+    """Do the query's field filters (outlet:, lang:, tag:) accept this broadcast?"""
+    if query.outlet is not None and nocase(query.outlet) != nocase(facts.outlet):
+        return False
+    if query.lang is not None and query.lang != facts.language:
+        return False
+    return all(nocase(tag) in facts.tags for tag in getattr(query, "tags", ()))
+
+
+def matches(query: Query, doc: SegmentDoc, facts: BroadcastFacts | None = None) -> bool:
+    """Does one segment, on its own, match the query with the embedded search's semantics?"""
+    if facts is not None and not filters_match(query, facts):
+        return False
+    if not all(_clause_matches(clause, doc) for clause in query.must):
+        return False
+    return not any(_leaf_matches(leaf, doc) for leaf in query.must_not)
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A segment's end joined to the next segment's start, and that start alone
+    (``index.highlight.bridge_texts``): how a phrase spoken across the boundary is found."""
+
+    joined: SegmentDoc
+    next_head: SegmentDoc
+
+
+def bridges(texts: Sequence[str]) -> list[Bridge | None]:
+    """The bridge of each segment to the next one (None for the last, or no words)."""
+    from index.highlight import bridge_texts
+
+    out: list[Bridge | None] = []
+    for text, next_text in zip(texts, [*texts[1:], None], strict=True):
+        parts = bridge_texts(text, next_text)
+        out.append(Bridge(SegmentDoc.from_text(parts[0]), SegmentDoc.from_text(parts[1]))
+                   if parts else None)
+    return out
+
+
+def matches_across(query: Query, doc: SegmentDoc, bridge: Bridge | None) -> bool:
+    """Does the segment match because a phrase crosses into the next segment? As the
+    embedded search does it: a phrase found in the bridge but not in the next segment's
+    head alone "crosses"; every AND clause must then hold on the segment itself or through
+    a crossing phrase among its options; exclusions are checked on the segment itself."""
+    if bridge is None:
+        return False
+    crossing = {leaf for leaf in query.leaves() if isinstance(leaf, Phrase)
+                and _phrase_matches(leaf, bridge.joined.slots)
+                and not _phrase_matches(leaf, bridge.next_head.slots)}
+    if not crossing:
+        return False
+    for clause in query.must:
+        options = clause.options if isinstance(clause, AnyOf) else (clause,)
+        if not (any(o in crossing for o in options) or _clause_matches(clause, doc)):
+            return False
+    return not any(_leaf_matches(leaf, doc) for leaf in query.must_not)
