@@ -15,11 +15,12 @@ hours costs one cheap ffmpeg pass, not hundreds of mixes.
 
 Then it runs ``raqib transcribe FILE --language ar --format json`` in a child process
 (``RAQIB_TRANSCRIBE_MODEL=bundled-base``, an isolated ``RAQIB_DATA_DIR`` unless one is set,
-``TMPDIR`` inside the work dir so the extracted WAV can be watched) with stderr on a
-pseudo-terminal, because the command only prints chunk progress ("transcribed chunk i/N
-(to Xs)") to a terminal. A sampler polls ``/proc`` every 0.2 s: the transcriber's VmRSS and
-VmHWM, the summed RSS of its process tree (ffmpeg/ffprobe included) and the size of the
-extracted ``audio.wav``; ``wait4`` gives the kernel's ``ru_maxrss`` as a cross-check.
+``TMPDIR`` inside the work dir so the extracted WAV can be watched), reading its
+per-chunk progress lines ("[raqib i/N] transcribed chunk to X s") from stderr as they come
+(through a pseudo-terminal, so they arrive unbuffered). A sampler polls ``/proc`` every
+0.2 s: the transcriber's VmRSS and VmHWM, the summed RSS of its process tree
+(ffmpeg/ffprobe included) and the size of the extracted ``audio.wav``; ``wait4`` gives the
+kernel's ``ru_maxrss`` as a cross-check.
 
 Reported per length: audio duration, wall time, audio seconds per wall second, peak RSS
 of the transcriber (and of the tree, and of any child), extracted WAV size vs that RSS,
@@ -70,7 +71,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "tunnel-to-light-part-1": ("أماني", "مستشفى"),
     "bulletin-2021-04-21": ("مطار",),
 }
-PROGRESS = re.compile(r"transcribed chunk (\d+)/(\d+) \(to ([\d.]+)s\)")
+PROGRESS = re.compile(r"\[raqib (\d+)/(\d+)\] (?:transcribed|reused) chunk to ([\d.]+) s")
 COLUMNS = (
     ("audio", lambda r: f"{r['audio_s'] / 60:.1f} min"),
     ("wall", lambda r: f"{r['wall_s']:.1f} s"),
