@@ -134,7 +134,7 @@ class SqliteFtsBackend:
 
     name = "sqlite"
     # Lives in the catalog database: indexing joins the caller's transaction, so segments
-    # and their index rows are written together (raqib.pipeline.store_transcript).
+    # and their index rows are written together (raqib.transcription.store_transcript).
     in_catalog = True
 
     @classmethod

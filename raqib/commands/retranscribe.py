@@ -94,6 +94,7 @@ def retranscribe_command(args: argparse.Namespace) -> int:
     from index.registry import get_backend
     from raqib import pipeline
     from raqib.config import ConfigError
+    from raqib.transcription import transcribe_broadcast
     from transcribe.base import TranscriptionError
     from transcribe.registry import get_engine
 
@@ -112,7 +113,7 @@ def retranscribe_command(args: argparse.Namespace) -> int:
             continue
         progress(f"retranscribe: #{broadcast.id} {broadcast.title}".rstrip(), n, len(broadcasts))
         try:
-            transcript = pipeline.transcribe_broadcast(broadcast, config, options)
+            transcript = transcribe_broadcast(broadcast, config, options)
             get_backend(config).index_transcript(transcript.id)
         except Exception as exc:  # noqa: BLE001 - recorded per broadcast; the rest goes on
             row.update(status="failed", error=str(exc))

@@ -10,7 +10,7 @@ from django.db import transaction
 from index.registry import get_backend
 from raqib.config import load_config
 from raqib.models import Broadcast, Outlet, Segment, Source, Transcript
-from raqib.pipeline import store_transcript
+from raqib.transcription import store_transcript
 from transcribe.base import SegmentResult, TranscriptionResult
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -103,7 +103,7 @@ def broadcast(db) -> Broadcast:  # noqa: ANN001
 
 def test_import_is_searchable_idempotent_and_language_aware(broadcast: Broadcast) -> None:
     from index.registry import get_backend
-    from raqib.pipeline import import_captions
+    from raqib.transcription import import_captions
 
     _evidence(broadcast, "s.ar.vtt", VTT)
     _evidence(broadcast, "s.ar.srt", SRT)
@@ -134,7 +134,7 @@ def test_import_is_searchable_idempotent_and_language_aware(broadcast: Broadcast
 
 
 def test_import_can_be_switched_off(broadcast: Broadcast, monkeypatch) -> None:  # noqa: ANN001
-    from raqib.pipeline import import_captions
+    from raqib.transcription import import_captions
 
     _evidence(broadcast, "off.ar.vtt", VTT)
     monkeypatch.setitem(settings.CONFIG.values, "transcribe.captions", False)
@@ -147,7 +147,7 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
     from django.contrib.auth import get_user_model
 
     from raqib.models import DroppedSegment
-    from raqib.pipeline import import_captions
+    from raqib.transcription import import_captions
     from review_ui.roles import set_role
 
     _evidence(broadcast, "page.ar.srt", SRT)

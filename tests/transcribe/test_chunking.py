@@ -113,7 +113,7 @@ def test_store_transcript_is_one_unit_with_words_and_dropped(tmp_path: Path) -> 
         Source,
         TranscriptionChunk,
     )
-    from raqib.pipeline import store_transcript
+    from raqib.transcription import store_transcript
     from transcribe.chunking import DbChunkStore
     from transcribe.postprocess import finish
 

@@ -1,0 +1,178 @@
+"""The transcription stage's catalog side: run the engine chunk by chunk, store the
+transcript, and import captions.
+
+``transcribe_broadcast`` transcribes a broadcast's media in resumable chunks
+(``transcribe.chunking``), filters hallucinations and attaches language evidence
+(``transcribe.postprocess``), then ``store_transcript`` writes the Transcript, its
+segments (with word timings), the dropped segments and, on the embedded backend, their
+index rows in ONE transaction. ``import_captions`` turns captions files kept with a
+capture into a searchable ``captions`` track right after download. VTT and SRT files are
+written for every transcript. ``raqib.pipeline`` calls these from its stages;
+``raqib retranscribe`` calls ``transcribe_broadcast`` directly. To store a new kind of
+transcript output: add it to ``store_transcript`` inside its transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import transaction
+
+from raqib.config import Config
+from raqib.models import Broadcast, Transcript
+from raqib.pipeline import StageError, StageOptions
+
+log = logging.getLogger("raqib.pipeline")
+
+
+def _write_subtitles(transcript: Transcript, segments: list, data_dir: Path) -> None:
+    from transcribe.subtitles import to_srt, to_vtt
+
+    out = data_dir / "transcripts" / str(transcript.broadcast_id)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{transcript.id}-{transcript.track}"
+    (out / f"{stem}.vtt").write_text(to_vtt(segments), encoding="utf-8")
+    (out / f"{stem}.srt").write_text(to_srt(segments), encoding="utf-8")
+
+
+def _chunk_logger(broadcast_id: int) -> Callable:
+    def report(chunk, total: int, reused: bool) -> None:  # noqa: ANN001 - a Chunk
+        log.info("chunk reused" if reused else "chunk transcribed",
+                 extra={"broadcast": broadcast_id, "chunk": f"{chunk.number + 1}/{total}",
+                        "at": f"{chunk.start:.1f}-{chunk.end:.1f}s"})
+    return report
+
+
+def _remove_from_index(transcript_ids: list[int], config: Config) -> None:
+    """Drop replaced transcripts from the search index; a failure is logged (a reindex or
+    the next index stage repairs it), never fatal to the work that replaced them."""
+    if not transcript_ids:
+        return
+    from index.registry import get_backend
+
+    try:
+        backend = get_backend(config)
+        for transcript_id in transcript_ids:
+            backend.remove_transcript(transcript_id)
+    except Exception as exc:  # noqa: BLE001 - recorded; the index is rebuilt from the catalog
+        log.warning("could not remove replaced transcripts from the index",
+                    extra={"transcripts": transcript_ids, "error": str(exc)})
+
+
+def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - TranscriptionResult
+                     store=None, config: Config | None = None,  # noqa: ANN001
+                     ) -> tuple[Transcript, list[int]]:
+    """Write ``result`` (a filtered, language-checked TranscriptionResult) as the broadcast's
+    ASR transcript for its model, with segments, word timings and dropped segments, in ONE
+    transaction that also clears the run's chunks. Return it and the ids it replaced.
+
+    With a backend that lives in the catalog database (the embedded FTS5 one), the
+    segments are indexed in that same transaction: search never sees a transcript without
+    its index rows or the reverse. The index stage still runs (idempotently) after, and
+    is what runs watchlists and feeds an external backend."""
+    from raqib.models import DroppedSegment, Segment
+
+    decision = result.params.get("language_decision") or {}
+    with transaction.atomic():
+        # A re-run replaces this model's transcript instead of adding a second one.
+        old = Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_ASR,
+                                        model_id=result.model_id)
+        replaced = list(old.values_list("id", flat=True))
+        old.delete()
+        transcript = Transcript.objects.create(
+            broadcast=broadcast, media=broadcast.media, track=Transcript.TRACK_ASR,
+            engine=result.engine, model_id=result.model_id, model_sha256=result.model_sha256,
+            params=result.params, language=result.language,
+            language_probability=result.language_probability, duration=result.duration,
+            detected_language=(decision.get("detected") or "")[:8],
+            text_language=result.text_language,
+            text_language_probability=result.text_language_probability,
+            language_flags=result.language_flags,
+        )
+        Segment.objects.bulk_create([
+            Segment(transcript=transcript, number=i, start=s.start, end=s.end, text=s.text,
+                    avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob, words=s.words)
+            for i, s in enumerate(result.segments)
+        ])
+        DroppedSegment.objects.bulk_create([
+            DroppedSegment(transcript=transcript, start=s.start, end=s.end, text=s.text,
+                           reason=reason[:200], avg_logprob=s.avg_logprob,
+                           no_speech_prob=s.no_speech_prob)
+            for s, reason in result.dropped
+        ])
+        if store is not None and hasattr(store, "clear"):
+            store.clear()
+        if config is not None:
+            _index_in_catalog_transaction(transcript.id, config)
+    return transcript, replaced
+
+
+def _index_in_catalog_transaction(transcript_id: int, config: Config) -> None:
+    # Decided from the setting, not by building the backend: an external one (which may
+    # be unreachable) is never contacted from inside the catalog transaction.
+    if config.get("search.backend") != "sqlite":
+        return
+    from index.registry import get_backend
+
+    backend = get_backend(config)
+    if getattr(backend, "in_catalog", False):
+        backend.index_transcript(transcript_id)
+
+
+def transcribe_broadcast(broadcast: Broadcast, config: Config,
+                         options: StageOptions | None = None) -> Transcript:
+    """Transcribe a broadcast's media chunk by chunk (a killed run resumes at the first
+    unfinished chunk), filter hallucinations, attach language evidence and store it; the
+    transcript of another model is kept. Raises StageError with a reason."""
+    from transcribe.base import TranscriptionError
+    from transcribe.chunking import DbChunkStore, transcribe_chunked
+    from transcribe.postprocess import finish
+    from transcribe.registry import get_engine
+
+    options = options or StageOptions()
+    if broadcast.media is None:
+        raise StageError("no captured media to transcribe")
+    media_path = config.data_dir / broadcast.media.path
+    try:
+        engine = get_engine(config, engine=options.engine, model=options.model)
+        result, decision, store = transcribe_chunked(
+            engine, media_path, config.get("transcribe.chunk_seconds"),
+            broadcast.language or None,
+            store_for=lambda key: DbChunkStore(broadcast.id, key),
+            media_sha256=broadcast.media.sha256, progress=_chunk_logger(broadcast.id))
+        result = finish(result, decision, config.get("transcribe.hallucination_filter"))
+    except TranscriptionError as exc:
+        raise StageError(str(exc)) from exc
+    transcript, replaced = store_transcript(broadcast, result, store, config)
+    _write_subtitles(transcript, result.segments, config.data_dir)
+    _remove_from_index(replaced, config)
+    return transcript
+
+
+def import_captions(broadcast: Broadcast, config: Config) -> list[Transcript]:
+    """Import the broadcast's captions files as ``captions`` transcripts, write their
+    subtitles and index them now, so they are searchable before ASR. Never raises: a
+    failure is logged with the broadcast id and the download stands."""
+    if not config.get("transcribe.captions"):
+        return []
+    from index.registry import get_backend
+    from transcribe.captions import import_captions as import_files
+
+    captions = Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_CAPTIONS)
+    try:
+        broadcast = Broadcast.objects.select_related("media").get(pk=broadcast.pk)
+        before = set(captions.values_list("id", flat=True))
+        changed = import_files(broadcast, config.data_dir)
+        for transcript in changed:
+            _write_subtitles(transcript, list(transcript.segments.all()), config.data_dir)
+        _remove_from_index(sorted(before - set(captions.values_list("id", flat=True))), config)
+        backend = get_backend(config)
+        for transcript in changed:
+            backend.index_transcript(transcript.id)
+    except Exception as exc:  # noqa: BLE001 - recorded, never fails the download
+        log.warning("captions import failed", extra={"broadcast": broadcast.id,
+                                                     "error": f"{type(exc).__name__}: {exc}"})
+        return []
+    return changed
