@@ -88,16 +88,18 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
     # Not in the file: an admin may have added it in the review UI (kept in the catalog).
     from raqib.cli import _prepare_django
 
+    known = [s["name"] for s in config.sources]
     if _prepare_django() == 0:
         from raqib.models import Source
         from raqib.sources_sync import is_ui_source, source_table
 
-        stored = Source.objects.filter(name=name).first()
-        if stored is not None and is_ui_source(stored):
-            return source_table(stored), CrawlSettings.from_config(config)
-    known = ", ".join(s["name"] for s in config.sources) or "none configured"
+        ui_sources = [s for s in Source.objects.order_by("name") if is_ui_source(s)]
+        for stored in ui_sources:
+            if stored.name == name:
+                return source_table(stored), CrawlSettings.from_config(config)
+        known += [f"{s.name} (UI)" for s in ui_sources]
     raise CommandError(f"no source named {name!r} in raqib.toml or added in the UI "
-                       f"(in the file: {known})")
+                       f"(known: {', '.join(known) or 'none configured'})")
 
 
 def _item_row(item: Any) -> dict[str, Any]:
