@@ -1,10 +1,10 @@
 """Seed a fresh Raqib database for the browser test (run in a subprocess whose
 RAQIB_DATA_DIR points at a temp dir): one broadcast with its media file already under the
-data dir, a transcript with segments, indexed when the search backend exists. Two more
+data dir, a transcript with segments, indexed. Two more
 broadcasts without media (one from a second outlet) hold five segments that all contain
 ``CONFESSION_WORD`` (with its diacritics, as captured) so a search for it spans several
 pages, two outlets and two months (facets, pagination and highlights in the browser test).
-Prints ``{"broadcast_id": N, "indexed": bool, "extra_ids": [...]}`` as JSON.
+Prints ``{"broadcast_id": N, "extra_ids": [...]}`` as JSON.
 
 Usage: python seed_browser_db.py MEDIA_PATH_RELATIVE_TO_DATA_DIR
 """
@@ -56,18 +56,12 @@ def main(relative: str) -> None:
                             source_name=source,
                             aired_at=datetime(2024, month, 10, 18, tzinfo=UTC))
              for n, (outlet, source, month, segments) in enumerate(EXTRA_BROADCASTS, 1)]
-    indexed = False
-    try:
-        from index.registry import get_backend
-    except ImportError:
-        pass
-    else:
-        backend = get_backend()
-        for seeded in [broadcast, *extra]:
-            backend.index_transcript(seeded.transcripts.get().pk)
-        indexed = True
-    print(json.dumps({"broadcast_id": broadcast.pk, "indexed": indexed,
-                      "extra_ids": [b.pk for b in extra]}))
+    from index.registry import get_backend
+
+    backend = get_backend()
+    for seeded in [broadcast, *extra]:
+        backend.index_transcript(seeded.transcripts.get().pk)
+    print(json.dumps({"broadcast_id": broadcast.pk, "extra_ids": [b.pk for b in extra]}))
 
 
 if __name__ == "__main__":

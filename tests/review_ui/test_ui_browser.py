@@ -1,7 +1,7 @@
 """A real browser (Debian's Chromium through Playwright) against the real server.
 
 ``raqib serve`` runs in a subprocess over a temp data dir holding an ffmpeg-made MP4, a
-broadcast, its transcript (indexed when the search backend exists) and a viewer. The test
+broadcast, its transcript (indexed) and a viewer. The test
 logs in, searches, checks the hit is laid out right to left, follows it and checks the
 video is at the hit's second; then clicks another segment and checks the video seeks.
 The server runs with ``search.page_size`` 2 (RAQIB_SEARCH_PAGE_SIZE) and the seed adds five
@@ -101,8 +101,6 @@ def wait_for_time(page: object, seconds: float, timeout: float = 10.0) -> float:
 
 
 def test_search_hit_is_rtl_and_opens_video_at_its_second(live_ui: dict, page: object) -> None:
-    if not live_ui["indexed"]:
-        pytest.skip("index.registry (the search backend) is not in this checkout yet")
     page.goto(live_ui["base"])
     page.fill("input[name=q]", "أماني")
     page.click("form.search-form button[type=submit]")
@@ -141,8 +139,6 @@ def _hit_texts(page: object) -> list[str]:
 
 
 def test_search_facets_pages_and_highlights_in_rtl(live_ui: dict, page: object) -> None:
-    if not live_ui["indexed"]:
-        pytest.skip("index.registry (the search backend) is not in this checkout yet")
     from seed_browser_db import CONFESSION_WORD, EXTRA_BROADCASTS, SECOND_OUTLET
 
     total = sum(len(segments) for *_, segments in EXTRA_BROADCASTS)

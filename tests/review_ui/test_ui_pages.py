@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,6 @@ from ui_helpers import make_broadcast, write_media
 
 from raqib.models import Broadcast
 from review_ui.templatetags.raqib_ui import bidi_safe, format_timecode, seconds_param
-
-HAS_INDEX = importlib.util.find_spec("index.registry") is not None
-needs_index = pytest.mark.skipif(not HAS_INDEX, reason="index.registry (the search backend) "
-                                 "is not in this checkout yet")
 
 
 def test_timecode_and_seconds_format() -> None:
@@ -116,7 +111,6 @@ def test_search_page_without_query_shows_form(viewer_client: Client, db) -> None
     assert 'name="q"' in html and 'name="outlet"' in html
 
 
-@needs_index
 @pytest.mark.django_db(transaction=True)
 def test_viewer_can_search_and_hit_links_to_second(viewer_client: Client, broadcast) -> None:
     from index.registry import get_backend
@@ -132,7 +126,6 @@ def test_viewer_can_search_and_hit_links_to_second(viewer_client: Client, broadc
     assert "<mark>أماني</mark>" in filtered.content.decode()
 
 
-@needs_index
 @pytest.mark.django_db(transaction=True)
 def test_malformed_query_shows_message_not_500(viewer_client: Client, broadcast) -> None:
     from index.registry import get_backend
@@ -155,7 +148,6 @@ def _raises_query_error(backend: object, query: str) -> bool:
     return False
 
 
-@needs_index
 @pytest.mark.django_db(transaction=True)
 def test_search_page_facets_pages_and_escaped_highlights(viewer_client: Client) -> None:
     from datetime import UTC, datetime
@@ -183,7 +175,6 @@ def test_search_page_facets_pages_and_escaped_highlights(viewer_client: Client) 
     assert bad.status_code == 200 and "Invalid query" in bad.content.decode()
 
 
-@needs_index
 @pytest.mark.django_db(transaction=True)
 def test_reviewer_tags_a_segment_and_search_follows(viewer_client: Client, broadcast) -> None:
     from django.test import Client as DjangoClient
