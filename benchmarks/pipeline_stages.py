@@ -36,11 +36,11 @@ def main() -> int:
     home = _setup()
     from django.conf import settings
 
+    from catalog.models import Transcript
     from index.registry import get_backend
     from raqib import pipeline
     from raqib.commands.demo import _register_source
     from raqib.demo.fixture_site import start_fixture_outlet
-    from raqib.models import Transcript
 
     config = settings.CONFIG
     started = time.perf_counter()

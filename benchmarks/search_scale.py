@@ -81,7 +81,7 @@ def query_sets(size: int, seed: int, n: int) -> dict[str, list[dict]]:
 def _load_catalog(size: int, seed: int) -> tuple[list[int], float]:
     from django.db import transaction
 
-    from raqib.models import Broadcast, Outlet, Segment, Source, Transcript
+    from catalog.models import Broadcast, Outlet, Segment, Source, Transcript
 
     started = time.perf_counter()
     outlets: dict[str, Outlet] = {}

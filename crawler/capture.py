@@ -39,10 +39,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.hashing import sha256_file
+from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
 from crawler.base import CrawlSettings
 from crawler.downloader import CaptureError, Download, DownloadPolicy, download_media
-from raqib.hashing import sha256_file
-from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
 
 __all__ = ["CaptureError", "DownloadPolicy", "capture_broadcast_media", "schedule_retry",
            "sha256_file", "tool_versions"]
@@ -58,7 +58,7 @@ def tool_versions() -> dict[str, str]:
     import warcio
     import yt_dlp.version
 
-    from raqib import __version__
+    from catalog import __version__
 
     return {"raqib": __version__, "yt-dlp": yt_dlp.version.__version__,
             "warcio": getattr(warcio, "__version__", ""),
@@ -213,8 +213,8 @@ def _has_partial(workdir: Path) -> bool:
 def _snapshot(broadcast: Broadcast, workdir: Path, settings: CrawlSettings) -> tuple[
         Path | None, dict[str, Any]]:
     """Snapshot the item page into the work dir; never fails the capture."""
+    from catalog import __version__
     from crawler.warc import SnapshotError, snapshot_page
-    from raqib import __version__
 
     try:
         snap = snapshot_page(broadcast.url, workdir / "page.warc.gz",

@@ -60,6 +60,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from catalog.models import Broadcast, Source
 from crawler.base import CrawlSettings
 from crawler.live_playlist import (
     HlsSegment,
@@ -71,7 +72,6 @@ from crawler.live_playlist import (
     parse_media_playlist,
 )
 from crawler.live_store import ChunkError, ChunkWork, finalize_chunk, iso, parse_iso
-from raqib.models import Broadcast, Source
 from raqib.sources_schema import parse_interval
 
 log = logging.getLogger("raqib.crawler.live")

@@ -37,9 +37,9 @@ from typing import Any
 
 from django.db import transaction
 
+from catalog.hashing import sha256_file
+from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Source
 from crawler.capture import StoredFileMismatch, store_media_file, tool_versions
-from raqib.hashing import sha256_file
-from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Source
 
 log = logging.getLogger("raqib.crawler.live")
 

@@ -40,10 +40,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from catalog.hashing import sha256_file
+from catalog.models import Broadcast, CustodyEvent
 from crawler.base import CrawlSettings
 from crawler.downloader import CaptureError, DownloadPolicy, capture_error, download_media
-from raqib.hashing import sha256_file
-from raqib.models import Broadcast, CustodyEvent
 
 log = logging.getLogger("raqib.crawler.takedown")
 
@@ -224,22 +224,22 @@ def due(interval: timedelta, now: datetime | None = None, source: str | None = N
     return qs.order_by("availability_checked_at", "id")
 
 
-def check_due(config: Any, source: str | None = None, force: bool = False,
+def check_due(config: Any, actor: str, source: str | None = None, force: bool = False,
               rehash: bool = False, limit: int = 0,
               on_check: Callable[[Check, Broadcast], None] | None = None) -> list[Check]:
-    """Check the due broadcasts one at a time, politely (``crawl.download_delay`` apart)."""
-    from raqib.pipeline import actor, crawl_settings
+    """Check the due broadcasts one at a time, politely (``crawl.download_delay`` apart);
+    ``actor`` is who the custody events name (the caller's worker or user)."""
     from raqib.sources_schema import parse_interval
 
     interval = timedelta(seconds=parse_interval(config.get("crawl.takedown_interval")))
-    settings = crawl_settings(config)
+    settings = CrawlSettings.from_config(config)
     qs = due(interval, source=source, force=force)
     broadcasts = list(qs[:limit] if limit else qs)
     results = []
     for n, broadcast in enumerate(broadcasts):
         if n and settings.download_delay:
             time.sleep(settings.download_delay)
-        check = check_broadcast(broadcast, settings, config.data_dir, actor(), rehash)
+        check = check_broadcast(broadcast, settings, config.data_dir, actor, rehash)
         results.append(check)
         if on_check:
             on_check(check, broadcast)

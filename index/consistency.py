@@ -38,7 +38,7 @@ def check(backend: SearchBackend) -> list[Drift]:
     """Every difference between the catalog's segment counts and the index's."""
     from django.db.models import Count
 
-    from raqib.models import Transcript
+    from catalog.models import Transcript
 
     indexed = backend.indexed_transcripts()
     drift: list[Drift] = []

@@ -285,7 +285,7 @@ class ElasticsearchBackend:
         self._ready = True
 
     def _fill(self, index: str) -> int:
-        from raqib.models import Transcript
+        from catalog.models import Transcript
 
         total = 0
         for transcript_id in Transcript.objects.order_by("id").values_list("id", flat=True):
@@ -301,7 +301,7 @@ class ElasticsearchBackend:
                                     refresh=True)
 
     def _bulk_index(self, transcript_id: int, index: str) -> int:
-        from raqib.models import Segment, Tagging
+        from catalog.models import Segment, Tagging
 
         segments = list(Segment.objects.filter(transcript_id=transcript_id)
                         .select_related("transcript__broadcast__outlet").order_by("number"))
@@ -338,7 +338,7 @@ class ElasticsearchBackend:
 
     @_client_errors
     def update_tags(self, broadcast_id: int) -> None:
-        from raqib.models import Transcript
+        from catalog.models import Transcript
 
         for transcript_id in Transcript.objects.filter(broadcast_id=broadcast_id).values_list(
                 "id", flat=True):

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from index.base import BackendError
 
 if TYPE_CHECKING:
+    from catalog.models import Segment, Watchlist
     from raqib.config import Config
-    from raqib.models import Segment, Watchlist
 
 log = logging.getLogger("raqib.index.es_percolator")
 BATCH = 100  # segment documents per percolate request
@@ -167,7 +167,7 @@ class Percolator:
 
     def sync_from_database(self) -> None:
         """Make the percolator hold exactly the active watchlists' current queries."""
-        from raqib.models import Watchlist
+        from catalog.models import Watchlist
 
         stored = self.stored()
         active = {w.pk: w for w in Watchlist.objects.filter(active=True)}
@@ -209,9 +209,9 @@ def sync_watchlists(watchlists: Sequence[Watchlist], removed: Sequence[int] = ()
 def segment_documents(segments: Sequence[Segment]) -> list[dict[str, Any]]:
     """The search index's documents of one transcript's segments (in order), built by the
     backend's own ``document`` (tags and the cross-segment bridge included)."""
+    from catalog.models import Tagging
     from index.elasticsearch_backend import document
     from index.highlight import bridge_texts
-    from raqib.models import Tagging
 
     if not segments:
         return []
@@ -229,7 +229,7 @@ def percolate_segments(segments: Sequence[Segment], config: Config | None = None
                        ) -> list[tuple[int, Segment]]:
     """(watchlist_id, segment) for every active watchlist that matches a segment of one
     transcript (``segments`` in order)."""
-    from raqib.models import Segment as SegmentModel
+    from catalog.models import Segment as SegmentModel
 
     if not segments:
         return []

@@ -28,7 +28,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
 
-from raqib.models import Broadcast, CustodyEvent, Outlet, Source, Transcript
+from catalog.models import Broadcast, CustodyEvent, Outlet, Source, Transcript
 
 
 class TranscriptImportError(ValueError):
@@ -144,16 +144,13 @@ def _save(fields: dict[str, Any], segments: list[tuple[float, float, str]]) -> t
     return broadcast, transcript, old_id
 
 
-def import_transcript_file(path: Path, *, actor: str) -> Broadcast:
-    """Import one transcript file, index it, and return its Broadcast.
+def import_transcript_file(path: Path, *, actor: str) -> tuple[Broadcast, int | None]:
+    """Save one transcript file to the catalog with its custody event; return its Broadcast
+    (status ``transcribed``) and the id of the import transcript it replaced, if any.
 
-    Raises TranscriptImportError for an invalid file (nothing is written then). If indexing
-    fails, the broadcast is kept, marked failed at the ``index`` stage with the reason (the
-    pipeline retries it), and returned."""
-    from django.conf import settings
-
-    from index.registry import get_backend
-    from raqib import __version__, pipeline
+    Raises TranscriptImportError for an invalid file (nothing is written then). Indexing is
+    the pipeline's index stage (``raqib.pipeline.import_transcript``), not this module's."""
+    from catalog import __version__
 
     fields, segments, sha256 = read_transcript_file(path)
     with transaction.atomic():
@@ -164,13 +161,4 @@ def import_transcript_file(path: Path, *, actor: str) -> Broadcast:
             tool_versions={"raqib": __version__},
             details={"file": str(Path(path).resolve()), "segments": len(segments),
                      "replaced_transcript": old_id})
-    if old_id is not None:
-        try:  # the replaced transcript's segments must leave the index too
-            get_backend().remove_transcript(old_id)
-        except Exception as exc:  # noqa: BLE001 - contained at the stage boundary, recorded
-            pipeline.record_failure(broadcast, "index", f"indexing failed: {exc}")
-            return broadcast
-    # The broadcast is "transcribed" now; the pipeline's index stage does the rest.
-    pipeline.run_stage(broadcast.id, "index", settings.CONFIG)
-    broadcast.refresh_from_db()
-    return broadcast
+    return broadcast, old_id

@@ -1,25 +1,26 @@
 """Which search backend serves the configured ``search.backend``.
 
-To add a backend: write a module with a class implementing ``index.base.SearchBackend`` and a
-``from_config(config)`` class method, then add one line to ``BACKENDS``.
+To add a backend: write a module with a class implementing ``index.base.SearchBackend``
+(its ``from_config(config)`` builds it), then add one line to ``BACKENDS``. The setting's
+allowed values and ``raqib config check`` read the names from here.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from catalog.components import Registry, Settings
 
 if TYPE_CHECKING:
     from index.base import SearchBackend
-    from raqib.config import Config
 
-BACKENDS: dict[str, str] = {
+BACKENDS: Registry[SearchBackend] = Registry("search backend", {
     "sqlite": "index.sqlite_fts:SqliteFtsBackend",
     "elasticsearch": "index.elasticsearch_backend:ElasticsearchBackend",
-}
+})
 
 
-def get_backend(config: Config | None = None) -> SearchBackend:
+def get_backend(config: Settings | None = None) -> SearchBackend:
     """The backend named by ``search.backend`` (default: Django's ``settings.CONFIG``)."""
     if config is None:
         from django.conf import settings
@@ -29,6 +30,4 @@ def get_backend(config: Config | None = None) -> SearchBackend:
     if name not in BACKENDS:
         raise ValueError(f"search.backend: unknown backend {name!r} "
                          f"(known: {', '.join(BACKENDS)})")
-    module_name, class_name = BACKENDS[name].split(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    return backend_class.from_config(config)
+    return BACKENDS.build(name, config)

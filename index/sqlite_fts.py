@@ -1,6 +1,6 @@
 """The embedded search backend: SQLite FTS5 in the catalog database.
 
-Tables come from ``raqib/migrations/0002_segment_fts.py``. Each segment is stored as its
+Tables come from ``catalog/migrations/0002_segment_fts.py``. Each segment is stored as its
 analysed terms (``index.arabic``, Elasticsearch's ``arabic`` analyzer) joined by spaces, one
 token per position: a stop word's position holds ``GAP`` so phrases keep Lucene's position
 gaps. FTS5 only ever sees analysed terms; the original text stays untouched in
@@ -82,7 +82,7 @@ def _day_start(day: date) -> str:
 
 
 def _tables() -> dict[str, str]:
-    from raqib.models import Broadcast, Outlet, Segment, Tag, Tagging, Transcript
+    from catalog.models import Broadcast, Outlet, Segment, Tag, Tagging, Transcript
 
     return {"seg": Segment._meta.db_table, "tr": Transcript._meta.db_table,
             "bc": Broadcast._meta.db_table, "out": Outlet._meta.db_table,
@@ -150,7 +150,7 @@ class SqliteFtsBackend:
     # -- indexing ---------------------------------------------------------------------------
 
     def index_transcript(self, transcript_id: int) -> int:
-        from raqib.models import Segment
+        from catalog.models import Segment
 
         self._check()
         segments = list(Segment.objects.filter(transcript_id=transcript_id)
@@ -320,7 +320,7 @@ def build_hits(ranked: list[tuple[int, float]], parsed: Query,
                scores_are_bm25: bool = True) -> list[Hit]:
     """Hits for (segment id, rank) pairs, in that order, with tags and highlights from the
     catalog (segments deleted meanwhile are skipped)."""
-    from raqib.models import Segment, Tagging
+    from catalog.models import Segment, Tagging
 
     segments = Segment.objects.select_related("transcript__broadcast__outlet").in_bulk(
         [seg_id for seg_id, _ in ranked])

@@ -7,7 +7,7 @@ OR groups, exclusions, prefixes against the stemmed terms, phrases as consecutiv
 positions whose stop-word gaps must be gaps, the ``outlet:``/``tag:`` (ASCII
 case-insensitive, like SQLite's NOCASE) and ``lang:`` filters against the broadcast, and a
 phrase spoken across two consecutive segments through the same bridge text
-(``index.highlight.bridge_texts``). ``index.watchlists`` runs it over new transcripts;
+(``index.highlight.bridge_texts``). ``review.watchlists`` runs it over new transcripts;
 ``tests/index/test_watchlists.py`` proves it agrees with the search backend.
 
 To extend the query language: add the node in ``index.query``, its FTS5 translation in

@@ -5,4 +5,4 @@ loading, the task pipeline and the ``raqib`` command line. Stage packages live b
 ``crawler``, ``transcribe``, ``index`` and ``review_ui``.
 """
 
-__version__ = "0.1.0"
+from catalog import __version__  # noqa: F401 - one release number, kept in the catalog

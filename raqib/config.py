@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.registry import BACKENDS
 from raqib.sources_schema import validate_sources
+from transcribe.registry import ENGINES
 
 
 class ConfigError(Exception):
@@ -41,7 +44,7 @@ class Setting:
     default: Any
     env: str
     doc: str
-    choices: tuple[str, ...] = ()
+    choices: Collection[str] = ()  # a tuple, or a stage's registry (its names)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -64,13 +67,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("queue.max_retries", int, 3, "RAQIB_QUEUE_MAX_RETRIES",
             "Attempts per stage before a broadcast is left failed."),
     Setting("search.backend", str, "sqlite", "RAQIB_SEARCH_BACKEND",
-            "Search backend.", ("sqlite", "elasticsearch")),
+            "Search backend.", BACKENDS),
     Setting("search.elasticsearch_url", str, "", "ELASTICSEARCH_URL",
             "Elasticsearch URL (with credentials) when search.backend is elasticsearch."),
     Setting("search.elasticsearch_index", str, "raqib-segments", "RAQIB_SEARCH_ELASTICSEARCH_INDEX",
             "Alias name of the Elasticsearch segment index."),
     Setting("transcribe.engine", str, "faster-whisper", "RAQIB_TRANSCRIBE_ENGINE",
-            "Speech-recognition engine.", ("faster-whisper", "openai-whisper")),
+            "Speech-recognition engine.", ENGINES),
     Setting("transcribe.model", str, "large-v3-turbo", "RAQIB_TRANSCRIBE_MODEL",
             "A Whisper model name (downloaded by faster-whisper when online), a local model "
             "directory, or 'bundled-base' for the offline base model of the [demo] extra "

@@ -4,7 +4,7 @@ crawl (a source → Broadcasts, status ``discovered``) → download (→ MediaFi
 record, ``downloaded``) → transcribe (→ Transcript + Segments + .vtt/.srt, ``transcribed``)
 → index (→ search backend, ``indexed``).
 
-Every stage is idempotent and keyed (see ``raqib.models``), so a retry or a re-run after a
+Every stage is idempotent and keyed (see ``catalog.models``), so a retry or a re-run after a
 killed worker never duplicates. A failing stage is contained here, at the stage boundary:
 the broadcast is marked ``failed`` with the stage and a reason a monitor understands, its
 retry count goes up, and the rest of the work goes on. To add a stage: write a
@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.models import Broadcast, Source
 from crawler.base import CrawlSettings
+from raqib import transcription
 from raqib.config import Config
-from raqib.models import Broadcast, Source
+from raqib.stages import StageError, StageOptions, actor, crawl_settings
+
+__all__ = ["CrawlReport", "StageError", "StageOptions", "actor", "advance", "crawl_settings",
+           "crawl_source", "due_sources", "import_transcript", "next_stage", "pending",
+           "record_failure", "run_stage"]
 
 log = logging.getLogger("raqib.pipeline")
 
@@ -41,10 +47,6 @@ NEXT_STAGE = {entry: stage for stage, (entry, _) in STAGE_FLOW.items()}
 ORDER = [Status.DISCOVERED, Status.DOWNLOADED, Status.TRANSCRIBED, Status.INDEXED]
 
 
-class StageError(Exception):
-    """A stage failed for a reason worth showing a monitor as is."""
-
-
 @dataclass
 class CrawlReport:
     source: str
@@ -52,22 +54,6 @@ class CrawlReport:
     new_ids: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failed: str = ""  # the whole crawl failed: why
-
-
-@dataclass
-class StageOptions:
-    """Per-run overrides (the demo pins the offline model, for instance)."""
-
-    engine: str | None = None
-    model: str | None = None
-
-
-def actor() -> str:
-    return f"raqib-worker@{socket.gethostname()}"
-
-
-def crawl_settings(config: Config) -> CrawlSettings:
-    return CrawlSettings.from_config(config)
 
 
 # Put at the front of Source.last_error when a scan was cut short (time limit, a failed
@@ -185,15 +171,11 @@ def _stage_download(broadcast: Broadcast, config: Config, options: StageOptions)
     except CaptureError as exc:
         schedule_retry(broadcast)  # next_retry_at: 5 min, doubling (raqib.tasks)
         raise StageError(str(exc)) from exc
-    from raqib.transcription import import_captions
-
-    import_captions(broadcast, config)  # searchable before ASR; never fails the download
+    transcription.import_captions(broadcast, config)  # searchable before ASR; never fails
 
 
 def _stage_transcribe(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
-    from raqib.transcription import transcribe_broadcast
-
-    transcribe_broadcast(broadcast, config, options)
+    transcription.transcribe_broadcast(broadcast, config, options)
 
 
 def _stage_index(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
@@ -206,7 +188,7 @@ def _stage_index(broadcast: Broadcast, config: Config, options: StageOptions) ->
             backend.index_transcript(transcript_id)
     except BackendError as exc:
         raise StageError(str(exc)) from exc
-    from index.watchlists import run_watchlists_recorded
+    from review.watchlists import run_watchlists_recorded
 
     # Alerts for the newly indexed transcripts; a failure is recorded, never fails indexing.
     run_watchlists_recorded(broadcast, config)
@@ -258,6 +240,25 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     broadcast.save(update_fields=["status", "failed_stage", "error", "updated_at"])
     log.info("stage done", extra={"broadcast": broadcast_id, "stage": stage})
     return True
+
+
+def import_transcript(path: Path, config: Config, *, actor: str) -> Broadcast:
+    """``raqib import``: save a transcript file (``index.importer``) and run the index stage
+    on it. Raises TranscriptImportError for an invalid file (nothing written). If indexing
+    fails the broadcast is kept, failed at ``index`` with the reason (retried later)."""
+    from index.importer import import_transcript_file
+    from index.registry import get_backend
+
+    broadcast, replaced = import_transcript_file(path, actor=actor)
+    if replaced is not None:
+        try:  # the replaced transcript's segments must leave the index too
+            get_backend(config).remove_transcript(replaced)
+        except Exception as exc:  # noqa: BLE001 - contained at the stage boundary, recorded
+            record_failure(broadcast, "index", f"indexing failed: {exc}")
+            return broadcast
+    run_stage(broadcast.id, "index", config)
+    broadcast.refresh_from_db()
+    return broadcast
 
 
 def next_stage(broadcast: Broadcast) -> str | None:

@@ -40,7 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "raqib",
+    "catalog.apps.CatalogConfig",
+    "index.apps.IndexConfig",
+    "review.apps.ReviewConfig",
     "review_ui",
 ]
 

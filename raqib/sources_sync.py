@@ -41,8 +41,8 @@ from typing import Any
 
 from django.db import transaction
 
+from catalog.models import CustodyEvent, Outlet, Source
 from raqib.config import Config
-from raqib.models import CustodyEvent, Outlet, Source
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from django.utils import timezone
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from catalog.models import Broadcast, Source
 from raqib import pipeline
-from raqib.models import Broadcast, Source
 
 log = logging.getLogger("raqib.tasks")
 CONFIG = settings.CONFIG
@@ -196,4 +196,4 @@ def check_takedowns() -> int:
     re-cut?); see crawler.takedown. Returns how many were checked."""
     from crawler.takedown import check_due
 
-    return len(check_due(CONFIG, limit=TAKEDOWN_BATCH))
+    return len(check_due(CONFIG, pipeline.actor(), limit=TAKEDOWN_BATCH))

@@ -7,9 +7,10 @@ transcript, and import captions.
 segments (with word timings), the dropped segments and, on the embedded backend, their
 index rows in ONE transaction. ``import_captions`` turns captions files kept with a
 capture into a searchable ``captions`` track right after download. VTT and SRT files are
-written for every transcript. ``raqib.pipeline`` calls these from its stages;
-``raqib retranscribe`` calls ``transcribe_broadcast`` directly. To store a new kind of
-transcript output: add it to ``store_transcript`` inside its transaction.
+written for every transcript. ``raqib.pipeline`` calls these from its stages (this module
+never imports the pipeline back); ``raqib retranscribe`` calls ``transcribe_broadcast``
+directly. To store a new kind of transcript output: add it to ``store_transcript`` inside
+its transaction.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from catalog.models import Broadcast, Transcript
 from raqib.config import Config
-from raqib.models import Broadcast, Transcript
-from raqib.pipeline import StageError, StageOptions
+from raqib.stages import StageError, StageOptions
 
 log = logging.getLogger("raqib.pipeline")
 
@@ -72,7 +73,7 @@ def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - Transcripti
     segments are indexed in that same transaction: search never sees a transcript without
     its index rows or the reverse. The index stage still runs (idempotently) after, and
     is what runs watchlists and feeds an external backend."""
-    from raqib.models import DroppedSegment, Segment
+    from catalog.models import DroppedSegment, Segment
 
     decision = result.params.get("language_decision") or {}
     with transaction.atomic():

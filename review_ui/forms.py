@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from catalog.models import Outlet, Tag
 from index.base import MAX_PAGE_SIZE, SORTS
-from raqib.models import Outlet, Tag
 
 DATE_HELP = "YYYY-MM-DD أو YYYY-MM"
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from django import forms
 
+from catalog.models import Source
 from raqib.config import Config
-from raqib.models import Source
 from raqib.sources_schema import KIND_KEYS, validate_sources
 from raqib.sources_sync import ORIGIN_KEY
 

@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from raqib.models import Source
+from catalog.models import Source
 from raqib.sources_sync import is_ui_source, save_ui_source, source_table
 from review_ui.roles import role_required
 from review_ui.source_forms import SourceForm, initial_from_source, table_snippet

@@ -19,8 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from catalog.models import Broadcast, Transcript
 from index.base import QueryError, SearchPage, SearchRequest
-from raqib.models import Broadcast, Transcript
 from review_ui.forms import SearchForm
 from review_ui.roles import has_role, role_required
 from review_ui.streaming import ranged_file_response
@@ -194,7 +194,7 @@ def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     from django.contrib import messages
     from django.shortcuts import redirect
 
-    from index.tagging import TagError, add_tag, remove_tag
+    from review.tagging import TagError, add_tag, remove_tag
     from review_ui.forms import TagForm
 
     broadcast = get_object_or_404(Broadcast, pk=broadcast_id)

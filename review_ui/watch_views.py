@@ -23,8 +23,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.models import Alert, Watchlist
 from index.base import QueryError, Span
-from raqib.models import Alert, Watchlist
 from review_ui.roles import has_role, role_required
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class WatchlistForm(forms.Form):
                             widget=forms.TextInput(attrs={"dir": "auto"}))
 
     def clean(self) -> dict:
-        from index.watchlists import WatchlistError, validate_name, validate_query
+        from review.watchlists import WatchlistError, validate_name, validate_query
 
         data = super().clean()
         try:
@@ -112,7 +112,7 @@ def _back_to_queue(raw: str) -> str:
 @require_POST
 @role_required("reviewer")
 def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
-    from index.watchlists import review_alert
+    from review.alerts import review_alert
 
     alert = get_object_or_404(Alert, pk=alert_id)
     form = ReviewForm(request.POST)
@@ -153,7 +153,7 @@ def watchlist_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required("reviewer")
 def watchlist_create(request: HttpRequest) -> HttpResponse:
-    from index.watchlists import WatchlistError, create_watchlist
+    from review.watchlists import WatchlistError, create_watchlist
 
     form = WatchlistForm(request.POST)
     if form.is_valid():
@@ -170,7 +170,7 @@ def watchlist_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required("reviewer")
 def watchlist_active(request: HttpRequest, watchlist_id: int) -> HttpResponse:
-    from index.watchlists import set_active
+    from review.watchlists import set_active
 
     watchlist = get_object_or_404(Watchlist, pk=watchlist_id)
     if not _can_edit(request, watchlist):

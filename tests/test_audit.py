@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from index.tagging import add_tag, remove_tag
-from index.watchlists import create_watchlist, delete_watchlist, review_alert, set_active
-from raqib.models import Alert, Broadcast, CustodyEvent, Outlet, Segment, Source, Transcript
+from catalog.models import Alert, Broadcast, CustodyEvent, Outlet, Segment, Source, Transcript
+from review.alerts import review_alert
+from review.tagging import add_tag, remove_tag
+from review.watchlists import create_watchlist, delete_watchlist, set_active
 
 pytestmark = pytest.mark.django_db
 

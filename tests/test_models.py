@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from raqib.models import Broadcast, CustodyEvent, Outlet, Source
+from catalog.models import Broadcast, CustodyEvent, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from catalog.models import Broadcast, CustodyEvent, MediaFile, Segment, Source, Transcript
 from raqib.commands.pipeline import crawl_sources
-from raqib.models import Broadcast, CustodyEvent, MediaFile, Segment, Source, Transcript
 from raqib.sources_schema import validate_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -13,10 +13,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from catalog.models import Broadcast, Source
 from raqib import tasks
 from raqib.demo.fixture_site import build_fixture_site
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, Source
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

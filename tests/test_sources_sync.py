@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from catalog.models import CustodyEvent, Source
 from raqib.config import Config, load_config
-from raqib.models import CustodyEvent, Source
 from raqib.sources_schema import validate_sources
 from raqib.sources_sync import (
     ORIGIN_KEY,

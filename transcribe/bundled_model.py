@@ -26,7 +26,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from raqib.hashing import sha256_file
+from catalog.hashing import sha256_file
 from transcribe.base import TranscriptionError
 
 log = logging.getLogger(__name__)

@@ -123,7 +123,7 @@ def import_captions(broadcast, data_dir: Path) -> list:  # noqa: ANN001 - a Broa
     A file that cannot be parsed is logged and skipped; the others are still imported."""
     from django.db import transaction
 
-    from raqib.models import EvidenceFile, Transcript
+    from catalog.models import EvidenceFile, Transcript
     from transcribe.language_check import language_flags, text_language
 
     changed = []

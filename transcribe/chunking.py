@@ -78,7 +78,7 @@ class DbChunkStore:
         self.broadcast_id, self.run_key = broadcast_id, run_key
 
     def load(self) -> dict[int, dict[str, Any]]:
-        from raqib.models import TranscriptionChunk
+        from catalog.models import TranscriptionChunk
 
         rows = TranscriptionChunk.objects.filter(broadcast_id=self.broadcast_id,
                                                  run_key=self.run_key)
@@ -88,7 +88,7 @@ class DbChunkStore:
         from django.db import transaction
         from django.utils import timezone
 
-        from raqib.models import Broadcast, TranscriptionChunk
+        from catalog.models import Broadcast, TranscriptionChunk
 
         with transaction.atomic():
             TranscriptionChunk.objects.update_or_create(
@@ -99,7 +99,7 @@ class DbChunkStore:
             Broadcast.objects.filter(pk=self.broadcast_id).update(updated_at=timezone.now())
 
     def clear(self) -> None:
-        from raqib.models import TranscriptionChunk
+        from catalog.models import TranscriptionChunk
 
         TranscriptionChunk.objects.filter(broadcast_id=self.broadcast_id,
                                           run_key=self.run_key).delete()

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from raqib.hashing import sha256_file
+from catalog.hashing import sha256_file
 from transcribe.bundled_model import ModelError
 
 CONVERTER_VERSION = 1

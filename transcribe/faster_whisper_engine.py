@@ -90,6 +90,16 @@ class FasterWhisperEngine:
 
     name = ENGINE_NAME
 
+    @classmethod
+    def from_config(cls, config: Any, model: ResolvedModel) -> FasterWhisperEngine:
+        """Build the engine from ``transcribe.*`` settings (the registry calls this)."""
+        return cls(model, device=config.get("transcribe.device"),
+                   compute_type=config.get("transcribe.compute_type"),
+                   beam_size=config.get("transcribe.beam_size"),
+                   vad=config.get("transcribe.vad"),
+                   threads=config.get("transcribe.threads"),
+                   batch_size=config.get("transcribe.batch_size"))
+
     def __init__(self, model: ResolvedModel | str | Path, device: str = "auto",
                  compute_type: str = "auto", beam_size: int = 5, vad: bool = True,
                  threads: int = 0, seed: int = SEED, batch_size: int = 8) -> None:
@@ -184,13 +194,3 @@ class FasterWhisperEngine:
                              avg_logprob=float(seg.avg_logprob),
                              no_speech_prob=float(seg.no_speech_prob), words=words,
                              compression_ratio=float(seg.compression_ratio))
-
-
-def from_config(config: Any, model: ResolvedModel) -> FasterWhisperEngine:
-    """Build the engine from ``transcribe.*`` settings (the registry calls this)."""
-    return FasterWhisperEngine(model, device=config.get("transcribe.device"),
-                               compute_type=config.get("transcribe.compute_type"),
-                               beam_size=config.get("transcribe.beam_size"),
-                               vad=config.get("transcribe.vad"),
-                               threads=config.get("transcribe.threads"),
-                               batch_size=config.get("transcribe.batch_size"))

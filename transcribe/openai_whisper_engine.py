@@ -95,6 +95,24 @@ class OpenAIWhisperEngine:
 
     name = ENGINE_NAME
 
+    @classmethod
+    def from_config(cls, config: Any, model: ResolvedModel) -> OpenAIWhisperEngine:
+        """Build the engine from ``transcribe.*`` settings (the registry calls this)."""
+        from transcribe.model_resolver import models_dir
+
+        try:
+            import torch  # noqa: F401
+            import whisper  # noqa: F401
+        except ImportError as exc:
+            raise TranscriptionError(f"the openai-whisper engine is not installed ({exc.name} is "
+                                     f"missing); install it with: pip install -e '.[openai]'"
+                                     ) from None
+        return cls(model, cache_dir=models_dir(config.data_dir) / "openai",
+                   device=config.get("transcribe.device"),
+                   beam_size=config.get("transcribe.beam_size"),
+                   vad=config.get("transcribe.vad"),
+                   threads=config.get("transcribe.threads"))
+
     def __init__(self, model: ResolvedModel | str | Path, cache_dir: Path, device: str = "auto",
                  beam_size: int = 5, vad: bool = True, threads: int = 0,
                  seed: int = SEED) -> None:
@@ -243,21 +261,3 @@ def _segment(seg: dict[str, Any], time_map: Any, duration: float) -> SegmentResu
                          avg_logprob=float(seg["avg_logprob"]),
                          no_speech_prob=float(seg["no_speech_prob"]), words=words,
                          compression_ratio=float(seg["compression_ratio"]))
-
-
-def from_config(config: Any, model: ResolvedModel) -> OpenAIWhisperEngine:
-    """Build the engine from ``transcribe.*`` settings (the registry calls this)."""
-    from transcribe.model_resolver import models_dir
-
-    try:
-        import torch  # noqa: F401
-        import whisper  # noqa: F401
-    except ImportError as exc:
-        raise TranscriptionError(f"the openai-whisper engine is not installed ({exc.name} is "
-                                 f"missing); install it with: pip install -e '.[openai]'"
-                                 ) from None
-    return OpenAIWhisperEngine(model, cache_dir=models_dir(config.data_dir) / "openai",
-                               device=config.get("transcribe.device"),
-                               beam_size=config.get("transcribe.beam_size"),
-                               vad=config.get("transcribe.vad"),
-                               threads=config.get("transcribe.threads"))

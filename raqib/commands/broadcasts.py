@@ -60,7 +60,7 @@ def broadcast_json(b: Any) -> dict[str, Any]:
 
 
 def list_broadcasts(args: argparse.Namespace) -> int:
-    from raqib.models import Broadcast
+    from catalog.models import Broadcast
 
     qs = (Broadcast.objects.select_related("outlet", "source", "media")
           .prefetch_related("evidence_files").order_by("-id"))

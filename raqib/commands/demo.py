@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _register_source(source_config: dict):  # noqa: ANN202
-    from raqib.models import Outlet, Source
+    from catalog.models import Outlet, Source
     from raqib.sources_schema import validate_sources
 
     sources, problems = validate_sources([source_config], "1h")

@@ -57,8 +57,8 @@ def _config():  # noqa: ANN202
 
 def process_broadcasts(ids: list[int], options=None) -> dict[str, int]:  # noqa: ANN001
     """Advance each broadcast through its remaining stages, printing a line per step."""
+    from catalog.models import Broadcast
     from raqib import pipeline
-    from raqib.models import Broadcast
 
     config = _config()
     counts: dict[str, int] = {}

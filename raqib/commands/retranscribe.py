@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def select_broadcasts(args: argparse.Namespace) -> list:
     """The selected broadcasts that have captured media, by id."""
-    from raqib.models import Broadcast, Outlet, Source
+    from catalog.models import Broadcast, Outlet, Source
 
     if not (args.broadcast or args.source or args.outlet or args.query):
         raise CommandError("choose broadcasts with --broadcast, --source, --outlet or --query")

@@ -133,10 +133,14 @@ def _default_actor() -> str:
 
 
 def import_command(args: argparse.Namespace) -> int:
-    from index.importer import TranscriptImportError, import_transcript_file
+    from django.conf import settings
+
+    from index.importer import TranscriptImportError
+    from raqib.pipeline import import_transcript
 
     try:
-        broadcast = import_transcript_file(args.file, actor=args.actor or _default_actor())
+        broadcast = import_transcript(args.file, settings.CONFIG,
+                                      actor=args.actor or _default_actor())
     except TranscriptImportError as exc:
         print(f"raqib: cannot import: {exc}", file=sys.stderr)
         return 2
@@ -160,8 +164,8 @@ def analyze_command(args: argparse.Namespace) -> int:
 
 
 def reindex_command(args: argparse.Namespace) -> int:
+    from catalog.models import Transcript
     from index.registry import get_backend
-    from raqib.models import Transcript
 
     backend = get_backend()
     backend.clear()

@@ -64,7 +64,7 @@ def _source_row(source: Any) -> dict[str, Any]:
 def list_sources(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from raqib.models import Source
+    from catalog.models import Source
     from raqib.sources_sync import sync_sources
 
     sync_sources(settings.CONFIG)
@@ -90,7 +90,7 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
 
     known = [s["name"] for s in config.sources]
     if _prepare_django() == 0:
-        from raqib.models import Source
+        from catalog.models import Source
         from raqib.sources_sync import is_ui_source, source_table
 
         ui_sources = [s for s in Source.objects.order_by("name") if is_ui_source(s)]

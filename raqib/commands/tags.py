@@ -1,4 +1,4 @@
-"""Tag commands: ``raqib tag add|remove|list`` (logic in ``index.tagging``).
+"""Tag commands: ``raqib tag add|remove|list`` (logic in ``review.tagging``).
 
 A tag marks a broadcast (or one segment of it) for reviewers, and is a search filter
 (``tag:NAME``). To add a sub-command: register a parser in ``register`` with its handler.
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_command(args: argparse.Namespace) -> int:
-    from index.tagging import TagError, add_tag
+    from review.tagging import TagError, add_tag
 
     try:
         _, created, index_error = add_tag(args.broadcast_id, args.tag,
@@ -50,7 +50,7 @@ def add_command(args: argparse.Namespace) -> int:
 
 
 def remove_command(args: argparse.Namespace) -> int:
-    from index.tagging import TagError, remove_tag
+    from review.tagging import TagError, remove_tag
 
     try:
         removed, index_error = remove_tag(args.broadcast_id, args.tag,
@@ -70,7 +70,7 @@ def remove_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from index.tagging import TagError, find_broadcast, tags_of
+    from review.tagging import TagError, find_broadcast, tags_of
 
     try:
         find_broadcast(args.broadcast_id)

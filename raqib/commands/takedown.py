@@ -38,8 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def check_command(args: argparse.Namespace) -> int:
     from django.conf import settings
 
+    from catalog.models import Source
     from crawler.takedown import ERROR, check_due
-    from raqib.models import Source
+    from raqib.stages import actor
 
     if args.source and not Source.objects.filter(name=args.source).exists():
         raise CommandError(f"no source named {args.source}; see `raqib sources list`")
@@ -52,7 +53,7 @@ def check_command(args: argparse.Namespace) -> int:
         progress(f"takedown: #{broadcast.id} {check.availability}: {check.reason}",
                  len(rows))
 
-    check_due(settings.CONFIG, source=args.source, force=args.all, rehash=args.rehash,
+    check_due(settings.CONFIG, actor(), source=args.source, force=args.all, rehash=args.rehash,
               limit=args.limit, on_check=show)
     if args.format == "json":
         print_json(rows)

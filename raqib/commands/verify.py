@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def stored_files() -> Iterator[tuple[str, int, str, str, str]]:
     """(table, id, kind, relative path, recorded sha256) of every file to verify."""
-    from raqib.models import EvidenceFile, MediaFile
+    from catalog.models import EvidenceFile, MediaFile
 
     for media in MediaFile.objects.order_by("id").iterator():
         yield "media", media.id, "media", media.path, media.sha256
@@ -55,7 +55,7 @@ def stored_files() -> Iterator[tuple[str, int, str, str, str]]:
 
 def verify_file(data_dir: Path, table: str, row_id: int, kind: str, rel: str,
                 sha: str) -> FileCheck:
-    from raqib.hashing import sha256_file
+    from catalog.hashing import sha256_file
 
     path = data_dir / rel
     if not path.is_file():
@@ -71,7 +71,7 @@ def verify_file(data_dir: Path, table: str, row_id: int, kind: str, rel: str,
 def verify_command(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from raqib.models import CustodyEvent, EvidenceFile, MediaFile
+    from catalog.models import CustodyEvent, EvidenceFile, MediaFile
 
     data_dir = settings.CONFIG.data_dir
     total = MediaFile.objects.count() + EvidenceFile.objects.count()

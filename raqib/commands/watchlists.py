@@ -2,7 +2,7 @@
 
 Watchlists are standing queries (the search language, ``docs/query-language.md``) run
 against every newly indexed transcript; each match becomes an alert in the review queue
-(``index.watchlists``). ``test`` shows what a watchlist WOULD match in the archive without
+(``review.watchlists``). ``test`` shows what a watchlist WOULD match in the archive without
 creating alerts; ``run`` re-runs matching for a broadcast, or for every broadcast whose
 matching failed. To add an action: register its parser in ``register`` with a handler.
 """
@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _watchlist(ref: str):  # noqa: ANN202 - a Watchlist
-    from index.watchlists import WatchlistError, find_watchlist
+    from review.watchlists import WatchlistError, find_watchlist
 
     try:
         return find_watchlist(ref)
@@ -96,7 +96,7 @@ def _user(name: str | None):  # noqa: ANN202 - a User or None
 
 
 def add_command(args: argparse.Namespace) -> int:
-    from index.watchlists import WatchlistError, create_watchlist, watchlist_json
+    from review.watchlists import WatchlistError, create_watchlist, watchlist_json
 
     try:
         watchlist = create_watchlist(args.name, args.query, owner=_user(args.owner))
@@ -111,8 +111,8 @@ def add_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from index.watchlists import watchlist_json
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
+    from review.watchlists import watchlist_json
 
     watchlists = Watchlist.objects.select_related("owner").order_by("name", "id")
     if not args.all:
@@ -126,7 +126,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def remove_command(args: argparse.Namespace) -> int:
-    from index.watchlists import delete_watchlist, set_active
+    from review.watchlists import delete_watchlist, set_active
 
     watchlist = _watchlist(args.name)
     if args.purge:
@@ -141,7 +141,7 @@ def remove_command(args: argparse.Namespace) -> int:
 
 def test_command(args: argparse.Namespace) -> int:
     from index.base import QueryError
-    from index.watchlists import WatchlistError, archive_matches
+    from review.watchlists import WatchlistError, archive_matches
 
     watchlist = _watchlist(args.name)
     try:
@@ -164,8 +164,8 @@ def test_command(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from index.watchlists import retry_failed, run_watchlists
-    from raqib.models import Broadcast
+    from catalog.models import Broadcast
+    from review.watchlists import retry_failed, run_watchlists
 
     if args.broadcast is not None:
         broadcast = Broadcast.objects.select_related("outlet").filter(pk=args.broadcast).first()
@@ -195,8 +195,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def alerts_list_command(args: argparse.Namespace) -> int:
-    from index.watchlists import alert_json
-    from raqib.models import Alert
+    from catalog.models import Alert
+    from review.alerts import alert_json
 
     alerts = Alert.objects.select_related("watchlist", "broadcast__outlet", "reviewed_by")
     if args.status != "all":
@@ -212,8 +212,8 @@ def alerts_list_command(args: argparse.Namespace) -> int:
 
 
 def alerts_review_command(args: argparse.Namespace) -> int:
-    from index.watchlists import review_alert
-    from raqib.models import Alert
+    from catalog.models import Alert
+    from review.alerts import review_alert
 
     alert = Alert.objects.filter(pk=args.id).first()
     if alert is None:

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from catalog.hashing import sha256_file
 from raqib.demo import speech
 from raqib.demo.server import StaticServer
-from raqib.hashing import sha256_file
 
 SITE_NAME = "الإخبارية السورية — أرشيف تجريبي"
 OUTLET = "الإخبارية السورية (تجريبي)"

@@ -14,10 +14,10 @@ import pytest
 from crawl_helpers import write_page
 from media_helpers import write_vtt
 
+from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Outlet, Source
 from crawler.base import CrawlSettings
 from crawler.capture import CaptureError, DownloadPolicy, capture_broadcast_media
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ import os, signal, sys
 import django
 django.setup()
 from django.db.models.signals import post_save
-from raqib.models import Broadcast
+from catalog.models import Broadcast
 written = []
 def _kill(sender, **kwargs):
     written.append(1)

@@ -183,8 +183,8 @@ def test_known_items_are_skipped_and_the_scan_stops_at_a_page_of_known(
 
 @pytest.mark.django_db
 def test_a_second_crawl_costs_what_is_new(static_server: StaticServer) -> None:
+    from catalog.models import Broadcast, Outlet, Source
     from raqib.config import load_config
-    from raqib.models import Broadcast, Outlet, Source
     from raqib.pipeline import crawl_source
 
     write_archive(static_server.root, 9)

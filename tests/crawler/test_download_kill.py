@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.management import call_command
 call_command("migrate", verbosity=0, interactive=False)
 from raqib import pipeline
-from raqib.models import Broadcast, Outlet, Source
+from catalog.models import Broadcast, Outlet, Source
 base = sys.argv[1]
 outlet, _ = Outlet.objects.get_or_create(name="Slow TV")
 source, _ = Source.objects.get_or_create(name="slow", defaults={"outlet": outlet,

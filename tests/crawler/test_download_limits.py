@@ -15,12 +15,12 @@ from django.conf import settings
 from django.utils import timezone
 from yt_dlp.utils import DownloadError, GeoRestrictedError
 
+from catalog.models import Broadcast, CustodyEvent, MediaFile, Outlet, Source
 from crawler.base import CrawlSettings
 from crawler.capture import CaptureError, DownloadPolicy, capture_broadcast_media
 from crawler.downloader import _reason_for
 from raqib import pipeline
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, CustodyEvent, MediaFile, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from media_helpers import make_hls, make_mp4
 
+from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Outlet, Source
 from crawler.base import CrawlSettings
 from crawler.capture import CaptureError, DownloadPolicy, capture_broadcast_media
 from crawler.downloader import probe_duration
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from catalog.hashing import sha256_file
+from catalog.models import Broadcast, CustodyEvent, EvidenceFile, Outlet, Source
 from crawler.base import CrawlSettings
 from crawler.live import LiveRecorder, window_of
 from crawler.live_playlist import best_variant, parse_master_playlist, parse_media_playlist
 from crawler.live_store import external_id_for, gap_seconds, iso, parse_iso, probe_duration
-from raqib.hashing import sha256_file
-from raqib.models import Broadcast, CustodyEvent, EvidenceFile, Outlet, Source
 from tests.crawler.live_helpers import LiveServer, LiveStream, live_source, make_segments
 
 if shutil.which("ffmpeg") is None:  # pragma: no cover

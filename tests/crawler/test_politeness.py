@@ -174,7 +174,7 @@ def config():  # noqa: ANN201
 
 
 def make_source(name: str = "polite", interval: int = HOUR, **config: object):  # noqa: ANN201
-    from raqib.models import Outlet, Source
+    from catalog.models import Outlet, Source
 
     outlet, _ = Outlet.objects.get_or_create(name="Polite TV")
     return Source.objects.create(name=name, outlet=outlet, kind="site",
@@ -226,7 +226,7 @@ def test_the_cap_never_shortens_a_longer_interval(config) -> None:  # noqa: ANN0
 @pytest.mark.django_db
 def test_crawl_source_stores_retry_after_and_the_scheduler_waits(
         static_server: StaticServer, config) -> None:  # noqa: ANN001
-    from raqib.models import Broadcast
+    from catalog.models import Broadcast
     from raqib.pipeline import INCOMPLETE_SCAN, crawl_source, due_sources
 
     root = static_server.root

@@ -16,13 +16,13 @@ import pytest
 from crawl_helpers import write_page
 from django.conf import settings
 
+from catalog.models import Broadcast, CustodyEvent, Outlet, Source
 from crawler import takedown
 from crawler.base import CrawlSettings
 from crawler.capture import capture_broadcast_media
 from raqib.commands.broadcasts import list_broadcasts
 from raqib.commands.takedown import check_command
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, CustodyEvent, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_monitors_see_gone_and_recut_in_the_ui(client) -> None:  # noqa: ANN001
     from django.urls import reverse
     from django.utils import timezone
 
-    from raqib.models import MediaFile
+    from catalog.models import MediaFile
     from review_ui.roles import set_role
 
     user = get_user_model().objects.create_user("monitor", password="pw-123456789")

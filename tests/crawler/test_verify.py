@@ -11,11 +11,11 @@ import pytest
 from crawl_helpers import write_page
 from django.conf import settings
 
+from catalog.models import Broadcast, CustodyEvent, EvidenceFile, Outlet, Source
 from crawler.base import CrawlSettings
 from crawler.capture import capture_broadcast_media
 from raqib.commands.verify import verify_command
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, CustodyEvent, EvidenceFile, Outlet, Source
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ import pytest
 from crawl_helpers import write_page
 from warcio.archiveiterator import ArchiveIterator
 
+from catalog.models import Broadcast, EvidenceFile, Outlet, Source
 from crawler.base import CrawlSettings
 from crawler.capture import capture_broadcast_media
 from crawler.warc import SnapshotError, snapshot_page
 from raqib.demo.server import StaticServer
-from raqib.models import Broadcast, EvidenceFile, Outlet, Source
 
 
 def read_records(path: Path) -> list:

@@ -47,7 +47,7 @@ def backend(request: pytest.FixtureRequest):
 @pytest.fixture
 def catalog(backend):
     """Two outlets, one broadcast per air day, one transcript each; all indexed."""
-    from raqib.models import Broadcast, Outlet, Segment, Source, Transcript
+    from catalog.models import Broadcast, Outlet, Segment, Source, Transcript
 
     backend.clear()
     transcripts: dict[int, object] = {}
@@ -152,7 +152,7 @@ def test_reindexing_twice_leaves_one_copy(backend, catalog) -> None:
 
 
 def test_edited_segment_is_found_by_its_new_text_after_reindex(backend, catalog) -> None:
-    from raqib.models import Segment
+    from catalog.models import Segment
 
     Segment.objects.filter(pk=catalog["segments"]["school"]).update(text="مدرسة جديدة")
     backend.index_transcript(catalog["transcripts"][20].id)
@@ -239,7 +239,7 @@ def test_date_language_and_outlet_filters(backend, catalog) -> None:
 
 
 def test_tags_filter_facet_and_follow_changes(backend, catalog) -> None:
-    from raqib.models import Tag, Tagging
+    from catalog.models import Tag, Tagging
 
     broadcast = catalog["transcripts"][22].broadcast
     tag = Tag.objects.create(name="confession")

@@ -14,9 +14,11 @@ TEXT = "أَمَانِي:  «أتبرأ» من ابني\u200f"
 
 
 def import_transcript_file(path: Path, *, actor: str):
-    from index.importer import import_transcript_file as run
+    from django.conf import settings
 
-    return run(path, actor=actor)
+    from raqib.pipeline import import_transcript
+
+    return import_transcript(path, settings.CONFIG, actor=actor)
 
 
 def rejected(message: str):
@@ -42,8 +44,8 @@ def valid(**broadcast: object) -> dict:
 
 
 def test_import_stores_text_exactly_records_custody_and_indexes(tmp_path: Path) -> None:
+    from catalog.models import CustodyEvent, Source
     from index.sqlite_fts import SqliteFtsBackend
-    from raqib.models import CustodyEvent, Source
 
     broadcast = import_transcript_file(write(tmp_path, valid()), actor="tester")
     assert broadcast.status == "indexed"
@@ -59,8 +61,8 @@ def test_import_stores_text_exactly_records_custody_and_indexes(tmp_path: Path) 
 
 
 def test_reimporting_the_same_url_replaces_the_transcript(tmp_path: Path) -> None:
+    from catalog.models import Broadcast, Segment
     from index.sqlite_fts import SqliteFtsBackend
-    from raqib.models import Broadcast, Segment
 
     first = import_transcript_file(write(tmp_path, valid()), actor="tester")
     doc = valid(title="new title")
@@ -94,7 +96,7 @@ def test_broadcast_fields_are_validated(tmp_path: Path, change: dict, message: s
      r"segments\[1\].end: 2.0 is before start 3.0"),
 ])
 def test_segments_are_validated(tmp_path: Path, segments: object, message: str) -> None:
-    from raqib.models import Broadcast
+    from catalog.models import Broadcast
 
     doc = valid()
     doc["segments"] = segments

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from catalog.models import Broadcast, Outlet, Segment, Source, Transcript
 from index.registry import get_backend
 from raqib.config import load_config
-from raqib.models import Broadcast, Outlet, Segment, Source, Transcript
 from raqib.transcription import store_transcript
 from transcribe.base import SegmentResult, TranscriptionResult
 

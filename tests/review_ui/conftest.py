@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from ui_helpers import PASSWORD, make_broadcast, make_user, write_media
 
-from raqib.models import Broadcast
+from catalog.models import Broadcast
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,7 @@ def main(relative: str) -> None:
     from django.conf import settings
     from ui_helpers import make_broadcast
 
-    from raqib.models import MediaFile
+    from catalog.models import MediaFile
 
     payload = (Path(settings.DATA_DIR) / relative).read_bytes()
     media = MediaFile.objects.create(sha256=hashlib.sha256(payload).hexdigest(), path=relative,

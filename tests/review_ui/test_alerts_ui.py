@@ -29,9 +29,9 @@ def alert(db):
     """A watchlist created before a new transcript, whose index stage raised one alert."""
     from django.conf import settings
 
-    from index.watchlists import create_watchlist
+    from catalog.models import Alert
     from raqib import pipeline
-    from raqib.models import Alert
+    from review.watchlists import create_watchlist
 
     create_watchlist("disown", "أتبرأ")
     broadcast = make_broadcast()
@@ -75,7 +75,7 @@ def test_reviewer_confirms_with_note_and_filters(alert) -> None:
 
 
 def test_watchlist_pages_validate_and_check_ownership(db) -> None:
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
 
     viewer = _client("v", "viewer")
     assert viewer.get("/watchlists/").status_code == 200

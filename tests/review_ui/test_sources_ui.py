@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from ui_helpers import PASSWORD, make_user
 
-from raqib.models import CustodyEvent, Source
+from catalog.models import CustodyEvent, Source
 from raqib.sources_sync import ORIGIN_KEY, is_ui_source, source_table, sync_sources
 
 SNIPPET = 'start_urls = ["https://tv.example.org/videos"]\nitem_links = "a.item::attr(href)"\n'

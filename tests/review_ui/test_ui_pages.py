@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from ui_helpers import make_broadcast, write_media
 
-from raqib.models import Broadcast
+from catalog.models import Broadcast
 from review_ui.templatetags.raqib_ui import bidi_safe, format_timecode, seconds_param
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from raqib.models import Broadcast, MediaFile, Outlet, Segment, Source, Transcript
+from catalog.models import Broadcast, MediaFile, Outlet, Segment, Source, Transcript
 from review_ui.roles import set_role
 
 PASSWORD = "correct-horse-battery"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from raqib.models import Broadcast, EvidenceFile, Outlet, Source, Transcript
+from catalog.models import Broadcast, EvidenceFile, Outlet, Source, Transcript
 from transcribe.captions import CaptionsError, file_language, parse_captions, parse_cues
 
 VTT = """\ufeffWEBVTT
@@ -146,7 +146,7 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
                                                             client) -> None:  # noqa: ANN001
     from django.contrib.auth import get_user_model
 
-    from raqib.models import DroppedSegment
+    from catalog.models import DroppedSegment
     from raqib.transcription import import_captions
     from review_ui.roles import set_role
 

@@ -104,7 +104,7 @@ def test_chunks_are_shifted_and_reused(engine, long_speech: Path) -> None:
 
 @pytest.mark.django_db
 def test_store_transcript_is_one_unit_with_words_and_dropped(tmp_path: Path) -> None:
-    from raqib.models import (
+    from catalog.models import (
         Broadcast,
         DroppedSegment,
         MediaFile,

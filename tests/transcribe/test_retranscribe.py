@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from catalog.models import Broadcast, MediaFile, Outlet, Source, Transcript
 from raqib.cli import build_parser
 from raqib.commands.output import CommandError
 from raqib.commands.retranscribe import retranscribe_command
-from raqib.models import Broadcast, MediaFile, Outlet, Source, Transcript
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

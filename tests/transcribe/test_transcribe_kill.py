@@ -29,7 +29,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.conf import settings
-from raqib.models import Broadcast, MediaFile, Outlet, Source
+from catalog.models import Broadcast, MediaFile, Outlet, Source
 media = Path(sys.argv[1])
 rel = Path("media") / media.name
 dest = Path(settings.DATA_DIR) / rel

@@ -16,7 +16,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from raqib.models import Broadcast, CustodyEvent
+    from catalog.models import Broadcast, CustodyEvent
 
 
 def actor_name(user: Any = None) -> str:
@@ -33,7 +33,7 @@ def actor_name(user: Any = None) -> str:
 def record(action: str, user: Any = None, *, broadcast: Broadcast | None = None,
            details: dict[str, Any] | None = None) -> CustodyEvent:
     """Append one audit entry for a review action."""
-    from raqib.models import CustodyEvent  # Django models load after set-up
+    from catalog.models import CustodyEvent  # Django models load after set-up
 
     return CustodyEvent.objects.create(action=action, actor=actor_name(user),
                                        broadcast=broadcast, details=details or {})

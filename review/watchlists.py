@@ -15,7 +15,7 @@ Two matchers, one semantics:
   the ``outlet:``/``tag:`` (ASCII case-insensitive, like SQLite's NOCASE) and ``lang:``
   filters against the broadcast; a phrase spoken across two consecutive segments matches
   the first, through the same bridge text (``index.highlight.bridge_texts``).
-  ``tests/index/test_watchlists.py`` proves the matched segment ids equal the embedded
+  ``tests/review/test_watchlists.py`` proves the matched segment ids equal the embedded
   backend's hit ids over a fixture corpus.
 - Elasticsearch: the percolator (``index.es_percolator``) runs each watchlist's query DSL,
   built by the search backend's own ``query_dsl``, against the new segment documents.
@@ -26,8 +26,9 @@ there, through the search backend, without creating alerts). Alerts are keyed by
 (watchlist, broadcast, track, model_id, segment_number), so reindexing or re-running
 never repeats one.
 
-A failure of matching never fails indexing: it is logged and recorded as a custody event
-``watchlists-failed`` on the broadcast, and ``raqib watchlists run --failed`` retries it.
+A failure of matching never fails indexing: it is logged and kept as a ``WatchlistBacklog``
+row for the broadcast (retry state of its own, not custody), and ``raqib watchlists run
+--failed`` retries it. Alerts themselves live in ``review.alerts``.
 
 To extend the query language: add the node in ``index.query``, its FTS5 translation in
 ``index.sqlite_fts`` and its evaluation in ``index.watch_match`` (the equality test
@@ -41,10 +42,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from catalog import audit
 from index.base import QueryError
 from index.query import Phrase, Query, parse
-from index.watch_match import (  # noqa: F401 - re-exported for callers and tests
-    Bridge,
+from index.watch_match import (
     BroadcastFacts,
     SegmentDoc,
     bridges,
@@ -53,17 +54,14 @@ from index.watch_match import (  # noqa: F401 - re-exported for callers and test
     matches_across,
     nocase,
 )
-from raqib import audit
+from review.alerts import create_alerts
 
 if TYPE_CHECKING:
+    from catalog.models import Broadcast, Segment, Transcript, Watchlist
     from raqib.config import Config
-    from raqib.models import Alert, Broadcast, Segment, Transcript, Watchlist
 
-log = logging.getLogger("raqib.index.watchlists")
+log = logging.getLogger("raqib.review.watchlists")
 
-FAILED_ACTION = "watchlists-failed"
-RECOVERED_ACTION = "watchlists-recovered"
-ACTOR = "raqib-watchlists"
 
 
 class WatchlistError(ValueError):
@@ -85,7 +83,7 @@ def validate_query(text: str) -> Query:
 
 def validate_name(name: str, *, exclude_id: int | None = None) -> str:
     """A trimmed, unique (case-insensitive) watchlist name."""
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
 
     name = (name or "").strip()
     if not name:
@@ -102,7 +100,7 @@ def validate_name(name: str, *, exclude_id: int | None = None) -> str:
 
 def create_watchlist(name: str, query: str, owner: Any = None) -> Watchlist:
     """Validate and save a new, active watchlist (and sync the percolator on ES)."""
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
 
     validate_query(query)
     watchlist = Watchlist.objects.create(name=validate_name(name), query=query.strip(),
@@ -136,7 +134,7 @@ def delete_watchlist(watchlist: Watchlist, user: Any = None) -> None:
 
 def find_watchlist(ref: str) -> Watchlist:
     """A watchlist by id or (case-insensitive) name; WatchlistError when there is none."""
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
 
     found = None
     if ref.isdigit():
@@ -166,7 +164,7 @@ class WatchlistRun:
 
 
 def broadcast_facts(broadcast: Broadcast) -> BroadcastFacts:
-    from raqib.models import Tag
+    from catalog.models import Tag
 
     tags = frozenset(nocase(name) for name in Tag.objects.filter(
         taggings__broadcast=broadcast).values_list("name", flat=True))
@@ -175,7 +173,7 @@ def broadcast_facts(broadcast: Broadcast) -> BroadcastFacts:
 
 def eligible_watchlists(transcript: Transcript) -> list[Watchlist]:
     """Active watchlists created at or before the transcript: new transcripts only."""
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
 
     return list(Watchlist.objects.filter(active=True, created_at__lte=transcript.created_at)
                 .order_by("id"))
@@ -223,30 +221,6 @@ def _match_transcript(transcript: Transcript, watchlists: list[Watchlist], facts
     return match_segments_embedded(watchlists, segments, facts, run)
 
 
-def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
-    """One Alert per (watchlist, segment) unless its key exists already; return the new ones."""
-    from django.db import IntegrityError, transaction
-
-    from raqib.models import Alert
-
-    created = []
-    for watchlist, segment in pairs:
-        transcript = segment.transcript
-        key = {"watchlist": watchlist, "broadcast_id": transcript.broadcast_id,
-               "track": transcript.track, "model_id": transcript.model_id,
-               "segment_number": segment.number}
-        try:
-            with transaction.atomic():
-                alert, new = Alert.objects.get_or_create(**key, defaults={
-                    "segment": segment, "start": segment.start, "end": segment.end,
-                    "text": segment.text})
-        except IntegrityError:  # a concurrent worker created it first
-            continue
-        if new:
-            created.append(alert)
-    return created
-
-
 def run_watchlists(broadcast: Broadcast, config: Config | None = None,
                    transcripts: Iterable[Transcript] | None = None) -> WatchlistRun:
     """Match the active watchlists against a broadcast's (newly indexed) transcripts and
@@ -271,47 +245,58 @@ def run_watchlists(broadcast: Broadcast, config: Config | None = None,
 
 
 def run_watchlists_recorded(broadcast: Broadcast, config: Config | None = None) -> WatchlistRun:
-    """``run_watchlists`` for the index stage: a failure is logged and recorded as a custody
-    event (``watchlists-failed``) and never raised, so indexing stands."""
-    from raqib.models import CustodyEvent
+    """``run_watchlists`` for the index stage: a failure is logged and kept as a
+    ``WatchlistBacklog`` row (its own retry state, not the custody log) and never raised,
+    so indexing stands. A success clears the broadcast's backlog row."""
+    from catalog.models import WatchlistBacklog
 
     try:
-        return run_watchlists(broadcast, config)
-    except Exception as exc:  # noqa: BLE001 - recorded; `raqib watchlists run --failed` retries
+        run = run_watchlists(broadcast, config)
+    except Exception as exc:  # noqa: BLE001 - kept; `raqib watchlists run --failed` retries
         log.exception("watchlist matching failed", extra={"broadcast": broadcast.pk})
-        CustodyEvent.objects.create(action=FAILED_ACTION, actor=ACTOR, broadcast=broadcast,
-                                    details={"error": f"{type(exc).__name__}: {exc}"[:2000]})
+        error = f"{type(exc).__name__}: {exc}"
+        _remember_failure(broadcast, error)
         run = WatchlistRun()
-        run.errors.append(f"{type(exc).__name__}: {exc}")
+        run.errors.append(error)
         return run
+    WatchlistBacklog.objects.filter(broadcast=broadcast).delete()
+    return run
+
+
+def _remember_failure(broadcast: Broadcast, error: str) -> None:
+    from django.db.models import F
+    from django.utils import timezone
+
+    from catalog.models import WatchlistBacklog
+
+    row, created = WatchlistBacklog.objects.get_or_create(
+        broadcast=broadcast, defaults={"error": error[:2000]})
+    if not created:
+        WatchlistBacklog.objects.filter(pk=row.pk).update(
+            error=error[:2000], attempts=F("attempts") + 1, failed_at=timezone.now())
 
 
 def failed_broadcast_ids() -> list[int]:
-    """Broadcasts whose latest watchlist custody event is a failure (to retry)."""
-    from raqib.models import CustodyEvent
+    """Broadcasts whose watchlist matching failed and has not succeeded since (to retry)."""
+    from catalog.models import WatchlistBacklog
 
-    latest: dict[int, str] = {}
-    for broadcast_id, action in (CustodyEvent.objects
-                                 .filter(action__in=[FAILED_ACTION, RECOVERED_ACTION])
-                                 .order_by("at", "id").values_list("broadcast_id", "action")):
-        latest[broadcast_id] = action
-    return sorted(b for b, action in latest.items() if action == FAILED_ACTION and b)
+    return sorted(WatchlistBacklog.objects.values_list("broadcast_id", flat=True))
 
 
 def retry_failed(config: Config | None = None) -> dict[int, WatchlistRun | str]:
-    """Re-run watchlists for every broadcast whose matching failed; record recoveries."""
-    from raqib.models import Broadcast, CustodyEvent
+    """Re-run watchlists for every broadcast whose matching failed; clear the recovered."""
+    from catalog.models import Broadcast, WatchlistBacklog
 
     results: dict[int, WatchlistRun | str] = {}
     for broadcast in Broadcast.objects.filter(pk__in=failed_broadcast_ids()).select_related(
             "outlet"):
         try:
-            results[broadcast.pk] = run = run_watchlists(broadcast, config)
+            results[broadcast.pk] = run_watchlists(broadcast, config)
         except Exception as exc:  # noqa: BLE001 - reported per broadcast; the rest go on
-            results[broadcast.pk] = f"{type(exc).__name__}: {exc}"
+            results[broadcast.pk] = error = f"{type(exc).__name__}: {exc}"
+            _remember_failure(broadcast, error)
             continue
-        CustodyEvent.objects.create(action=RECOVERED_ACTION, actor=ACTOR, broadcast=broadcast,
-                                    details={"new_alerts": len(run.created)})
+        WatchlistBacklog.objects.filter(broadcast=broadcast).delete()
     return results
 
 
@@ -344,46 +329,6 @@ def _sync_percolator(watchlists: Sequence[Watchlist], removed: Sequence[int] = (
         sync_watchlists(watchlists, removed=removed)
     except Exception:  # noqa: BLE001 - the next run re-syncs from the database
         log.exception("could not update the watchlist percolator index")
-
-
-# --- reviewing alerts ---------------------------------------------------------------------
-
-def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "") -> Alert:
-    """Confirm or dismiss an alert (again: a later review replaces the earlier one)."""
-    from django.utils import timezone
-
-    from raqib.models import Alert as AlertModel
-
-    if status not in (AlertModel.Status.CONFIRMED, AlertModel.Status.DISMISSED):
-        raise WatchlistError(f"an alert can be confirmed or dismissed, not {status!r}")
-    alert.status = status
-    alert.note = (note or "").strip()[:4000]
-    alert.reviewed_by = user if user is not None and user.is_authenticated else None
-    alert.reviewed_at = timezone.now()
-    alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
-    audit.record(f"alert-{status}", user, broadcast=alert.broadcast,
-                 details={"alert": alert.pk, "watchlist": alert.watchlist_id,
-                          "segment_number": alert.segment_number, "start": alert.start,
-                          "note": alert.note})
-    log.info("alert reviewed", extra={"alert": alert.pk, "status": status,
-                                      "user": getattr(user, "username", "")})
-    return alert
-
-
-def alert_json(alert: Alert) -> dict[str, Any]:
-    """An alert as stable JSON (CLI ``--format json``)."""
-    broadcast = alert.broadcast
-    return {"id": alert.pk, "status": alert.status, "watchlist": alert.watchlist.name,
-            "watchlist_id": alert.watchlist_id, "broadcast_id": broadcast.pk,
-            "outlet": broadcast.outlet.name, "title": broadcast.title,
-            "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
-            "track": alert.track, "model_id": alert.model_id,
-            "segment_number": alert.segment_number, "segment_id": alert.segment_id,
-            "start": alert.start, "end": alert.end, "text": alert.text,
-            "note": alert.note,
-            "reviewed_by": alert.reviewed_by.get_username() if alert.reviewed_by else None,
-            "reviewed_at": alert.reviewed_at.isoformat() if alert.reviewed_at else None,
-            "created_at": alert.created_at.isoformat()}
 
 
 def watchlist_json(watchlist: Watchlist) -> dict[str, Any]:

@@ -342,3 +342,17 @@ class Alert(models.Model):
                 fields=["watchlist", "broadcast", "track", "model_id", "segment_number"],
                 name="alert_key"),
         ]
+
+
+class WatchlistBacklog(models.Model):
+    """A broadcast whose watchlist matching failed (search backend down, say) and waits for
+    ``raqib watchlists run --failed``: retry state of its own, deleted once a run succeeds."""
+
+    broadcast = models.OneToOneField(Broadcast, on_delete=models.CASCADE,
+                                     related_name="watchlist_backlog")
+    error = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["failed_at", "id"]

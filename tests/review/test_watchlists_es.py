@@ -39,7 +39,7 @@ def test_percolator_mapping_copies_the_segment_fields() -> None:
 
 
 def test_watchlist_document_is_the_search_query_dsl() -> None:
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
 
     text = '"أتبرأ من" OR تبرأ -رياضة outlet:Sama'
     doc = watchlist_document(Watchlist(pk=7, name="w", query=text))
@@ -64,8 +64,8 @@ def test_percolate_body_and_response_slots() -> None:
 
 @pytest.mark.django_db
 def test_segment_documents_are_the_search_documents_with_tags_and_bridges() -> None:
+    from catalog.models import Broadcast, Outlet, Segment, Source, Tag, Tagging, Transcript
     from index.es_percolator import segment_documents
-    from raqib.models import Broadcast, Outlet, Segment, Source, Tag, Tagging, Transcript
 
     outlet = Outlet.objects.create(name="Sama")
     source = Source.objects.create(name="sama", outlet=outlet, kind="html")
@@ -112,8 +112,8 @@ def es_config():
 
 @pytest.mark.django_db
 def test_live_percolator_matches_what_search_finds_and_alerts_once(es_config, settings) -> None:
-    from index.watchlists import create_watchlist, run_watchlists
-    from raqib.models import Alert, Broadcast, Outlet, Segment, Source, Transcript
+    from catalog.models import Alert, Broadcast, Outlet, Segment, Source, Transcript
+    from review.watchlists import create_watchlist, run_watchlists
 
     config, backend = es_config
     settings.CONFIG = config

@@ -13,9 +13,9 @@ import logging
 import re
 from typing import Any
 
-from raqib import audit
+from catalog import audit
 
-log = logging.getLogger("raqib.index.tagging")
+log = logging.getLogger("raqib.review.tagging")
 TAG_RE = re.compile(r"^[\w][\w.-]{0,63}$")
 
 
@@ -34,7 +34,7 @@ def clean_name(name: str) -> str:
 def _segment(broadcast: Any, number: int | None) -> Any:
     if number is None:
         return None
-    from raqib.models import Segment
+    from catalog.models import Segment
 
     segment = (Segment.objects.filter(transcript__broadcast=broadcast, number=number)
                .order_by("-transcript__created_at", "-transcript_id").first())
@@ -44,7 +44,7 @@ def _segment(broadcast: Any, number: int | None) -> Any:
 
 
 def find_broadcast(broadcast_id: int) -> Any:
-    from raqib.models import Broadcast
+    from catalog.models import Broadcast
 
     broadcast = Broadcast.objects.filter(pk=broadcast_id).first()
     if broadcast is None:
@@ -68,7 +68,7 @@ def sync_index(broadcast_id: int) -> str:
 def add_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
             user: Any = None, note: str = "") -> tuple[Any, bool, str]:
     """Tag a broadcast (or one of its segments). Return (tagging, created, index_error)."""
-    from raqib.models import Tag, Tagging
+    from catalog.models import Tag, Tagging
 
     name = clean_name(name)
     broadcast = find_broadcast(broadcast_id)
@@ -86,7 +86,7 @@ def add_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
 def remove_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
                user: Any = None) -> tuple[int, str]:
     """Remove a tag from a broadcast (or one segment). Return (rows removed, index_error)."""
-    from raqib.models import Tagging
+    from catalog.models import Tagging
 
     broadcast = find_broadcast(broadcast_id)
     segment = _segment(broadcast, segment_number)
@@ -99,7 +99,7 @@ def remove_tag(broadcast_id: int, name: str, *, segment_number: int | None = Non
 
 
 def tags_of(broadcast_id: int) -> list[dict[str, Any]]:
-    from raqib.models import Tagging
+    from catalog.models import Tagging
 
     return [{"tag": t.tag.name, "broadcast_id": t.broadcast_id,
              "segment": t.segment.number if t.segment else None,

@@ -3,7 +3,7 @@ created for new transcripts only and never repeated, failures are recorded, and 
 
 The "same semantics" proof: for a fixture corpus (spelling variants, diacritics, stop
 words inside phrases, prefixes, two outlets, two languages, a tag) and a list of queries,
-the segments ``index.watchlists`` matches equal the hits of the SQLite FTS5 backend.
+the segments ``review.watchlists`` matches equal the hits of the SQLite FTS5 backend.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ QUERIES = [
 
 def _catalog() -> dict[str, object]:
     """The corpus in the catalog (one broadcast per outlet/language), indexed in FTS5."""
+    from catalog.models import Broadcast, Outlet, Segment, Source, Tag, Tagging, Transcript
     from index.sqlite_fts import SqliteFtsBackend
-    from raqib.models import Broadcast, Outlet, Segment, Source, Tag, Tagging, Transcript
 
     backend = SqliteFtsBackend()
     transcripts: dict[tuple[str, str, bool], Transcript] = {}
@@ -85,8 +85,8 @@ def _catalog() -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_matcher_equals_embedded_search_for_every_query() -> None:
-    from index.watchlists import broadcast_facts, match_segments_embedded
-    from raqib.models import Watchlist
+    from catalog.models import Watchlist
+    from review.watchlists import broadcast_facts, match_segments_embedded
 
     catalog = _catalog()
     mismatches, matched_any = [], 0
@@ -108,7 +108,7 @@ def test_matcher_equals_embedded_search_for_every_query() -> None:
 
 def test_matcher_units() -> None:
     from index.query import parse
-    from index.watchlists import BroadcastFacts, SegmentDoc, matches
+    from index.watch_match import BroadcastFacts, SegmentDoc, matches
 
     doc = SegmentDoc.from_text("أَتَبَرَّأُ من ابني")
     facts = BroadcastFacts("Al-Ikhbariya", "ar", frozenset({"confession"}))
@@ -124,7 +124,7 @@ def test_matcher_units() -> None:
 # --- alerts through the pipeline -----------------------------------------------------------
 
 def _transcribed_broadcast(texts: list[str], external_id: str = "ep-1") -> object:
-    from raqib.models import Broadcast, Outlet, Segment, Source, Transcript
+    from catalog.models import Broadcast, Outlet, Segment, Source, Transcript
 
     outlet, _ = Outlet.objects.get_or_create(name="Al-Ikhbariya")
     source, _ = Source.objects.get_or_create(name="ikh", defaults={"outlet": outlet,
@@ -147,9 +147,9 @@ def _config(**values: object) -> Config:
 
 @pytest.mark.django_db
 def test_index_stage_creates_alerts_once_for_new_transcripts_only() -> None:
-    from index.watchlists import archive_matches, create_watchlist, run_watchlists
+    from catalog.models import Alert, Broadcast, Watchlist
     from raqib import pipeline
-    from raqib.models import Alert, Broadcast, Watchlist
+    from review.watchlists import archive_matches, create_watchlist, run_watchlists
 
     confess = create_watchlist("disown", '"أتبرأ من" OR اتبرأ')
     news = create_watchlist("news", "نشرة outlet:Sama")  # other outlet: never matches here
@@ -184,7 +184,7 @@ def test_index_stage_creates_alerts_once_for_new_transcripts_only() -> None:
 
 @pytest.mark.django_db
 def test_watchlist_validation_and_inactive_watchlists() -> None:
-    from index.watchlists import WatchlistError, create_watchlist, run_watchlists, set_active
+    from review.watchlists import WatchlistError, create_watchlist, run_watchlists, set_active
 
     with pytest.raises(WatchlistError, match="unbalanced quote"):
         create_watchlist("bad", '"أتبرأ من')
@@ -210,15 +210,13 @@ def _closed_port() -> int:
 
 @pytest.mark.django_db
 def test_matching_failure_is_recorded_and_retried_without_failing_indexing() -> None:
-    from index.watchlists import (
-        FAILED_ACTION,
-        RECOVERED_ACTION,
+    from catalog.models import Alert, CustodyEvent, Watchlist, WatchlistBacklog
+    from review.watchlists import (
         create_watchlist,
         failed_broadcast_ids,
         retry_failed,
         run_watchlists_recorded,
     )
-    from raqib.models import Alert, CustodyEvent, Watchlist
 
     create_watchlist("tunnel", "النفق")
     # A stored query the language no longer accepts is skipped with an error; others run.
@@ -229,14 +227,18 @@ def test_matching_failure_is_recorded_and_retried_without_failing_indexing() -> 
                       "search.elasticsearch_url": f"http://127.0.0.1:{_closed_port()}"})
     run = run_watchlists_recorded(broadcast, down)
     assert run.errors and not Alert.objects.exists()
-    event = CustodyEvent.objects.get(action=FAILED_ACTION)
-    assert event.broadcast_id == broadcast.pk and event.details["error"]
+    # The retry state is a backlog row of its own; the custody log holds no such entry.
+    backlog = WatchlistBacklog.objects.get()
+    assert backlog.broadcast_id == broadcast.pk and backlog.error and backlog.attempts == 1
+    assert not CustodyEvent.objects.filter(action__startswith="watchlists-").exists()
     assert failed_broadcast_ids() == [broadcast.pk]
+    assert run_watchlists_recorded(broadcast, down).errors  # still down: counted, one row
+    assert WatchlistBacklog.objects.get().attempts == 2
 
     results = retry_failed(_config())
     assert len(results[broadcast.pk].created) == 1
     assert any("stale" in e for e in results[broadcast.pk].errors)
-    assert CustodyEvent.objects.filter(action=RECOVERED_ACTION).count() == 1
+    assert not WatchlistBacklog.objects.exists()
     assert failed_broadcast_ids() == []
     assert retry_failed(_config()) == {}
 

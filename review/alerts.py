@@ -1,0 +1,88 @@
+"""Alerts: the review queue that watchlist matches feed.
+
+``create_alerts`` turns (watchlist, segment) matches into ``Alert`` rows, keyed so that a
+re-run never repeats one; ``review_alert`` confirms or dismisses one (audited);
+``alert_json`` is the stable JSON of ``raqib alerts list``. To add a review outcome: add it
+to ``Alert.Status`` (catalog) and accept it in ``review_alert``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from catalog import audit
+
+if TYPE_CHECKING:
+    from catalog.models import Alert, Segment, Watchlist
+
+log = logging.getLogger("raqib.review.alerts")
+
+
+class AlertError(ValueError):
+    """An alert review that cannot be made as asked; the message says why."""
+
+
+def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
+    """One Alert per (watchlist, segment) unless its key exists already; return the new ones."""
+    from django.db import IntegrityError, transaction
+
+    from catalog.models import Alert
+
+    created = []
+    for watchlist, segment in pairs:
+        transcript = segment.transcript
+        key = {"watchlist": watchlist, "broadcast_id": transcript.broadcast_id,
+               "track": transcript.track, "model_id": transcript.model_id,
+               "segment_number": segment.number}
+        try:
+            with transaction.atomic():
+                alert, new = Alert.objects.get_or_create(**key, defaults={
+                    "segment": segment, "start": segment.start, "end": segment.end,
+                    "text": segment.text})
+        except IntegrityError:  # a concurrent worker created it first
+            continue
+        if new:
+            created.append(alert)
+    return created
+
+
+def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "") -> Alert:
+    """Confirm or dismiss an alert (again: a later review replaces the earlier one)."""
+    from django.utils import timezone
+
+    from catalog.models import Alert as AlertModel
+
+    if status not in (AlertModel.Status.CONFIRMED, AlertModel.Status.DISMISSED):
+        raise AlertError(f"an alert can be confirmed or dismissed, not {status!r}")
+    alert.status = status
+    alert.note = (note or "").strip()[:4000]
+    alert.reviewed_by = user if user is not None and user.is_authenticated else None
+    alert.reviewed_at = timezone.now()
+    alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+    audit.record(f"alert-{status}", user, broadcast=alert.broadcast,
+                 details={"alert": alert.pk, "watchlist": alert.watchlist_id,
+                          "segment_number": alert.segment_number, "start": alert.start,
+                          "note": alert.note})
+    log.info("alert reviewed", extra={"alert": alert.pk, "status": status,
+                                      "user": getattr(user, "username", "")})
+    return alert
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """An alert as stable JSON (CLI ``--format json``)."""
+    broadcast = alert.broadcast
+    return {"id": alert.pk, "status": alert.status, "watchlist": alert.watchlist.name,
+            "watchlist_id": alert.watchlist_id, "broadcast_id": broadcast.pk,
+            "outlet": broadcast.outlet.name, "title": broadcast.title,
+            "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
+            "track": alert.track, "model_id": alert.model_id,
+            "segment_number": alert.segment_number, "segment_id": alert.segment_id,
+            "start": alert.start, "end": alert.end, "text": alert.text,
+            "note": alert.note,
+            "reviewed_by": alert.reviewed_by.get_username() if alert.reviewed_by else None,
+            "reviewed_at": alert.reviewed_at.isoformat() if alert.reviewed_at else None,
+            "created_at": alert.created_at.isoformat()}
+
+
