@@ -2,8 +2,8 @@
 
 A ``SearchBackend`` indexes the segments of a transcript and answers queries with
 segment-level ``Hit``s. The database is the source of truth; a backend can always be
-rebuilt from it. To add a backend: write a module implementing ``SearchBackend`` and add
-one line to ``index.registry``; it must pass ``tests/index/test_contract.py``.
+rebuilt from it. To add a backend: write a module with a subclass of ``SearchBackend`` and
+add one line to ``index.registry``; it must pass ``tests/index/test_contract.py``.
 
 The public search API (used by the CLI, the UI and watchlists) is::
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 SORTS = ("relevance", "aired_at", "-aired_at")
 FACETS = ("outlet", "language", "month", "tag")
@@ -130,47 +130,57 @@ class SearchPage:
                 "facets": {k: [[v, n] for v, n in items] for k, items in self.facets.items()}}
 
 
-class SearchBackend(Protocol):
-    name: str
+class SearchBackend:
+    """The base every search backend subclasses. Required methods raise
+    NotImplementedError; optional capabilities are declared here with their defaults, so
+    the core reads them instead of probing the backend."""
+
+    name: str = ""
     # True when the index lives in the catalog database (FTS5): indexing then joins the
-    # caller's transaction. Backends elsewhere (Elasticsearch) leave it False.
-    in_catalog: bool
+    # caller's transaction (read from the class, so deciding never contacts a server).
+    # Backends elsewhere (Elasticsearch) leave it False.
+    in_catalog: bool = False
+
+    @classmethod
+    def from_config(cls, config: Any = None) -> SearchBackend:
+        """Build the backend from the ``search.*`` settings (the registry calls this)."""
+        return cls()
 
     def index_transcript(self, transcript_id: int) -> int:
         """(Re)index every segment of one transcript; return how many were indexed.
         Indexing twice leaves one copy."""
-        ...
+        raise NotImplementedError
 
     def remove_transcript(self, transcript_id: int) -> None:
         """Remove a transcript's segments from the index (also when the transcript no
         longer exists in the database)."""
-        ...
+        raise NotImplementedError
 
     def count_indexed(self, transcript_id: int) -> int:
         """How many segments of a transcript the index holds (for drift checks)."""
-        ...
+        raise NotImplementedError
 
     def indexed_transcripts(self) -> dict[int, int]:
         """{transcript_id: indexed segment count} for every transcript in the index,
         including orphans whose transcript is gone from the database."""
-        ...
+        raise NotImplementedError
 
     def update_tags(self, broadcast_id: int) -> None:
-        """Make the index reflect the broadcast's current tags (after tagging)."""
-        ...
+        """Make the index reflect the broadcast's current tags (after tagging). Default:
+        nothing to do (a backend that joins tags at query time)."""
 
     def clear(self) -> None:
         """Empty the index (``raqib reindex`` rebuilds it from the database)."""
-        ...
+        raise NotImplementedError
 
     def search_page(self, request: SearchRequest) -> SearchPage:
         """Run one search; raise QueryError for a malformed query."""
-        ...
+        raise NotImplementedError
 
     def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
                offset: int = 0) -> list[Hit]:
         """Return hits for ``query`` best first; raise QueryError for a malformed query."""
-        ...
+        return search_hits(self, query, outlet=outlet, limit=limit, offset=offset)
 
 
 def search_hits(backend: SearchBackend, query: str, *, outlet: str | None = None,

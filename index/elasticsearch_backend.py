@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from index.base import BackendError, Hit, SearchPage, SearchRequest, search_hits
+from index.base import BackendError, Hit, SearchBackend, SearchPage, SearchRequest
 from index.highlight import bridge_texts, highlight
 from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
 
@@ -217,7 +217,7 @@ def bulk_with_retries(send: Callable[[list[dict[str, Any]]], dict[str, Any]],
     return failed
 
 
-class ElasticsearchBackend:
+class ElasticsearchBackend(SearchBackend):
     """SearchBackend over Elasticsearch (see the module docstring)."""
 
     name = "elasticsearch"
@@ -375,10 +375,6 @@ class ElasticsearchBackend:
             after = agg.get("after_key")
             if not agg["buckets"] or not after:
                 return counts
-
-    def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
-               offset: int = 0) -> list[Hit]:
-        return search_hits(self, query, outlet=outlet, limit=limit, offset=offset)
 
     @_client_errors
     def search_page(self, request: SearchRequest) -> SearchPage:

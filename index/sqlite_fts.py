@@ -33,7 +33,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 from index.arabic import analyze
-from index.base import Hit, QueryError, SearchPage, SearchRequest, search_hits
+from index.base import Hit, QueryError, SearchBackend, SearchPage, SearchRequest
 from index.highlight import bridge_texts, head, highlight
 from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
 
@@ -129,17 +129,13 @@ def sort_facets(raw: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[s
     return out
 
 
-class SqliteFtsBackend:
+class SqliteFtsBackend(SearchBackend):
     """SearchBackend over SQLite FTS5 (see the module docstring)."""
 
     name = "sqlite"
     # Lives in the catalog database: indexing joins the caller's transaction, so segments
     # and their index rows are written together (raqib.transcription.store_transcript).
     in_catalog = True
-
-    @classmethod
-    def from_config(cls, config: object = None) -> SqliteFtsBackend:
-        return cls()
 
     def _check(self) -> None:
         if connection.vendor != "sqlite":
@@ -206,14 +202,9 @@ class SqliteFtsBackend:
                         "WHERE segment_id > 0 GROUP BY transcript_id")
             return {int(t): int(n) for t, n in cur.fetchall()}
 
-    def update_tags(self, broadcast_id: int) -> None:
-        """Nothing to do: tags are joined at query time."""
+    # update_tags: the base's no-op; tags are joined at query time.
 
     # -- searching --------------------------------------------------------------------------
-
-    def search(self, query: str, *, outlet: str | None = None, limit: int = 20,
-               offset: int = 0) -> list[Hit]:
-        return search_hits(self, query, outlet=outlet, limit=limit, offset=offset)
 
     def search_page(self, request: SearchRequest) -> SearchPage:
         parsed = parse(request.query)

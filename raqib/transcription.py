@@ -111,15 +111,13 @@ def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - Transcripti
 
 
 def _index_in_catalog_transaction(transcript_id: int, config: Config) -> None:
-    # Decided from the setting, not by building the backend: an external one (which may
+    # Decided from the backend's class, not by building it: an external one (which may
     # be unreachable) is never contacted from inside the catalog transaction.
-    if config.get("search.backend") != "sqlite":
-        return
-    from index.registry import get_backend
+    from index.registry import BACKENDS, get_backend
 
-    backend = get_backend(config)
-    if getattr(backend, "in_catalog", False):
-        backend.index_transcript(transcript_id)
+    name = config.get("search.backend")
+    if name in BACKENDS and BACKENDS.load(name).in_catalog:
+        get_backend(config).index_transcript(transcript_id)
 
 
 def transcribe_broadcast(broadcast: Broadcast, config: Config,

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from index.base import QueryError
+from index.base import QueryError, SearchBackend
+from index.registry import BACKENDS
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
 
@@ -28,7 +29,18 @@ SEGMENTS = {
 }
 
 
-@pytest.fixture(params=["sqlite", "elasticsearch"])
+CONTRACT_BACKENDS = ["sqlite", "elasticsearch"]
+
+
+def test_every_registered_backend_runs_the_contract() -> None:
+    # A backend added to index.registry must be added to the fixture below (with how to
+    # build it for a test), or this fails: no backend ships without the contract suite.
+    assert CONTRACT_BACKENDS == BACKENDS.names()
+    for _name, cls in BACKENDS.classes():
+        assert issubclass(cls, SearchBackend)
+
+
+@pytest.fixture(params=CONTRACT_BACKENDS)
 def backend(request: pytest.FixtureRequest):
     if request.param == "sqlite":
         from index.sqlite_fts import SqliteFtsBackend
