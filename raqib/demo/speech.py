@@ -10,7 +10,7 @@ settings: beam 5, VAD, word timestamps, seed 20210420) on the final MP4 (AAC aud
 The voice is synthetic and neutral on purpose: it says nothing the real people said or
 were made to say; it only names the daughter, as the documented broadcast did.
 
-To change a text: edit it here, re-run ``python -m raqib.demo.speech`` (it prints what
+To change a text: edit it here, run ``python -m raqib.demo.tune_speech`` (it prints what
 Whisper base hears at several speeds) and update the comment; the fixture site notices
 the change and regenerates its media (the texts are part of its fingerprint).
 """
