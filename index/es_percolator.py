@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from index.base import BackendError
 
 if TYPE_CHECKING:
+    from catalog.components import Settings
     from catalog.models import Segment, Watchlist
-    from raqib.config import Config
 
 log = logging.getLogger("raqib.index.es_percolator")
 BATCH = 100  # segment documents per percolate request
@@ -103,7 +103,7 @@ class Percolator:
         self._ready = False
 
     @classmethod
-    def from_config(cls, config: Config | None = None) -> Percolator:
+    def from_config(cls, config: Settings | None = None) -> Percolator:
         from index.elasticsearch_backend import ElasticsearchBackend
 
         if config is None:
@@ -195,7 +195,7 @@ def _client_errors() -> tuple[type[Exception], ...]:
 
 
 def sync_watchlists(watchlists: Sequence[Watchlist], removed: Sequence[int] = (),
-                    config: Config | None = None) -> None:
+                    config: Settings | None = None) -> None:
     """Update the percolator after watchlists were saved, deactivated or deleted."""
     percolator = Percolator.from_config(config)
     errors = _client_errors()
@@ -225,7 +225,7 @@ def segment_documents(segments: Sequence[Segment]) -> list[dict[str, Any]]:
     return docs
 
 
-def percolate_segments(segments: Sequence[Segment], config: Config | None = None
+def percolate_segments(segments: Sequence[Segment], config: Settings | None = None
                        ) -> list[tuple[int, Segment]]:
     """(watchlist_id, segment) for every active watchlist that matches a segment of one
     transcript (``segments`` in order)."""

@@ -57,8 +57,8 @@ from index.watch_match import (
 from review.alerts import create_alerts
 
 if TYPE_CHECKING:
+    from catalog.components import Settings
     from catalog.models import Broadcast, Segment, Transcript, Watchlist
-    from raqib.config import Config
 
 log = logging.getLogger("raqib.review.watchlists")
 
@@ -209,7 +209,7 @@ def match_segments_embedded(watchlists: Sequence[Watchlist], segments: Sequence[
 
 
 def _match_transcript(transcript: Transcript, watchlists: list[Watchlist], facts: BroadcastFacts,
-                      config: Config | None, run: WatchlistRun) -> list[tuple[Watchlist, Segment]]:
+                      config: Settings | None, run: WatchlistRun) -> list[tuple[Watchlist, Segment]]:
     segments = list(transcript.segments.order_by("number"))
     run.segments += len(segments)
     if _backend_name(config) == "elasticsearch":
@@ -221,7 +221,7 @@ def _match_transcript(transcript: Transcript, watchlists: list[Watchlist], facts
     return match_segments_embedded(watchlists, segments, facts, run)
 
 
-def run_watchlists(broadcast: Broadcast, config: Config | None = None,
+def run_watchlists(broadcast: Broadcast, config: Settings | None = None,
                    transcripts: Iterable[Transcript] | None = None) -> WatchlistRun:
     """Match the active watchlists against a broadcast's (newly indexed) transcripts and
     create the alerts. Raises only when the matcher itself fails (backend down)."""
@@ -244,7 +244,7 @@ def run_watchlists(broadcast: Broadcast, config: Config | None = None,
     return run
 
 
-def run_watchlists_recorded(broadcast: Broadcast, config: Config | None = None) -> WatchlistRun:
+def run_watchlists_recorded(broadcast: Broadcast, config: Settings | None = None) -> WatchlistRun:
     """``run_watchlists`` for the index stage: a failure is logged and kept as a
     ``WatchlistBacklog`` row (its own retry state, not the custody log) and never raised,
     so indexing stands. A success clears the broadcast's backlog row."""
@@ -283,7 +283,7 @@ def failed_broadcast_ids() -> list[int]:
     return sorted(WatchlistBacklog.objects.values_list("broadcast_id", flat=True))
 
 
-def retry_failed(config: Config | None = None) -> dict[int, WatchlistRun | str]:
+def retry_failed(config: Settings | None = None) -> dict[int, WatchlistRun | str]:
     """Re-run watchlists for every broadcast whose matching failed; clear the recovered."""
     from catalog.models import Broadcast, WatchlistBacklog
 
@@ -310,7 +310,7 @@ def archive_matches(watchlist: Watchlist, limit: int = 50) -> list[Any]:
 
 # --- Elasticsearch percolator sync --------------------------------------------------------
 
-def _backend_name(config: Config | None) -> str:
+def _backend_name(config: Settings | None) -> str:
     if config is None:
         from django.conf import settings
 
