@@ -208,8 +208,9 @@ def match_segments_embedded(watchlists: Sequence[Watchlist], segments: Sequence[
     return found
 
 
-def _match_transcript(transcript: Transcript, watchlists: list[Watchlist], facts: BroadcastFacts,
-                      config: Settings | None, run: WatchlistRun) -> list[tuple[Watchlist, Segment]]:
+def _match_transcript(transcript: Transcript, watchlists: list[Watchlist],
+                      facts: BroadcastFacts, config: Settings | None,
+                      run: WatchlistRun) -> list[tuple[Watchlist, Segment]]:
     segments = list(transcript.segments.order_by("number"))
     run.segments += len(segments)
     if _backend_name(config) == "elasticsearch":
