@@ -9,17 +9,13 @@ the file: when they differ, a new index is created, filled from the catalog (the
 the source of truth), the alias is switched atomically (one ``update_aliases`` call:
 remove + add) and the old index deleted, so searches never see an empty index.
 
-Query translation (``index.query`` AST → query DSL): a term is a ``match`` on ``text`` (so
-Elasticsearch analyses it itself), a phrase a ``match_phrase`` on ``text`` OR (on ``bridge``
-and NOT on ``next_head``: the phrase crosses into the next segment, see
-``index.highlight``), a prefix a ``prefix`` query with the normalised text, OR a
-``bool.should``, exclusions ``bool.must_not``; outlet, language, tags, dates and transcript
-are ``filter``s; facets are aggregations over all matches. Highlights are computed from the
+Query translation (``index.query`` AST → query DSL) lives in ``index.es_query``; facets are
+aggregations over all matches. Highlights are computed from the
 stored original text by ``index.highlight`` (identical to the embedded backend). Tags are a
 keyword field: ``update_tags`` re-indexes the broadcast's transcripts. Bulk writes check
 every item, retry 429s with back-off and raise BackendError naming the items that failed for
-good. To extend: translate a new AST node in ``_leaf``; change the mapping in the JSON file
-(the next start rebuilds the index).
+good. To extend: translate a new AST node in ``index.es_query``; change the mapping in the
+JSON file (the next start rebuilds the index).
 """
 
 from __future__ import annotations
@@ -30,17 +26,17 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from index.base import BackendError, Hit, SearchBackend, SearchPage, SearchRequest
+from index.es_query import facets_from, search_body
 from index.highlight import bridge_texts, highlight
-from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
+from index.query import Query, parse
 
 log = logging.getLogger("raqib.index.elasticsearch")
 INDEX_FILE = Path(__file__).with_name("es_index.json")
-FACET_SIZE = 100  # most values per facet
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)  # back-off between bulk attempts on HTTP 429
 
 
@@ -54,108 +50,6 @@ def definition_hash(definition: dict[str, Any] | None = None) -> str:
     payload = json.dumps({"settings": definition["settings"],
                           "mappings": definition["mappings"]}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
-
-
-def _phrase(leaf: Phrase) -> dict[str, Any]:
-    return {"bool": {"should": [
-        {"match_phrase": {"text": leaf.raw}},
-        {"bool": {"must": [{"match_phrase": {"bridge": leaf.raw}}],
-                  "must_not": [{"match_phrase": {"next_head": leaf.raw}}]}},
-    ], "minimum_should_match": 1}}
-
-
-def _leaf(leaf: Leaf, *, bridged: bool = True) -> dict[str, Any]:
-    if isinstance(leaf, Term):
-        return {"match": {"text": {"query": leaf.raw, "operator": "and"}}}
-    if isinstance(leaf, Phrase):
-        return _phrase(leaf) if bridged else {"match_phrase": {"text": leaf.raw}}
-    if isinstance(leaf, Prefix):
-        return {"prefix": {"text": {"value": leaf.prefix}}}
-    raise TypeError(f"unknown query node {leaf!r}")
-
-
-def _clause(clause: Clause) -> dict[str, Any]:
-    if isinstance(clause, AnyOf):
-        return {"bool": {"should": [_leaf(o) for o in clause.options],
-                         "minimum_should_match": 1}}
-    return _leaf(clause)
-
-
-def filter_dsl(query: Query, request: SearchRequest) -> list[dict[str, Any]] | None:
-    """The filter clauses of a request (None when its filters contradict each other)."""
-    if request.outlet and query.outlet and request.outlet.casefold() != query.outlet.casefold():
-        return None
-    if request.language and query.lang and request.language != query.lang:
-        return None
-    filters: list[dict[str, Any]] = []
-    outlet = request.outlet or query.outlet
-    if outlet:
-        filters.append({"term": {"outlet": {"value": outlet, "case_insensitive": True}}})
-    lang = request.language or query.lang
-    if lang:
-        filters.append({"term": {"lang": lang}})
-    for tag in dict.fromkeys((*query.tags, *request.tags)):
-        filters.append({"term": {"tags": {"value": tag, "case_insensitive": True}}})
-    if request.aired_from or request.aired_to:
-        bounds: dict[str, str] = {}
-        if request.aired_from:
-            bounds["gte"] = request.aired_from.isoformat() + "T00:00:00Z"
-        if request.aired_to:
-            bounds["lt"] = (request.aired_to + timedelta(days=1)).isoformat() + "T00:00:00Z"
-        filters.append({"range": {"aired_at": bounds}})
-    if request.transcript_id is not None:
-        filters.append({"term": {"transcript_id": int(request.transcript_id)}})
-    return filters
-
-
-def query_dsl(query: Query, outlet: str | None = None,
-              request: SearchRequest | None = None) -> dict[str, Any]:
-    """Translate a parsed query (and the request's filters) into the query DSL."""
-    request = request or SearchRequest("-", outlet=outlet)
-    return {"bool": {"must": [_clause(c) for c in query.must],
-                     "must_not": [_leaf(leaf, bridged=False) for leaf in query.must_not],
-                     "filter": filter_dsl(query, request) or []}}
-
-
-SORT_DSL: dict[str, list[dict[str, Any]]] = {
-    "relevance": [{"_score": {"order": "desc"}},
-                  {"aired_at": {"order": "desc", "missing": "_last"}},
-                  {"segment_id": {"order": "asc"}}],
-    "aired_at": [{"aired_at": {"order": "asc", "missing": "_last"}},
-                 {"segment_id": {"order": "asc"}}],
-    "-aired_at": [{"aired_at": {"order": "desc", "missing": "_last"}},
-                  {"segment_id": {"order": "asc"}}],
-}
-
-AGGREGATIONS: dict[str, Any] = {
-    "outlet": {"terms": {"field": "outlet", "size": FACET_SIZE}},
-    "language": {"terms": {"field": "lang", "size": FACET_SIZE}},
-    "month": {"date_histogram": {"field": "aired_at", "calendar_interval": "month",
-                                 "format": "yyyy-MM", "min_doc_count": 1, "time_zone": "UTC"}},
-    "tag": {"terms": {"field": "tags", "size": FACET_SIZE}},
-}
-
-
-def search_body(request: SearchRequest) -> dict[str, Any] | None:
-    """The keyword arguments of ``client.search`` for a request (None: no hits possible)."""
-    parsed = parse(request.query)
-    if filter_dsl(parsed, request) is None:
-        return None
-    body: dict[str, Any] = {"query": query_dsl(parsed, request=request),
-                            "sort": SORT_DSL[request.sort], "from_": request.offset,
-                            "size": request.page_size, "track_total_hits": True}
-    if request.facets:
-        body["aggregations"] = AGGREGATIONS
-    return body
-
-
-def facets_from(aggregations: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
-    from index.sqlite_fts import sort_facets
-
-    raw = {name: [(b.get("key_as_string", b["key"]), b["doc_count"])
-                  for b in aggregations.get(name, {}).get("buckets", [])]
-           for name in AGGREGATIONS}
-    return sort_facets(raw)
 
 
 def _describe(exc: Exception) -> str:

@@ -5,7 +5,7 @@ The index ``<alias>-watchlists-v<N>`` (behind the alias ``<alias>-watchlists``; 
 SAME document fields as the segment index (copied from ``es_index.json``, so the ``arabic``
 analyzer and every field a query can name are identical) plus ``query`` (type
 ``percolator``), ``watchlist_id`` and ``query_sha``. Each watchlist's stored query is the
-search backend's own query DSL (``index.elasticsearch_backend.query_dsl``), so a watchlist
+search backend's own query DSL (``index.es_query.query_dsl``), so a watchlist
 matches exactly what a search would find.
 
 ``percolate_segments`` sends the new transcript's segment documents (the backend's own
@@ -65,7 +65,7 @@ def query_sha(text: str) -> str:
 
 def watchlist_query_dsl(text: str) -> dict[str, Any]:
     """The query DSL a search for ``text`` would run (outlet:/lang: filters included)."""
-    from index.elasticsearch_backend import query_dsl
+    from index.es_query import query_dsl
     from index.query import parse
 
     parsed = parse(text)

@@ -8,14 +8,8 @@ from datetime import date
 import pytest
 
 from index.base import QueryError, SearchRequest
-from index.elasticsearch_backend import (
-    AGGREGATIONS,
-    bulk_with_retries,
-    definition_hash,
-    facets_from,
-    index_definition,
-    search_body,
-)
+from index.elasticsearch_backend import bulk_with_retries, definition_hash, index_definition
+from index.es_query import AGGREGATIONS, facets_from, search_body
 
 
 def test_filters_sort_paging_and_facets_are_translated() -> None:

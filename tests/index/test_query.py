@@ -98,7 +98,7 @@ def test_odd_input_gives_a_query_error_or_a_query(text: str) -> None:
 
 
 def test_elasticsearch_translation() -> None:
-    from index.elasticsearch_backend import query_dsl
+    from index.es_query import query_dsl
 
     dsl = query_dsl(parse('أتبرأ OR "ابني" شها* -رياضة lang:ar'), outlet="Sama")
     assert dsl == {"bool": {

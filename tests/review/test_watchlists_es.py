@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from index.elasticsearch_backend import index_definition, query_dsl
+from index.elasticsearch_backend import index_definition
 from index.es_percolator import (
     percolate_body,
     percolator_alias,
@@ -19,6 +19,7 @@ from index.es_percolator import (
     slots_by_watchlist,
     watchlist_document,
 )
+from index.es_query import query_dsl
 from index.query import parse
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")

@@ -1,0 +1,123 @@
+"""Query translation for the Elasticsearch backend: ``index.query`` AST → query DSL.
+
+A term is a ``match`` on ``text`` (so Elasticsearch analyses it itself), a phrase a
+``match_phrase`` on ``text`` OR (on ``bridge`` and NOT on ``next_head``: the phrase crosses
+into the next segment, see ``index.highlight``), a prefix a ``prefix`` query with the
+normalised text, OR a ``bool.should``, exclusions ``bool.must_not``; outlet, language,
+tags, dates and transcript are ``filter``s; facets are aggregations over all matches
+(``search_body``) read back by ``facets_from``. The percolator (``index.es_percolator``)
+uses the same ``query_dsl``, so a watchlist matches what a search finds. To translate a new
+AST node: add it to ``_leaf``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from index.base import SearchRequest
+from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
+
+FACET_SIZE = 100  # most values per facet
+
+
+def _phrase(leaf: Phrase) -> dict[str, Any]:
+    return {"bool": {"should": [
+        {"match_phrase": {"text": leaf.raw}},
+        {"bool": {"must": [{"match_phrase": {"bridge": leaf.raw}}],
+                  "must_not": [{"match_phrase": {"next_head": leaf.raw}}]}},
+    ], "minimum_should_match": 1}}
+
+
+def _leaf(leaf: Leaf, *, bridged: bool = True) -> dict[str, Any]:
+    if isinstance(leaf, Term):
+        return {"match": {"text": {"query": leaf.raw, "operator": "and"}}}
+    if isinstance(leaf, Phrase):
+        return _phrase(leaf) if bridged else {"match_phrase": {"text": leaf.raw}}
+    if isinstance(leaf, Prefix):
+        return {"prefix": {"text": {"value": leaf.prefix}}}
+    raise TypeError(f"unknown query node {leaf!r}")
+
+
+def _clause(clause: Clause) -> dict[str, Any]:
+    if isinstance(clause, AnyOf):
+        return {"bool": {"should": [_leaf(o) for o in clause.options],
+                         "minimum_should_match": 1}}
+    return _leaf(clause)
+
+
+def filter_dsl(query: Query, request: SearchRequest) -> list[dict[str, Any]] | None:
+    """The filter clauses of a request (None when its filters contradict each other)."""
+    if request.outlet and query.outlet and request.outlet.casefold() != query.outlet.casefold():
+        return None
+    if request.language and query.lang and request.language != query.lang:
+        return None
+    filters: list[dict[str, Any]] = []
+    outlet = request.outlet or query.outlet
+    if outlet:
+        filters.append({"term": {"outlet": {"value": outlet, "case_insensitive": True}}})
+    lang = request.language or query.lang
+    if lang:
+        filters.append({"term": {"lang": lang}})
+    for tag in dict.fromkeys((*query.tags, *request.tags)):
+        filters.append({"term": {"tags": {"value": tag, "case_insensitive": True}}})
+    if request.aired_from or request.aired_to:
+        bounds: dict[str, str] = {}
+        if request.aired_from:
+            bounds["gte"] = request.aired_from.isoformat() + "T00:00:00Z"
+        if request.aired_to:
+            bounds["lt"] = (request.aired_to + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        filters.append({"range": {"aired_at": bounds}})
+    if request.transcript_id is not None:
+        filters.append({"term": {"transcript_id": int(request.transcript_id)}})
+    return filters
+
+
+def query_dsl(query: Query, outlet: str | None = None,
+              request: SearchRequest | None = None) -> dict[str, Any]:
+    """Translate a parsed query (and the request's filters) into the query DSL."""
+    request = request or SearchRequest("-", outlet=outlet)
+    return {"bool": {"must": [_clause(c) for c in query.must],
+                     "must_not": [_leaf(leaf, bridged=False) for leaf in query.must_not],
+                     "filter": filter_dsl(query, request) or []}}
+
+
+SORT_DSL: dict[str, list[dict[str, Any]]] = {
+    "relevance": [{"_score": {"order": "desc"}},
+                  {"aired_at": {"order": "desc", "missing": "_last"}},
+                  {"segment_id": {"order": "asc"}}],
+    "aired_at": [{"aired_at": {"order": "asc", "missing": "_last"}},
+                 {"segment_id": {"order": "asc"}}],
+    "-aired_at": [{"aired_at": {"order": "desc", "missing": "_last"}},
+                  {"segment_id": {"order": "asc"}}],
+}
+
+AGGREGATIONS: dict[str, Any] = {
+    "outlet": {"terms": {"field": "outlet", "size": FACET_SIZE}},
+    "language": {"terms": {"field": "lang", "size": FACET_SIZE}},
+    "month": {"date_histogram": {"field": "aired_at", "calendar_interval": "month",
+                                 "format": "yyyy-MM", "min_doc_count": 1, "time_zone": "UTC"}},
+    "tag": {"terms": {"field": "tags", "size": FACET_SIZE}},
+}
+
+
+def search_body(request: SearchRequest) -> dict[str, Any] | None:
+    """The keyword arguments of ``client.search`` for a request (None: no hits possible)."""
+    parsed = parse(request.query)
+    if filter_dsl(parsed, request) is None:
+        return None
+    body: dict[str, Any] = {"query": query_dsl(parsed, request=request),
+                            "sort": SORT_DSL[request.sort], "from_": request.offset,
+                            "size": request.page_size, "track_total_hits": True}
+    if request.facets:
+        body["aggregations"] = AGGREGATIONS
+    return body
+
+
+def facets_from(aggregations: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    from index.sqlite_fts import sort_facets
+
+    raw = {name: [(b.get("key_as_string", b["key"]), b["doc_count"])
+                  for b in aggregations.get(name, {}).get("buckets", [])]
+           for name in AGGREGATIONS}
+    return sort_facets(raw)
