@@ -140,6 +140,9 @@ class SearchBackend:
     # caller's transaction (read from the class, so deciding never contacts a server).
     # Backends elsewhere (Elasticsearch) leave it False.
     in_catalog: bool = False
+    # True when the backend matches watchlists itself (Elasticsearch's percolator,
+    # ``index.es_percolator``); otherwise ``index.watch_match`` evaluates them in Python.
+    has_percolator: bool = False
 
     @classmethod
     def from_config(cls, config: Any = None) -> SearchBackend:

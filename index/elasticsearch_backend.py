@@ -116,6 +116,7 @@ class ElasticsearchBackend(SearchBackend):
 
     name = "elasticsearch"
     in_catalog = False  # a separate cluster: indexed by the pipeline's index stage
+    has_percolator = True  # watchlists are percolated (index.es_percolator)
 
     def __init__(self, url: str, alias: str = "raqib-segments", *,
                  refresh: bool | str = False, client: Any = None) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from catalog import audit
-
-if TYPE_CHECKING:
-    from catalog.models import Alert, Segment, Watchlist
+from catalog.models import Alert, Segment, Watchlist
 
 log = logging.getLogger("raqib.review.alerts")
 
@@ -26,9 +27,6 @@ class AlertError(ValueError):
 
 def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
     """One Alert per (watchlist, segment) unless its key exists already; return the new ones."""
-    from django.db import IntegrityError, transaction
-
-    from catalog.models import Alert
 
     created = []
     for watchlist, segment in pairs:
@@ -50,11 +48,8 @@ def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
 
 def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "") -> Alert:
     """Confirm or dismiss an alert (again: a later review replaces the earlier one)."""
-    from django.utils import timezone
 
-    from catalog.models import Alert as AlertModel
-
-    if status not in (AlertModel.Status.CONFIRMED, AlertModel.Status.DISMISSED):
+    if status not in (Alert.Status.CONFIRMED, Alert.Status.DISMISSED):
         raise AlertError(f"an alert can be confirmed or dismissed, not {status!r}")
     alert.status = status
     alert.note = (note or "").strip()[:4000]

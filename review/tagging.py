@@ -14,6 +14,8 @@ import re
 from typing import Any
 
 from catalog import audit
+from catalog.models import Broadcast, Segment, Tag, Tagging
+from index.registry import get_backend
 
 log = logging.getLogger("raqib.review.tagging")
 TAG_RE = re.compile(r"^[\w][\w.-]{0,63}$")
@@ -34,8 +36,6 @@ def clean_name(name: str) -> str:
 def _segment(broadcast: Any, number: int | None) -> Any:
     if number is None:
         return None
-    from catalog.models import Segment
-
     segment = (Segment.objects.filter(transcript__broadcast=broadcast, number=number)
                .order_by("-transcript__created_at", "-transcript_id").first())
     if segment is None:
@@ -44,8 +44,6 @@ def _segment(broadcast: Any, number: int | None) -> Any:
 
 
 def find_broadcast(broadcast_id: int) -> Any:
-    from catalog.models import Broadcast
-
     broadcast = Broadcast.objects.filter(pk=broadcast_id).first()
     if broadcast is None:
         raise TagError(f"no broadcast with id {broadcast_id}")
@@ -54,8 +52,6 @@ def find_broadcast(broadcast_id: int) -> Any:
 
 def sync_index(broadcast_id: int) -> str:
     """Update the index for the broadcast's tags; return "" or the backend's error."""
-    from index.registry import get_backend
-
     try:
         get_backend().update_tags(broadcast_id)
     except Exception as exc:  # noqa: BLE001 - the tag is saved; reindex repairs the index
@@ -68,8 +64,6 @@ def sync_index(broadcast_id: int) -> str:
 def add_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
             user: Any = None, note: str = "") -> tuple[Any, bool, str]:
     """Tag a broadcast (or one of its segments). Return (tagging, created, index_error)."""
-    from catalog.models import Tag, Tagging
-
     name = clean_name(name)
     broadcast = find_broadcast(broadcast_id)
     segment = _segment(broadcast, segment_number)
@@ -86,8 +80,6 @@ def add_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
 def remove_tag(broadcast_id: int, name: str, *, segment_number: int | None = None,
                user: Any = None) -> tuple[int, str]:
     """Remove a tag from a broadcast (or one segment). Return (rows removed, index_error)."""
-    from catalog.models import Tagging
-
     broadcast = find_broadcast(broadcast_id)
     segment = _segment(broadcast, segment_number)
     removed, _ = Tagging.objects.filter(tag__name__iexact=name.strip(), broadcast=broadcast,
@@ -99,8 +91,6 @@ def remove_tag(broadcast_id: int, name: str, *, segment_number: int | None = Non
 
 
 def tags_of(broadcast_id: int) -> list[dict[str, Any]]:
-    from catalog.models import Tagging
-
     return [{"tag": t.tag.name, "broadcast_id": t.broadcast_id,
              "segment": t.segment.number if t.segment else None,
              "by": t.created_by.username if t.created_by else "",

@@ -42,9 +42,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
 from catalog import audit
+from catalog.models import Broadcast, Segment, Tag, Transcript, Watchlist, WatchlistBacklog
+from index import es_percolator
 from index.base import QueryError
 from index.query import Phrase, Query, parse
+from index.registry import BACKENDS, get_backend
 from index.watch_match import (
     BroadcastFacts,
     SegmentDoc,
@@ -58,7 +65,6 @@ from review.alerts import create_alerts
 
 if TYPE_CHECKING:
     from catalog.components import Settings
-    from catalog.models import Broadcast, Segment, Transcript, Watchlist
 
 log = logging.getLogger("raqib.review.watchlists")
 
@@ -83,8 +89,6 @@ def validate_query(text: str) -> Query:
 
 def validate_name(name: str, *, exclude_id: int | None = None) -> str:
     """A trimmed, unique (case-insensitive) watchlist name."""
-    from catalog.models import Watchlist
-
     name = (name or "").strip()
     if not name:
         raise WatchlistError("the watchlist needs a name")
@@ -100,8 +104,6 @@ def validate_name(name: str, *, exclude_id: int | None = None) -> str:
 
 def create_watchlist(name: str, query: str, owner: Any = None) -> Watchlist:
     """Validate and save a new, active watchlist (and sync the percolator on ES)."""
-    from catalog.models import Watchlist
-
     validate_query(query)
     watchlist = Watchlist.objects.create(name=validate_name(name), query=query.strip(),
                                          owner=owner)
@@ -134,8 +136,6 @@ def delete_watchlist(watchlist: Watchlist, user: Any = None) -> None:
 
 def find_watchlist(ref: str) -> Watchlist:
     """A watchlist by id or (case-insensitive) name; WatchlistError when there is none."""
-    from catalog.models import Watchlist
-
     found = None
     if ref.isdigit():
         found = Watchlist.objects.filter(pk=int(ref)).first()
@@ -164,8 +164,6 @@ class WatchlistRun:
 
 
 def broadcast_facts(broadcast: Broadcast) -> BroadcastFacts:
-    from catalog.models import Tag
-
     tags = frozenset(nocase(name) for name in Tag.objects.filter(
         taggings__broadcast=broadcast).values_list("name", flat=True))
     return BroadcastFacts(broadcast.outlet.name, broadcast.language, tags)
@@ -173,8 +171,6 @@ def broadcast_facts(broadcast: Broadcast) -> BroadcastFacts:
 
 def eligible_watchlists(transcript: Transcript) -> list[Watchlist]:
     """Active watchlists created at or before the transcript: new transcripts only."""
-    from catalog.models import Watchlist
-
     return list(Watchlist.objects.filter(active=True, created_at__lte=transcript.created_at)
                 .order_by("id"))
 
@@ -213,11 +209,10 @@ def _match_transcript(transcript: Transcript, watchlists: list[Watchlist],
                       run: WatchlistRun) -> list[tuple[Watchlist, Segment]]:
     segments = list(transcript.segments.order_by("number"))
     run.segments += len(segments)
-    if _backend_name(config) == "elasticsearch":
-        from index.es_percolator import percolate_segments
-
+    if _percolates(config):
         by_id = {w.pk: w for w in watchlists}
-        return [(by_id[wid], seg) for wid, seg in percolate_segments(segments, config)
+        return [(by_id[wid], seg)
+                for wid, seg in es_percolator.percolate_segments(segments, config)
                 if wid in by_id]
     return match_segments_embedded(watchlists, segments, facts, run)
 
@@ -249,8 +244,6 @@ def run_watchlists_recorded(broadcast: Broadcast, config: Settings | None = None
     """``run_watchlists`` for the index stage: a failure is logged and kept as a
     ``WatchlistBacklog`` row (its own retry state, not the custody log) and never raised,
     so indexing stands. A success clears the broadcast's backlog row."""
-    from catalog.models import WatchlistBacklog
-
     try:
         run = run_watchlists(broadcast, config)
     except Exception as exc:  # noqa: BLE001 - kept; `raqib watchlists run --failed` retries
@@ -265,10 +258,6 @@ def run_watchlists_recorded(broadcast: Broadcast, config: Settings | None = None
 
 
 def _remember_failure(broadcast: Broadcast, error: str) -> None:
-    from django.db.models import F
-    from django.utils import timezone
-
-    from catalog.models import WatchlistBacklog
 
     row, created = WatchlistBacklog.objects.get_or_create(
         broadcast=broadcast, defaults={"error": error[:2000]})
@@ -279,15 +268,11 @@ def _remember_failure(broadcast: Broadcast, error: str) -> None:
 
 def failed_broadcast_ids() -> list[int]:
     """Broadcasts whose watchlist matching failed and has not succeeded since (to retry)."""
-    from catalog.models import WatchlistBacklog
-
     return sorted(WatchlistBacklog.objects.values_list("broadcast_id", flat=True))
 
 
 def retry_failed(config: Settings | None = None) -> dict[int, WatchlistRun | str]:
     """Re-run watchlists for every broadcast whose matching failed; clear the recovered."""
-    from catalog.models import Broadcast, WatchlistBacklog
-
     results: dict[int, WatchlistRun | str] = {}
     for broadcast in Broadcast.objects.filter(pk__in=failed_broadcast_ids()).select_related(
             "outlet"):
@@ -303,31 +288,26 @@ def retry_failed(config: Settings | None = None) -> dict[int, WatchlistRun | str
 
 def archive_matches(watchlist: Watchlist, limit: int = 50) -> list[Any]:
     """What the watchlist WOULD match in the archive (search hits); creates no alert."""
-    from index.registry import get_backend
-
     validate_query(watchlist.query)
     return get_backend().search(watchlist.query, limit=limit)
 
 
-# --- Elasticsearch percolator sync --------------------------------------------------------
+# --- percolator sync (backends with has_percolator) ---------------------------------------
 
-def _backend_name(config: Settings | None) -> str:
-    if config is None:
-        from django.conf import settings
-
-        config = settings.CONFIG
-    return config.get("search.backend")
+def _percolates(config: Settings | None) -> bool:
+    """Does the configured backend match watchlists itself (a percolator)? Read from its
+    class, so no server is contacted to decide."""
+    name = (config or settings.CONFIG).get("search.backend")
+    return name in BACKENDS and BACKENDS.load(name).has_percolator
 
 
 def _sync_percolator(watchlists: Sequence[Watchlist], removed: Sequence[int] = ()) -> None:
     """Keep the percolator index in step with a saved watchlist (ES backend only). A failure
     is logged: ``run_watchlists`` re-syncs from the database before it percolates."""
-    if _backend_name(None) != "elasticsearch":
+    if not _percolates(None):
         return
-    from index.es_percolator import sync_watchlists
-
     try:
-        sync_watchlists(watchlists, removed=removed)
+        es_percolator.sync_watchlists(watchlists, removed=removed)
     except Exception:  # noqa: BLE001 - the next run re-syncs from the database
         log.exception("could not update the watchlist percolator index")
 
