@@ -149,12 +149,14 @@ def test_monitors_see_gone_and_recut_in_the_ui(client) -> None:  # noqa: ANN001
             source=source, outlet=outlet, external_id=state, url=f"https://x.test/{state}",
             title=state, media=media, availability=state,
             availability_checked_at=timezone.now())
-    page = client.get(reverse("broadcast_list")).content.decode()
+    page = client.get(reverse("review_ui:broadcast_list")).content.decode()
     assert page.count("availability-gone") == 1 and page.count("availability-recut") == 1
     assert "availability-online" not in page  # only what needs a monitor's attention
-    gone_only = client.get(reverse("broadcast_list") + "?availability=gone").content.decode()
+    gone_only = client.get(reverse("review_ui:broadcast_list")
+                           + "?availability=gone").content.decode()
     assert gone_only.count('<tr class="status-') == 1  # one row: the deleted item
     assert gone_only.count("availability-gone") == 1
     assert "availability-recut" not in gone_only
-    detail = client.get(reverse("broadcast_detail", args=[made["gone"].pk])).content.decode()
+    detail = client.get(reverse("review_ui:broadcast_detail",
+                                args=[made["gone"].pk])).content.decode()
     assert "our copy is kept" in detail

@@ -1,5 +1,5 @@
-"""Admin pages for sources: the list of every source and the form for sources declared in
-the UI (issue 3: sources are "configured in raqib.toml as [[sources]], also editable by
+"""The sources screen (admin): the list of every source and the form for sources declared
+in the UI (issue 3: sources are "configured in raqib.toml as [[sources]], also editable by
 admins").
 
 Rule: **sources declared in raqib.toml are read-only here** (their page shows the table;
@@ -7,8 +7,8 @@ edit the file); sources declared in the UI are created and edited here. Both kin
 crawled alike. Every page needs the admin role, checked on the server by
 ``role_required("admin")``; every change is a POST with the CSRF token and a custody event
 naming the admin (``raqib.sources_sync.save_ui_source``). Storage, name clashes and the
-"file wins" rule are described in ``raqib.sources_sync``. To add a column: add it to
-``_row`` and to ``sources.html``.
+"file wins" rule are described in ``raqib.sources_sync``; the form is in
+``sources_forms``. To add a column: add it to ``_row`` and to ``sources.html``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Source
 from raqib.sources_sync import is_ui_source, save_ui_source, source_table
 from review_ui.roles import role_required
-from review_ui.source_forms import SourceForm, initial_from_source, table_snippet
+from review_ui.views.sources_forms import SourceForm, initial_from_source, table_snippet
 
 FILE_ORIGIN = "raqib.toml"
 UI_ORIGIN_LABEL = "UI"
@@ -55,6 +55,7 @@ def _interval(seconds: int) -> str:
 @require_http_methods(["GET"])
 @role_required("admin")
 def source_list(request: HttpRequest) -> HttpResponse:
+    """Every crawled source (imports excluded) with where it is declared."""
     file_names = {s["name"] for s in settings.CONFIG.sources}
     sources = (Source.objects.select_related("outlet").exclude(kind=Source.KIND_IMPORT)
                .order_by("name"))
@@ -75,13 +76,14 @@ def _save(request: HttpRequest, form: SourceForm, source: Source | None) -> Http
         except ValueError as exc:  # e.g. the name was taken between validation and save
             form.add_error(None, str(exc))
         else:
-            return HttpResponseRedirect(reverse("source_list"))
+            return HttpResponseRedirect(reverse("review_ui:source_list"))
     return _form_page(request, form, source, status=400)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required("admin")
 def source_create(request: HttpRequest) -> HttpResponse:
+    """The empty form (GET) or a new UI source from it (POST; 400 with the problems)."""
     if request.method == "POST":
         return _save(request, SourceForm(request.POST, config=settings.CONFIG), None)
     return _form_page(request, SourceForm(config=settings.CONFIG), None)
@@ -90,6 +92,8 @@ def source_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required("admin")
 def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
+    """The form of a UI source, or the read-only table of a raqib.toml source (a POST to
+    one is refused with 403)."""
     source = get_object_or_404(Source.objects.select_related("outlet"), pk=source_id)
     if not is_ui_source(source):
         if request.method == "POST":

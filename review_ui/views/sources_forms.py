@@ -1,4 +1,4 @@
-"""The admin form for a source declared in the review UI (see ``review_ui.source_views``).
+"""The sources screen's form for a source declared in the UI (see ``views.sources``).
 
 The common keys of a ``[[sources]]`` table are form fields; the kind's own keys
 (``start_urls``, ``item_links``, ``url`` …, see ``raqib.sources_schema.KIND_KEYS``) are typed

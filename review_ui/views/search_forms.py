@@ -1,5 +1,9 @@
-"""Forms of the review UI. To add a search filter: add a field here and pass it on in
-``views.search_request``."""
+"""The search screen's form (``review_ui.views.search``): the query and its filters.
+
+Outlet and tag choices are read from the catalog each time the form is built; dates take
+``YYYY-MM-DD`` or ``YYYY-MM``. To add a search filter: add a field here and pass it on in
+``review_ui.views.search.search_request``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ DATE_HELP = "YYYY-MM-DD أو YYYY-MM"
 
 
 class SearchForm(forms.Form):
+    """The search box and its filters; ``page``/``page_size`` ride along hidden."""
+
     q = forms.CharField(label="بحث · Search", max_length=500, required=False,
                         widget=forms.TextInput(attrs={"type": "search", "dir": "auto",
                                                       "autofocus": True}))
@@ -43,9 +49,3 @@ class SearchForm(forms.Form):
         tags = Tag.objects.order_by("name").values_list("name", flat=True)
         self.fields["tag"].choices = [("", "كل الوسوم · All tags")] + [(t, t) for t in tags]
         assert {c for c, _ in self.fields["sort"].choices} == set(SORTS)
-
-
-class TagForm(forms.Form):
-    tag = forms.CharField(label="وسم · Tag", max_length=64)
-    segment = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-    action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")], required=False)

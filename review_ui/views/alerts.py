@@ -1,0 +1,98 @@
+"""The review queue: alerts raised by watchlists, confirmed or dismissed by reviewers.
+
+Viewers read the queue (filtered by status, default new, and by watchlist, paged with
+``common.paginate``); reviewers confirm or dismiss an alert with a note, a CSRF-protected
+POST that returns to the queue with the filters the reviewer had (known keys only, so no
+open redirect). Roles are checked on the server with ``role_required``; the template only
+hides the buttons. Alert text is the captured segment, rendered escaped in spans with the
+query's matches marked (``index.highlight``). To add a filter: read it with a ``common``
+helper, add it to ``filter_query`` and to ``QUEUE_KEYS``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Alert, Watchlist
+from index.base import QueryError, Span
+from review_ui.roles import has_role, role_required
+from review_ui.views.common import PER_PAGE, choice_param, digits_param, filter_query, paginate
+
+ALERTS_PER_PAGE = PER_PAGE
+QUEUE_KEYS = ("status", "watchlist", "page")  # what the way back to the queue may keep
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's decision on one alert."""
+
+    action = forms.ChoiceField(choices=[("confirm", "confirm"), ("dismiss", "dismiss")])
+    note = forms.CharField(required=False, max_length=4000)
+
+
+def highlighted(alert: Alert) -> list[Span]:
+    """The alert's text in spans, matched words marked; plain when the query no longer
+    parses."""
+    from index.highlight import highlight
+    from index.query import parse
+
+    try:
+        return highlight(alert.text, parse(alert.watchlist.query))
+    except (QueryError, ValueError):
+        return [Span(alert.text)]
+
+
+def new_alert_count() -> int:
+    """New alerts of active watchlists (the count in the navigation)."""
+    return Alert.objects.filter(status=Alert.Status.NEW, watchlist__active=True).count()
+
+
+@require_GET
+@role_required("viewer")
+def alert_queue(request: HttpRequest) -> HttpResponse:
+    """The queue, newest first: ``?status=`` (default new; anything else: all) and
+    ``?watchlist=`` id."""
+    status = choice_param(request.GET, "status", Alert.Status.values, default=Alert.Status.NEW)
+    alerts = Alert.objects.select_related("watchlist", "broadcast__outlet", "reviewed_by")
+    if status:
+        alerts = alerts.filter(status=status)
+    watchlist_id = digits_param(request.GET, "watchlist")
+    if watchlist_id:
+        alerts = alerts.filter(watchlist_id=int(watchlist_id))
+    page = paginate(alerts.order_by("-created_at", "-id"), request.GET, ALERTS_PER_PAGE)
+    for alert in page:
+        alert.spans = highlighted(alert)
+    return render(request, "review_ui/alerts.html", {
+        "page": page, "status": status, "statuses": Alert.Status.values,
+        "watchlist_id": watchlist_id, "watchlists": Watchlist.objects.order_by("name"),
+        "can_review": has_role(request.user, "reviewer"),
+        "filters": filter_query(status=status, watchlist=watchlist_id),
+    })
+
+
+def _back_to_queue(raw: str) -> str:
+    """The queue URL with the filters the reviewer had (only known keys, no open redirect)."""
+    kept = {k: v for k, v in parse_qsl(raw or "") if k in QUEUE_KEYS}
+    return reverse("review_ui:alert_queue") + ("?" + urlencode(kept) if kept else "")
+
+
+@require_POST
+@role_required("reviewer")
+def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Confirm or dismiss one alert with an optional note, then back to the queue."""
+    from review.alerts import review_alert
+
+    alert = get_object_or_404(Alert, pk=alert_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("confirm or dismiss, with an optional note", status=400,
+                            content_type="text/plain; charset=utf-8")
+    status = (Alert.Status.CONFIRMED if form.cleaned_data["action"] == "confirm"
+              else Alert.Status.DISMISSED)
+    review_alert(alert, status, user=request.user, note=form.cleaned_data["note"])
+    return HttpResponseRedirect(_back_to_queue(request.POST.get("filters", "")))

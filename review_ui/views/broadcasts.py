@@ -1,0 +1,84 @@
+"""The broadcast screens: the list of captured broadcasts and the broadcast viewer.
+
+The list filters on the pipeline status and on takedown watch (what the outlet deleted or
+re-cut since capture) and is paged with ``common.paginate``. The viewer shows the player
+at the second given by ``?t=``, the chosen transcript with the current segment marked,
+and the tags (the forms only for reviewers; ``tags.broadcast_tags`` checks again).
+Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
+the list: read it with a ``common`` helper and add it to ``filter_query`` so the pager
+keeps it.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from catalog.models import Broadcast, Transcript
+from review_ui.roles import has_role, role_required
+from review_ui.views.common import PER_PAGE, choice_param, filter_query, paginate
+
+BROADCASTS_PER_PAGE = PER_PAGE
+TAKEDOWN_FILTERS = (Broadcast.Availability.GONE, Broadcast.Availability.RECUT)
+
+
+def broadcast_detail_url(broadcast_id: int) -> str:
+    """The viewer's URL for a broadcast."""
+    return reverse("review_ui:broadcast_detail", args=[broadcast_id])
+
+
+@require_GET
+@role_required("viewer")
+def broadcast_list(request: HttpRequest) -> HttpResponse:
+    """Every broadcast, newest discovery first, optionally by status or takedown state."""
+    broadcasts = Broadcast.objects.select_related("outlet", "source", "media").order_by(
+        "-discovered_at", "-id")
+    status = choice_param(request.GET, "status", Broadcast.Status.values)
+    if status:
+        broadcasts = broadcasts.filter(status=status)
+    # Takedown watch: monitors list what the outlet deleted or re-cut since capture.
+    availability = choice_param(request.GET, "availability", TAKEDOWN_FILTERS)
+    if availability:
+        broadcasts = broadcasts.filter(availability=availability)
+    return render(request, "review_ui/broadcast_list.html", {
+        "page": paginate(broadcasts, request.GET, BROADCASTS_PER_PAGE), "status": status,
+        "statuses": Broadcast.Status.values, "availability": availability,
+        "filters": filter_query(status=status, availability=availability),
+    })
+
+
+def _start_seconds(raw: str | None) -> float:
+    try:
+        value = float(raw or 0)
+    except ValueError:
+        return 0.0
+    return value if value > 0 and value < 10**7 else 0.0
+
+
+def _chosen_transcript(broadcast: Broadcast, raw_id: str | None) -> Transcript | None:
+    transcripts = broadcast.transcripts.order_by("-created_at", "-id")
+    if raw_id and raw_id.isdigit():
+        return transcripts.filter(pk=int(raw_id)).first() or transcripts.first()
+    return transcripts.first()
+
+
+@require_GET
+@role_required("viewer")
+def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
+    """The viewer: player at ``?t=`` seconds, transcript (``?transcript=`` id), tags."""
+    broadcast = get_object_or_404(
+        Broadcast.objects.select_related("outlet", "source", "media"), pk=broadcast_id)
+    start = _start_seconds(request.GET.get("t"))
+    transcript = _chosen_transcript(broadcast, request.GET.get("transcript"))
+    segments = list(transcript.segments.order_by("number")) if transcript else []
+    current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
+                   None)
+    return render(request, "review_ui/broadcast_detail.html", {
+        "broadcast": broadcast, "start": start, "transcript": transcript,
+        "transcripts": broadcast.transcripts.order_by("-created_at", "-id"),
+        "segments": segments, "current_segment": current,
+        "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
+        "can_tag": has_role(request.user, "reviewer"),
+    })

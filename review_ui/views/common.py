@@ -1,0 +1,72 @@
+"""Helpers shared by the list screens (broadcasts, search, alerts): query parameters,
+pages of results and the query strings their filter and pager links carry.
+
+Every helper only reads the request's parameters and drops values it does not know, so a
+crafted URL can narrow a list but never widen it or inject markup (templates still
+autoescape). Lists paged with ``paginate`` share ``templates/review_ui/_pager.html``, which
+takes the ``Page`` as ``page`` and ``filter_query(...)`` as ``filters``. To add a shared
+helper: put it here when a second screen needs it, not before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import QueryDict
+
+PER_PAGE = 50
+
+
+def choice_param(query: QueryDict, name: str, allowed: Iterable[str],
+                 default: str = "") -> str:
+    """The parameter's value when it is one of ``allowed`` (``default`` when absent),
+    else "" (no filter)."""
+    value = query.get(name, default)
+    return value if value in set(allowed) else ""
+
+
+def digits_param(query: QueryDict, name: str) -> str:
+    """The parameter's value when it is a non-negative integer (an id), else ""."""
+    value = query.get(name, "")
+    return value if value.isdigit() else ""
+
+
+def paginate(items: Any, query: QueryDict, per_page: int = PER_PAGE) -> Page:
+    """The page of ``items`` named by the ``page`` parameter (the first or last page when
+    it is missing, garbled or past the end)."""
+    return Paginator(items, per_page).get_page(query.get("page"))
+
+
+def filter_query(**params: str) -> str:
+    """The non-empty filters as a query string, for links that keep them (the pager)."""
+    return urlencode({key: value for key, value in params.items() if value})
+
+
+def with_params(query: QueryDict, **changes: str) -> str:
+    """The current query string with some parameters changed and ``page`` dropped unless
+    it is one of the changes."""
+    params = query.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
+
+
+def page_links(query: QueryDict, number: int, pages: int) -> dict[str, str]:
+    """``prev_query``/``next_query`` for a page ``number`` of ``pages`` (only the links
+    that exist), keeping the other parameters."""
+    links = {}
+    if number > 1:
+        links["prev_query"] = with_params(query, page=str(number - 1))
+    if number < pages:
+        links["next_query"] = with_params(query, page=str(number + 1))
+    return links
+
+
+def form_errors(form: forms.Form) -> str:
+    """All of a bound form's errors in one line, for a message or an error banner."""
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)

@@ -1,0 +1,93 @@
+"""The search screen: full-text search over transcripts with facets and pages.
+
+The form (``search_forms.SearchForm``) is turned into an ``index.base.SearchRequest`` and
+sent to the configured backend; a bad query or a backend that is down gives a message on
+the page, never a 500. Facet links and the pager keep the other parameters
+(``common.with_params``). Reading needs the viewer role. To add a filter: a field in
+``search_forms.SearchForm`` and its hand-over in ``search_request``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from index.base import QueryError, SearchPage, SearchRequest
+from review_ui.roles import role_required
+from review_ui.views.common import form_errors, page_links, with_params
+from review_ui.views.search_forms import SearchForm
+
+log = logging.getLogger(__name__)
+FACET_FIELDS = {"outlet": "outlet", "language": "lang", "tag": "tag"}
+
+
+def search_request(data: dict[str, Any]) -> SearchRequest:
+    """A SearchRequest from the search form's cleaned data (raises QueryError)."""
+    from index.query import parse_date_bound
+
+    return SearchRequest(
+        data["q"].strip(), outlet=data.get("outlet") or None,
+        language=(data.get("lang") or "").strip() or None,
+        tags=(data["tag"],) if data.get("tag") else (),
+        aired_from=parse_date_bound(data["date_from"]) if data.get("date_from") else None,
+        aired_to=parse_date_bound(data["date_to"], end=True) if data.get("date_to") else None,
+        sort=data.get("sort") or "relevance", page=data.get("page") or 1,
+        page_size=data.get("page_size") or settings.CONFIG.get("search.page_size"))
+
+
+def run_search(data: dict[str, Any]) -> tuple[SearchPage | None, str]:
+    """The result page for the form data and an error message for the person searching
+    ("" if none); never raises."""
+    from index.registry import get_backend
+
+    try:
+        return get_backend().search_page(search_request(data)), ""
+    except QueryError as exc:
+        return None, f"استعلام غير صالح · Invalid query: {exc}"
+    except Exception:  # a backend down must not take the page with it
+        log.exception("search backend failed for query %r", data.get("q"))
+        return None, ("تعذّر البحث، راجع سجلّ الخادم · The search backend failed; "
+                      "the server log has the details.")
+
+
+def facet_links(page: SearchPage, query: QueryDict) -> list[dict[str, Any]]:
+    """The page's facets as groups of ``{value, count, query}``; each query narrows the
+    current search to that value."""
+    groups = []
+    for name, values in page.facets.items():
+        items = []
+        for value, count in values:
+            if name == "month":
+                link = with_params(query, date_from=value, date_to=value)
+            else:
+                link = with_params(query, **{FACET_FIELDS[name]: value})
+            items.append({"value": value, "count": count, "query": link})
+        if items:
+            groups.append({"name": name, "items": items})
+    return groups
+
+
+@require_GET
+@role_required("viewer")
+def search(request: HttpRequest) -> HttpResponse:
+    """The search form and, once a query is given, its results."""
+    form = SearchForm(request.GET or None)
+    page: SearchPage | None = None
+    error = ""
+    searched = False
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        searched = True
+        page, error = run_search(form.cleaned_data)
+    elif form.is_bound and not form.is_valid():
+        error = form_errors(form)
+    context: dict[str, Any] = {"form": form, "hits": page.hits if page else [], "page": page,
+                               "error": error, "searched": searched, "facets": []}
+    if page:
+        context["facets"] = facet_links(page, request.GET)
+        context.update(page_links(request.GET, page.page, page.pages))
+    return render(request, "review_ui/search.html", context)

@@ -1,0 +1,47 @@
+"""The header's navigation comes from ``review_ui.navigation``: each role sees the links it
+may open, every entry names a real view whose server-side role matches the entry's."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import resolve, reverse
+from ui_helpers import PASSWORD, make_user
+
+from review_ui.navigation import NAVIGATION, NavItem, visible_items
+
+LABELS = ["بحث · Search", "البثّ · Broadcasts", "المراجعة · Review queue",
+          "المراقبة · Watchlists", "المصادر · Sources"]
+
+
+def test_every_entry_names_a_view_with_the_same_minimum_role() -> None:
+    assert [item.label for item in NAVIGATION] == LABELS
+    for item in NAVIGATION:
+        view = resolve(reverse(f"review_ui:{item.url_name}")).func
+        assert view.minimum_role == item.role, item.url_name
+
+
+def test_an_unknown_role_is_refused() -> None:
+    with pytest.raises(ValueError):
+        NavItem("search", "x", role="emperor")
+
+
+@pytest.mark.parametrize(("role", "sources"), [("viewer", False), ("reviewer", False),
+                                               ("lead", False), ("admin", True)])
+def test_each_role_sees_what_it_may_open(db, role: str, sources: bool) -> None:
+    make_user(f"nav-{role}", role)
+    client = Client()
+    assert client.login(username=f"nav-{role}", password=PASSWORD)
+    html = client.get("/broadcasts/").content.decode()
+    for label in LABELS[:4]:
+        assert f"{label}" in html
+    assert 'class="nav-alerts">المراجعة · Review queue <span class="nav-count"' in html
+    assert ('<a href="/sources/">المصادر · Sources</a>' in html) is sources
+
+
+def test_no_links_for_a_visitor_or_a_user_without_role(db) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    assert visible_items(AnonymousUser()) == []
+    assert visible_items(make_user("nobody", None)) == []
+    assert "site-nav" not in Client().get("/login/").content.decode()
