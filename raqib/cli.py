@@ -1,12 +1,17 @@
-"""The ``raqib`` command line: one entry point, one module per command group.
+"""The ``raqib`` command line: one entry point, one parser module per command group.
 
-Each module in ``COMMANDS`` exposes ``register(subparsers)``, which adds its sub-commands
-and sets ``handler`` (a function taking the parsed args and returning an exit code) and
-``needs_django`` (default True) on each. To add a command: write a module under
-``raqib/commands/`` with ``register`` and list it in ``COMMANDS``; document it in
-``docs/cli.md`` (a test checks every command is documented).
+Each module in ``COMMANDS`` (under ``raqib/commands/parsers/``) exposes
+``register(subparsers)``, which adds its sub-commands and names each one's handler with
+``raqib.commands.flags.set_handler(parser, "raqib.commands.MODULE:FUNCTION",
+needs_django=...)``. Parser modules import no Django and no handler, so ``raqib --help``
+and the commands that need no database stay light; ``main`` sets Django up when the
+command needs it (``raqib.commands.runtime``) and only then imports the handler's module.
+To add a command: see ``raqib.commands``; list a new parser module in ``COMMANDS`` and
+document the command in ``docs/cli.md`` (a test checks every command is documented).
 
-Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid configuration.
+Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid configuration. A handler
+reports a problem by raising ``raqib.commands.output.CommandError`` (printed here as
+``raqib: MESSAGE``).
 """
 
 from __future__ import annotations
@@ -17,25 +22,30 @@ import os
 import sys
 from collections.abc import Sequence
 
+from raqib import __version__
+from raqib.commands.output import CommandError
+from raqib.commands.runtime import load_handler, prepare_django
+from raqib.config import ConfigError
+
 COMMANDS = (
-    "raqib.commands.config_cmd",
-    "raqib.commands.broadcasts",
-    "raqib.commands.sources",
-    "raqib.commands.pipeline",
-    "raqib.commands.record",
-    "raqib.commands.takedown",
-    "raqib.commands.verify",
-    "raqib.commands.transcribe",
-    "raqib.commands.retranscribe",
-    "raqib.commands.models",
-    "raqib.commands.eval_asr",
-    "raqib.commands.search",
-    "raqib.commands.tags",
-    "raqib.commands.watchlists",
-    "raqib.commands.users",
-    "raqib.commands.serve",
-    "raqib.commands.demo",
-    "raqib.commands.manage",
+    "raqib.commands.parsers.config_cmd",
+    "raqib.commands.parsers.broadcasts",
+    "raqib.commands.parsers.sources",
+    "raqib.commands.parsers.processing",
+    "raqib.commands.parsers.record",
+    "raqib.commands.parsers.takedown",
+    "raqib.commands.parsers.verify",
+    "raqib.commands.parsers.transcribe",
+    "raqib.commands.parsers.retranscribe",
+    "raqib.commands.parsers.whisper_models",
+    "raqib.commands.parsers.eval_asr",
+    "raqib.commands.parsers.search",
+    "raqib.commands.parsers.tags",
+    "raqib.commands.parsers.watchlists",
+    "raqib.commands.parsers.users",
+    "raqib.commands.parsers.serve",
+    "raqib.commands.parsers.demo",
+    "raqib.commands.parsers.manage",
 )
 
 
@@ -54,37 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Configuration: raqib.toml (RAQIB_CONFIG) and RAQIB_* variables; "
                "see docs/configuration.md. Every command accepts --help.",
     )
-    from raqib import __version__
-
     parser.add_argument("--version", action="version", version=f"raqib {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMANDS:
         importlib.import_module(module_name).register(sub)
     return parser
-
-
-def _prepare_django() -> int:
-    """Load the configuration, set up Django and bring the database schema up to date."""
-    from raqib.config import ConfigError, load_config
-
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"raqib: {exc}", file=sys.stderr)
-        print("raqib: fix the configuration (see `raqib config check`) and try again.",
-              file=sys.stderr)
-        return 2
-    from raqib.logs import setup_logging
-
-    setup_logging(config.get("raqib.log_format"), config.get("raqib.log_level"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raqib.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,14 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     if getattr(args, "needs_django", True):
-        code = _prepare_django()
+        code = prepare_django()
         if code:
             return code
-    from raqib.commands.output import CommandError
-    from raqib.config import ConfigError
-
     try:
-        return int(handler(args) or 0)
+        return int(load_handler(handler)(args) or 0)
     except (CommandError, ConfigError) as exc:
         print(f"raqib: {exc}", file=sys.stderr)
         return getattr(exc, "code", 2)

@@ -10,22 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from raqib.commands.output import add_format_flag, print_json, print_table
+from catalog.models import Broadcast
+from raqib.commands.output import emit
 
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("broadcasts", help="list broadcasts and their pipeline status")
-    p_sub = p.add_subparsers(dest="broadcasts_command", metavar="ACTION", required=True)
-    lst = p_sub.add_parser("list", help="list broadcasts, newest first")
-    lst.add_argument("--status", choices=("discovered", "downloaded", "transcribed", "indexed",
-                                          "failed"), help="only broadcasts with this status")
-    lst.add_argument("--source", metavar="NAME", help="only this source")
-    lst.add_argument("--outlet", metavar="NAME", help="only this outlet")
-    lst.add_argument("--availability", choices=("unchecked", "online", "gone", "recut"),
-                     help="only broadcasts the takedown watch found so (e.g. gone)")
-    lst.add_argument("--limit", type=int, default=0, help="at most N (default: all)")
-    add_format_flag(lst)
-    lst.set_defaults(handler=list_broadcasts)
+COLUMNS = ["id", "status", "outlet", "aired_at", "title", "error"]
 
 
 def broadcast_json(b: Any) -> dict[str, Any]:
@@ -60,8 +48,6 @@ def broadcast_json(b: Any) -> dict[str, Any]:
 
 
 def list_broadcasts(args: argparse.Namespace) -> int:
-    from catalog.models import Broadcast
-
     qs = (Broadcast.objects.select_related("outlet", "source", "media")
           .prefetch_related("evidence_files").order_by("-id"))
     if args.status:
@@ -75,8 +61,5 @@ def list_broadcasts(args: argparse.Namespace) -> int:
     if args.limit:
         qs = qs[: args.limit]
     rows = [broadcast_json(b) for b in qs]
-    if args.format == "json":
-        print_json(rows)
-    else:
-        print_table(rows, ["id", "status", "outlet", "aired_at", "title", "error"])
+    emit(args, rows, COLUMNS)
     return 0

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from urllib.parse import urlsplit, urlunsplit
 
-from raqib.commands.output import add_format_flag, print_json, print_table
+from raqib.commands.output import emit
 from raqib.config import SETTINGS, load_config
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    cfg = sub.add_parser("config", help="check or show the configuration")
-    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = cfg_sub.add_parser("check", help="validate raqib.toml and RAQIB_* variables; "
-                                             "name every problem by its key")
-    check.set_defaults(handler=check_config, needs_django=False)
-    show = cfg_sub.add_parser("show", help="print every setting with its value and origin")
-    add_format_flag(show)
-    show.set_defaults(handler=show_config, needs_django=False)
 
 
 def check_config(args: argparse.Namespace) -> int:
@@ -37,16 +27,12 @@ def show_config(args: argparse.Namespace) -> int:
         if s.key in ("database.url", "queue.redis_url", "search.elasticsearch_url") and value:
             value = _redact(value)
         rows.append({"key": s.key, "value": value, "origin": config.origins[s.key], "env": s.env})
-    if args.format == "json":
-        print_json({"settings": rows, "sources": config.sources})
-    else:
-        print_table(rows, ["key", "value", "origin", "env"])
+    emit(args, {"settings": rows, "sources": config.sources}, ["key", "value", "origin", "env"],
+         rows=rows)
     return 0
 
 
 def _redact(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     if parts.password:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")

@@ -5,41 +5,33 @@ made with ffmpeg and espeak-ng at first run) themed on the documented case of Dr
 Ballour's father, serves it on loopback, registers it as a source, crawls, downloads,
 transcribes with the offline Whisper base model and indexes it, creates a demo user and
 serves the review UI. ``--no-serve`` stops after the pipeline. Running it again finds
-nothing new and duplicates nothing.
+nothing new and duplicates nothing. Parser: ``raqib.commands.parsers.demo``.
 """
 
 from __future__ import annotations
 
 import argparse
 import secrets
-import sys
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from catalog.models import Outlet, Source
+from index.registry import get_backend
+from raqib import pipeline
+from raqib.commands.output import CommandError
+from raqib.commands.processing import process_broadcasts
+from raqib.commands.serve import serve_forever
+from raqib.demo.fixture_site import start_fixture_outlet
 from raqib.logs import progress
+from raqib.sources_schema import validate_sources
+from review_ui.roles import set_role
 
 DEMO_USER = "demo"
 DEMO_QUERY = "أماني"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the whole pipeline on a local fixture outlet, "
-                                    "then serve the review UI (works offline)")
-    p.add_argument("--no-serve", action="store_true",
-                   help="stop after the pipeline (exit 0 when it worked)")
-    p.add_argument("--fixture-port", type=int, default=8421,
-                   help="loopback port of the fixture outlet (default: 8421; fixed so a "
-                        "re-run recognises the items it already has)")
-    p.add_argument("--model", default="bundled-base",
-                   help="Whisper model for the demo (default: bundled-base, the offline "
-                        "base model of the [demo] extra)")
-    p.add_argument("--host", help="web UI address (default: web.host)")
-    p.add_argument("--port", type=int, help="web UI port (default: web.port)")
-    p.set_defaults(handler=demo_command)
-
-
-def _register_source(source_config: dict):  # noqa: ANN202
-    from catalog.models import Outlet, Source
-    from raqib.sources_schema import validate_sources
-
+def _register_source(source_config: dict) -> Source:
     sources, problems = validate_sources([source_config], "1h")
     if problems:  # a bug in the fixture, not the user's doing
         raise RuntimeError("demo source is invalid: " + "; ".join(problems))
@@ -57,10 +49,6 @@ def _register_source(source_config: dict):  # noqa: ANN202
 
 def _demo_user() -> str:
     """Create (or reset) the demo reviewer with a fresh random password; return it."""
-    from django.contrib.auth import get_user_model
-
-    from review_ui.roles import set_role
-
     password = secrets.token_urlsafe(12)
     user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
     user.set_password(password)
@@ -71,8 +59,6 @@ def _demo_user() -> str:
 
 
 def _show_search() -> bool:
-    from index.registry import get_backend
-
     hits = get_backend().search(DEMO_QUERY, limit=5)
     for hit in hits:
         progress(f"search {DEMO_QUERY}: #{hit.broadcast_id} {hit.title} "
@@ -83,29 +69,21 @@ def _show_search() -> bool:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from django.conf import settings
-
-    from raqib import pipeline
-    from raqib.commands.pipeline import process_broadcasts
-    from raqib.demo.fixture_site import start_fixture_outlet
-
     config = settings.CONFIG
     progress("demo 1/5: building the fixture outlet (the first run makes its media with "
              "ffmpeg and espeak-ng)")
     try:
         site, server = start_fixture_outlet(config.data_dir / "demo-site", port=args.fixture_port)
     except OSError as exc:
-        print(f"raqib: cannot serve the fixture outlet on 127.0.0.1:{args.fixture_port}: "
-              f"{exc.strerror}; choose another with --fixture-port", file=sys.stderr)
-        return 1
+        raise CommandError(f"cannot serve the fixture outlet on 127.0.0.1:{args.fixture_port}: "
+                           f"{exc.strerror}; choose another with --fixture-port", code=1) from exc
     try:
         progress(f"demo 2/5: fixture outlet at {server.base_url}/list.html")
         source = _register_source(site.source_config(server.base_url))
         progress(f"demo 3/5: crawling {source.name}")
         report = pipeline.crawl_source(source, config)
         if report.failed:
-            print(f"raqib: the demo crawl failed: {report.failed}", file=sys.stderr)
-            return 1
+            raise CommandError(f"the demo crawl failed: {report.failed}", code=1)
         progress(f"crawled: {report.found} listed, {len(report.new_ids)} new")
         progress("demo 4/5: download → transcribe → index")
         options = pipeline.StageOptions(model=args.model)
@@ -121,8 +99,6 @@ def demo_command(args: argparse.Namespace) -> int:
             return 1
         if args.no_serve:
             return 0
-        from raqib.commands.serve import serve_forever
-
         return serve_forever(args.host or config.get("web.host"),
                              args.port or config.get("web.port"))
     finally:

@@ -6,7 +6,8 @@ DIR holds media files and reference transcripts side by side with the same stem
 its Arabic normalisation, per file and overall (total errors / total reference words).
 A file without a reference, a reference without media, or media that cannot be
 transcribed is reported on its own line and the rest goes on; the exit code is then 1.
-Works without the database. To add a column: put it in ``_row`` and ``COLUMNS``.
+Works without the database. Parser: ``raqib.commands.parsers.eval_asr``. To add a column:
+put it in ``_row`` and ``COLUMNS``.
 """
 
 from __future__ import annotations
@@ -16,36 +17,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from raqib.commands.output import CommandError, add_format_flag, print_json, print_table
+from raqib.commands.output import CommandError, emit
 from raqib.config import load_config
 from raqib.logs import progress
+from transcribe.base import TranscriptionError
+from transcribe.evaluation import EmptyReference, score
+from transcribe.registry import get_engine
 
 MEDIA_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".mp4",
                             ".mkv", ".webm", ".mov", ".ts", ".mpg", ".avi"})
 REFERENCE_SUFFIX = ".txt"
 COLUMNS = ["file", "wer", "cer", "ref_words", "substitutions", "deletions", "insertions",
            "error"]
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    from transcribe.registry import engine_names
-
-    parser = sub.add_parser(
-        "eval-asr", help="measure WER/CER of an engine and model against reference transcripts",
-        description="Transcribe every media file in DIR and compare it with the reference "
-                    "transcript of the same name (clip.wav + clip.txt). Scores use the Arabic "
-                    "normalisation described in docs/cli.md. Exit code 1 when a file failed.")
-    parser.add_argument("--refs", metavar="DIR", type=Path, required=True,
-                        help="directory of media files and same-named .txt references")
-    parser.add_argument("--engine", choices=engine_names(),
-                        help="speech engine (default: transcribe.engine)")
-    parser.add_argument("--model", metavar="M",
-                        help="'bundled-base', a model directory, a .pt checkpoint or a Whisper "
-                             "model name (default: transcribe.model)")
-    parser.add_argument("--language", metavar="CODE", default="ar",
-                        help="language hint (default: ar; 'auto' to let Whisper detect it)")
-    add_format_flag(parser)
-    parser.set_defaults(handler=eval_asr, needs_django=False)
 
 
 def pair_files(directory: Path) -> tuple[list[tuple[Path, Path | None]], list[Path]]:
@@ -63,9 +46,6 @@ def pair_files(directory: Path) -> tuple[list[tuple[Path, Path | None]], list[Pa
 
 def eval_asr(args: argparse.Namespace) -> int:
     config = load_config()
-    from transcribe.base import TranscriptionError
-    from transcribe.registry import get_engine
-
     pairs, orphans = pair_files(args.refs)
     if not pairs:
         raise CommandError(f"no media files in {args.refs} (looked for "
@@ -91,15 +71,12 @@ def eval_asr(args: argparse.Namespace) -> int:
     failed = sum(1 for r in rows if r.get("error"))
     overall: dict[str, Any] = {"files": len(rows) - failed, "failed": failed,
                                **(total.to_json() if total is not None else {})}
-    _print(args.format, engine, rows, overall)
+    _print(args, engine, rows, overall)
     return 1 if failed else 0
 
 
 def _evaluate(engine: Any, media: Path, ref: Path | None, language: str | None
               ) -> tuple[dict[str, Any], Any]:
-    from transcribe.base import TranscriptionError
-    from transcribe.evaluation import EmptyReference, score
-
     row: dict[str, Any] = {"file": media.name}
     if ref is None:
         row["error"] = f"missing reference {media.with_suffix(REFERENCE_SUFFIX).name}"
@@ -126,20 +103,18 @@ def _evaluate(engine: Any, media: Path, ref: Path | None, language: str | None
     return row, got
 
 
-def _print(fmt: str, engine: Any, rows: list[dict[str, Any]], overall: dict[str, Any]) -> None:
+def _print(args: argparse.Namespace, engine: Any, rows: list[dict[str, Any]],
+           overall: dict[str, Any]) -> None:
     model = getattr(engine, "model", None)
     head = {"engine": engine.name, "model": getattr(model, "model_id", ""),
             "model_sha256": getattr(engine, "checkpoint_sha256", "")
             or getattr(model, "sha256", "")}
-    if fmt == "json":
-        print_json({**head, "normalisation": "transcribe.evaluation.normalize_for_scoring",
-                    "files": rows, "overall": overall})
-        return
-    shown = [{**r, **{k: f"{r[k]:.1%}" for k in ("wer", "cer") if k in r}} for r in rows]
-    print_table(shown, COLUMNS)
+    shown = ({**r, **{k: f"{r[k]:.1%}" for k in ("wer", "cer") if k in r}} for r in rows)
     if "wer" in overall:
-        print(f"overall: WER {overall['wer']:.1%} CER {overall['cer']:.1%} over "
-              f"{overall['ref_words']} reference words in {overall['files']} file(s); "
-              f"{overall['failed']} failed; {head['engine']} {head['model']}")
+        summary = (f"overall: WER {overall['wer']:.1%} CER {overall['cer']:.1%} over "
+                   f"{overall['ref_words']} reference words in {overall['files']} file(s); "
+                   f"{overall['failed']} failed; {head['engine']} {head['model']}")
     else:
-        print(f"overall: no file could be scored; {overall['failed']} failed")
+        summary = f"overall: no file could be scored; {overall['failed']} failed"
+    emit(args, {**head, "normalisation": "transcribe.evaluation.normalize_for_scoring",
+                "files": rows, "overall": overall}, COLUMNS, rows=shown, footer=summary)

@@ -1,9 +1,11 @@
-"""Pipeline commands: ``crawl``, ``process``, ``worker`` and ``run``.
+"""Pipeline commands: ``crawl``, ``process``, ``worker`` and ``run`` (parsers:
+``raqib.commands.parsers.processing``).
 
 ``crawl`` and ``process`` run the stages in this process with progress lines (what a
 monitor runs by hand); ``worker`` runs huey consumers (what the scaled deployment runs);
 ``run`` supervises the workers and the web UI together (the embedded default), restarting
-any that dies.
+any that dies. To add a pipeline command: register its parser in the parser module and
+write its handler here.
 """
 
 from __future__ import annotations
@@ -14,52 +16,24 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
+
+from catalog.models import Broadcast, Source
+from raqib import pipeline
 from raqib.commands.output import CommandError
+from raqib.config import Config
 from raqib.logs import progress
+from raqib.sources_sync import sync_sources
+from raqib.stages import StageOptions
+from raqib.tasks import QUEUES, crawl_task
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    crawl = sub.add_parser("crawl", help="crawl sources now, then process what they listed")
-    crawl.add_argument("--source", metavar="NAME", help="only this source (default: all enabled)")
-    crawl.add_argument("--no-process", action="store_true",
-                       help="only discover broadcasts; do not download, transcribe or index")
-    crawl.add_argument("--enqueue", action="store_true",
-                       help="queue the crawls for the workers (`raqib run`/`raqib worker`) "
-                            "instead of running them here")
-    crawl.set_defaults(handler=crawl_command)
-
-    proc = sub.add_parser("process", help="download, transcribe and index broadcasts that "
-                                          "have work left (resumes where a run stopped)")
-    proc.add_argument("--retry-failed", action="store_true",
-                      help="also retry failed broadcasts under queue.max_retries")
-    proc.add_argument("--limit", type=int, default=0, help="at most N broadcasts")
-    proc.set_defaults(handler=process_command)
-
-    worker = sub.add_parser("worker", help="run task-queue workers (and the crawl scheduler)")
-    worker.add_argument("--queues", choices=("all", "io", "transcribe"), default=None,
-                        help="which queue to consume (default: queue.queues, 'all'); 'io' "
-                             "also runs the periodic crawl scheduler")
-    worker.add_argument("--workers", type=int, default=0,
-                        help="worker threads (default: queue.workers for io, 1 for transcribe)")
-    worker.set_defaults(handler=worker_command)
-
-    run = sub.add_parser("run", help="the embedded default: scheduler, workers and web UI together")
-    run.add_argument("--host", help="web UI address (default: web.host)")
-    run.add_argument("--port", type=int, help="web UI port (default: web.port)")
-    run.set_defaults(handler=run_command)
-
-
-def _config():  # noqa: ANN202
-    from django.conf import settings
-
+def _config() -> Config:
     return settings.CONFIG
 
 
-def process_broadcasts(ids: list[int], options=None) -> dict[str, int]:  # noqa: ANN001
+def process_broadcasts(ids: list[int], options: StageOptions | None = None) -> dict[str, int]:
     """Advance each broadcast through its remaining stages, printing a line per step."""
-    from catalog.models import Broadcast
-    from raqib import pipeline
-
     config = _config()
     counts: dict[str, int] = {}
     for n, broadcast_id in enumerate(ids, 1):
@@ -77,10 +51,9 @@ def process_broadcasts(ids: list[int], options=None) -> dict[str, int]:  # noqa:
     return counts
 
 
-def crawl_sources(names: list[str] | None, do_process: bool, options=None) -> int:  # noqa: ANN001
+def crawl_sources(names: list[str] | None, do_process: bool,
+                  options: StageOptions | None = None) -> int:
     """Crawl the named (or all enabled) sources; return 1 if any crawl failed outright."""
-    from raqib import pipeline
-
     config = _config()
     sources = _select_sources(names)
     failed = False
@@ -111,12 +84,10 @@ def crawl_command(args: argparse.Namespace) -> int:
     return crawl_sources(names, not args.no_process)
 
 
-def _select_sources(names: list[str] | None) -> list:
+def _select_sources(names: list[str] | None) -> list[Source]:
     """The enabled configured sources, or the named ones; exits 2 on an unknown name.
     Live sources are recorded (``raqib record``), not crawled: they are left out unless
     named, and a named one is refused by ``crawl_source`` with that advice."""
-    from raqib.sources_sync import sync_sources
-
     sources = [s for s in sync_sources(_config()) if s.enabled]
     live = [s.name for s in sources if s.kind == "live"]
     if not names and live:
@@ -138,8 +109,6 @@ def _select_sources(names: list[str] | None) -> list:
 
 
 def enqueue_crawls(names: list[str] | None) -> int:
-    from raqib.tasks import crawl_task
-
     for source in _select_sources(names):
         crawl_task(source.id)
         progress(f"queued crawl of {source.name}")
@@ -147,8 +116,6 @@ def enqueue_crawls(names: list[str] | None) -> int:
 
 
 def process_command(args: argparse.Namespace) -> int:
-    from raqib import pipeline
-
     ids = pipeline.pending(_config(), retry_failed=args.retry_failed)
     if args.limit:
         ids = ids[: args.limit]
@@ -159,9 +126,6 @@ def process_command(args: argparse.Namespace) -> int:
 
 
 def _consume(queue_name: str, workers: int) -> int:
-    from raqib.sources_sync import sync_sources
-    from raqib.tasks import QUEUES
-
     config = _config()
     if queue_name == "io":
         sync_sources(config)

@@ -3,7 +3,7 @@
 Each closed chunk is stored as a ``downloaded`` broadcast; transcription and indexing
 follow with ``raqib process`` or the workers of ``raqib run``. SIGTERM or Ctrl-C closes
 the current chunk as a partial one and exits 0. To add an option: add the flag here and
-pass it to ``LiveRecorder``.
+pass it to ``LiveRecorder`` (parser: ``raqib.commands.parsers.record``).
 """
 
 from __future__ import annotations
@@ -11,37 +11,17 @@ from __future__ import annotations
 import argparse
 import signal
 
+from django.conf import settings
+
+from crawler.live import KIND, LiveError, LiveRecorder
+from raqib import pipeline
 from raqib.commands.output import CommandError
 from raqib.logs import progress
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "record", help="record a live source (HLS) in fixed-length chunks, gaps recorded",
-        description="Record a live source's HLS stream in fixed-length chunks aligned to the "
-                    "UTC clock. Each chunk becomes a broadcast with its air-time window and "
-                    "the gaps in it. Stop with Ctrl-C or SIGTERM: the current chunk is kept "
-                    "as a partial chunk. `raqib run` records every live source by itself; "
-                    "use this to record by hand.")
-    p.add_argument("--source", metavar="NAME", required=True,
-                   help="the live source to record (kind = \"live\" in raqib.toml)")
-    p.add_argument("--chunks", type=int, default=0, metavar="N",
-                   help="stop after storing N chunks (default: record until stopped)")
-    p.add_argument("--chunk", metavar="DURATION",
-                   help="chunk length, e.g. 30m or 1h (default: the source's `chunk`, else 30m)")
-    p.add_argument("--enqueue", action="store_true",
-                   help="queue each stored chunk for transcription on the task queue "
-                        "(for running workers) instead of leaving it to `raqib process`")
-    p.set_defaults(handler=record_command)
+from raqib.sources_sync import sync_sources
+from raqib.tasks import enqueue_stage
 
 
 def record_command(args: argparse.Namespace) -> int:
-    from django.conf import settings
-
-    from crawler.live import KIND, LiveError, LiveRecorder
-    from raqib import pipeline
-    from raqib.sources_sync import sync_sources
-
     config = settings.CONFIG
     if args.chunks < 0:
         raise CommandError("--chunks must be 0 (until stopped) or more")
@@ -52,11 +32,7 @@ def record_command(args: argparse.Namespace) -> int:
     if source.kind != KIND:
         raise CommandError(f"source {source.name} is kind {source.kind!r}, not 'live'; "
                            "use `raqib crawl --source` for it")
-    on_chunk = None
-    if args.enqueue:
-        from raqib.tasks import enqueue_stage
-
-        on_chunk = enqueue_stage
+    on_chunk = enqueue_stage if args.enqueue else None
     try:
         recorder = LiveRecorder(source, config.data_dir, pipeline.crawl_settings(config),
                                 pipeline.actor(), chunk=args.chunk, on_chunk=on_chunk,

@@ -5,52 +5,31 @@ second transcript beside the first, both searchable, so a monitor can compare th
 review UI; the same model again replaces its own transcript. Each new transcript is indexed
 at once. Selection: ``--broadcast`` ids, ``--source``, ``--outlet`` or the broadcasts that
 match a search ``--query``; only broadcasts with captured media are taken. To add a
-selector, add a flag and a branch in ``select_broadcasts``.
+selector, add a flag in ``raqib.commands.parsers.retranscribe`` and a branch in
+``select_broadcasts``.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from raqib.commands.output import CommandError, add_format_flag, print_json, print_table
+from django.conf import settings
+
+from catalog.models import Broadcast, Outlet, Source
+from index.base import BackendError, QueryError
+from index.registry import get_backend
+from raqib import pipeline
+from raqib.commands.output import CommandError, emit
+from raqib.commands.parsers.retranscribe import QUERY_LIMIT
+from raqib.config import ConfigError
 from raqib.logs import progress
-
-QUERY_LIMIT = 1000
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    from transcribe.registry import engine_names
-
-    p = sub.add_parser(
-        "retranscribe", help="transcribe broadcasts again with another engine/model, "
-                             "keeping the existing transcripts",
-        description="Transcribe the selected broadcasts again with --engine/--model and "
-                    "index the result. Existing transcripts of other models are kept (the "
-                    "review UI lets you switch between them); one of the same model is "
-                    "replaced. Example: raqib retranscribe --source sana --model large-v3")
-    who = p.add_argument_group("selection (at least one)")
-    who.add_argument("--broadcast", type=int, action="append", metavar="ID", default=[],
-                     help="a broadcast id (repeat for several)")
-    who.add_argument("--source", metavar="NAME", help="every broadcast of this source")
-    who.add_argument("--outlet", metavar="NAME", help="every broadcast of this outlet")
-    who.add_argument("--query", metavar="Q",
-                     help=f"broadcasts with a segment matching this search (first "
-                          f"{QUERY_LIMIT} hits; see docs/query-language.md)")
-    p.add_argument("--engine", choices=engine_names(),
-                   help="speech engine (default: transcribe.engine)")
-    p.add_argument("--model", metavar="M",
-                   help="'bundled-base', a local model directory or a Whisper model name "
-                        "(default: transcribe.model)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="only list what would be transcribed")
-    add_format_flag(p)
-    p.set_defaults(handler=retranscribe_command)
+from raqib.transcription import transcribe_broadcast
+from transcribe.base import TranscriptionError
+from transcribe.registry import get_engine
 
 
 def select_broadcasts(args: argparse.Namespace) -> list:
     """The selected broadcasts that have captured media, by id."""
-    from catalog.models import Broadcast, Outlet, Source
-
     if not (args.broadcast or args.source or args.outlet or args.query):
         raise CommandError("choose broadcasts with --broadcast, --source, --outlet or --query")
     qs = Broadcast.objects.select_related("media", "outlet")
@@ -74,11 +53,6 @@ def select_broadcasts(args: argparse.Namespace) -> list:
 
 
 def _query_ids(query: str) -> set[int]:
-    from django.conf import settings
-
-    from index.base import BackendError, QueryError
-    from index.registry import get_backend
-
     try:
         hits = get_backend(settings.CONFIG).search(query, limit=QUERY_LIMIT)
     except QueryError as exc:
@@ -89,15 +63,6 @@ def _query_ids(query: str) -> set[int]:
 
 
 def retranscribe_command(args: argparse.Namespace) -> int:
-    from django.conf import settings
-
-    from index.registry import get_backend
-    from raqib import pipeline
-    from raqib.config import ConfigError
-    from raqib.transcription import transcribe_broadcast
-    from transcribe.base import TranscriptionError
-    from transcribe.registry import get_engine
-
     config = settings.CONFIG
     broadcasts = select_broadcasts(args)
     try:  # a bad engine or model is a usage problem: report it before any work
@@ -121,10 +86,7 @@ def retranscribe_command(args: argparse.Namespace) -> int:
             continue
         row.update(status="transcribed", transcript=transcript.id, model=transcript.model_id,
                    segments=transcript.segments.count(), language=transcript.language)
-    if args.format == "json":
-        print_json(rows)
-    else:
-        print_table(rows, ["broadcast", "status", "transcript", "model", "segments", "title"])
+    emit(args, rows, ["broadcast", "status", "transcript", "model", "segments", "title"])
     if not args.dry_run:
         progress(f"done: {sum(r['status'] == 'transcribed' for r in rows)} transcribed, "
                  f"{sum(r['status'] == 'failed' for r in rows)} failed")

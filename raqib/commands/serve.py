@@ -4,34 +4,28 @@
 ``serve_in_thread(host, port)`` runs it in a daemon thread (``raqib run`` uses it to serve
 the UI beside the workers); ``stop_server(server, thread)`` shuts it down. Port 0 picks a
 free port: read it back from ``server_url(server)``. Static files are served by
-whitenoise inside the Django application, so nothing else is needed.
+whitenoise inside the Django application, so nothing else is needed. Parser:
+``raqib.commands.parsers.serve``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 from typing import Any
+
+import waitress
+from django.conf import settings
+from waitress import wasyncore
+
+from raqib.commands.output import CommandError
+from raqib.wsgi import application
 
 THREADS = 8
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve", help="serve the review web UI (waitress); defaults from "
-                                         "web.host and web.port")
-    serve.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: web.port, 8000; "
-                                                "0 picks a free port)")
-    serve.set_defaults(handler=serve_command)
-
-
 def make_server(host: str, port: int) -> Any:
     """A waitress server for ``raqib.wsgi.application`` bound to (host, port), not running."""
-    import waitress
-
-    from raqib.wsgi import application
-
     return waitress.create_server(application, host=host, port=port, threads=THREADS,
                                   ident="raqib")
 
@@ -54,8 +48,6 @@ def serve_in_thread(host: str, port: int) -> tuple[Any, threading.Thread]:
 def stop_server(server: Any, thread: threading.Thread | None = None,
                 timeout: float = 5.0) -> None:
     """Stop a server started by ``serve_in_thread`` and wait for its thread."""
-    from waitress import wasyncore
-
     server.task_dispatcher.shutdown()
     wasyncore.close_all(server._map)
     if thread is not None:
@@ -63,20 +55,18 @@ def stop_server(server: Any, thread: threading.Thread | None = None,
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from django.conf import settings
-
     host = args.host or settings.CONFIG.get("web.host")
     port = args.port if args.port is not None else settings.CONFIG.get("web.port")
     return serve_forever(host, port)
 
 
 def serve_forever(host: str, port: int) -> int:
-    """Serve the web UI in this thread until interrupted; 1 if it cannot listen."""
+    """Serve the web UI in this thread until interrupted; CommandError (exit 1) if it
+    cannot listen."""
     try:
         server = make_server(host, port)
     except OSError as exc:
-        print(f"raqib: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"cannot listen on {host}:{port}: {exc}", code=1) from exc
     print(f"Raqib review UI: {server_url(server)}  (Ctrl-C to stop)", flush=True)
     try:
         server.run()

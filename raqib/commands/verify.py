@@ -15,8 +15,13 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from raqib.commands.output import add_format_flag, print_json, print_table
+from django.conf import settings
+
+from catalog.hashing import sha256_file
+from catalog.models import CustodyEvent, EvidenceFile, MediaFile
+from raqib.commands.output import emit
 from raqib.logs import progress
+from raqib.pipeline import actor
 
 
 @dataclass
@@ -30,23 +35,8 @@ class FileCheck:
     actual_sha256: str | None = None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "verify", help="re-hash every stored media and evidence file; exit 1 on any mismatch",
-        description="Re-hash every captured original (media/) and every evidence file "
-                    "(captures/: info.json, WARC, captions) and compare with the SHA-256 "
-                    "recorded at capture. Lists missing and modified files; exits 1 if "
-                    "there is any, 0 if all match. Records one 'verified' custody event.")
-    p.add_argument("--problems-only", action="store_true",
-                   help="list only the files that are missing or modified")
-    add_format_flag(p)
-    p.set_defaults(handler=verify_command)
-
-
 def stored_files() -> Iterator[tuple[str, int, str, str, str]]:
     """(table, id, kind, relative path, recorded sha256) of every file to verify."""
-    from catalog.models import EvidenceFile, MediaFile
-
     for media in MediaFile.objects.order_by("id").iterator():
         yield "media", media.id, "media", media.path, media.sha256
     for ev in EvidenceFile.objects.order_by("id").iterator():
@@ -55,8 +45,6 @@ def stored_files() -> Iterator[tuple[str, int, str, str, str]]:
 
 def verify_file(data_dir: Path, table: str, row_id: int, kind: str, rel: str,
                 sha: str) -> FileCheck:
-    from catalog.hashing import sha256_file
-
     path = data_dir / rel
     if not path.is_file():
         return FileCheck(table, row_id, kind, rel, sha, "missing")
@@ -69,10 +57,6 @@ def verify_file(data_dir: Path, table: str, row_id: int, kind: str, rel: str,
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    from django.conf import settings
-
-    from catalog.models import CustodyEvent, EvidenceFile, MediaFile
-
     data_dir = settings.CONFIG.data_dir
     total = MediaFile.objects.count() + EvidenceFile.objects.count()
     results: list[FileCheck] = []
@@ -85,18 +69,14 @@ def verify_command(args: argparse.Namespace) -> int:
                "missing": sum(r.status == "missing" for r in problems),
                "mismatch": sum(r.status == "mismatch" for r in problems),
                "unreadable": sum(r.status.startswith("unreadable") for r in problems)}
-    from raqib.pipeline import actor
-
     CustodyEvent.objects.create(
         action="verified", actor=actor(), host=socket.gethostname(),
         details={**summary, "problems": [asdict(p) for p in problems][:1000]})
     shown = problems if args.problems_only else results
-    if args.format == "json":
-        print_json({"summary": summary, "files": [asdict(r) for r in shown]})
-    else:
-        print_table([asdict(r) for r in shown], ["status", "table", "kind", "path"])
-        print(f"{summary['ok']} of {summary['files']} files match; {summary['missing']} "
-              f"missing, {summary['mismatch']} modified")
+    emit(args, {"summary": summary, "files": [asdict(r) for r in shown]},
+         ["status", "table", "kind", "path"], rows=(asdict(r) for r in shown),
+         footer=f"{summary['ok']} of {summary['files']} files match; {summary['missing']} "
+                f"missing, {summary['mismatch']} modified")
     progress("verify: " + ("all files match" if not problems
                            else f"{len(problems)} problem(s) found"))
     return 1 if problems else 0

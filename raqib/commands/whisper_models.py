@@ -5,7 +5,8 @@ other CTranslate2 (faster-whisper) directories, and openai-whisper checkpoints c
 from them (``openai/<source sha256>.pt``, with a ``.json`` conversion record). ``convert``
 turns a CTranslate2 Whisper model into an openai-whisper ``.pt`` checkpoint with
 ``transcribe.ct2_convert`` (the openai-whisper engine also does this by itself, once).
-Works without the database. To list another kind of model, add a function to ``_found``.
+Works without the database. Parsers: ``raqib.commands.parsers.whisper_models``. To list
+another kind of model, add a function to ``_found``.
 """
 
 from __future__ import annotations
@@ -15,40 +16,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from raqib.commands.output import CommandError, add_format_flag, print_json, print_table
+from raqib.commands.output import CommandError, emit
 from raqib.config import load_config
 from raqib.logs import progress
+from transcribe.base import TranscriptionError
+from transcribe.bundled_model import (
+    BUNDLED_KEY,
+    ModelError,
+    bundled_dir_name,
+    bundled_sources,
+    load_pins,
+)
+from transcribe.ct2_convert import convert
+from transcribe.model_resolver import cached_sha256, models_dir, resolve_model
 
 COLUMNS = ["name", "kind", "engines", "size_mb", "sha256", "path"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser("models", help="list speech models; convert them for openai-whisper")
-    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    listing = models_sub.add_parser(
-        "list", help="show the models under <data_dir>/models",
-        description="Show the Whisper models present under <data_dir>/models: CTranslate2 "
-                    "directories (faster-whisper) and converted openai-whisper checkpoints.")
-    add_format_flag(listing)
-    listing.set_defaults(handler=list_models, needs_django=False)
-    convert = models_sub.add_parser(
-        "convert", help="convert a CTranslate2 Whisper model into an openai-whisper checkpoint",
-        description="Read SRC (a CTranslate2 Whisper model directory with model.bin, or "
-                    "'bundled-base') and write DEST, a .pt checkpoint that openai-whisper's "
-                    "load_model and Raqib's openai-whisper engine load. Prints both SHA-256s.")
-    convert.add_argument("src", metavar="SRC",
-                         help="model directory, 'bundled-base' or a Whisper model name")
-    convert.add_argument("dest", metavar="DEST.pt", type=Path, help="checkpoint to write")
-    add_format_flag(convert)
-    convert.set_defaults(handler=convert_model, needs_django=False)
-
-
 def convert_model(args: argparse.Namespace) -> int:
     config = load_config()
-    from transcribe.base import TranscriptionError
-    from transcribe.ct2_convert import convert
-    from transcribe.model_resolver import resolve_model
-
     if args.dest.suffix != ".pt":
         raise CommandError(f"DEST must be a .pt file, not {args.dest}")
     try:
@@ -60,22 +46,16 @@ def convert_model(args: argparse.Namespace) -> int:
     except TranscriptionError as exc:
         raise CommandError(f"cannot convert {args.src}: {exc}", code=1) from None
     data = report.to_json()
-    if args.format == "json":
-        print_json(data)
-    else:
-        print_table([{"field": k, "value": json.dumps(v) if isinstance(v, dict) else v}
-                     for k, v in data.items()], ["field", "value"])
+    emit(args, data, ["field", "value"],
+         rows=({"field": k, "value": json.dumps(v) if isinstance(v, dict) else v}
+               for k, v in data.items()))
     return 0
 
 
 def list_models(args: argparse.Namespace) -> int:
-    from transcribe.model_resolver import models_dir
-
     rows = _found(models_dir(load_config().data_dir))
-    if args.format == "json":
-        print_json({"models": rows})
-    else:
-        print_table([{**r, "sha256": (r["sha256"] or "")[:16]} for r in rows], COLUMNS)
+    emit(args, {"models": rows}, COLUMNS,
+         rows=({**r, "sha256": (r["sha256"] or "")[:16]} for r in rows))
     return 0
 
 
@@ -97,9 +77,6 @@ def _size_mb(path: Path) -> float:
 
 
 def _ct2_row(directory: Path, root: Path) -> dict[str, Any]:
-    from transcribe.bundled_model import BUNDLED_KEY, bundled_dir_name, load_pins
-    from transcribe.model_resolver import cached_sha256
-
     bundled = directory.name == bundled_dir_name(load_pins())
     return {"name": BUNDLED_KEY if bundled else directory.name,
             "kind": "bundled" if bundled else "ctranslate2",
@@ -109,8 +86,6 @@ def _ct2_row(directory: Path, root: Path) -> dict[str, Any]:
 
 
 def _checkpoint_row(path: Path, root: Path) -> dict[str, Any]:
-    from transcribe.model_resolver import cached_sha256
-
     try:
         record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -124,8 +99,6 @@ def _checkpoint_row(path: Path, root: Path) -> dict[str, Any]:
 
 
 def _bundled_placeholder() -> dict[str, Any]:
-    from transcribe.bundled_model import BUNDLED_KEY, ModelError, bundled_sources, load_pins
-
     try:
         bundled_sources(load_pins())
         state = "installed; assembled on first use"

@@ -1,0 +1,32 @@
+"""Parser of ``raqib tag add|remove|list`` (handlers: ``raqib.commands.tags``).
+
+To add a sub-command: register its parser here with ``flags.set_handler``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from raqib.commands import flags
+
+HANDLERS = "raqib.commands.tags"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    tag = sub.add_parser("tag", help="tag broadcasts (search with tag:NAME)")
+    tag_sub = tag.add_subparsers(dest="tag_command", metavar="COMMAND", required=True)
+    for name, handler, text in (("add", "add_command", "put a tag on a broadcast or segment"),
+                                ("remove", "remove_command", "take a tag off")):
+        cmd = tag_sub.add_parser(name, help=text, description=text + ".")
+        cmd.add_argument("broadcast_id", type=int, help="the broadcast's id")
+        cmd.add_argument("tag", help="tag name, e.g. forced-confession")
+        cmd.add_argument("--segment", type=int, default=None, metavar="N",
+                         help="the segment number (as shown on the broadcast page)")
+        if name == "add":
+            cmd.add_argument("--note", default="", help="a note for other reviewers")
+        flags.set_handler(cmd, f"{HANDLERS}:{handler}")
+    listing = tag_sub.add_parser("list", help="list a broadcast's tags",
+                                 description="List the tags of one broadcast.")
+    listing.add_argument("broadcast_id", type=int, help="the broadcast's id")
+    flags.add_format(listing)
+    flags.set_handler(listing, f"{HANDLERS}:list_command")

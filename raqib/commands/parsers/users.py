@@ -1,0 +1,28 @@
+"""Parser of ``raqib users create|list`` (handlers: ``raqib.commands.users``).
+
+To add an action: register its parser here with ``flags.set_handler``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from raqib.commands import flags
+
+HANDLERS = "raqib.commands.users"
+ROLE_CHOICES = ("viewer", "reviewer", "lead", "admin")  # review_ui.roles, lowest first
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    users = sub.add_parser("users", help="create review UI users and list them with their roles")
+    users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    create = users_sub.add_parser(
+        "create", help="create a user (or update an existing user's role and password); "
+                       "the password comes from RAQIB_PASSWORD or a prompt")
+    create.add_argument("name", help="user name for the login page")
+    create.add_argument("--role", choices=ROLE_CHOICES, required=True,
+                        help="viewer < reviewer < lead < admin")
+    flags.set_handler(create, f"{HANDLERS}:create_user")
+    listing = users_sub.add_parser("list", help="list users with their roles")
+    flags.add_format(listing)
+    flags.set_handler(listing, f"{HANDLERS}:list_users")
