@@ -18,12 +18,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from catalog.models import Broadcast, Transcript
 from raqib.config import Config
 from raqib.stages import StageError, StageOptions
+
+if TYPE_CHECKING:
+    from transcribe.base import TranscriptionResult
+    from transcribe.chunking import ChunkStore
 
 log = logging.getLogger("raqib.pipeline")
 
@@ -62,8 +67,8 @@ def _remove_from_index(transcript_ids: list[int], config: Config) -> None:
                     extra={"transcripts": transcript_ids, "error": str(exc)})
 
 
-def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - TranscriptionResult
-                     store=None, config: Config | None = None,  # noqa: ANN001
+def store_transcript(broadcast: Broadcast, result: TranscriptionResult,
+                     store: ChunkStore | None = None, config: Config | None = None,
                      ) -> tuple[Transcript, list[int]]:
     """Write ``result`` (a filtered, language-checked TranscriptionResult) as the broadcast's
     ASR transcript for its model, with segments, word timings and dropped segments, in ONE
@@ -103,7 +108,7 @@ def store_transcript(broadcast: Broadcast, result,  # noqa: ANN001 - Transcripti
                            no_speech_prob=s.no_speech_prob)
             for s, reason in result.dropped
         ])
-        if store is not None and hasattr(store, "clear"):
+        if store is not None:
             store.clear()
         if config is not None:
             _index_in_catalog_transaction(transcript.id, config)

@@ -1,10 +1,14 @@
-"""Audio preparation for the engines: probe a media file and extract 16 kHz mono PCM.
+"""Audio for the engines: probe a media file, extract 16 kHz mono PCM, read its samples.
 
 Media files are evidence: ffmpeg only ever reads them, and the extracted WAV goes to a
 temporary directory (or a ``work_dir`` the caller owns), never beside or over the original.
 Every way a file can be unusable becomes a ``TranscriptionError`` whose message is a reason
 a monitor understands: "file not found", "empty file (0 bytes)", "ffmpeg cannot read it:
 <reason>", "no audio stream", "zero-length audio".
+
+The extracted WAV can be read in part (``wav_info``, ``read_frames``, ``read_samples``), so
+the chunker and language detection never hold a three-hour broadcast in memory, and
+``opening_samples`` gives the first seconds of any media (read straight from such a WAV).
 
 To support another input kind (a URL, a stream), probe it here and keep the same errors.
 """
@@ -130,6 +134,51 @@ def load_wav(path: Path) -> np.ndarray:
             raise TranscriptionError(f"{path.name} is not 16 kHz mono audio")
         raw = wav.readframes(wav.getnframes())
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def wav_info(wav: Path) -> int:
+    """Frames in a 16 kHz mono WAV written by ``extract_audio``."""
+    with wave.open(str(wav), "rb") as w:
+        if w.getframerate() != SAMPLE_RATE or w.getnchannels() != 1:
+            raise TranscriptionError(f"{Path(wav).name} is not 16 kHz mono audio")
+        return w.getnframes()
+
+
+def read_frames(wav: Path, start: int, count: int) -> bytes:
+    """The raw 16-bit frames ``start`` to ``start + count`` (clamped to the file)."""
+    with wave.open(str(wav), "rb") as w:
+        w.setpos(min(max(0, start), w.getnframes()))
+        return w.readframes(max(0, count))
+
+
+def read_samples(wav: Path, start: int, count: int) -> np.ndarray:
+    """``count`` samples from frame ``start`` as float32 in [-1, 1] (only those are read)."""
+    raw = read_frames(wav, start, count)
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def _is_extracted_wav(path: Path) -> bool:
+    """True for a 16 kHz mono 16-bit WAV (what ``extract_audio`` writes)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            return (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (SAMPLE_RATE, 1, 2)
+    except (OSError, EOFError, wave.Error):
+        return False
+
+
+@contextmanager
+def opening_samples(media: Path, seconds: float) -> Iterator[np.ndarray]:
+    """Yield the first ``seconds`` of ``media`` as 16 kHz mono samples: read directly from a
+    WAV ``extract_audio`` wrote (the chunker's), extracted with ffmpeg otherwise."""
+    media = Path(media)
+    if _is_extracted_wav(media):
+        samples = read_samples(media, 0, int(seconds * SAMPLE_RATE))
+        if samples.size == 0:
+            raise TranscriptionError("zero-length audio")
+        yield samples
+        return
+    with prepared_audio(media, max_seconds=seconds) as samples:
+        yield samples
 
 
 @contextmanager

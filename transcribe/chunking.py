@@ -13,7 +13,8 @@ The language is decided once, before the first chunk, by ``transcribe.language_c
 and every chunk is transcribed in it, so a long programme is not split across languages.
 The plan is deterministic for the same audio and settings, which is what lets a restart
 reuse chunks. To change how chunks are cut, change ``plan_chunks``; to keep chunks
-elsewhere (files, Redis), implement ``ChunkStore``.
+elsewhere (files, Redis), subclass ``ChunkStore``. The engine is any ``transcribe.base.Engine``;
+only what that base class declares is used.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from transcribe.audio import SAMPLE_RATE, extract_audio
-from transcribe.base import SegmentResult, TranscriptionError, TranscriptionResult
+from transcribe.audio import SAMPLE_RATE, extract_audio, read_frames, read_samples, wav_info
+from transcribe.base import Engine, SegmentResult, TranscriptionResult
 from transcribe.language_check import LanguageDecision, decide_language, detect_audio_language
 
 FRAME = SAMPLE_RATE // 10  # 100 ms, the resolution of the silence search
@@ -49,16 +50,23 @@ class Chunk:
 ChunkProgress = Callable[[Chunk, int, bool], None]
 
 
-class ChunkStore(Protocol):
+class ChunkStore:
+    """Where finished chunks of one run are kept until the transcript is stored."""
+
     def load(self) -> dict[int, dict[str, Any]]:
         """Finished chunks of this run, by number."""
-        ...
+        raise NotImplementedError
 
     def save(self, chunk: Chunk, data: dict[str, Any]) -> None:
-        ...
+        """Keep one finished chunk (its segments already on the whole file's timeline)."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Forget this run's chunks (called once the transcript is stored). Default: nothing
+        to do (a store that does not outlive the process)."""
 
 
-class MemoryStore:
+class MemoryStore(ChunkStore):
     """A store that lives as long as the process (the ``raqib transcribe`` command)."""
 
     def __init__(self) -> None:
@@ -70,8 +78,11 @@ class MemoryStore:
     def save(self, chunk: Chunk, data: dict[str, Any]) -> None:
         self.chunks[chunk.number] = data
 
+    def clear(self) -> None:
+        self.chunks.clear()
 
-class DbChunkStore:
+
+class DbChunkStore(ChunkStore):
     """Finished chunks as ``TranscriptionChunk`` rows of one broadcast and run key."""
 
     def __init__(self, broadcast_id: int, run_key: str) -> None:
@@ -103,26 +114,6 @@ class DbChunkStore:
 
         TranscriptionChunk.objects.filter(broadcast_id=self.broadcast_id,
                                           run_key=self.run_key).delete()
-
-
-def wav_info(wav: Path) -> int:
-    """Frames in a 16 kHz mono WAV written by ``extract_audio``."""
-    with wave.open(str(wav), "rb") as w:
-        if w.getframerate() != SAMPLE_RATE or w.getnchannels() != 1:
-            raise TranscriptionError(f"{Path(wav).name} is not 16 kHz mono audio")
-        return w.getnframes()
-
-
-def read_frames(wav: Path, start: int, count: int) -> bytes:
-    with wave.open(str(wav), "rb") as w:
-        w.setpos(min(max(0, start), w.getnframes()))
-        return w.readframes(max(0, count))
-
-
-def read_samples(wav: Path, start: int, count: int) -> np.ndarray:
-    """``count`` samples from frame ``start`` as float32 in [-1, 1] (only those are read)."""
-    raw = read_frames(wav, start, count)
-    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def _quietest(wav: Path, start: int, end: int) -> int:
@@ -170,12 +161,10 @@ def run_key(parts: dict[str, Any]) -> str:
                           .encode("utf-8")).hexdigest()
 
 
-def engine_identity(engine: Any, language: str | None) -> dict[str, Any]:
-    model = getattr(engine, "model", None)
-    params = engine.params(language) if hasattr(engine, "params") else {}
-    return {"engine": getattr(engine, "name", type(engine).__name__),
-            "model_id": getattr(model, "model_id", str(model)),
-            "model_sha256": getattr(model, "sha256", ""), "params": params}
+def engine_identity(engine: Engine, language: str | None) -> dict[str, Any]:
+    """What identifies a run of ``engine`` in ``language`` (hashed into the run key)."""
+    return {"engine": engine.name, "model_id": engine.model_id,
+            "model_sha256": engine.model_sha256, "params": engine.params(language)}
 
 
 def _segment_json(seg: SegmentResult, offset: float) -> dict[str, Any]:
@@ -205,7 +194,7 @@ class ChunkedRun:
     identity: dict[str, Any]
 
 
-def prepare(engine: Any, wav: Path, chunk_seconds: float, hint: str | None,
+def prepare(engine: Engine, wav: Path, chunk_seconds: float, hint: str | None,
             forced: bool = False) -> ChunkedRun:
     """Plan the chunks and decide the language (one cheap detection on the opening)."""
     chunks = plan_chunks(wav, chunk_seconds)
@@ -216,7 +205,7 @@ def prepare(engine: Any, wav: Path, chunk_seconds: float, hint: str | None,
     return ChunkedRun(wav, chunks, decision, identity)
 
 
-def run(engine: Any, plan: ChunkedRun, store: ChunkStore, work_dir: Path,
+def run(engine: Engine, plan: ChunkedRun, store: ChunkStore, work_dir: Path,
         progress: ChunkProgress | None = None) -> TranscriptionResult:
     """Transcribe every chunk not in ``store`` and merge all of them into one result."""
     done = store.load()
@@ -257,7 +246,7 @@ def merge(plan: ChunkedRun, pieces: list[dict[str, Any]]) -> TranscriptionResult
         model_sha256=first["model_sha256"], params=params)
 
 
-def transcribe_chunked(engine: Any, media: Path, chunk_seconds: float, hint: str | None = None,
+def transcribe_chunked(engine: Engine, media: Path, chunk_seconds: float, hint: str | None = None,
                        *, forced: bool = False,
                        store_for: Callable[[str], ChunkStore] | None = None,
                        media_sha256: str = "",

@@ -16,6 +16,10 @@ On CUDA (only), ``BatchedInferencePipeline`` decodes ``batch_size`` VAD chunks a
 CPU path is the sequential one. That branch is ``_run_batched`` and is recorded as
 ``"batched": true`` with its ``batch_size`` in the params.
 
+Language detection (``detect_language``, declared with ``detects_language``) runs Whisper's
+detector with the VAD on the first ``DETECT_OPENING_S`` seconds only (a few 30 s windows, so
+a musical opening is skipped), read straight from the chunker's WAV.
+
 Models are loaded once per process and shared (keyed by weights, device, precision, threads).
 To tune decoding, add a constructor argument and put it in ``_options``; it is then
 recorded automatically.
@@ -24,15 +28,22 @@ recorded automatically.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from transcribe.audio import SAMPLE_RATE, prepared_audio
-from transcribe.base import SegmentResult, TranscriptionError, TranscriptionResult
+from catalog.components import Settings
+from transcribe.audio import SAMPLE_RATE, opening_samples, prepared_audio
+from transcribe.base import (
+    Engine,
+    Progress,
+    ResolvedModel,
+    SegmentResult,
+    TranscriptionError,
+    TranscriptionResult,
+)
 from transcribe.bundled_model import ModelError
 from transcribe.hardware import available_cores
-from transcribe.model_resolver import ResolvedModel, describe_directory
+from transcribe.model_resolver import describe_directory
 
 ENGINE_NAME = "faster-whisper"
 SEED = 20210420
@@ -40,8 +51,7 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's own default fa
 COMPRESSION_RATIO_THRESHOLD = 2.4  # above: the window is repetitive, retry hotter
 LOG_PROB_THRESHOLD = -1.0  # below: the window is unlikely, retry hotter
 NO_SPEECH_THRESHOLD = 0.6  # above (with a low log-probability): the window is silence
-
-Progress = Callable[[float, float], None]
+DETECT_OPENING_S = 120  # seconds of audio language detection looks at (VAD picks speech)
 
 _models: dict[tuple[str, str, str, int], Any] = {}
 _models_lock = threading.Lock()
@@ -85,13 +95,14 @@ def _as_resolved(model: ResolvedModel | str | Path) -> ResolvedModel:
     return ResolvedModel(str(model), str(model), "", "named")
 
 
-class FasterWhisperEngine:
+class FasterWhisperEngine(Engine):
     """``Engine`` implementation over faster-whisper."""
 
     name = ENGINE_NAME
+    detects_language = True
 
     @classmethod
-    def from_config(cls, config: Any, model: ResolvedModel) -> FasterWhisperEngine:
+    def from_config(cls, config: Settings, model: ResolvedModel) -> FasterWhisperEngine:
         """Build the engine from ``transcribe.*`` settings (the registry calls this)."""
         return cls(model, device=config.get("transcribe.device"),
                    compute_type=config.get("transcribe.compute_type"),
@@ -103,7 +114,7 @@ class FasterWhisperEngine:
     def __init__(self, model: ResolvedModel | str | Path, device: str = "auto",
                  compute_type: str = "auto", beam_size: int = 5, vad: bool = True,
                  threads: int = 0, seed: int = SEED, batch_size: int = 8) -> None:
-        self.model = _as_resolved(model)
+        super().__init__(_as_resolved(model))
         if self.model.kind == "checkpoint":
             raise ModelError(f"{self.model.source} is an openai-whisper checkpoint; the "
                              f"faster-whisper engine needs a CTranslate2 model directory "
@@ -154,8 +165,20 @@ class FasterWhisperEngine:
                                                               duration, progress)
         return TranscriptionResult(
             language=language_found, language_probability=probability, duration=duration,
-            segments=segments, engine=self.name, model_id=self.model.model_id,
-            model_sha256=self.model.sha256, params=self.params(language))
+            segments=segments, engine=self.name, model_id=self.model_id,
+            model_sha256=self.model_sha256, params=self.params(language))
+
+    def detect_language(self, media: Path) -> tuple[str, float] | None:
+        """Whisper's language detection (with the VAD) on the opening of ``media``."""
+        # A few windows' worth, so the VAD can skip a musical opening; never the whole file.
+        with opening_samples(Path(media), DETECT_OPENING_S) as samples:
+            whisper = load_model(self.model.source, self.device, self.compute_type,
+                                 self.threads)
+            try:
+                lang, prob, _ = whisper.detect_language(samples, vad_filter=True)
+            except (RuntimeError, ValueError) as exc:
+                raise TranscriptionError(f"language detection failed: {exc}") from exc
+        return str(lang), float(prob)
 
     def _run(self, whisper: Any, samples: Any, language: str | None, duration: float,
              progress: Progress | None) -> tuple[list[SegmentResult], str, float | None]:

@@ -18,8 +18,9 @@ Flags (``language_flags``): ``non-arabic`` when the transcript is not in Arabic,
 ``hint-overridden`` (above) and ``audio-text-disagree`` when the audio detection and a
 confident (>= ``TEXT_CONFIDENCE``) text detection name different languages.
 
-To extend: add a flag in ``language_flags``; engines may offer ``detect_language(path)``
-returning ``(language, probability)`` and ``detect_audio_language`` will use it.
+To extend: add a flag in ``language_flags``. An engine that can detect the language
+declares ``detects_language = True`` and implements ``detect_language(path)`` returning
+``(language, probability)`` (``transcribe.base.Engine``); ``detect_audio_language`` uses it.
 """
 
 from __future__ import annotations
@@ -28,11 +29,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from transcribe.base import TranscriptionResult
+from transcribe.base import Engine, TranscriptionResult
 
 OVERRIDE_PROBABILITY = 0.8
 TEXT_CONFIDENCE = 0.8
-DETECT_SECONDS = 30
 ARABIC = "ar"
 
 
@@ -68,25 +68,15 @@ def decide_language(hint: str | None, detected: tuple[str, float] | None,
     return LanguageDecision(hint, hint, lang, prob, "hint-kept")
 
 
-def detect_audio_language(engine: Any, wav: Path) -> tuple[str, float] | None:
-    """Whisper's language detection on the first ``DETECT_SECONDS`` of speech of ``wav``.
-
-    Uses the engine's ``detect_language(path)`` when it has one, faster-whisper's model
-    directly otherwise; None when the engine cannot detect cheaply."""
-    if hasattr(engine, "detect_language"):
-        lang, prob = engine.detect_language(Path(wav))[:2]
-        return str(lang), float(prob)
-    if getattr(engine, "name", "") != "faster-whisper":
+def detect_audio_language(engine: Engine, wav: Path) -> tuple[str, float] | None:
+    """The engine's language detection on the opening of ``wav`` (Whisper reads its first
+    30 s of speech); None when the engine does not detect or heard no speech."""
+    if not engine.detects_language:
         return None
-    from transcribe.audio import SAMPLE_RATE
-    from transcribe.chunking import read_samples
-    from transcribe.faster_whisper_engine import load_model
-
-    whisper = load_model(engine.model.source, engine.device, engine.compute_type,
-                         engine.threads)
-    # A few windows' worth, so the VAD can skip a musical opening; never the whole file.
-    samples = read_samples(Path(wav), 0, DETECT_SECONDS * 4 * SAMPLE_RATE)
-    lang, prob, _ = whisper.detect_language(samples, vad_filter=True)
+    found = engine.detect_language(Path(wav))
+    if found is None or not found[0] or found[1] is None:
+        return None
+    lang, prob = found
     return str(lang), float(prob)
 
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
+from transcribe.base import ResolvedModel
 from transcribe.bundled_model import (
     BUNDLED_KEY,
     ModelError,
@@ -34,16 +34,6 @@ from transcribe.bundled_model import (
 
 _SHA_CACHE = ".sha256-cache.json"
 _lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    """What to hand to ``WhisperModel`` (``source``) and how to record it."""
-
-    source: str  # a local directory path or a model name
-    model_id: str
-    sha256: str = ""  # of model.bin; empty only when the weights are not local
-    kind: str = "directory"  # "bundled", "directory", "named" or "checkpoint" (a .pt file)
 
 
 def models_dir(data_dir: Path) -> Path:

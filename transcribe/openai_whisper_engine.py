@@ -12,7 +12,8 @@ concatenated signal and its timestamps mapped back to the original timeline; wor
 timestamps; ``condition_on_previous_text`` off; temperature fallback 0.0…1.0 with the
 compression-ratio / log-probability / no-speech thresholds; ``torch.manual_seed`` before
 each run; fp32 on CPU and fp16 on CUDA; threads = ``transcribe.threads`` or all cores.
-Every choice is in ``TranscriptionResult.params``.
+Every choice is in ``TranscriptionResult.params``. ``model_sha256`` is the checkpoint's
+(the weights that run), the source model's is in the params as ``source_model_sha256``.
 
 To tune decoding: add a constructor argument and put it in ``_options`` (recorded).
 """
@@ -20,17 +21,24 @@ To tune decoding: add a constructor argument and put it in ``_options`` (recorde
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from transcribe.audio import SAMPLE_RATE, prepared_audio
-from transcribe.base import SegmentResult, TranscriptionError, TranscriptionResult
+from catalog.components import Settings
+from transcribe.audio import SAMPLE_RATE, opening_samples, prepared_audio
+from transcribe.base import (
+    Engine,
+    Progress,
+    ResolvedModel,
+    SegmentResult,
+    TranscriptionError,
+    TranscriptionResult,
+)
 from transcribe.bundled_model import ModelError
 from transcribe.hardware import available_cores
-from transcribe.model_resolver import ResolvedModel, cached_sha256, describe_directory
+from transcribe.model_resolver import cached_sha256, describe_directory
 
 ENGINE_NAME = "openai-whisper"
 SEED = 20210420
@@ -38,8 +46,6 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 COMPRESSION_RATIO_THRESHOLD = 2.4
 LOGPROB_THRESHOLD = -1.0
 NO_SPEECH_THRESHOLD = 0.6
-
-Progress = Callable[[float, float], None]
 DETECT_OPENING_S = 120  # seconds of audio language detection looks at (VAD picks speech)
 
 _models: dict[tuple[str, str], Any] = {}
@@ -90,13 +96,14 @@ def load_checkpoint(path: Path, device: str) -> Any:
         return _models[key]
 
 
-class OpenAIWhisperEngine:
+class OpenAIWhisperEngine(Engine):
     """``Engine`` implementation over openai-whisper."""
 
     name = ENGINE_NAME
+    detects_language = True
 
     @classmethod
-    def from_config(cls, config: Any, model: ResolvedModel) -> OpenAIWhisperEngine:
+    def from_config(cls, config: Settings, model: ResolvedModel) -> OpenAIWhisperEngine:
         """Build the engine from ``transcribe.*`` settings (the registry calls this)."""
         from transcribe.model_resolver import models_dir
 
@@ -120,7 +127,7 @@ class OpenAIWhisperEngine:
             path = Path(model)
             model = describe_directory(path) if path.is_dir() else \
                 ResolvedModel(str(path), path.stem, "", "checkpoint")
-        self.model = model
+        super().__init__(model)
         self.checkpoint, self.checkpoint_sha256 = checkpoint_for(model, Path(cache_dir))
         self.device = pick_device(device)
         self.beam_size = beam_size
@@ -143,6 +150,10 @@ class OpenAIWhisperEngine:
             "fp16": self.device.startswith("cuda"),
             "verbose": None,
         }
+
+    @property
+    def model_sha256(self) -> str:
+        return self.checkpoint_sha256
 
     def params(self, language: str | None, detected: str | None = None) -> dict[str, Any]:
         """Every decoding choice; ``language`` is the hint, ``detected`` what was used."""
@@ -174,19 +185,21 @@ class OpenAIWhisperEngine:
                 raise TranscriptionError(f"the speech engine failed: {exc}") from exc
         return TranscriptionResult(
             language=found, language_probability=probability, duration=duration,
-            segments=segments, engine=self.name, model_id=self.model.model_id,
-            model_sha256=self.checkpoint_sha256, params=self.params(hint, found))
+            segments=segments, engine=self.name, model_id=self.model_id,
+            model_sha256=self.model_sha256, params=self.params(hint, found))
 
-    def detect_language(self, media: Path) -> tuple[str, float | None]:
-        """Whisper's language detection on the first 30 s of speech in ``media``."""
+    def detect_language(self, media: Path) -> tuple[str, float] | None:
+        """Whisper's language detection on the first 30 s of speech in ``media`` (None when
+        the VAD finds no speech)."""
         # Only the opening is extracted and read: a 3-hour file costs no more than a clip.
-        with prepared_audio(Path(media), max_seconds=DETECT_OPENING_S) as samples:
+        with opening_samples(Path(media), DETECT_OPENING_S) as samples:
             speech, _ = self._speech(samples)
             model = load_checkpoint(self.checkpoint, self.device)
             try:
-                return _detect_language(model, speech)
+                language, probability = _detect_language(model, speech)
             except (RuntimeError, ValueError) as exc:
                 raise TranscriptionError(f"language detection failed: {exc}") from exc
+        return None if probability is None else (language, probability)
 
     def _run(self, model: Any, samples: np.ndarray, hint: str | None, duration: float,
              progress: Progress | None) -> tuple[list[SegmentResult], str, float | None]:

@@ -4,9 +4,10 @@
 implements it (``transcribe.base.Engine``); modules are imported only when chosen, so
 listing engines stays cheap for the command line, the config check and ``--engine``.
 
-To add an engine: write ``transcribe/<name>_engine.py`` with a class implementing
-``transcribe.base.Engine`` (its ``from_config(config, model=...)`` builds it), then add one
-line below.
+To add an engine: write ``transcribe/<name>_engine.py`` with a subclass of
+``transcribe.base.Engine`` (its ``from_config(config, model=...)`` builds it; the base's
+default is ``cls(model)``), then add one line below. ``tests/transcribe/
+test_engine_contract.py`` runs every engine listed here through the same checks.
 """
 
 from __future__ import annotations

@@ -105,10 +105,8 @@ def _evaluate(engine: Any, media: Path, ref: Path | None, language: str | None
 
 def _print(args: argparse.Namespace, engine: Any, rows: list[dict[str, Any]],
            overall: dict[str, Any]) -> None:
-    model = getattr(engine, "model", None)
-    head = {"engine": engine.name, "model": getattr(model, "model_id", ""),
-            "model_sha256": getattr(engine, "checkpoint_sha256", "")
-            or getattr(model, "sha256", "")}
+    head = {"engine": engine.name, "model": engine.model_id,
+            "model_sha256": engine.model_sha256}
     shown = ({**r, **{k: f"{r[k]:.1%}" for k in ("wer", "cer") if k in r}} for r in rows)
     if "wer" in overall:
         summary = (f"overall: WER {overall['wer']:.1%} CER {overall['cer']:.1%} over "

@@ -35,7 +35,7 @@ def transcribe_file(args: argparse.Namespace) -> int:
         check_file(args.file)  # a missing file is reported before any model work
         engine = get_engine(config, engine=args.engine, model=args.model)
         progress(f"transcribing {args.file.name} with {engine.name} "
-                 f"({getattr(engine.model, 'model_id', '')}); chunks of "
+                 f"({engine.model_id}); chunks of "
                  f"{config.get('transcribe.chunk_seconds')} s")
         result, decision, _ = transcribe_chunked(
             engine, args.file, config.get("transcribe.chunk_seconds"), args.language,

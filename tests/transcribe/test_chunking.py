@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from transcribe_helpers import DETECT_TEXT, ffmpeg, speak
 
-from transcribe.audio import SAMPLE_RATE
+from transcribe.audio import SAMPLE_RATE, read_samples
 from transcribe.base import SegmentResult, TranscriptionResult
-from transcribe.chunking import MemoryStore, plan_chunks, read_samples, transcribe_chunked
+from transcribe.chunking import MemoryStore, plan_chunks, transcribe_chunked
 
 
 def write_wav(path: Path, samples: np.ndarray) -> Path:
