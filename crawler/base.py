@@ -1,21 +1,51 @@
-"""The collection stage's interface.
+"""The collection stage's interface: what a source kind implements and what it returns.
 
 A ``Collector`` turns one configured source (a validated ``[[sources]]`` table) into
 ``DiscoveredItem``s. Only ``external_id`` and ``url`` are mandatory; every other field is
-best effort and a missing one is never fatal. To add a source kind: write a module with a
-class implementing ``Collector`` and add one line to ``crawler.registry``.
+best effort and a missing one is never fatal. The class also declares, with defaults,
+everything the rest of Raqib asks of a source kind, so nothing outside the kind's own
+module names it:
+
+- ``kind``: the ``kind = "..."`` value of its ``[[sources]]`` tables;
+- ``config_keys``: the kind's own keys, ``{key: required}`` (the common ones, ``name``,
+  ``outlet``, ``interval``..., are in ``crawler.schema.COMMON_KEYS``); the config check and
+  the admin source form read them, and a key listed in ``crawler.schema.VALUE_CHECKS``
+  gets its value checked;
+- ``check_config``: extra checks of a table's values, as (key, problem) pairs;
+- ``scheduled``: whether the crawler collects it on its interval (True) or it is recorded
+  by its own long-running process and only ``raqib sources check`` calls ``collect``
+  (``live``);
+- ``supports_full_scan``: whether ``collect(..., full_scan=True)`` reads every listing page
+  instead of stopping where the known part begins (used after a scan was cut short);
+- ``from_config``: how the registry builds it (default: ``cls()``).
+
+To add a source kind: write a module with a ``Collector`` subclass and add one line to
+``crawler.registry.COLLECTORS``. ``tests/crawler/test_collector_contract.py`` then runs it
+through the checks every kind must pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar
+
+from catalog.components import Settings
 
 
 class CollectError(Exception):
-    """The whole source could not be collected (unreachable, robots.txt, bad page...)."""
+    """The whole source could not be collected (unreachable, robots.txt, bad page...).
+
+    ``retry_after_until``: the outlet asked (429/503 ``Retry-After``) not to be fetched
+    again before then; the scheduler waits until that time."""
+
+    retry_after_until: datetime | None = None
+
+    def __init__(self, message: str = "", retry_after_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_until = retry_after_until
 
 
 @dataclass
@@ -55,15 +85,36 @@ class CollectResult:
     errors: list[str] = field(default_factory=list)  # per-page problems; the rest went on
     pages: int = 0
     requests: int = 0
+    # False: the scan was cut short (time limit, a failed listing page, Retry-After), so
+    # the next one must re-read every listing page (``full_scan``).
+    complete: bool = True
+    retry_after_until: datetime | None = None  # the outlet's Retry-After, when too long
 
 
-class Collector(Protocol):
-    kind: str
+class Collector(ABC):
+    """Base class of every source kind; see the module docstring for what to declare."""
 
+    kind: ClassVar[str] = ""
+    config_keys: ClassVar[Mapping[str, bool]] = {}
+    scheduled: ClassVar[bool] = True
+    supports_full_scan: ClassVar[bool] = False
+
+    @classmethod
+    def from_config(cls, config: Settings | None = None, **options: Any) -> Collector:
+        """Build the collector (``crawler.registry.COLLECTORS.build``); default ``cls()``."""
+        return cls(**options)
+
+    @classmethod
+    def check_config(cls, source: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Problems with this kind's values in ``source`` beyond ``VALUE_CHECKS``, as
+        (key, message) pairs: reported as ``sources[i].key: message``. Default: none."""
+        return []
+
+    @abstractmethod
     def collect(self, source: dict[str, Any], settings: CrawlSettings,
-                known_ids: Iterable[str] = ()) -> CollectResult:
+                known_ids: Iterable[str] = (), full_scan: bool = False) -> CollectResult:
         """Fetch the source once and return what it lists. ``known_ids`` are the external
         ids already in the catalog, so a scan can stop where the known part begins (a
-        scan costs in proportion to what is new). Raise CollectError if nothing could be
-        fetched at all."""
-        ...
+        scan costs in proportion to what is new); ``full_scan`` asks to read every listing
+        page (only meaningful with ``supports_full_scan``). Raise CollectError if nothing
+        could be fetched at all."""

@@ -10,7 +10,8 @@ when the outlet publishes them. Each of those is an ``EvidenceFile`` row with it
 
 The MediaFile, the broadcast's link to it, the EvidenceFile rows and a custody event
 (``captured``; ``linked`` when the same bytes were already stored for another item) are
-written in one transaction, before the pipeline marks the broadcast downloaded.
+written in one transaction by ``catalog.evidence`` (the writer live recordings use too),
+before the pipeline marks the broadcast downloaded.
 
 Killed captures resume: the work directory ``<data_dir>/tmp/capture-<broadcast_id>`` is
 stable, so yt-dlp continues its ``.part`` file; a capture whose transaction committed is
@@ -24,21 +25,28 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import mimetypes
 import os
 import platform
 import re
 import shutil
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
+from catalog.evidence import (
+    Custody,
+    Evidence,
+    EvidenceError,
+    MediaToStore,
+    StoredFileMismatch,
+    commit_capture,
+    discard_evidence,
+    file_extension,
+    store_evidence_file,
+)
 from catalog.hashing import sha256_file
 from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
 from crawler.base import CrawlSettings
@@ -78,102 +86,46 @@ def schedule_retry(broadcast: Broadcast) -> None:
     broadcast.next_retry_at = when
 
 
-def _extension(path: Path) -> str:
-    ext = path.suffix.lower()
-    return ext if re.fullmatch(r"\.[a-z0-9]{1,10}", ext) else ""
-
-
-class StoredFileMismatch(Exception):
-    """A file already stored under a sha256 name no longer has that sha256."""
-
-
-def store_media_file(path: Path, sha: str, data_dir: Path) -> Path:
-    """Move ``path`` (whose sha256 is ``sha``) into the evidence store, read-only, unless
-    an identical file is already there; return its path relative to the data dir. Used by
-    captures and by live recordings alike."""
-    rel = Path("media") / sha[:2] / f"{sha}{_extension(path)}"
-    dest = data_dir / rel
-    if dest.exists():
-        # Stored by another broadcast, or left by a capture killed before its database
-        # write: reuse it only if it is byte-identical, never overwrite evidence.
-        if sha256_file(dest) != sha:
-            raise StoredFileMismatch(f"stored file {rel} does not match its sha256; refusing "
-                                     "to overwrite evidence")
-        return rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.move(path, tmp)  # a rename when the work dir is on the same filesystem
-    tmp.chmod(0o444)
-    os.replace(tmp, dest)  # atomic: media/ never holds a partial file under its final name
-    return rel
-
-
-def _store_media(download: Download, sha: str, data_dir: Path) -> Path:
+def _store_evidence(src: Path, kind: str, rel: Path, data_dir: Path) -> Evidence:
     try:
-        return store_media_file(download.path, sha, data_dir)
-    except StoredFileMismatch as exc:
+        return store_evidence_file(src, kind, rel, data_dir)
+    except EvidenceError as exc:
         raise CaptureError(str(exc), retryable=False) from exc
 
 
-@dataclass
-class _Evidence:
-    kind: str
-    rel: Path
-    sha256: str
-    size: int
-
-
-def _store_evidence(src: Path, kind: str, rel: Path, data_dir: Path) -> _Evidence:
-    dest = data_dir / rel
-    if dest.exists():
-        if EvidenceFile.objects.filter(path=rel.as_posix()).exists():
-            raise CaptureError(f"evidence file {rel} already recorded", retryable=False)
-        # Left by a capture killed before its transaction: not evidence of anything yet.
-        dest.chmod(0o644)
-        dest.unlink()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(src, dest)
-    dest.chmod(0o444)
-    return _Evidence(kind, rel, sha256_file(dest), dest.stat().st_size)
-
-
-def _duration(download: Download) -> float | None:
-    return download.duration
-
-
-def _record(broadcast: Broadcast, download: Download, sha: str, size: int, media_rel: Path,
-            evidence: list[_Evidence], actor: str, source_url: str,
-            page: dict[str, Any]) -> MediaFile:
+def _record(broadcast: Broadcast, download: Download, sha: str, size: int,
+            evidence: list[Evidence], actor: str, source_url: str, page: dict[str, Any],
+            data_dir: Path) -> MediaFile:
+    """Store the media and commit MediaFile, EvidenceFile rows and the custody event."""
     info_rel = next((e.rel for e in evidence if e.kind == EvidenceFile.KIND_INFO_JSON), None)
-    with transaction.atomic():
-        media, created = MediaFile.objects.get_or_create(
-            sha256=sha,
-            defaults={"path": media_rel.as_posix(), "size": size,
-                      "mime_type": mimetypes.guess_type(media_rel.name)[0] or "",
-                      "info_json_path": info_rel.as_posix() if info_rel else "",
-                      "duration": _duration(download)},
-        )
-        broadcast.media = media
-        broadcast.next_retry_at = None
-        broadcast.save(update_fields=["media", "next_retry_at", "updated_at"])
-        for e in evidence:
-            EvidenceFile.objects.create(broadcast=broadcast, kind=e.kind, path=e.rel.as_posix(),
-                                        sha256=e.sha256, size=e.size)
-        CustodyEvent.objects.create(
-            action="captured" if created else "linked", actor=actor, broadcast=broadcast,
-            media=media, sha256=sha, source_url=source_url, final_url=download.final_url,
-            http_status=download.http_status, host=socket.gethostname(),
-            tool_versions=tool_versions(),
-            details={"size": size, "stored_as": media.path, "already_stored": not created,
-                     "info_json": info_rel.as_posix() if info_rel else "",
-                     "duration": download.duration,
-                     "extractor": download.info.get("extractor_key", ""),
-                     "format_id": download.info.get("format_id", ""),
-                     "format": download.format_record(),
-                     "evidence": [{"kind": e.kind, "path": e.rel.as_posix(),
-                                   "sha256": e.sha256, "size": e.size} for e in evidence],
-                     **page},
-        )
+
+    def details(media: MediaFile, created: bool) -> dict[str, Any]:
+        return {"size": size, "stored_as": media.path, "already_stored": not created,
+                "info_json": info_rel.as_posix() if info_rel else "",
+                "duration": download.duration,
+                "extractor": download.info.get("extractor_key", ""),
+                "format_id": download.info.get("format_id", ""),
+                "format": download.format_record(),
+                "evidence": [e.record() for e in evidence],
+                **page}
+
+    def link(target: Broadcast, media: MediaFile) -> None:
+        target.media = media
+        target.next_retry_at = None
+        target.save(update_fields=["media", "next_retry_at", "updated_at"])
+
+    try:
+        _, media = commit_capture(
+            broadcast,
+            MediaToStore(download.path, sha, size, duration=download.duration,
+                         info_json_path=info_rel.as_posix() if info_rel else ""),
+            evidence,
+            Custody(actor=actor, source_url=source_url, final_url=download.final_url,
+                    http_status=download.http_status, tool_versions=tool_versions(),
+                    details=details),
+            data_dir, link)
+    except StoredFileMismatch as exc:
+        raise CaptureError(str(exc), retryable=False) from exc
     return media
 
 
@@ -228,15 +180,6 @@ def _snapshot(broadcast: Broadcast, workdir: Path, settings: CrawlSettings) -> t
                        "warc_truncated": snap.truncated}
 
 
-def _discard(evidence: list[_Evidence], data_dir: Path) -> None:
-    """Remove evidence files of a capture whose transaction did not happen."""
-    for e in evidence:
-        path = data_dir / e.rel
-        with contextlib.suppress(OSError):
-            path.chmod(0o644)
-            path.unlink()
-
-
 def _already_captured(broadcast: Broadcast) -> bool:
     return bool(broadcast.media_id) and CustodyEvent.objects.filter(
         broadcast=broadcast, media_id=broadcast.media_id,
@@ -257,7 +200,7 @@ def capture_broadcast_media(broadcast: Broadcast, *, data_dir: Path, settings: C
     with _locked(workdir):
         stamp = _stamp(workdir)
         base = Path("captures") / str(broadcast.id)
-        evidence: list[_Evidence] = []
+        evidence: list[Evidence] = []
         try:
             download = download_media(source_url, workdir, settings, policy)
             size = download.path.stat().st_size
@@ -270,15 +213,14 @@ def capture_broadcast_media(broadcast: Broadcast, *, data_dir: Path, settings: C
                 evidence.append(_store_evidence(warc_path, EvidenceFile.KIND_WARC,
                                                 base / f"{stamp}.warc.gz", data_dir))
             for lang, sub in download.subtitles:
-                ext = _extension(sub) or ".vtt"
+                ext = file_extension(sub) or ".vtt"
                 lang = re.sub(r"[^A-Za-z0-9-]", "", lang)[:20] or "und"
                 evidence.append(_store_evidence(sub, EvidenceFile.KIND_CAPTIONS,
                                                 base / f"{stamp}.{lang}{ext}", data_dir))
-            media_rel = _store_media(download, sha, data_dir)
-            media = _record(broadcast, download, sha, size, media_rel, evidence, actor,
-                            source_url, page)
+            media = _record(broadcast, download, sha, size, evidence, actor, source_url,
+                            page, data_dir)
         except Exception as exc:
-            _discard(evidence, data_dir)
+            discard_evidence(evidence, data_dir)
             retryable = getattr(exc, "retryable", True)
             if not retryable or not _has_partial(workdir):
                 shutil.rmtree(workdir, ignore_errors=True)

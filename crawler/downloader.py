@@ -70,7 +70,7 @@ class DownloadPolicy:
         """The policy for one capture: a source's ``max_filesize_mb``/``max_duration`` win
         over ``crawl.max_filesize_mb``/``crawl.max_duration``. Raises CaptureError on a
         limit that does not parse."""
-        from raqib.sources_schema import parse_interval
+        from crawler.schema import parse_interval
 
         source = source or {}
         size = source.get("max_filesize_mb", config.get("crawl.max_filesize_mb"))

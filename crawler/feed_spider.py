@@ -20,8 +20,8 @@ a feed is a clear error, never a crash.
 constructor contract of ``crawler.site_spider.SiteSpider`` (``source``, ``max_pages``,
 ``sink``, ``known_ids``) and the ``page``/``item``/``error`` records
 ``crawler.scrapy_collector`` reads. To read another machine-readable listing format:
-subclass ``ListingSpider``, register it in ``crawler.scrapy_runner.SPIDERS`` and add a
-``ScrapyCollector`` subclass with its ``kind`` to ``crawler.registry``.
+subclass ``ListingSpider``, add a ``ScrapyCollector`` subclass with its ``kind``,
+``config_keys`` and ``spider`` and register it in ``crawler.registry``.
 """
 
 from __future__ import annotations
@@ -185,3 +185,5 @@ class FeedCollector(ScrapyCollector):
     """Collector for ``kind = "feed"``: runs ``FeedSpider`` in a subprocess."""
 
     kind = "feed"
+    spider = FeedSpider
+    config_keys = {"url": True}  # RSS/Atom, YouTube channel feeds included

@@ -43,6 +43,10 @@ How it records:
 Not supported yet (a clear error on the source): DASH live (MPD), fragmented-MP4 HLS
 (``#EXT-X-MAP``) and encrypted HLS. To extend: teach ``crawler.live_playlist`` the new
 playlist shape and keep handing ``ChunkWork.add_segment`` whole segments.
+
+The kind's declaration (``LiveCollector``: keys, not scheduled) and the stream helpers
+(fetch, resolve, windows) live in ``crawler.live_stream``, which needs no catalog; storing
+a closed chunk is ``crawler.live_store``.
 """
 
 from __future__ import annotations
@@ -52,107 +56,37 @@ import logging
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from catalog.models import Broadcast, Source
 from crawler.base import CrawlSettings
-from crawler.live_playlist import (
-    HlsSegment,
-    MediaPlaylist,
-    PlaylistError,
-    best_variant,
-    is_master_playlist,
-    parse_master_playlist,
-    parse_media_playlist,
+from crawler.live_playlist import HlsSegment, MediaPlaylist, PlaylistError, parse_media_playlist
+from crawler.live_store import ChunkError, ChunkWork, finalize_chunk
+from crawler.live_stream import (
+    DEFAULT_CHUNK,
+    KIND,
+    FetchError,
+    LiveCollector,
+    LiveError,
+    chunk_seconds,
+    fetch,
+    iso,
+    parse_iso,
+    resolve_media_playlist,
+    window_of,
 )
-from crawler.live_store import ChunkError, ChunkWork, finalize_chunk, iso, parse_iso
-from raqib.sources_schema import parse_interval
+
+__all__ = ["DEFAULT_CHUNK", "KIND", "FetchError", "LiveCollector", "LiveError", "LiveRecorder",
+           "chunk_seconds", "fetch", "recorder_running", "resolve_media_playlist", "window_of"]
 
 log = logging.getLogger("raqib.crawler.live")
 
-KIND = "live"
-DEFAULT_CHUNK = "30m"
 STALL_TARGETS = 3  # a playlist unchanged for this many target durations has stalled
 MAX_BACKOFF = 30.0
 ERROR_PREFIX = "live: "  # marks the source's last_error as the recorder's own
-
-
-class LiveError(Exception):
-    """The live source cannot be recorded as configured (bad chunk, busy, unsupported)."""
-
-
-class FetchError(Exception):
-    def __init__(self, reason: str, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
-def chunk_seconds(source_config: dict[str, Any], override: str | None = None) -> int:
-    """The chunk length in seconds from ``--chunk`` or the source's ``chunk`` key."""
-    text = override or source_config.get("chunk") or DEFAULT_CHUNK
-    try:
-        return parse_interval(text)
-    except ValueError as exc:
-        raise LiveError(f"chunk: {exc}") from None
-
-
-def window_of(moment: datetime, seconds: int) -> tuple[datetime, datetime]:
-    """The fixed window containing ``moment``, aligned to the UTC clock."""
-    epoch = moment.timestamp()
-    start = datetime.fromtimestamp(epoch - epoch % seconds, UTC)
-    return start, start + timedelta(seconds=seconds)
-
-
-def fetch(url: str, settings: CrawlSettings) -> tuple[bytes, str]:
-    """GET ``url``; return (body, final URL); raise FetchError with a readable reason."""
-    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
-    try:
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:
-            return response.read(), response.geturl()
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"HTTP {exc.code}", exc.code) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FetchError(f"unreachable ({reason})") from None
-
-
-def _resolve_with_ytdlp(url: str, settings: CrawlSettings) -> str:
-    import yt_dlp
-    from yt_dlp.utils import DownloadError
-
-    options = {"quiet": True, "no_warnings": True, "noplaylist": True, "cachedir": False,
-               "socket_timeout": settings.timeout, "format": "best[protocol^=m3u8]/best",
-               "http_headers": {"User-Agent": settings.user_agent}}
-    try:
-        with yt_dlp.YoutubeDL(options) as ydl:
-            info = ydl.extract_info(url, download=False)
-    except DownloadError as exc:
-        raise FetchError(f"yt-dlp found no stream: {str(exc).removeprefix('ERROR: ')}") from None
-    protocol = str(info.get("protocol", ""))
-    if "m3u8" not in protocol:
-        kind = "DASH" if "dash" in protocol else protocol or "unknown"
-        raise LiveError(f"the stream is {kind}, not HLS; only HLS live streams can be "
-                        "recorded yet")
-    return info.get("manifest_url") or info["url"]
-
-
-def resolve_media_playlist(url: str, settings: CrawlSettings) -> str:
-    """The media playlist URL to poll: the best variant of a master, or yt-dlp's pick."""
-    body, final_url = fetch(url, settings)
-    text = body.decode("utf-8", "replace")
-    if not text.lstrip("\ufeff").startswith("#EXTM3U"):
-        url = _resolve_with_ytdlp(url, settings)
-        body, final_url = fetch(url, settings)
-        text = body.decode("utf-8", "replace")
-    if is_master_playlist(text):
-        return best_variant(parse_master_playlist(text, final_url)).url
-    return final_url
 
 
 @dataclass
@@ -451,33 +385,3 @@ class LiveRecorder:
         if self.source.last_error.startswith(ERROR_PREFIX + "stream unreachable"):
             self.source.last_error = ""
             Source.objects.filter(pk=self.source.pk).update(last_error="")
-
-
-class LiveCollector:
-    """``raqib sources check`` for a live source: resolve the stream once and show the chunk
-    that is on air now. Never used to crawl (``raqib.pipeline.crawl_source`` refuses)."""
-
-    kind = KIND
-
-    def collect(self, source: dict[str, Any], settings: CrawlSettings,
-                known_ids: Any = ()) -> Any:
-        from crawler.base import CollectError, CollectResult, DiscoveredItem
-
-        try:
-            seconds = chunk_seconds(source)
-            playlist_url = resolve_media_playlist(source["url"], settings)
-            body, final_url = fetch(playlist_url, settings)
-            playlist = parse_media_playlist(body.decode("utf-8", "replace"), final_url)
-        except (LiveError, FetchError, PlaylistError) as exc:
-            raise CollectError(f"live stream: {exc}") from None
-        start, end = window_of(datetime.now(UTC), seconds)
-        from crawler.live_store import external_id_for
-
-        item = DiscoveredItem(
-            external_id=external_id_for(source["name"], start), url=source["url"],
-            media_url=playlist_url, title=f"{source['name']} · بث مباشر (on air now)",
-            aired_at=start, aired_end=end,
-            description=f"{len(playlist.segments)} segments listed, target duration "
-                        f"{playlist.target_duration:g} s"
-                        + ("; the stream has ended" if playlist.ended else ""))
-        return CollectResult(items=[item], pages=2, requests=2)

@@ -9,11 +9,12 @@ duration, sha256, and why there was a hole before it, if any) and the segments a
    segment, with the reasons the recorder noted) — recorded, never hidden;
 2. joins the segments losslessly with ffmpeg's concat demuxer (stream copy, no re-encode)
    into one MP4, so its duration is the window minus the gaps;
-3. stores it once by sha256 under ``media/`` (read-only, as ``crawler.capture`` does),
-   writes a recording manifest (per-segment sha256, playlist URLs, gaps) under
-   ``captures/live/`` as an ``EvidenceFile``, and in one transaction creates the Broadcast
-   (status ``downloaded``, so transcription and indexing follow as usual), the MediaFile
-   and a ``captured`` custody record;
+3. writes a recording manifest (per-segment sha256, playlist URLs, gaps) under
+   ``captures/live/`` as an ``EvidenceFile`` and hands the chunk to the evidence writer
+   ``catalog.evidence`` (the one ``crawler.capture`` uses): the media is stored once by
+   sha256 under ``media/`` (read-only), and in one transaction the Broadcast is created
+   (status ``downloaded``, so transcription and indexing follow as usual) with the
+   MediaFile and a ``captured`` custody record;
 4. removes the work dir.
 
 Every step can be re-run: the Broadcast is keyed by (source, ``live:<source>:<start>``), the
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import mimetypes
 import shutil
 import socket
 import subprocess
@@ -35,11 +35,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
+from catalog.evidence import (
+    Custody,
+    Evidence,
+    EvidenceError,
+    MediaToStore,
+    StoredFileMismatch,
+    commit_capture,
+    store_evidence_file,
+)
 from catalog.hashing import sha256_file
-from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Source
-from crawler.capture import StoredFileMismatch, store_media_file, tool_versions
+from catalog.models import Broadcast, MediaFile, Source
+from crawler.capture import tool_versions
+from crawler.live_stream import external_id_for, iso, parse_iso
+
+__all__ = ["ChunkError", "ChunkWork", "external_id_for", "finalize_chunk", "gap_seconds", "iso",
+           "parse_iso", "probe_duration"]
 
 log = logging.getLogger("raqib.crawler.live")
 
@@ -50,24 +61,6 @@ GAP_TOLERANCE = 0.25
 
 class ChunkError(Exception):
     """A chunk could not be turned into a media file (ffmpeg failed, nothing recorded)."""
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO 8601 with a Z, milliseconds only when there are any."""
-    moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
-    return text + "Z"
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def external_id_for(source_name: str, start: datetime) -> str:
-    """The catalog key of the chunk starting at ``start``: the same on every re-run."""
-    return f"live:{source_name}:{iso(start)}"
 
 
 @dataclass
@@ -207,22 +200,15 @@ def concat_segments(work: ChunkWork) -> Path:
     return out
 
 
-def _store_file(path: Path, sha: str, data_dir: Path) -> Path:
-    try:
-        return store_media_file(path, sha, data_dir)
-    except StoredFileMismatch as exc:
-        raise ChunkError(str(exc)) from exc
-
-
-def _write_manifest(work: ChunkWork, data_dir: Path, manifest: dict[str, Any]) -> Path:
+def _write_manifest(work: ChunkWork, data_dir: Path, manifest: dict[str, Any]) -> Evidence:
+    """Write the recording manifest and store it read-only under ``captures/live/``."""
     rel = Path("captures") / "live" / work.source / f"{iso(work.start).replace(':', '')}.json"
-    dest = data_dir / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():  # left by a finalize killed before its database write
-        dest.chmod(0o644)
-    dest.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    dest.chmod(0o444)
-    return rel
+    written = work.path / "manifest.json"
+    written.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    try:  # a manifest left by a finalize killed before its database write is replaced
+        return store_evidence_file(written, EVIDENCE_KIND, rel, data_dir)
+    except EvidenceError as exc:
+        raise ChunkError(str(exc)) from exc
 
 
 def _title(source: Source, start: datetime, end: datetime, partial: bool) -> str:
@@ -266,36 +252,27 @@ def finalize_chunk(work: ChunkWork, source: Source, data_dir: Path, actor: str, 
         "segments": work.segments, "tool_versions": versions,
         "recorded_on": socket.gethostname(),
     }
-    manifest_rel = _write_manifest(work, data_dir, manifest)
-    manifest_sha = sha256_file(data_dir / manifest_rel)
-    media_rel = _store_file(chunk, sha, data_dir)
-    with transaction.atomic():
+    manifest_file = _write_manifest(work, data_dir, manifest)
+    manifest_rel = manifest_file.rel
+
+    def create_broadcast() -> Broadcast:
         broadcast, _ = Broadcast.objects.get_or_create(
             source=source, external_id=work.external_id,
             defaults={"outlet": source.outlet, "url": source.config.get("url", ""),
                       "media_url": work.playlist_url, "language": source.language,
                       "title": _title(source, work.start, end, bool(partial_reason))},
         )
-        media, created = MediaFile.objects.get_or_create(
-            sha256=sha, defaults={"path": media_rel.as_posix(), "size": size,
-                                  "mime_type": mimetypes.guess_type(media_rel.name)[0] or "",
-                                  "info_json_path": manifest_rel.as_posix(),
-                                  "duration": duration})
-        EvidenceFile.objects.get_or_create(
-            path=manifest_rel.as_posix(),
-            defaults={"broadcast": broadcast, "kind": EVIDENCE_KIND, "sha256": manifest_sha,
-                      "size": (data_dir / manifest_rel).stat().st_size})
-        CustodyEvent.objects.create(
-            action="captured", actor=actor, broadcast=broadcast, media=media, sha256=sha,
-            source_url=source.config.get("url", ""), final_url=work.playlist_url,
-            http_status=200, host=socket.gethostname(), tool_versions=versions,
-            details={"recorder": "live", "size": size, "stored_as": media.path,
-                     "already_stored": not created, "manifest": manifest_rel.as_posix(),
-                     "segments": len(work.segments), "first_seq": work.segments[0]["seq"],
-                     "last_seq": work.segments[-1]["seq"], "gaps": len(gaps),
-                     "missing_seconds": manifest["missing_seconds"],
-                     "partial": bool(partial_reason)},
-        )
+        return broadcast
+
+    def details(media: MediaFile, created: bool) -> dict[str, Any]:
+        return {"recorder": "live", "size": size, "stored_as": media.path,
+                "already_stored": not created, "manifest": manifest_rel.as_posix(),
+                "segments": len(work.segments), "first_seq": work.segments[0]["seq"],
+                "last_seq": work.segments[-1]["seq"], "gaps": len(gaps),
+                "missing_seconds": manifest["missing_seconds"],
+                "partial": bool(partial_reason)}
+
+    def link(broadcast: Broadcast, media: MediaFile) -> None:
         broadcast.media = media
         broadcast.aired_at = work.start
         broadcast.aired_end = end
@@ -307,6 +284,19 @@ def finalize_chunk(work: ChunkWork, source: Source, data_dir: Path, actor: str, 
         broadcast.error = ""
         broadcast.save()
         Source.objects.filter(pk=source.pk).update(last_crawl_at=datetime.now(UTC))
+
+    try:
+        broadcast, _ = commit_capture(
+            create_broadcast,
+            MediaToStore(chunk, sha, size, duration=duration,
+                         info_json_path=manifest_rel.as_posix()),
+            [manifest_file],
+            Custody(actor=actor, source_url=source.config.get("url", ""),
+                    final_url=work.playlist_url, http_status=200, tool_versions=versions,
+                    details=details, action="captured"),
+            data_dir, link)
+    except StoredFileMismatch as exc:
+        raise ChunkError(str(exc)) from exc
     shutil.rmtree(work.path, ignore_errors=True)
     log.info("live chunk stored", extra={"source": source.name, "broadcast": broadcast.id,
                                          "sha256": sha, "gaps": len(gaps)})

@@ -5,13 +5,15 @@
 long-lived worker and a killed crawl cannot corrupt the parent), feeds it the source, the
 crawl settings and the external ids already known, and turns the JSON-lines records the
 spider wrote (``page``, ``item``, ``error``, ``retry_after``, ``stats``) into a
-``ScrapyCollectResult``: a ``CollectResult`` that also says whether the scan ran to its
-natural end (``complete``; a crawl cut by its time limit is not, and the next one must
-re-read every listing page) and until when the outlet asked us to stay away
-(``retry_after_until``, from a 429/503 ``Retry-After`` too long to wait out; a
-``CollectError`` carries it too, as an attribute). To add a Scrapy-based kind: write the
-spider, add it to ``crawler.scrapy_runner.SPIDERS`` and subclass ``ScrapyCollector`` with
-its ``kind``.
+``CollectResult``, saying also whether the scan ran to its natural end (``complete``; a
+crawl cut by its time limit is not, and the next one must re-read every listing page) and
+until when the outlet asked us to stay away (``retry_after_until``, from a 429/503
+``Retry-After`` too long to wait out; a ``CollectError`` carries it too).
+
+To add a Scrapy-based kind: write the spider (constructor ``source``, ``max_pages``,
+``sink``, ``known_ids``, ``full_scan``; see ``crawler.site_spider.SiteSpider``), subclass
+``ScrapyCollector`` with its ``kind``, ``config_keys`` and ``spider = YourSpider``, and add
+the collector to ``crawler.registry``. The subprocess is told which spider class to run.
 """
 
 from __future__ import annotations
@@ -21,22 +23,16 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from crawler.base import CollectError, CollectResult, CrawlSettings, DiscoveredItem
+from crawler.base import CollectError, Collector, CollectResult, CrawlSettings, DiscoveredItem
 from crawler.dates import parse_aired_at
 
 # A crawl that runs longer than this is stopped; what it found so far is kept.
 CRAWL_TIME_LIMIT_S = 3600
-
-
-@dataclass
-class ScrapyCollectResult(CollectResult):
-    complete: bool = True  # pagination ended by itself, not by a time limit or a stop
-    retry_after_until: datetime | None = None  # the outlet's Retry-After, when too long
 
 
 def _read_records(path: Path) -> list[dict[str, Any]]:
@@ -57,10 +53,10 @@ def _item_from(record: dict[str, Any]) -> DiscoveredItem:
     return DiscoveredItem(**data)
 
 
-def build_result(records: list[dict[str, Any]], requests: int) -> ScrapyCollectResult:
-    """Turn the runner's records into a ScrapyCollectResult; raise CollectError (with a
+def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
+    """Turn the runner's records into a CollectResult; raise CollectError (with a
     ``retry_after_until`` attribute) when no listing page could be fetched at all."""
-    result = ScrapyCollectResult(requests=requests)
+    result = CollectResult(requests=requests)
     seen: set[str] = set()
     listings = 0
     fatal: list[str] = []
@@ -86,9 +82,8 @@ def build_result(records: list[dict[str, Any]], requests: int) -> ScrapyCollectR
     if not any(rec["type"] == "stats" for rec in records):
         result.complete = False  # killed before it could finish
     if listings == 0:
-        error = CollectError("; ".join(fatal) or "no listing page could be fetched")
-        error.retry_after_until = result.retry_after_until  # type: ignore[attr-defined]
-        raise error
+        raise CollectError("; ".join(fatal) or "no listing page could be fetched",
+                           retry_after_until=result.retry_after_until)
     return result
 
 
@@ -99,18 +94,26 @@ def source_entry_url(source: dict[str, Any]) -> str:
     return str(source.get("url", ""))
 
 
-class ScrapyCollector:
-    """Base collector: runs the spider registered for ``kind`` in a subprocess."""
+def spider_path(spider: type) -> str:
+    """``"module:Class"`` of a spider class, as the subprocess imports it."""
+    return f"{spider.__module__}:{spider.__qualname__}"
 
-    kind = ""
+
+class ScrapyCollector(Collector):
+    """Base collector: runs the class's ``spider`` in a subprocess."""
+
+    spider: ClassVar[type | None] = None  # the scrapy.Spider subclass for this kind
 
     def collect(self, source: dict[str, Any], settings: CrawlSettings,
-                known_ids: Iterable[str] = (), *, full_scan: bool = False,
-                scrapy_overrides: dict[str, Any] | None = None) -> ScrapyCollectResult:
+                known_ids: Iterable[str] = (), full_scan: bool = False, *,
+                scrapy_overrides: dict[str, Any] | None = None) -> CollectResult:
         """Crawl ``source`` once, skipping ``known_ids`` (``full_scan``: do not stop
         paginating at a page of known items). ``scrapy_overrides`` are extra Scrapy
         settings (the benchmark turns AutoThrottle off with them)."""
+        if self.spider is None:
+            raise TypeError(f"{type(self).__name__} declares no spider")
         payload = json.dumps({"source": source, "settings": asdict(settings),
+                              "spider": spider_path(self.spider),
                               "known_ids": sorted(set(known_ids)), "full_scan": full_scan,
                               "scrapy_overrides": scrapy_overrides or {},
                               "time_limit": CRAWL_TIME_LIMIT_S}, ensure_ascii=False)

@@ -10,13 +10,18 @@ to stderr. Running in a fresh process means the Twisted reactor starts exactly o
 Politeness (see docs/operations.md): one request at a time per host, at least
 ``crawl.download_delay`` between two of them (no random jitter below it), AutoThrottle
 on top, robots.txt obeyed unless the source says ``robots = false``, and
-``crawler.middlewares.RetryAfterMiddleware`` honouring 429/503 ``Retry-After``. To add a
-spider for a new source kind: add it to ``SPIDERS``; it receives ``source``,
-``max_pages``, ``sink`` and ``known_ids``.
+``crawler.middlewares.RetryAfterMiddleware`` honouring 429/503 ``Retry-After``.
+
+Which spider runs: ``"spider": "module:Class"`` in the job (``ScrapyCollector`` sends its
+class's ``spider``), else the ``spider`` of the collector registered for the source's
+kind. Nothing here names a kind: a new Scrapy-based kind declares its spider on its
+collector (see ``crawler.scrapy_collector``). The spider receives ``source``,
+``max_pages``, ``sink``, ``known_ids`` and ``full_scan``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Any, TextIO
@@ -24,11 +29,6 @@ from typing import Any, TextIO
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import default_settings
 
-from crawler.feed_spider import FeedSpider
-from crawler.site_spider import SiteSpider
-from crawler.sitemap_spider import SitemapSpider
-
-SPIDERS = {"site": SiteSpider, "feed": FeedSpider, "sitemap": SitemapSpider}
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # Scrapy 2.19 renamed RANDOMIZE_DOWNLOAD_DELAY (and warns when the old name is set).
 _NO_JITTER = ({"DOWNLOAD_DELAY_JITTER": 0.0} if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER")
@@ -67,6 +67,19 @@ def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
     }
 
 
+def spider_class(payload: dict[str, Any]) -> type:
+    """The spider class the job names, else the one its kind's collector declares."""
+    if payload.get("spider"):
+        module_name, _, class_name = payload["spider"].partition(":")
+        return getattr(importlib.import_module(module_name), class_name)
+    from crawler.registry import collector_class
+
+    spider = getattr(collector_class(payload["source"]["kind"]), "spider", None)
+    if spider is None:
+        raise SystemExit(f"source kind {payload['source']['kind']!r} has no Scrapy spider")
+    return spider
+
+
 def run(payload: dict[str, Any], out: TextIO) -> None:
     """Run the crawl described by ``payload``, writing records to ``out``."""
     source, settings = payload["source"], payload["settings"]
@@ -78,7 +91,7 @@ def run(payload: dict[str, Any], out: TextIO) -> None:
     options = scrapy_settings(source, settings, int(payload.get("time_limit", 3600)))
     options.update(payload.get("scrapy_overrides") or {})
     process = CrawlerProcess(options)
-    crawler = process.create_crawler(SPIDERS[source["kind"]])
+    crawler = process.create_crawler(spider_class(payload))
     process.crawl(crawler, source=source, max_pages=settings["max_pages"], sink=sink,
                   known_ids=payload.get("known_ids") or [],
                   full_scan=bool(payload.get("full_scan")))

@@ -18,6 +18,7 @@ new kind of page, add a source kind (see ``crawler.registry``) rather than speci
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -27,6 +28,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.base import DiscoveredItem
 from crawler.dates import parse_aired_at, source_timezone
+from crawler.schema import is_url
 from crawler.scrapy_collector import ScrapyCollector
 
 log = logging.getLogger("raqib.crawler")
@@ -232,3 +234,29 @@ class SiteCollector(ScrapyCollector):
     """Collector for ``kind = "site"``: runs ``SiteSpider`` in a subprocess."""
 
     kind = "site"
+    spider = SiteSpider
+    supports_full_scan = True
+    config_keys = {
+        "start_urls": True,
+        "item_links": True,
+        "next_page": False,
+        "title": False,
+        "aired_at": False,
+        "description": False,
+        "program": False,
+        "media": False,
+    }
+
+    @classmethod
+    def check_config(cls, source: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``start_urls`` is a list of http(s) URLs; every other key a CSS selector."""
+        problems = []
+        urls = source.get("start_urls")
+        if "start_urls" in source and (not isinstance(urls, list) or not urls
+                                       or not all(is_url(u) for u in urls)):
+            problems.append(("start_urls", f"a non-empty list of http(s) URLs, got {urls!r}"))
+        for key in cls.config_keys:
+            if key != "start_urls" and key in source and (
+                    not isinstance(source[key], str) or not source[key].strip()):
+                problems.append((key, f"a CSS selector string, got {source[key]!r}"))
+        return problems

@@ -144,3 +144,5 @@ class SitemapCollector(ScrapyCollector):
     """Collector for ``kind = "sitemap"``: runs ``SitemapSpider`` in a subprocess."""
 
     kind = "sitemap"
+    spider = SitemapSpider
+    config_keys = {"url": True, "url_pattern": False}  # video sitemap or sitemap index

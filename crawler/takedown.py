@@ -229,7 +229,7 @@ def check_due(config: Any, actor: str, source: str | None = None, force: bool = 
               on_check: Callable[[Check, Broadcast], None] | None = None) -> list[Check]:
     """Check the due broadcasts one at a time, politely (``crawl.download_delay`` apart);
     ``actor`` is who the custody events name (the caller's worker or user)."""
-    from raqib.sources_schema import parse_interval
+    from crawler.schema import parse_interval
 
     interval = timedelta(seconds=parse_interval(config.get("crawl.takedown_interval")))
     settings = CrawlSettings.from_config(config)

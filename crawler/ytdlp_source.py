@@ -37,7 +37,13 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadError, unsmuggle_url
 
-from crawler.base import CollectError, CollectResult, CrawlSettings, DiscoveredItem
+from crawler.base import (
+    CollectError,
+    Collector,
+    CollectResult,
+    CrawlSettings,
+    DiscoveredItem,
+)
 from crawler.dates import parse_aired_at, source_timezone
 from crawler.site_spider import is_media_url
 
@@ -169,10 +175,11 @@ def _is_nested_listing(entry: dict[str, Any]) -> bool:
         _NESTED_LISTING.search(entry.get("ie_key") or ""))
 
 
-class YtdlpCollector:
+class YtdlpCollector(Collector):
     """Collector for ``kind = "ytdlp"``: a flat yt-dlp listing, in this process."""
 
     kind = "ytdlp"
+    config_keys = {"url": True, "cookies": False, "proxy": False, "max_items": False}
 
     def _extract(self, url: str, options: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -183,7 +190,8 @@ class YtdlpCollector:
             raise CollectError(f"cannot list {url}: {reason_for(exc)}") from exc
 
     def collect(self, source: dict[str, Any], settings: CrawlSettings,
-                known_ids: Iterable[str] = ()) -> CollectResult:
+                known_ids: Iterable[str] = (), full_scan: bool = False) -> CollectResult:
+        """List ``source["url"]`` once (``known_ids`` are not skipped here, see above)."""
         cookies = source.get("cookies")
         if cookies and not Path(cookies).is_file():
             raise CollectError(f"cookies file {cookies!r} does not exist")

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Broadcast, Source
-from crawler.base import CrawlSettings
+from crawler.base import Collector, CollectResult, CrawlSettings
 from raqib import transcription
 from raqib.config import Config
 from raqib.stages import StageError, StageOptions, actor, crawl_settings
@@ -73,7 +73,7 @@ def _schedule_next(source: Source, config: Config, new: int | None = None,
     whether it has news). Jitter (0-10 % of the wait) spreads sources that share an
     interval. A Retry-After beyond what a crawl waits out pushes the next crawl past it.
     """
-    from raqib.sources_schema import parse_interval
+    from crawler.schema import parse_interval
 
     if new is not None:
         source.empty_crawls = 0 if new else source.empty_crawls + 1
@@ -88,19 +88,14 @@ def _schedule_next(source: Source, config: Config, new: int | None = None,
         source.next_crawl_at = retry_after_until
 
 
-def _collect(source: Source, settings: CrawlSettings, full_scan: bool):  # noqa: ANN202
-    import inspect
-
-    from crawler.registry import get_collector
+def _collect(collector: Collector, source: Source, settings: CrawlSettings,
+             full_scan: bool) -> CollectResult:
     from raqib.sources_sync import source_table
 
-    collector = get_collector(source.kind)
     # One query for every known external id: the scan skips them (cost ∝ what is new).
     known = set(Broadcast.objects.filter(source=source).values_list("external_id", flat=True))
-    extra = {}
-    if full_scan and "full_scan" in inspect.signature(collector.collect).parameters:
-        extra["full_scan"] = True
-    return collector.collect(source_table(source), settings, known, **extra)
+    return collector.collect(source_table(source), settings, known,
+                             full_scan=full_scan and collector.supports_full_scan)
 
 
 def crawl_source(source: Source, config: Config,
@@ -110,25 +105,28 @@ def crawl_source(source: Source, config: Config,
     catalog's external ids are passed on so a scan only fetches what is new; all new
     broadcasts are written in one transaction (a crawl killed before it leaves none)."""
     from crawler.base import CollectError
+    from crawler.registry import get_collector
 
     report = CrawlReport(source=source.name)
-    if source.kind == "live":  # recorded continuously (crawler.live), never crawled
-        report.failed = (f"{source.name} is a live source: it is recorded, not crawled; run "
-                         f"`raqib record --source {source.name}` or `raqib run`")
+    collector = get_collector(source.kind, config)
+    if not collector.scheduled:  # recorded continuously (e.g. crawler.live), never crawled
+        report.failed = (f"{source.name} is a {source.kind} source: it is recorded, not "
+                         f"crawled; run `raqib record --source {source.name}` or `raqib run`")
         return report
     was_incomplete = source.last_error.startswith(INCOMPLETE_SCAN)
     try:
-        result = _collect(source, settings or crawl_settings(config), was_incomplete)
+        result = _collect(collector, source, settings or crawl_settings(config),
+                          was_incomplete)
     except CollectError as exc:
         report.failed = str(exc)
         source.last_error = (f"{INCOMPLETE_SCAN}; " if was_incomplete else "") + report.failed
-        _schedule_next(source, config, None, getattr(exc, "retry_after_until", None))
+        _schedule_next(source, config, None, exc.retry_after_until)
         source.save()
         log.warning("crawl failed", extra={"source": source.name, "error": report.failed})
         return report
     report.found = len(result.items)
     report.errors = list(result.errors)
-    complete = getattr(result, "complete", True)
+    complete = result.complete
     with transaction.atomic():
         for item in result.items:
             broadcast, created = Broadcast.objects.get_or_create(
@@ -145,8 +143,7 @@ def crawl_source(source: Source, config: Config,
                 report.new_ids.append(broadcast.id)
         source.last_error = "; ".join(([] if complete else [INCOMPLETE_SCAN])
                                       + report.errors)[:2000]
-        _schedule_next(source, config, len(report.new_ids),
-                       getattr(result, "retry_after_until", None))
+        _schedule_next(source, config, len(report.new_ids), result.retry_after_until)
         source.save()
     log.info("crawled", extra={"source": source.name, "found": report.found,
                                "new": len(report.new_ids), "page_errors": len(report.errors),
@@ -295,10 +292,14 @@ def pending(config: Config, retry_failed: bool = False) -> list[int]:
 
 def due_sources(now: datetime | None = None) -> list[Source]:
     """Enabled, crawlable sources whose next crawl time has come and whose outlet has not
-    asked us (429/503 Retry-After) to stay away until later."""
+    asked us (429/503 Retry-After) to stay away until later. Kinds whose collector is not
+    ``scheduled`` (live streams: recorded, not crawled) are left out."""
+    from crawler.registry import is_scheduled
+
     now = now or timezone.now()
     due = Q(next_crawl_at__lte=now) | Q(next_crawl_at__isnull=True)
     allowed = Q(retry_after_until__isnull=True) | Q(retry_after_until__lte=now)
-    return list(Source.objects.filter(due, allowed, enabled=True)
-                .exclude(kind=Source.KIND_IMPORT).exclude(kind="live")
+    qs = Source.objects.filter(due, allowed, enabled=True).exclude(kind=Source.KIND_IMPORT)
+    kinds = set(qs.values_list("kind", flat=True).distinct())
+    return list(qs.exclude(kind__in=[k for k in kinds if not is_scheduled(k)])
                 .order_by("next_crawl_at"))

@@ -19,6 +19,7 @@ import time
 from django.conf import settings
 
 from catalog.models import Broadcast, Source
+from crawler.registry import is_scheduled
 from raqib import pipeline
 from raqib.commands.output import CommandError
 from raqib.config import Config
@@ -89,10 +90,10 @@ def _select_sources(names: list[str] | None) -> list[Source]:
     Live sources are recorded (``raqib record``), not crawled: they are left out unless
     named, and a named one is refused by ``crawl_source`` with that advice."""
     sources = [s for s in sync_sources(_config()) if s.enabled]
-    live = [s.name for s in sources if s.kind == "live"]
+    live = [s.name for s in sources if not is_scheduled(s.kind)]
     if not names and live:
         progress(f"skipping live source(s) {', '.join(live)}: use `raqib record`")
-        sources = [s for s in sources if s.kind != "live"]
+        sources = [s for s in sources if is_scheduled(s.kind)]
         if not sources:
             raise CommandError("only live sources are configured; they are recorded with "
                                "`raqib record --source NAME` (or by `raqib run`), not crawled")
