@@ -19,7 +19,7 @@ so the configuration module may itself consult the registries.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -38,8 +38,11 @@ class UnknownComponent(ValueError):
     """No component is registered under that name; the message lists the known ones."""
 
 
-class Registry(Mapping[str, str], Generic[T]):
-    """Names → ``"module:Class"`` for one kind of component (``what``: "source kind")."""
+class Registry(MutableMapping[str, str], Generic[T]):
+    """Names → ``"module:Class"`` for one kind of component (``what``: "source kind").
+
+    A mapping: ``registry["name"] = "module:Class"`` registers a component at run time (a
+    plugin, or a test's toy component with ``monkeypatch.setitem``)."""
 
     def __init__(self, what: str, entries: dict[str, str]) -> None:
         self.what = what
@@ -47,6 +50,14 @@ class Registry(Mapping[str, str], Generic[T]):
 
     def __getitem__(self, name: str) -> str:
         return self._entries[name]
+
+    def __setitem__(self, name: str, target: str) -> None:
+        if ":" not in target:
+            raise ValueError(f"{self.what} {name!r}: register 'module:Class', not {target!r}")
+        self._entries[name] = target
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)

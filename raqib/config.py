@@ -6,7 +6,7 @@ that owns the flag). Every setting is declared once in ``SETTINGS`` with its typ
 environment variable and a one-line doc; ``docs/configuration.md`` must list each of them
 (a test checks it).
 
-Sources (``[[sources]]``) are validated by ``raqib.sources_schema``.
+Sources (``[[sources]]``) are validated by ``crawler.schema``.
 
 To add a setting: add a ``Setting`` to ``SETTINGS``, document it in
 ``docs/configuration.md``, then read it with ``load_config().get("section.key")``.
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.schema import validate_sources
 from index.registry import BACKENDS
-from raqib.sources_schema import validate_sources
 from transcribe.registry import ENGINES
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.schema import parse_interval
 from raqib.config import SETTINGS, ConfigError, load_config
-from raqib.sources_schema import parse_interval
 
 GOOD = """
 [raqib]

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 
 from catalog.models import Broadcast, CustodyEvent, MediaFile, Segment, Source, Transcript
+from crawler.schema import validate_sources
 from raqib.commands.processing import crawl_sources
-from raqib.sources_schema import validate_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from catalog.models import CustodyEvent, Source
+from crawler.schema import validate_sources
 from raqib.config import Config, load_config
-from raqib.sources_schema import validate_sources
 from raqib.sources_sync import (
     ORIGIN_KEY,
     is_ui_source,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from catalog.models import Outlet, Source
+from crawler.schema import validate_sources
 from index.registry import get_backend
 from raqib import pipeline
 from raqib.commands.output import CommandError
@@ -24,7 +25,6 @@ from raqib.commands.processing import process_broadcasts
 from raqib.commands.serve import serve_forever
 from raqib.demo.fixture_site import start_fixture_outlet
 from raqib.logs import progress
-from raqib.sources_schema import validate_sources
 from review_ui.roles import set_role
 
 DEMO_USER = "demo"

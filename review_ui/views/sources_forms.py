@@ -1,12 +1,12 @@
 """The sources screen's form for a source declared in the UI (see ``views.sources``).
 
 The common keys of a ``[[sources]]`` table are form fields; the kind's own keys
-(``start_urls``, ``item_links``, ``url`` …, see ``raqib.sources_schema.KIND_KEYS``) are typed
+(``start_urls``, ``item_links``, ``url`` …, see ``crawler.schema.KIND_KEYS``) are typed
 as a TOML snippet, parsed with ``tomllib``, merged with the fields and checked by the very
 validation raqib.toml gets (``validate_sources``). Each problem is attached to the field it
 names (kind keys to the snippet), prefixed with the key, so the page never fails with a
 500 on bad input. To add a common field: add it to ``SourceForm`` and to ``FORM_KEYS``
-(and to ``COMMON_KEYS`` in ``raqib.sources_schema`` if it is new there).
+(and to ``COMMON_KEYS`` in ``crawler.schema`` if it is new there).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 from django import forms
 
 from catalog.models import Source
+from crawler.schema import KIND_KEYS, validate_sources
 from raqib.config import Config
-from raqib.sources_schema import KIND_KEYS, validate_sources
 from raqib.sources_sync import ORIGIN_KEY
 
 # Keys entered as form fields; everything else of the table goes in the TOML snippet.

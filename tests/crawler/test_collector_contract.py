@@ -201,8 +201,8 @@ def toy_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "raqib_toy_kind", raising=False)
     # The one registry line:
-    monkeypatch.setitem(COLLECTORS._entries, "toy", "raqib_toy_kind:ToyCollector")
-    monkeypatch.setitem(COLLECTORS._entries, "toy-recorded",
+    monkeypatch.setitem(COLLECTORS, "toy", "raqib_toy_kind:ToyCollector")
+    monkeypatch.setitem(COLLECTORS, "toy-recorded",
                         "raqib_toy_kind:RecordedToyCollector")
     yield "toy"
     sys.modules.pop("raqib_toy_kind", None)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.schema import validate_sources
 from raqib.demo import speech
 from raqib.demo.fixture_site import MANIFEST, build_fixture_site
-from raqib.sources_schema import validate_sources
 
 DOCUMENTARY = "tunnel-to-light-part-1"
 REMOVED = "tunnel-to-light-part-2"

@@ -48,7 +48,7 @@ def admin(db) -> Client:
 @pytest.fixture
 def file_source(db, monkeypatch) -> Source:
     """A source declared in raqib.toml (the test's config), synced into the catalog."""
-    from raqib.sources_schema import validate_sources
+    from crawler.schema import validate_sources
 
     entries, problems = validate_sources([{
         "name": "ikhbariya-rss", "outlet": "الإخبارية السورية", "kind": "feed",
