@@ -14,13 +14,8 @@ import numpy as np
 import pytest
 
 from raqib.config import load_config
-from transcribe.ct2_convert import (
-    ConversionError,
-    cached_conversion,
-    convert,
-    read_model_bin,
-    whisper_dims,
-)
+from transcribe.ct2_convert import cached_conversion, convert, whisper_dims
+from transcribe.ct2_format import ConversionError, read_model_bin
 from transcribe.model_resolver import models_dir
 
 torch = pytest.importorskip("torch", reason="the [openai] extra (torch) is not installed")
