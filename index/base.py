@@ -17,6 +17,7 @@ The public search API (used by the CLI, the UI and watchlists) is::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -130,10 +131,10 @@ class SearchPage:
                 "facets": {k: [[v, n] for v, n in items] for k, items in self.facets.items()}}
 
 
-class SearchBackend:
-    """The base every search backend subclasses. Required methods raise
-    NotImplementedError; optional capabilities are declared here with their defaults, so
-    the core reads them instead of probing the backend."""
+class SearchBackend(ABC):
+    """The base every search backend subclasses. Required methods are abstract; optional
+    capabilities are declared here with their defaults, so the core reads them instead of
+    probing the backend."""
 
     name: str = ""
     # True when the index lives in the catalog database (FTS5): indexing then joins the
@@ -149,20 +150,24 @@ class SearchBackend:
         """Build the backend from the ``search.*`` settings (the registry calls this)."""
         return cls()
 
+    @abstractmethod
     def index_transcript(self, transcript_id: int) -> int:
         """(Re)index every segment of one transcript; return how many were indexed.
         Indexing twice leaves one copy."""
         raise NotImplementedError
 
+    @abstractmethod
     def remove_transcript(self, transcript_id: int) -> None:
         """Remove a transcript's segments from the index (also when the transcript no
         longer exists in the database)."""
         raise NotImplementedError
 
+    @abstractmethod
     def count_indexed(self, transcript_id: int) -> int:
         """How many segments of a transcript the index holds (for drift checks)."""
         raise NotImplementedError
 
+    @abstractmethod
     def indexed_transcripts(self) -> dict[int, int]:
         """{transcript_id: indexed segment count} for every transcript in the index,
         including orphans whose transcript is gone from the database."""
@@ -171,11 +176,14 @@ class SearchBackend:
     def update_tags(self, broadcast_id: int) -> None:
         """Make the index reflect the broadcast's current tags (after tagging). Default:
         nothing to do (a backend that joins tags at query time)."""
+        return None
 
+    @abstractmethod
     def clear(self) -> None:
         """Empty the index (``raqib reindex`` rebuilds it from the database)."""
         raise NotImplementedError
 
+    @abstractmethod
     def search_page(self, request: SearchRequest) -> SearchPage:
         """Run one search; raise QueryError for a malformed query."""
         raise NotImplementedError
