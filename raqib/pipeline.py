@@ -25,10 +25,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Broadcast, Source
-from crawler.base import Collector, CollectResult, CrawlSettings
+from crawler.base import CollectError, Collector, CollectResult, CrawlSettings
+from crawler.registry import get_collector, is_scheduled
+from crawler.schema import parse_interval
+from index.base import BackendError
+from index.importer import import_transcript_file
+from index.registry import get_backend
 from raqib import transcription
 from raqib.config import Config
+from raqib.sources_sync import source_table
 from raqib.stages import StageError, StageOptions, actor, crawl_settings
+from review.watchlists import run_watchlists_recorded
 
 __all__ = ["CrawlReport", "StageError", "StageOptions", "actor", "advance", "crawl_settings",
            "crawl_source", "due_sources", "import_transcript", "next_stage", "pending",
@@ -73,8 +80,6 @@ def _schedule_next(source: Source, config: Config, new: int | None = None,
     whether it has news). Jitter (0-10 % of the wait) spreads sources that share an
     interval. A Retry-After beyond what a crawl waits out pushes the next crawl past it.
     """
-    from crawler.schema import parse_interval
-
     if new is not None:
         source.empty_crawls = 0 if new else source.empty_crawls + 1
     interval = source.interval_seconds
@@ -90,8 +95,6 @@ def _schedule_next(source: Source, config: Config, new: int | None = None,
 
 def _collect(collector: Collector, source: Source, settings: CrawlSettings,
              full_scan: bool) -> CollectResult:
-    from raqib.sources_sync import source_table
-
     # One query for every known external id: the scan skips them (cost ∝ what is new).
     known = set(Broadcast.objects.filter(source=source).values_list("external_id", flat=True))
     return collector.collect(source_table(source), settings, known,
@@ -104,9 +107,6 @@ def crawl_source(source: Source, config: Config,
     ``settings`` (a CrawlSettings) overrides the configured politeness settings. The
     catalog's external ids are passed on so a scan only fetches what is new; all new
     broadcasts are written in one transaction (a crawl killed before it leaves none)."""
-    from crawler.base import CollectError
-    from crawler.registry import get_collector
-
     report = CrawlReport(source=source.name)
     collector = get_collector(source.kind, config)
     if not collector.scheduled:  # recorded continuously (e.g. crawler.live), never crawled
@@ -152,6 +152,8 @@ def crawl_source(source: Source, config: Config,
 
 
 def _stage_download(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
+    # Imported here: capture loads yt-dlp and warcio (half a second), which a transcription
+    # worker or a command that never downloads should not pay for.
     from crawler.capture import (
         CaptureError,
         DownloadPolicy,
@@ -176,17 +178,12 @@ def _stage_transcribe(broadcast: Broadcast, config: Config, options: StageOption
 
 
 def _stage_index(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
-    from index.base import BackendError
-    from index.registry import get_backend
-
     backend = get_backend(config)
     try:
         for transcript_id in broadcast.transcripts.values_list("id", flat=True):
             backend.index_transcript(transcript_id)
     except BackendError as exc:
         raise StageError(str(exc)) from exc
-    from review.watchlists import run_watchlists_recorded
-
     # Alerts for the newly indexed transcripts; a failure is recorded, never fails indexing.
     run_watchlists_recorded(broadcast, config)
 
@@ -243,9 +240,6 @@ def import_transcript(path: Path, config: Config, *, actor: str) -> Broadcast:
     """``raqib import``: save a transcript file (``index.importer``) and run the index stage
     on it. Raises TranscriptImportError for an invalid file (nothing written). If indexing
     fails the broadcast is kept, failed at ``index`` with the reason (retried later)."""
-    from index.importer import import_transcript_file
-    from index.registry import get_backend
-
     broadcast, replaced = import_transcript_file(path, actor=actor)
     if replaced is not None:
         try:  # the replaced transcript's segments must leave the index too
@@ -294,8 +288,6 @@ def due_sources(now: datetime | None = None) -> list[Source]:
     """Enabled, crawlable sources whose next crawl time has come and whose outlet has not
     asked us (429/503 Retry-After) to stay away until later. Kinds whose collector is not
     ``scheduled`` (live streams: recorded, not crawled) are left out."""
-    from crawler.registry import is_scheduled
-
     now = now or timezone.now()
     due = Q(next_crawl_at__lte=now) | Q(next_crawl_at__isnull=True)
     allowed = Q(retry_after_until__isnull=True) | Q(retry_after_until__lte=now)

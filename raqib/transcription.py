@@ -18,24 +18,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from catalog.models import Broadcast, Transcript
+from catalog.models import Broadcast, DroppedSegment, Segment, Transcript
+from index.registry import BACKENDS, get_backend
 from raqib.config import Config
 from raqib.stages import StageError, StageOptions
-
-if TYPE_CHECKING:
-    from transcribe.base import TranscriptionResult
-    from transcribe.chunking import ChunkStore
+from transcribe.base import TranscriptionError, TranscriptionResult
+from transcribe.captions import import_captions as import_files
+from transcribe.chunking import ChunkStore, DbChunkStore, transcribe_chunked
+from transcribe.postprocess import finish
+from transcribe.registry import get_engine
+from transcribe.subtitles import to_srt, to_vtt
 
 log = logging.getLogger("raqib.pipeline")
 
 
 def _write_subtitles(transcript: Transcript, segments: list, data_dir: Path) -> None:
-    from transcribe.subtitles import to_srt, to_vtt
-
     out = data_dir / "transcripts" / str(transcript.broadcast_id)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{transcript.id}-{transcript.track}"
@@ -56,8 +56,6 @@ def _remove_from_index(transcript_ids: list[int], config: Config) -> None:
     the next index stage repairs it), never fatal to the work that replaced them."""
     if not transcript_ids:
         return
-    from index.registry import get_backend
-
     try:
         backend = get_backend(config)
         for transcript_id in transcript_ids:
@@ -78,8 +76,6 @@ def store_transcript(broadcast: Broadcast, result: TranscriptionResult,
     segments are indexed in that same transaction: search never sees a transcript without
     its index rows or the reverse. The index stage still runs (idempotently) after, and
     is what runs watchlists and feeds an external backend."""
-    from catalog.models import DroppedSegment, Segment
-
     decision = result.params.get("language_decision") or {}
     with transaction.atomic():
         # A re-run replaces this model's transcript instead of adding a second one.
@@ -118,8 +114,6 @@ def store_transcript(broadcast: Broadcast, result: TranscriptionResult,
 def _index_in_catalog_transaction(transcript_id: int, config: Config) -> None:
     # Decided from the backend's class, not by building it: an external one (which may
     # be unreachable) is never contacted from inside the catalog transaction.
-    from index.registry import BACKENDS, get_backend
-
     name = config.get("search.backend")
     if name in BACKENDS and BACKENDS.load(name).in_catalog:
         get_backend(config).index_transcript(transcript_id)
@@ -130,11 +124,6 @@ def transcribe_broadcast(broadcast: Broadcast, config: Config,
     """Transcribe a broadcast's media chunk by chunk (a killed run resumes at the first
     unfinished chunk), filter hallucinations, attach language evidence and store it; the
     transcript of another model is kept. Raises StageError with a reason."""
-    from transcribe.base import TranscriptionError
-    from transcribe.chunking import DbChunkStore, transcribe_chunked
-    from transcribe.postprocess import finish
-    from transcribe.registry import get_engine
-
     options = options or StageOptions()
     if broadcast.media is None:
         raise StageError("no captured media to transcribe")
@@ -161,9 +150,6 @@ def import_captions(broadcast: Broadcast, config: Config) -> list[Transcript]:
     failure is logged with the broadcast id and the download stands."""
     if not config.get("transcribe.captions"):
         return []
-    from index.registry import get_backend
-    from transcribe.captions import import_captions as import_files
-
     captions = Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_CAPTIONS)
     try:
         broadcast = Broadcast.objects.select_related("media").get(pk=broadcast.pk)
