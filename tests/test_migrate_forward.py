@@ -1,16 +1,19 @@
 """A database made by Raqib before the catalog became its own app migrates forward intact.
 
 The code of the last release before the move (commit ``BEFORE``, from this repository's
-own history) creates a SQLite catalog in a subprocess and fills every table: outlet,
+own history) creates a catalog (SQLite, and PostgreSQL on a throw-away server on loopback)
+in a subprocess and fills every table: outlet,
 source, broadcast, media, transcript, segment with its FTS5 rows, custody events, a tag, a
 watchlist, an alert, a user with a role, and a watchlist failure recorded the old way (a
 ``watchlists-failed`` custody event). Today's code then opens the same data dir (every
 command migrates first) and must find every row unchanged, the failure turned into a
-``WatchlistBacklog`` row, and the segment still searchable.
+``WatchlistBacklog`` row, and (on SQLite, whose FTS5 index lives in the catalog) the
+segment still searchable.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -20,6 +23,8 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+
+from tests.services import postgres_server
 
 REPO = Path(__file__).resolve().parents[1]
 BEFORE = "4f58daa9adb4147b9e4ba12ec6660543648ba3a0"  # the last commit with raqib/models.py
@@ -64,21 +69,27 @@ CustodyEvent.objects.create(action="watchlists-failed", actor="raqib-watchlists"
                             broadcast=b, details={"error": "ConnectionError: refused"})
 user = User.objects.create_user("alice", password="a long passphrase 1")
 user.groups.add(Group.objects.get(name="reviewer"))
-SqliteFtsBackend().index_transcript(t.id)
+if "DATABASE_URL" not in os.environ:
+    SqliteFtsBackend().index_transcript(t.id)
 """
 
 DUMP = r"""
-import json, os, sqlite3, sys
-db = sqlite3.connect(os.path.join(os.environ["RAQIB_DATA_DIR"], "raqib.sqlite3"))
+import json, os, sys
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
+django.setup()
+from django.db import connection
 out = {}
-for table in json.loads(sys.argv[1]):
-    cur = db.execute(f"SELECT * FROM raqib_{table} ORDER BY id")
-    names = [d[0] for d in cur.description]
-    out[table] = [dict(zip(names, row)) for row in cur]
-out["users"] = [list(r) for r in db.execute(
-    "SELECT u.username, u.password, g.name FROM auth_user u JOIN auth_user_groups ug "
-    "ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id ORDER BY u.id")]
-print(json.dumps(out, ensure_ascii=False))
+with connection.cursor() as cur:
+    for table in json.loads(sys.argv[1]):
+        cur.execute(f"SELECT * FROM raqib_{table} ORDER BY id")
+        names = [d[0] for d in cur.description]
+        out[table] = [dict(zip(names, row)) for row in cur.fetchall()]
+    cur.execute("SELECT u.username, u.password, g.name FROM auth_user u JOIN auth_user_groups "
+                "ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id ORDER BY u.id")
+    out["users"] = [list(r) for r in cur.fetchall()]
+out["vendor"] = connection.vendor
+print(json.dumps(out, ensure_ascii=False, default=str))
 """
 
 
@@ -100,8 +111,27 @@ def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProc
     return proc
 
 
+@contextlib.contextmanager
+def _database(kind: str):
+    if kind == "sqlite":
+        yield {}
+        return
+    with postgres_server() as url:
+        # The FTS5 index needs SQLite; a PostgreSQL catalog names Elasticsearch (not
+        # contacted by the commands below).
+        yield {"DATABASE_URL": url, "RAQIB_SEARCH_BACKEND": "elasticsearch",
+               "ELASTICSEARCH_URL": "http://127.0.0.1:9"}
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql",
+                                                             marks=pytest.mark.scaled)])
 def test_a_database_of_the_previous_layout_migrates_forward_with_its_rows(
-        tmp_path: Path) -> None:
+        tmp_path: Path, database: str) -> None:
+    with _database(database) as extra:
+        _migrate_forward(tmp_path, extra, database)
+
+
+def _migrate_forward(tmp_path: Path, extra: dict[str, str], vendor: str) -> None:
     old = _old_tree(tmp_path)
     assert (old / "raqib" / "models.py").is_file() and not (old / "catalog").exists()
     config = tmp_path / "raqib.toml"
@@ -110,9 +140,11 @@ def test_a_database_of_the_previous_layout_migrates_forward_with_its_rows(
     env |= {"RAQIB_DATA_DIR": str(tmp_path / "data"), "RAQIB_CONFIG": str(config),
             "PYTHONPATH": str(old)}
     env.pop("DATABASE_URL", None)
+    env |= extra
     _run(old, env, "-c", SEED)
     before = json.loads(_run(old, env, "-c", DUMP, json.dumps(TABLES)).stdout)
     assert all(before[t] for t in TABLES) and before["users"]
+    assert before["vendor"] == vendor
 
     env["PYTHONPATH"] = str(REPO)
     listed = json.loads(_run(REPO, env, "-m", "raqib", "broadcasts", "list",
@@ -127,6 +159,7 @@ def test_a_database_of_the_previous_layout_migrates_forward_with_its_rows(
     [row] = backlog["watchlistbacklog"]
     assert row["broadcast_id"] == before["broadcast"][0]["id"]
     assert row["error"] == "ConnectionError: refused"
-    hits = json.loads(_run(REPO, env, "-m", "raqib", "search", "أماني", "--format",
-                           "json").stdout)
-    assert [h["text"] for h in hits["hits"]] == ["أَمَانِي  ابنتي\u200f"]
+    if vendor == "sqlite":
+        hits = json.loads(_run(REPO, env, "-m", "raqib", "search", "أماني", "--format",
+                               "json").stdout)
+        assert [h["text"] for h in hits["hits"]] == ["أَمَانِي  ابنتي\u200f"]
