@@ -11,7 +11,8 @@ the spider in a subprocess (``python -m crawler.scrapy_runner``) so the Twisted 
 never restarted inside a long-lived worker and a killed crawl cannot corrupt the parent.
 
 Selectors use Scrapy/parsel syntax: ``a.item::attr(href)``, ``h1::text`` or a bare
-element (``h1``, ``video``, ``iframe``), whose text or ``src`` is then used. To support a
+element (``h1``, ``video``, ``iframe``), whose text or ``src`` is then used; a bare link
+element in ``item_links`` or ``next_page`` (``a.item``) gives its ``href``. To support a
 new kind of page, add a source kind (see ``crawler.registry``) rather than special cases.
 """
 
@@ -89,6 +90,18 @@ def extract_date_raw(response: Response, selector: str | None) -> str:
     return ""
 
 
+def link_targets(response: Response, selector: str | None) -> list[str]:
+    """The link URLs a selector names, as written on the page: an attribute or text value
+    as is, a bare element's ``href`` (an ``<a>`` or ``<link>``; elements without one are
+    skipped). A malformed selector gives none."""
+    targets = []
+    for sel in _matches(response, selector):
+        value = (sel.attrib.get("href") or "") if _is_element(sel) else str(sel.root)
+        if value.strip():
+            targets.append(value.strip())
+    return targets
+
+
 def extract_media_url(response: Response, selector: str | None) -> str:
     """Absolute media URL: an attribute value, or an element's ``src`` (video, audio,
     source, iframe, embed) or that of its first ``source`` child; "" when absent."""
@@ -129,9 +142,7 @@ class SiteSpider(scrapy.Spider):
         seen: set[str] = set()
         known = 0
         requests = []
-        for href in response.css(self.source["item_links"]).getall():
-            if not href.strip():
-                continue
+        for href in link_targets(response, self.source["item_links"]):
             url = canonical_url(response, href)
             if url in seen:
                 continue
@@ -156,9 +167,9 @@ class SiteSpider(scrapy.Spider):
         page = response.meta["page"]
         next_sel = self.source.get("next_page")
         if next_sel and page < self.max_pages and not stop:
-            href = response.css(next_sel).get()
-            if href and href.strip():
-                yield scrapy.Request(response.urljoin(href.strip()), callback=self.parse_listing,
+            hrefs = link_targets(response, next_sel)
+            if hrefs:
+                yield scrapy.Request(response.urljoin(hrefs[0]), callback=self.parse_listing,
                                      errback=self.on_error, meta={"page": page + 1})
 
     def parse_item(self, response: Response) -> None:
