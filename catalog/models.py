@@ -356,3 +356,19 @@ class WatchlistBacklog(models.Model):
 
     class Meta:
         ordering = ["failed_at", "id"]
+
+
+class Lease(models.Model):
+    """A named claim that expires unless its holder renews it (``raqib.leases``): the
+    scheduler's leadership (``scheduler``), a broadcast's stage being worked on
+    (``broadcast:<id>``) and the last period a periodic job ran in (``tick:<job>``, in
+    ``period``). Times are the database server's clock, so a worker whose own clock is
+    off cannot take or keep a lease wrongly."""
+
+    key = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField(db_index=True)
+    period = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} held by {self.holder}"

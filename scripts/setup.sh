@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis)"
+echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis, faketime)"
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   python3 python3-venv python3-pip ffmpeg espeak-ng chromium fonts-noto-core \
-  postgresql redis-server ca-certificates >/dev/null
+  postgresql redis-server faketime ca-certificates >/dev/null
 
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
