@@ -1,0 +1,114 @@
+"""Incidents as stable JSON (``raqib incidents show|list|export``, the screens) and as CSV.
+
+``incident_json(incident, user)`` is the one description of an incident: its clips, persons
+and relations, signs, assessments, statuses and history. The proposer's assessment is left
+out for a lead who has yet to record a blind second one (``review.workflow``). CSV export
+writes one row per incident with the lists joined, and neutralises cells a spreadsheet would
+run as a formula (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a ``'``).
+To add a field: here and in ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from review.models import Incident
+from review.timecode import format_time
+from review.workflow import proposer_assessment_hidden
+
+
+def _user(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def clip_json(clip: Any) -> dict[str, Any]:
+    broadcast = clip.broadcast
+    return {"id": clip.pk, "broadcast_id": broadcast.pk, "start": clip.start, "end": clip.end,
+            "range": f"{format_time(clip.start)}–{format_time(clip.end)}",
+            "outlet": broadcast.outlet.name, "title": broadcast.title, "url": broadcast.url,
+            "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
+            "note": clip.note, "added_by": _user(clip.added_by),
+            "added_at": clip.added_at.isoformat()}
+
+
+def _assessment_json(assessment: Any) -> dict[str, Any]:
+    return {"kind": assessment.kind, "by": _user(assessment.by),
+            "confidence": assessment.confidence,
+            "signs": sorted(s.code for s in assessment.signs.all()),
+            "note": assessment.note, "at": assessment.at.isoformat()}
+
+
+def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
+    """The incident as ``user`` may see it (None: everything, for the operator)."""
+    hidden = proposer_assessment_hidden(incident, user) if user is not None else False
+    assessments = [a for a in incident.assessments.select_related("by").order_by("at", "id")
+                   if not (hidden and a.kind == "proposer")]
+    data: dict[str, Any] = {
+        "id": incident.pk, "title": incident.title, "status": incident.status,
+        "version": incident.version,
+        "outlet": incident.outlet.name if incident.outlet else None,
+        "programme": incident.programme,
+        "first_aired": incident.first_aired.isoformat() if incident.first_aired else None,
+        "restricted": incident.restricted, "notes": incident.notes,
+        "confidence": None if hidden else incident.confidence,
+        "signs": None if hidden else sorted(incident.signs.values_list("code", flat=True)),
+        "proposer_assessment_hidden": hidden,
+        "proposed_by": _user(incident.proposed_by),
+        "last_edited_by": _user(incident.last_edited_by),
+        "decided_by": _user(incident.decided_by),
+        "assigned": sorted(u.get_username() for u in incident.assigned.all()),
+        "created_at": incident.created_at.isoformat(),
+        "updated_at": incident.updated_at.isoformat(),
+        "clips": [clip_json(c) for c in incident.clips.select_related(
+            "broadcast__outlet", "added_by").order_by("broadcast__aired_at", "id")],
+        "persons": [{"person_id": p.person_id, "name": p.person.name, "kind": p.person.kind,
+                     "role": p.role, "relation": p.relation,
+                     "targeted_person_id": p.targeted_id,
+                     "targeted_name": p.targeted.name if p.targeted else None}
+                    for p in incident.people.select_related("person", "targeted")],
+        "assessments": [_assessment_json(a) for a in assessments],
+        "history": [{"at": e.at.isoformat(), "by": _user(e.by), "action": e.action,
+                     "from": e.from_status or None, "to": e.to_status or None,
+                     "reason": e.reason, "changes": e.changes, "version": e.version}
+                    for e in incident.events.select_related("by").order_by("at", "id")],
+    }
+    if hidden:
+        data["history"] = [h for h in data["history"] if h["action"] != "edited"]
+    return data
+
+
+CSV_COLUMNS = ("id", "title", "status", "outlet", "programme", "first_aired", "confidence",
+               "signs", "persons", "targeted_persons", "clips", "proposed_by", "decided_by",
+               "restricted", "history")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(incidents: list[dict[str, Any]]) -> str:
+    """The incidents (``incident_json`` dicts) as CSV text, one row each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in incidents:
+        row = {
+            **item, "signs": "; ".join(item["signs"] or []),
+            "persons": "; ".join(f"{p['name']} ({p['role']}"
+                                 + (f", {p['relation']} {p['targeted_name']}"
+                                    if p["targeted_name"] else "") + ")"
+                                 for p in item["persons"]),
+            "targeted_persons": "; ".join(dict.fromkeys(
+                p["targeted_name"] for p in item["persons"] if p["targeted_name"])),
+            "clips": "; ".join(f"broadcast {c['broadcast_id']} {c['range']} ({c['outlet']})"
+                               for c in item["clips"]),
+            "history": "; ".join(f"{h['at']} {h['by']} {h['action']}"
+                                 + (f" {h['from']}→{h['to']}" if h["from"] else "")
+                                 + (f": {h['reason']}" if h["reason"] else "")
+                                 for h in item["history"]),
+        }
+        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
+    return out.getvalue()

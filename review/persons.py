@@ -1,0 +1,122 @@
+"""Persons: adding them, finding them by any name (Arabic-normalised), and who may see them.
+
+A person's name and variants are stored exactly as typed; ``search_key`` holds each name's
+words lowercased, digit-folded and Arabic-normalised (``index.arabic.normalize_prefix``:
+alef forms, teh marbuta, diacritics and tatweel folded, no stemming), so أماني, اماني and
+"amani" all find Dr Amani Ballour. A *restricted* person is visible to leads and admins, and
+to a reviewer assigned to one of the incidents the person is in (on air or targeted).
+Used by ``raqib persons`` and the review UI. To add a field: the model in
+``review.models``, ``add_person``'s arguments and ``person_json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from catalog import audit
+from index.arabic import normalize_prefix, tokenize
+from review.models import Person
+from review.roles import has_role
+from review.text import clean_text
+
+MAX_NAME = 300
+MAX_VARIANTS = 20
+
+
+class PersonError(ValueError):
+    """Bad person input or an unknown person; the message says what to change."""
+
+
+def search_words(text: str) -> list[str]:
+    """The normalised words of ``text`` as person search compares them."""
+    return [normalize_prefix(text[s:e]) for s, e in tokenize(text or "")]
+
+
+def _search_key(name: str, variants: list[str], latin: str) -> str:
+    words: list[str] = []
+    for value in (name, *variants, latin):
+        words.extend(search_words(value))
+    return " " + " ".join(dict.fromkeys(words)) + " "
+
+
+def add_person(name: str, *, variants: list[str] | None = None, latin: str = "",
+               kind: str = Person.Kind.OTHER, restricted: bool = False, notes: str = "",
+               user: Any = None) -> Person:
+    """Create a person; raise ``PersonError`` on an empty or over-long name or unknown kind."""
+    name = clean_text(name, "name", MAX_NAME, required=True, error=PersonError)
+    variants = [clean_text(v, "variant", MAX_NAME, required=True, error=PersonError)
+                for v in (variants or [])]
+    if len(variants) > MAX_VARIANTS:
+        raise PersonError(f"at most {MAX_VARIANTS} variants")
+    latin = clean_text(latin, "latin", MAX_NAME, error=PersonError)
+    if kind not in Person.Kind.values:
+        raise PersonError(f"unknown kind {kind!r}; kinds are {', '.join(Person.Kind.values)}")
+    if not search_words(name):
+        raise PersonError(f"the name {name!r} has no letters or digits")
+    with transaction.atomic():
+        person = Person.objects.create(
+            name=name, variants=variants, latin=latin, kind=kind, restricted=restricted,
+            notes=clean_text(notes, "notes", 5000, error=PersonError),
+            search_key=_search_key(name, variants, latin),
+            created_by=user if getattr(user, "pk", None) else None)
+        audit.record("person-added", user, details={
+            "person": person.pk, "kind": kind, "restricted": restricted,
+            **({} if restricted else {"name": name})})
+    return person
+
+
+def visible_persons(user: Any) -> QuerySet[Person]:
+    """The persons ``user`` may see (``user`` None: the operator at the command line)."""
+    people = Person.objects.all()
+    if user is None or has_role(user, "lead"):
+        return people
+    if not has_role(user, "reviewer"):
+        return people.none()
+    return people.filter(Q(restricted=False) | Q(appearances__incident__assigned=user)
+                         | Q(targeted_in__incident__assigned=user)).distinct()
+
+
+def search_persons(query: str, user: Any = None) -> QuerySet[Person]:
+    """Visible persons whose names (any variant, Arabic-normalised) hold every query word;
+    a word matches the start of a name word ("أما" finds أماني)."""
+    people = visible_persons(user)
+    for word in search_words(query)[:10]:
+        people = people.filter(search_key__contains=" " + word)
+    return people
+
+
+def find_person(reference: str, user: Any = None) -> Person:
+    """The one visible person named ``reference`` (exact name, variant or transliteration,
+    compared normalised), or ``#ID``/an id; ``PersonError`` when none or several match."""
+    reference = (reference or "").strip()
+    people = visible_persons(user)
+    digits = reference.lstrip("#")
+    if digits.isdigit():
+        found = people.filter(pk=int(digits)).first()
+        if found is None:
+            raise PersonError(f"no person with id {digits}")
+        return found
+    wanted = search_words(reference)
+    if not wanted:
+        raise PersonError("a person's name is required")
+    matches = [p for p in search_persons(reference, user)
+               if any(search_words(n) == wanted for n in p.all_names())]
+    if not matches:
+        raise PersonError(f"no person named {reference!r}; add them first with "
+                          "`raqib persons add` (or the persons page)")
+    if len(matches) > 1:
+        ids = ", ".join(f"#{p.pk}" for p in matches)
+        raise PersonError(f"several persons are named {reference!r} ({ids}); "
+                          "name one by its id, e.g. #12")
+    return matches[0]
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    return {"id": person.pk, "name": person.name, "variants": list(person.variants),
+            "latin": person.latin, "kind": person.kind, "restricted": person.restricted,
+            "public_act_on": person.public_act_on.isoformat() if person.public_act_on
+            else None, "public_act": person.public_act, "notes": person.notes,
+            "created_at": person.created_at.isoformat()}

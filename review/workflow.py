@@ -1,0 +1,140 @@
+"""The status workflow of an incident and the two-person rule.
+
+``suspected`` → ``under_review`` → ``confirmed`` | ``dismissed``, and back to ``under_review``
+with a reason. Any reviewer sends a suspected incident for review. Only a lead confirms or
+dismisses, and never an incident that lead proposed or last edited (the two-person rule).
+Before confirming, the lead records an independent assessment (confidence and signs) without
+seeing the proposer's (``proposer_assessment_hidden``): the blind second review; both are
+kept. Dismissing needs a reason; so does reopening a decided incident (a lead). Every
+change is an ``IncidentEvent`` (append-only) and an audit entry; the UI and ``raqib incidents
+review`` call ``set_status`` and ``assess`` and so apply the same rules. To add a status: the
+model's ``Status``, ``TRANSITIONS`` and the rule in ``_check_transition``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from review.incidents import (
+    IncidentError,
+    ReviewRuleError,
+    bump,
+    find_signs,
+    get_incident,
+    record_assessment,
+    record_event,
+    require_role,
+)
+from review.models import Assessment, Incident
+from review.roles import has_role
+from review.text import clean_text
+
+S = Incident.Status
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.SUSPECTED: (S.UNDER_REVIEW, S.DISMISSED),
+    S.UNDER_REVIEW: (S.CONFIRMED, S.DISMISSED),
+    S.CONFIRMED: (S.UNDER_REVIEW,),
+    S.DISMISSED: (S.UNDER_REVIEW,),
+}
+
+
+def is_own(incident: Incident, user: Any) -> bool:
+    """True when ``user`` proposed or last edited the incident (may not decide on it)."""
+    return user.pk in (incident.proposed_by_id, incident.last_edited_by_id)
+
+
+def second_assessment(incident: Incident, user: Any) -> Assessment | None:
+    return incident.assessments.filter(kind=Assessment.Kind.SECOND, by=user).last()
+
+
+def proposer_assessment_hidden(incident: Incident, user: Any) -> bool:
+    """True while ``user`` is a lead who could confirm this incident and has not yet
+    recorded their own assessment: the proposer's is then withheld (blind review)."""
+    return (user is not None and has_role(user, "lead") and not is_own(incident, user)
+            and incident.status == S.UNDER_REVIEW
+            and second_assessment(incident, user) is None)
+
+
+def assess(incident_id: int, user: Any, *, confidence: str, signs: list[str] | None = None,
+           note: str = "", version: int | None = None) -> Assessment:
+    """A lead's independent second assessment of an incident under review."""
+    require_role(user, "lead", "record a second assessment")
+    incident = get_incident(incident_id, user)
+    if is_own(incident, user):
+        raise ReviewRuleError(f"{user.get_username()} proposed or last edited incident "
+                              f"{incident.pk}: the second assessment must be another lead's")
+    if incident.status != S.UNDER_REVIEW:
+        raise ReviewRuleError(f"incident {incident.pk} is {incident.status}; only an incident "
+                              "under review gets a second assessment")
+    if second_assessment(incident, user) is not None:
+        raise IncidentError(f"{user.get_username()} has already assessed incident "
+                            f"{incident.pk}; the first assessment is kept")
+    if confidence not in Incident.Confidence.values:
+        raise IncidentError(f"confidence must be one of {', '.join(Incident.Confidence.values)}")
+    sign_rows = find_signs(signs or [])
+    note = clean_text(note, "note", 5000, error=IncidentError)
+    with transaction.atomic():
+        incident = bump(incident, user, version, edited=False)
+        assessment = record_assessment(incident, user, Assessment.Kind.SECOND, confidence,
+                                       sign_rows, note)
+        record_event(incident, user, "assessed", changes={
+            "confidence": confidence, "signs": [s.code for s in sign_rows]})
+    return assessment
+
+
+def _check_transition(incident: Incident, user: Any, status: str, reason: str) -> None:
+    if status not in S.values:
+        raise IncidentError(f"unknown status {status!r}; statuses are {', '.join(S.values)}")
+    if status == incident.status:
+        raise IncidentError(f"incident {incident.pk} is already {status}")
+    if status not in TRANSITIONS[incident.status]:
+        raise ReviewRuleError(f"incident {incident.pk} is {incident.status}: it can go to "
+                              f"{' or '.join(TRANSITIONS[incident.status])}, not {status}")
+    if status == S.UNDER_REVIEW and incident.status == S.SUSPECTED:
+        require_role(user, "reviewer", "send an incident for review")
+        return
+    require_role(user, "lead", f"set an incident to {status}")
+    if status == S.UNDER_REVIEW:  # reopening a decided incident
+        if not reason:
+            raise IncidentError("reopening a decided incident needs a reason (--reason)")
+        return
+    if is_own(incident, user):
+        raise ReviewRuleError(
+            f"two-person rule: {user.get_username()} proposed or last edited incident "
+            f"{incident.pk} and may not {'confirm' if status == S.CONFIRMED else 'dismiss'} "
+            "it; another lead must")
+    if status == S.DISMISSED and not reason:
+        raise IncidentError("dismissing an incident needs a reason (--reason)")
+
+
+def set_status(incident_id: int, user: Any, status: str, *, reason: str = "",
+               confidence: str | None = None, signs: list[str] | None = None,
+               version: int | None = None) -> Incident:
+    """Move the incident to ``status`` if the rules allow it for ``user``.
+
+    Confirming needs the lead's own assessment: recorded earlier with ``assess``, or given
+    here (``confidence``, ``signs``) and recorded first, in the same transaction."""
+    incident = get_incident(incident_id, user) if user is not None else None
+    if incident is None:
+        raise ReviewRuleError("reviewing an incident needs a user account (--by USER)")
+    reason = clean_text(reason, "reason", 5000, error=IncidentError)
+    _check_transition(incident, user, status, reason)
+    with transaction.atomic():
+        if status == S.CONFIRMED and second_assessment(incident, user) is None:
+            if not confidence:
+                raise IncidentError(
+                    "record your own assessment before confirming (blind second review): "
+                    "give --confidence low|medium|high (and --sign CODE ...)")
+            assess(incident.pk, user, confidence=confidence, signs=signs, version=version)
+            version = None
+        incident = bump(get_incident(incident.pk, user), user, version, edited=False)
+        previous = incident.status
+        incident.status = status
+        incident.status_changed_at = timezone.now()
+        incident.decided_by = user if status in (S.CONFIRMED, S.DISMISSED) else None
+        incident.save(update_fields=["status", "status_changed_at", "decided_by"])
+        record_event(incident, user, "status-changed", from_status=previous, reason=reason)
+    return incident
