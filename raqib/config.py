@@ -100,6 +100,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.default_interval", str, "6h", "RAQIB_CRAWL_DEFAULT_INTERVAL",
             "How often a source is crawled when it sets no interval."),
     Setting("crawl.timeout", float, 60.0, "RAQIB_CRAWL_TIMEOUT", "Network timeout in seconds."),
+    Setting("web.tls_proxy", bool, False, "RAQIB_WEB_TLS_PROXY",
+            "Raqib runs behind a TLS reverse proxy that sets X-Forwarded-Proto: trust it, "
+            "send secure __Host- cookies and HSTS (docs/operations.md)."),
+    Setting("web.trusted_origins", str, "", "RAQIB_WEB_TRUSTED_ORIGINS",
+            "Comma-separated https:// origins a POST may come from; empty means "
+            "https://HOST for each of web.allowed_hosts when web.tls_proxy is on."),
+    Setting("web.proxy_addresses", str, "", "RAQIB_WEB_PROXY_ADDRESSES",
+            "Comma-separated addresses of the reverse proxy; a request from one of them is "
+            "counted (login throttling, logs) under the last X-Forwarded-For address."),
+    Setting("web.hsts_seconds", int, 31536000, "RAQIB_WEB_HSTS_SECONDS",
+            "Strict-Transport-Security max-age sent when web.tls_proxy is on."),
+    Setting("web.session_idle_minutes", int, 30, "RAQIB_WEB_SESSION_IDLE_MINUTES",
+            "A session unused this long ends (idle timeout)."),
+    Setting("web.session_absolute_hours", int, 12, "RAQIB_WEB_SESSION_ABSOLUTE_HOURS",
+            "A session ends this long after its login, used or not (absolute timeout)."),
+    Setting("web.reauth_minutes", int, 10, "RAQIB_WEB_REAUTH_MINUTES",
+            "Admin actions and evidence exports ask for the password again when the last "
+            "password entry is older than this."),
+    Setting("web.login_failure_limit", int, 5, "RAQIB_WEB_LOGIN_FAILURE_LIMIT",
+            "Failed logins per account, and per address, before that account or address "
+            "is locked out."),
+    Setting("web.lockout_minutes", int, 15, "RAQIB_WEB_LOCKOUT_MINUTES",
+            "How long a lockout lasts; `raqib users unlock` ends one at once."),
+    Setting("web.max_body_kb", int, 1024, "RAQIB_WEB_MAX_BODY_KB",
+            "Largest request body the web UI accepts, in KiB (larger: 413, unread)."),
+    Setting("web.source_allowed_hosts", str, "", "RAQIB_WEB_SOURCE_ALLOWED_HOSTS",
+            "Comma-separated host names that sources added in the web UI may use although "
+            "they resolve to loopback, private, link-local or metadata addresses."),
+    Setting("web.source_allowed_networks", str, "", "RAQIB_WEB_SOURCE_ALLOWED_NETWORKS",
+            "Comma-separated networks (CIDR) that sources added in the web UI may point at "
+            "although they are loopback, private or link-local."),
+    Setting("web.cookies_dir", str, "", "RAQIB_WEB_COOKIES_DIR",
+            "The only directory cookie files of sources added in the web UI may come from; "
+            "empty means DATA_DIR/cookies."),
     Setting("crawl.max_pages", int, 100, "RAQIB_CRAWL_MAX_PAGES",
             "Most listing pages followed in one crawl of one source."),
     Setting("crawl.max_interval", str, "7d", "RAQIB_CRAWL_MAX_INTERVAL",

@@ -44,19 +44,30 @@ INSTALLED_APPS = [
     "index.apps.IndexConfig",
     "review.apps.ReviewConfig",
     "review_ui",
+    "django_otp",  # second factor (TOTP) for leads and admins, with static recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # login throttling and lockout per account and per address
 ]
 
 MIDDLEWARE = [
+    "review_ui.middleware.HeadWithoutBodyMiddleware",
+    "review_ui.middleware.RequestSizeLimitMiddleware",
+    "review_ui.middleware.BidiNeutralisingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "review_ui.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "review_ui.middleware.SecurityHeadersMiddleware",
     "review_ui.middleware.LoginRequiredEverywhereMiddleware",
+    "review_ui.twofactor.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "raqib.urls"
@@ -95,9 +106,19 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Every path that sets a password (the CLI, the password-change page) runs these.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "review_ui.passwords.VarietyValidator"},
+]
+# Axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "review_ui.passwords.AxesLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -117,6 +138,43 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Sessions: the cookie's age is the idle timeout, renewed by each request;
+# review_ui.sessions ends a session at the absolute timeout whatever its use.
+SESSION_COOKIE_AGE = CONFIG.get("web.session_idle_minutes") * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = CONFIG.get("web.session_absolute_hours") * 3600
+REAUTH_SECONDS = CONFIG.get("web.reauth_minutes") * 60
+# Request bodies: larger than this is refused with 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.get("web.max_body_kb") * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Behind a TLS reverse proxy (docs/operations.md): trust its X-Forwarded-Proto, accept
+# POSTs from the https origins, and send only secure __Host- cookies and HSTS.
+TLS_PROXY = CONFIG.get("web.tls_proxy")
+PROXY_ADDRESSES = [a.strip() for a in CONFIG.get("web.proxy_addresses").split(",")
+                   if a.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in CONFIG.get("web.trusted_origins").split(",")
+                        if o.strip()]
+if TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = CSRF_TRUSTED_ORIGINS or [
+        f"https://{host}" for host in ALLOWED_HOSTS if host not in ("*",)]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-raqib-session"
+    CSRF_COOKIE_NAME = "__Host-raqib-csrf"
+    SECURE_HSTS_SECONDS = CONFIG.get("web.hsts_seconds")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Login throttling (django-axes): a lockout per account and, apart, per address.
+AXES_FAILURE_LIMIT = max(1, CONFIG.get("web.login_failure_limit"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = CONFIG.get("web.lockout_minutes") / 60  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "review_ui/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "review_ui.passwords.client_address"
+AXES_VERBOSE = False  # review_ui.sessions logs logins in Raqib's own format
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login: name, address, time
+OTP_TOTP_ISSUER = "Raqib"
 # Django's own CSRF page has an inline style the CSP blocks; ours obeys the UI rules.
 CSRF_FAILURE_VIEW = "review_ui.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

@@ -5,6 +5,12 @@ Every view checks the role on the server with ``role_required(minimum)``; templa
 hide links, but hiding is never the check. To add a role: insert its name in ``ROLES`` at
 the right rank (the groups are created idempotently by ``ensure_roles`` and by the
 ``review_ui`` data migration).
+
+Every view declares who may open it (the authorization matrix test fails on one that
+does not): ``role_required(minimum)``, ``signed_in_view`` (any signed-in user, even with
+no role: their own account pages) or ``public_view`` (the login page). Sensitive actions
+(admin changes, evidence exports) add ``recent_auth_required`` under the role check: the
+user must have typed their password within ``REAUTH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "lead", "admin")
 _RANK = {name: rank for rank, name in enumerate(ROLES)}
@@ -75,3 +83,45 @@ def role_required(minimum: str) -> Callable[[Callable[..., HttpResponse]],
         return wrapped
 
     return decorator
+
+
+def public_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Declare a view open to anonymous visitors (its path must also be in
+    ``middleware.public_prefixes``)."""
+    view.minimum_role = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def signed_in_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """View decorator: any signed-in user (whatever their role); anonymous: login page."""
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapped.minimum_role = "signed-in"  # type: ignore[attr-defined]
+    return wrapped
+
+
+def recent_auth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """View decorator for sensitive actions: a user whose last password entry is older
+    than ``settings.REAUTH_SECONDS`` is sent to the re-authentication page first (a GET
+    comes back afterwards; a POST is refused there and must be sent again). Put it under
+    ``role_required``: ``@role_required("admin")`` then ``@recent_auth_required``."""
+    from django.conf import settings
+
+    from review_ui.sessions import seconds_since_password
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if seconds_since_password(request) > settings.REAUTH_SECONDS:
+            back = request.get_full_path() if request.method == "GET" else request.path
+            return HttpResponseRedirect(
+                f"{reverse('review_ui:reauth')}?{urlencode({'next': back})}")
+        return view(request, *args, **kwargs)
+
+    wrapped.recent_auth = True  # type: ignore[attr-defined]
+    return wrapped

@@ -9,6 +9,7 @@ one entry in ``navigation.py``.
 from django.urls import path
 
 from review_ui.views import (
+    account,
     alerts,
     auth,
     broadcasts,
@@ -24,6 +25,10 @@ app_name = "review_ui"
 urlpatterns = [
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("login/2fa/", account.login_2fa, name="login_2fa"),
+    path("account/2fa/setup/", account.totp_setup, name="totp_setup"),
+    path("account/reauth/", account.reauth, name="reauth"),
+    path("account/password/", account.password_change, name="password_change"),
     path("", search.search, name="search"),
     path("broadcasts/", broadcasts.broadcast_list, name="broadcast_list"),
     path("broadcasts/<int:broadcast_id>/", broadcasts.broadcast_detail,

@@ -1,10 +1,15 @@
-"""``raqib users create|list``: accounts of the review UI and their roles.
+"""``raqib users create|list|deactivate|reset-2fa|unlock``: accounts of the review UI.
 
 A user has exactly one role (viewer < reviewer < lead < admin, see ``review_ui.roles``).
 The password comes from ``RAQIB_PASSWORD`` (for scripts) or an interactive prompt with
-confirmation; it must pass the configured password validators (at least 10 characters).
-Running ``create`` for an existing name updates that user's role and password. Parsers:
-``raqib.commands.parsers.users``; to add an action, register it there and write it here.
+confirmation; it must pass every configured password validator (length, common
+passwords, similarity to the name, all digits, variety). A user name holds letters,
+digits and ``. @ + - _`` only (no markup, spaces or bidi controls). Running ``create``
+for an existing name updates that user's role and password. ``deactivate`` blocks a user
+and ends all their sessions; ``reset-2fa`` removes their second-factor devices (the next
+login enrols again) and ends their sessions; ``unlock`` lifts a login lockout of an
+account or an address. Parsers: ``raqib.commands.parsers.users``; to add an action,
+register it there and write it here.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from catalog import audit
 from raqib.commands.output import CommandError, emit
+from review_ui.passwords import check_username
 from review_ui.roles import set_role, user_role
 
 
@@ -34,8 +41,10 @@ def read_password(name: str) -> str | None:
 
 def create_user(args: argparse.Namespace) -> int:
     name = args.name.strip()
-    if not name:
-        raise CommandError("the user name is empty")
+    try:
+        check_username(name)
+    except ValidationError as exc:
+        raise CommandError(f"{' '.join(exc.messages)}; nothing changed") from exc
     password = read_password(name)
     if password is None:
         raise CommandError("the two passwords differ; nothing changed")
@@ -44,7 +53,7 @@ def create_user(args: argparse.Namespace) -> int:
     try:
         if not password:
             raise ValidationError("the password is empty")
-        validate_password(password, user=existing)
+        validate_password(password, user=existing or User(username=name))
     except ValidationError as exc:
         raise CommandError(f"password refused: {' '.join(exc.messages)} "
                            "(set RAQIB_PASSWORD or type it at the prompt); nothing changed"
@@ -68,4 +77,55 @@ def list_users(args: argparse.Namespace) -> int:
         "created": u.date_joined.isoformat(),
     } for u in get_user_model().objects.order_by("username").prefetch_related("groups")]
     emit(args, rows, ["name", "role", "active", "last_login", "created"])
+    return 0
+
+
+def _user(name: str) -> object:
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise CommandError(f"no user named {name!r} (see `raqib users list`)")
+    return user
+
+
+def deactivate_user(args: argparse.Namespace) -> int:
+    from review_ui.sessions import end_sessions
+
+    user = _user(args.name)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ended = end_sessions(user)
+    audit.record("user-deactivated", details={"user": user.username, "sessions_ended": ended})
+    emit(args, {"name": user.username, "active": False, "sessions_ended": ended},
+         header=f"deactivated {user.username}; ended {ended} session(s)")
+    return 0
+
+
+def reset_2fa(args: argparse.Namespace) -> int:
+    from review_ui.sessions import end_sessions
+    from review_ui.twofactor import reset_second_factor
+
+    user = _user(args.name)
+    removed = reset_second_factor(user)
+    ended = end_sessions(user)
+    audit.record("user-2fa-reset", details={"user": user.username, "devices_removed": removed,
+                                            "sessions_ended": ended})
+    emit(args, {"name": user.username, "devices_removed": removed, "sessions_ended": ended},
+         header=f"removed {removed} second-factor device(s) of {user.username} and ended "
+              f"{ended} session(s); their next login enrols a new authenticator")
+    return 0
+
+
+def unlock(args: argparse.Namespace) -> int:
+    from axes.utils import reset
+
+    if not args.name and not args.address:
+        raise CommandError("name a user, or give --address, to unlock")
+    if args.name:
+        _user(args.name)
+    cleared = reset(username=args.name or None, ip=args.address or None)
+    who = " and ".join(filter(None, [args.name, args.address and f"address {args.address}"]))
+    audit.record("login-unlocked", details={"user": args.name, "address": args.address,
+                                            "attempts_cleared": cleared})
+    emit(args, {"name": args.name, "address": args.address, "attempts_cleared": cleared},
+         header=f"unlocked {who} ({cleared} failed-attempt record(s) cleared)")
     return 0

@@ -5,7 +5,8 @@ admins").
 Rule: **sources declared in raqib.toml are read-only here** (their page shows the table;
 edit the file); sources declared in the UI are created and edited here. Both kinds are
 crawled alike. Every page needs the admin role, checked on the server by
-``role_required("admin")``; every change is a POST with the CSRF token and a custody event
+``role_required("admin")``, and a password typed within ``web.reauth_minutes``
+(``recent_auth_required``); every change is a POST with the CSRF token and a custody event
 naming the admin (``raqib.sources_sync.save_ui_source``). Storage, name clashes and the
 "file wins" rule are described in ``raqib.sources_sync``; the form is in
 ``sources_forms``. To add a column: add it to ``_row`` and to ``sources.html``.
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Source
 from raqib.sources_sync import is_ui_source, save_ui_source, source_table
-from review_ui.roles import role_required
+from review_ui.roles import recent_auth_required, role_required
 from review_ui.views.sources_forms import SourceForm, initial_from_source, table_snippet
 
 FILE_ORIGIN = "raqib.toml"
@@ -82,6 +83,7 @@ def _save(request: HttpRequest, form: SourceForm, source: Source | None) -> Http
 
 @require_http_methods(["GET", "POST"])
 @role_required("admin")
+@recent_auth_required
 def source_create(request: HttpRequest) -> HttpResponse:
     """The empty form (GET) or a new UI source from it (POST; 400 with the problems)."""
     if request.method == "POST":
@@ -91,6 +93,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required("admin")
+@recent_auth_required
 def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
     """The form of a UI source, or the read-only table of a raqib.toml source (a POST to
     one is refused with 403)."""

@@ -12,16 +12,13 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from ui_helpers import PASSWORD, make_broadcast, make_user
+from ui_helpers import PASSWORD, login_client, make_broadcast, make_user
 
 CHROMIUM = "/usr/bin/chromium"
 
 
 def _client(name: str, role: str, **kwargs: object) -> Client:
-    make_user(name, role)
-    client = Client(**kwargs)
-    assert client.login(username=name, password=PASSWORD)
-    return client
+    return login_client(Client(**kwargs), make_user(name, role))
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import resolve, reverse
-from ui_helpers import PASSWORD, make_user
+from ui_helpers import login_client, make_user
 
 from review_ui.navigation import NAVIGATION, NavItem, visible_items
 
@@ -29,9 +29,7 @@ def test_an_unknown_role_is_refused() -> None:
 @pytest.mark.parametrize(("role", "sources"), [("viewer", False), ("reviewer", False),
                                                ("lead", False), ("admin", True)])
 def test_each_role_sees_what_it_may_open(db, role: str, sources: bool) -> None:
-    make_user(f"nav-{role}", role)
-    client = Client()
-    assert client.login(username=f"nav-{role}", password=PASSWORD)
+    client = login_client(Client(), make_user(f"nav-{role}", role))
     html = client.get("/broadcasts/").content.decode()
     for label in LABELS[:4]:
         assert f"{label}" in html

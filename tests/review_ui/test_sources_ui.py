@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from ui_helpers import PASSWORD, make_user
+from ui_helpers import login_client, make_user
 
 from catalog.models import CustodyEvent, Source
 from raqib.sources_sync import ORIGIN_KEY, is_ui_source, source_table, sync_sources
@@ -19,10 +19,7 @@ SNIPPET = 'start_urls = ["https://tv.example.org/videos"]\nitem_links = "a.item:
 
 
 def _client(name: str, role: str) -> Client:
-    make_user(name, role)
-    client = Client(enforce_csrf_checks=True)
-    assert client.login(username=name, password=PASSWORD)
-    return client
+    return login_client(Client(enforce_csrf_checks=True), make_user(name, role))
 
 
 def _post(client: Client, path: str, data: dict) -> object:
@@ -128,8 +125,7 @@ def test_only_admins_reach_the_pages(db, role: str) -> None:
     client = _client(f"{role}1", role)
     for path in ("/sources/", "/sources/new/", "/sources/1/edit/"):
         assert client.get(path).status_code == 403, path
-    client = Client()  # no CSRF enforcement: the role check alone must refuse the POST
-    assert client.login(username=f"{role}1", password=PASSWORD)
+    client = login_client(Client(), f"{role}1")  # no CSRF enforcement: the role check
     assert client.post("/sources/new/", _form()).status_code == 403
     assert not Source.objects.exists()
     assert "/sources/" not in client.get("/broadcasts/").content.decode()  # no nav link

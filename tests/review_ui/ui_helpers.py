@@ -1,17 +1,39 @@
 """Helpers for the review UI tests (conftest.py's fixtures use them): users with roles
 and a broadcast with real bytes on disk, a transcript
-and segments (Arabic text stored exactly as captured)."""
+and segments (Arabic text stored exactly as captured).
+
+Signing in, with the second factor that leads and admins need (issue 14):
+- ``make_user(name, role)``: a user with PASSWORD; a lead or admin also gets a confirmed
+  TOTP device (``review_ui.twofactor``), so they can log in at once.
+- ``totp_token(user)``: a token their device accepts now (never one already used).
+- ``login_client(client, user_or_name)``: a Django test Client signed in, past the second
+  factor where needed, with a fresh password entry (re-authentication satisfied).
+- ``browser_login(page, base_url, username, password, *, data_dir=None, totp_key=None)``:
+  drives the login form in Playwright and then the second-factor step: enrolment (it reads
+  the key the page shows) or the token (key from ``totp_key``, else the server's SQLite
+  database under ``data_dir`` or ``$RAQIB_DATA_DIR``, else a key this process saw at
+  enrolment). Works against a ``raqib serve`` subprocess.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import os
+import sqlite3
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from catalog.models import Broadcast, MediaFile, Outlet, Segment, Source, Transcript
 from review_ui.roles import set_role
+from review_ui.twofactor import TOTP_DEVICE_NAME, needs_second_factor
 
 PASSWORD = "correct-horse-battery"
 SEGMENTS = [
@@ -26,7 +48,100 @@ def make_user(name: str, role: str | None) -> object:
     user = get_user_model().objects.create_user(name, password=PASSWORD)
     if role:
         set_role(user, role)
+    if needs_second_factor(user):
+        TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
     return user
+
+
+def token_for_key(hex_key: str, last_t: int = -1, drift: int = 0, step: int = 30,
+                  digits: int = 6) -> tuple[str, int]:
+    """(token, t) for a TOTP key: the current step's token, or the next step's when the
+    current one was used already (the device's tolerance accepts one step ahead)."""
+    totp = TOTP(bytes.fromhex(hex_key), step=step, digits=digits, drift=drift)
+    totp.time = time.time()
+    t = max(totp.t(), last_t + 1)
+    totp.drift = drift + (t - totp.t())
+    return f"{totp.token():0{digits}d}", t
+
+
+def totp_token(user: object) -> str:
+    """A token the user's confirmed TOTP device accepts now."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    token, _ = token_for_key(device.key, device.last_t, device.drift, device.step,
+                             device.digits)
+    return token
+
+
+def login_client(client: Client, user_or_name: object) -> Client:
+    """Sign the test client in as the user (PASSWORD), past the second factor when their
+    role needs it; returns the client."""
+    User = get_user_model()
+    user = (User.objects.get(username=user_or_name) if isinstance(user_or_name, str)
+            else user_or_name)
+    assert client.login(username=user.get_username(), password=PASSWORD), user
+    if needs_second_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME,
+                                               confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+_SEEN_KEYS: dict[str, tuple[str, int]] = {}  # username -> (hex key, last t used)
+
+
+def _key_from_db(data_dir: str | os.PathLike, username: str) -> tuple[str, int, int]:
+    db = Path(data_dir) / "raqib.sqlite3"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        row = conn.execute(
+            "SELECT d.key, d.last_t, d.drift FROM otp_totp_totpdevice d JOIN auth_user u "
+            "ON u.id = d.user_id WHERE u.username = ? AND d.confirmed", (username,)).fetchone()
+    if row is None:
+        raise AssertionError(f"{username} has no confirmed TOTP device in {db}")
+    return row[0], int(row[1]), int(row[2])
+
+
+def browser_login(page: object, base_url: str, username: str, password: str, *,
+                  data_dir: str | os.PathLike | None = None,
+                  totp_key: str | None = None) -> None:
+    """Log in through the browser, the second factor included; returns on a page past it
+    (``base_url`` ends with a slash). ``totp_key`` is the device's hex key."""
+    page.goto(base_url + "login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    if "/account/2fa/setup/" in page.url:  # first login of a lead/admin: enrol
+        secret = page.locator("#totp-secret").inner_text().strip()
+        hex_key = base64.b32decode(secret).hex()
+        token, t = token_for_key(hex_key)
+        page.fill("#id_token", token)
+        with page.expect_navigation():
+            page.click("form.otp-form button[type=submit]")
+        _SEEN_KEYS[username] = (hex_key, t)
+        with page.expect_navigation():
+            page.click("a.continue")
+    elif "/login/2fa/" in page.url:
+        where = data_dir or os.environ.get("RAQIB_DATA_DIR")
+        drift = 0
+        if totp_key is not None:
+            hex_key, last_t = totp_key, _SEEN_KEYS.get(username, (totp_key, -1))[1]
+        elif where is not None:
+            hex_key, last_t, drift = _key_from_db(where, username)
+        elif username in _SEEN_KEYS:
+            hex_key, last_t = _SEEN_KEYS[username]
+        else:
+            raise AssertionError(f"{username} needs a TOTP token: pass data_dir or totp_key")
+        token, t = token_for_key(hex_key, last_t, drift)
+        page.fill("#id_token", token)
+        with page.expect_navigation():
+            page.click("form.otp-form button[type=submit]")
+        _SEEN_KEYS[username] = (hex_key, t)
+    if "/login/" in page.url or "/account/2fa/" in page.url:
+        raise AssertionError(f"login of {username} did not get through: {page.url}")
 
 
 def write_media(relative: str, payload: bytes) -> MediaFile:

@@ -1,4 +1,5 @@
-"""Parser of ``raqib users create|list`` (handlers: ``raqib.commands.users``).
+"""Parser of ``raqib users create|list|deactivate|reset-2fa|unlock`` (handlers:
+``raqib.commands.users``).
 
 To add an action: register its parser here with ``flags.set_handler``.
 """
@@ -26,3 +27,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = users_sub.add_parser("list", help="list users with their roles")
     flags.add_format(listing)
     flags.set_handler(listing, f"{HANDLERS}:list_users")
+    deactivate = users_sub.add_parser(
+        "deactivate", help="block a user from logging in and end all of their sessions "
+                           "now (their name stays in the audit log)")
+    deactivate.add_argument("name", help="user name")
+    flags.add_format(deactivate)
+    flags.set_handler(deactivate, f"{HANDLERS}:deactivate_user")
+    reset = users_sub.add_parser(
+        "reset-2fa", help="remove a user's authenticator and recovery codes (lost phone) "
+                          "and end their sessions; their next login enrols a new one")
+    reset.add_argument("name", help="user name")
+    flags.add_format(reset)
+    flags.set_handler(reset, f"{HANDLERS}:reset_2fa")
+    unlock = users_sub.add_parser(
+        "unlock", help="lift a login lockout (too many failed logins) of an account, of "
+                       "an address, or both")
+    unlock.add_argument("name", nargs="?", default="", help="user name to unlock")
+    unlock.add_argument("--address", default="", help="client address to unlock (IPv4/IPv6)")
+    flags.add_format(unlock)
+    flags.set_handler(unlock, f"{HANDLERS}:unlock")

@@ -1,0 +1,99 @@
+"""Session lifetime, re-authentication stamps and the login audit trail.
+
+A session records when its user logged in (``LOGIN_AT``) and last typed their password
+(``AUTH_AT``). The idle timeout is Django's own (``SESSION_COOKIE_AGE``, renewed on each
+request); ``SessionLimitsMiddleware`` ends a session ``SESSION_ABSOLUTE_SECONDS`` after its
+login however busy it was. ``roles.recent_auth_required`` reads ``AUTH_AT``. The receivers
+(connected in ``apps.py``) stamp a login and log every login, logout and failed login
+(name and address, never the password) to the ``raqib.auth`` logger; django-axes keeps
+the same in its tables (``AccessLog``, ``AccessFailureLog``: who, from where, when).
+Account changes (enrolment, password, deactivation) go to the custody log.
+``end_sessions(user)`` deletes every session of a user (``raqib users deactivate``,
+``reset-2fa``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.models import Session
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+LOGIN_AT = "raqib_login_at"
+AUTH_AT = "raqib_auth_at"
+log = logging.getLogger("raqib.auth")
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def stamp_password_entry(request: HttpRequest) -> None:
+    """Note that the user has just typed their password (login or re-authentication)."""
+    request.session[AUTH_AT] = time.time()
+
+
+def seconds_since_password(request: HttpRequest) -> float:
+    return time.time() - float(request.session.get(AUTH_AT, 0))
+
+
+class SessionLimitsMiddleware:
+    """End a session at the absolute timeout, sending the user back to the login page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = float(request.session.get(LOGIN_AT, 0))
+            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                log.info("session of %s ended at the absolute timeout", user.get_username())
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+def _address(request: HttpRequest | None) -> str:
+    if request is None:
+        return "(no request)"
+    from review_ui.passwords import client_address
+
+    return client_address(request)
+
+
+def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    now = time.time()
+    request.session[LOGIN_AT] = now
+    request.session[AUTH_AT] = now
+    log.info("login of %s from %s", user.get_username(), _address(request))
+
+
+def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        log.info("logout of %s from %s", user.get_username(), _address(request))
+
+
+def on_login_failed(sender: Any, credentials: dict[str, Any],
+                    request: HttpRequest | None = None, **kwargs: Any) -> None:
+    name = str(credentials.get("username", ""))[:150]
+    address = _address(request)
+    log.warning("failed login for %r from %s", name, address)
+
+
+def end_sessions(user: Any) -> int:
+    """Delete every live session that belongs to the user; returns how many."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = session.get_decoded()
+        if data.get("_auth_user_id") == str(user.pk) and BACKEND_SESSION_KEY in data:
+            session.delete()
+            ended += 1
+    return ended

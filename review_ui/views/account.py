@@ -1,0 +1,187 @@
+"""A user's own account pages: the second factor, re-authentication, password change.
+
+- ``login_2fa``: the token step after the password for leads and admins
+  (``twofactor.SecondFactorRequiredMiddleware`` sends them here); a recovery code works too.
+- ``totp_setup``: enrolment of an authenticator app (key as text and QR code), then the
+  recovery codes, shown once.
+- ``reauth``: the password again (and the token, for a second-factor user) before an
+  action under ``roles.recent_auth_required``.
+- ``password_change``: Django's view (every password validator applies).
+
+Every page is ``signed_in_view``; a failed token is logged (``raqib.auth``) and counted
+by django-otp's throttling; enrolment and password changes are audited. To add a page: a
+view here declared with ``signed_in_view`` and its URL in ``urls.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from io import BytesIO
+
+import django_otp
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from catalog import audit
+from review_ui import twofactor
+from review_ui.passwords import client_address
+from review_ui.roles import signed_in_view
+from review_ui.sessions import stamp_password_entry
+
+log = logging.getLogger("raqib.auth")
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(max_length=16, strip=True,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                          "inputmode": "numeric", "dir": "ltr"}))
+
+
+class ReauthForm(TokenForm):
+    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput)
+    field_order = ["password", "token"]
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("review_ui:search")
+
+
+def _token_failed(request: HttpRequest, step: str) -> None:
+    log.warning("wrong second-factor token for %s at %s from %s",
+                request.user.get_username(), step, client_address(request))
+
+
+def match_token(user: object, token: str) -> object | None:
+    """The device that accepts the token: six digits go to the authenticator, anything
+    else to the recovery codes (so a recovery code never counts as a wrong TOTP)."""
+    token = token.strip().replace(" ", "")
+    model = TOTPDevice if token.isdigit() else StaticDevice
+    for device in model.objects.filter(user=user, confirmed=True):
+        verified = django_otp.verify_token(user, device.persistent_id, token)
+        if verified is not None:
+            return verified
+    return None
+
+
+def _throttled_seconds(user: object) -> int:
+    """Seconds until django-otp's throttling lets the user's authenticator try again."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    allowed, info = device.verify_is_allowed() if device else (True, None)
+    if allowed or not info or not info.get("locked_until"):
+        return 0
+    return max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
+
+
+@signed_in_view
+@require_http_methods(["GET", "POST"])
+def login_2fa(request: HttpRequest) -> HttpResponse:
+    if not twofactor.has_confirmed_totp(request.user):
+        return HttpResponseRedirect(reverse("review_ui:totp_setup"))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        wait = _throttled_seconds(request.user)
+        if wait:
+            form.add_error("token", f"محاولات خاطئة كثيرة، انتظر {wait} ثانية · Too many wrong "
+                                    f"codes: wait {wait} s before the next try.")
+            return render(request, "review_ui/login_2fa.html",
+                          {"form": form, "next": _next(request)}, status=429)
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            django_otp.login(request, device)
+            request.session.cycle_key()
+            return HttpResponseRedirect(_next(request))
+        _token_failed(request, "login")
+        form.add_error("token", "الرمز غير صحيح · Wrong or expired code.")
+    return render(request, "review_ui/login_2fa.html", {"form": form, "next": _next(request)})
+
+
+def _qr_data_uri(url: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    buffer = BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@signed_in_view
+@require_http_methods(["GET", "POST"])
+def totp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator. A user who already has one (and is verified) replaces it."""
+    user = request.user
+    if twofactor.has_confirmed_totp(user) and not user.is_verified():
+        return HttpResponseRedirect(reverse("review_ui:login_2fa"))
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=twofactor.TOTP_DEVICE_NAME,
+                                           confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            device.confirmed = True
+            device.save()
+            codes = twofactor.make_recovery_codes(user)
+            django_otp.login(request, device)
+            audit.record("user-2fa-enrolled", user)
+            return render(request, "review_ui/recovery_codes.html",
+                          {"codes": codes, "next": _next(request)})
+        _token_failed(request, "enrolment")
+        form.add_error("token", "الرمز غير صحيح · Wrong or expired code.")
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "review_ui/totp_setup.html", {
+        "form": form, "secret": secret, "qr": _qr_data_uri(device.config_url),
+        "next": _next(request)})
+
+
+@signed_in_view
+@require_http_methods(["GET", "POST"])
+def reauth(request: HttpRequest) -> HttpResponse:
+    needs_token = twofactor.needs_second_factor(request.user)
+    form = ReauthForm(request.POST or None)
+    if not needs_token:
+        form.fields["token"].required = False
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=request.user.get_username(),
+                            password=form.cleaned_data["password"])
+        password_ok = user is not None and user.pk == request.user.pk
+        token_ok = password_ok and (not needs_token or match_token(
+            request.user, form.cleaned_data["token"]) is not None)
+        if token_ok:
+            stamp_password_entry(request)
+            return HttpResponseRedirect(_next(request))
+        _token_failed(request, "re-authentication")
+        form.add_error(None, "كلمة المرور أو الرمز غير صحيح · Wrong password or code.")
+    return render(request, "review_ui/reauth.html", {
+        "form": form, "needs_token": needs_token, "next": _next(request)})
+
+
+class _PasswordChange(auth_views.PasswordChangeView):
+    template_name = "review_ui/password_change.html"
+    success_url = reverse_lazy("review_ui:search")
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        response = super().form_valid(form)  # keeps this session, ends the others
+        stamp_password_entry(self.request)
+        audit.record("user-password-changed", self.request.user)
+        messages.success(self.request, "تم تغيير كلمة المرور · Password changed.")
+        return response
+
+
+password_change = signed_in_view(_PasswordChange.as_view())

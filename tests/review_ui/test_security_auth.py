@@ -1,0 +1,206 @@
+"""Issue 14, authentication as an attacker would try it: the second factor for leads and
+admins (no page without it, enrolment, recovery codes), login throttling and lockout,
+password rules on every path, password change, re-authentication, session timeouts.
+
+Each test here failed on the code before issue 14 (no second factor, no lockout, weak
+passwords accepted, 14-day sessions)."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from ui_helpers import PASSWORD, login_client, make_user, token_for_key, totp_token
+
+from review_ui.roles import ROLES
+from review_ui.sessions import AUTH_AT, LOGIN_AT
+
+
+def _password_login(client: Client, name: str, password: str = PASSWORD) -> object:
+    return client.post("/login/", {"username": name, "password": password})
+
+
+@pytest.mark.parametrize("role", ["lead", "admin"])
+def test_lead_and_admin_reach_no_page_with_the_password_alone(db, role: str) -> None:
+    user = make_user(f"{role}1", role)
+    client = Client()
+    assert _password_login(client, user.username).status_code == 302
+    for path in ("/", "/broadcasts/", "/alerts/", "/watchlists/", "/sources/",
+                 "/account/password/", "/account/reauth/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/login/2fa/"), (path, response["Location"])
+    assert client.post("/watchlists/new/", {"name": "x", "query": "y"}).status_code == 302
+    page = client.get("/login/2fa/")
+    assert page.status_code == 200 and 'name="token"' in page.content.decode()
+    wrong = client.post("/login/2fa/", {"token": "000000" if totp_token(user) != "000000"
+                                        else "111111"})
+    assert wrong.status_code == 200 and "Wrong or expired code" in wrong.content.decode()
+    assert client.get("/broadcasts/").status_code == 302
+    throttled = client.post("/login/2fa/", {"token": totp_token(user)})  # right, but too soon
+    assert throttled.status_code == 429 and "Too many wrong codes" in throttled.content.decode()
+    TOTPDevice.objects.get(user=user).throttle_reset()  # as the wait would
+    assert client.post("/login/2fa/", {"token": totp_token(user)}).status_code == 302
+    assert client.get("/broadcasts/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["viewer", "reviewer"])
+def test_viewer_and_reviewer_need_no_second_factor(db, role: str) -> None:
+    make_user(f"{role}1", role)
+    client = Client()
+    assert _password_login(client, f"{role}1").status_code == 302
+    assert client.get("/broadcasts/").status_code == 200
+
+
+def test_enrolment_then_recovery_code_works_once(db) -> None:
+    from django.contrib.auth import get_user_model
+
+    from review_ui.roles import set_role
+
+    user = get_user_model().objects.create_user("newlead", password=PASSWORD)
+    set_role(user, "lead")  # as `raqib users create --role lead` does: no device yet
+    client = Client()
+    _password_login(client, "newlead")
+    assert client.get("/").headers["Location"].startswith("/account/2fa/setup/")
+    page = client.get("/account/2fa/setup/").content.decode()
+    secret = page.split('id="totp-secret" dir="ltr">', 1)[1].split("<", 1)[0]
+    assert 'src="data:image/svg+xml;base64,' in page  # the QR code, allowed by the CSP
+    token, _ = token_for_key(base64.b32decode(secret).hex())
+    codes_page = client.post("/account/2fa/setup/", {"token": token})
+    assert codes_page.status_code == 200
+    codes = list(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(codes) == 10 and all(c in codes_page.content.decode() for c in codes)
+    assert TOTPDevice.objects.get(user=user).confirmed
+    assert client.get("/broadcasts/").status_code == 200
+
+    again = Client()
+    _password_login(again, "newlead")
+    assert again.get("/").headers["Location"].startswith("/login/2fa/")
+    assert again.get("/account/2fa/setup/").headers["Location"] == "/login/2fa/"  # no re-enrol
+    assert again.post("/login/2fa/", {"token": codes[0]}).status_code == 302
+    assert again.get("/broadcasts/").status_code == 200
+    third = Client()
+    _password_login(third, "newlead")
+    assert third.post("/login/2fa/", {"token": codes[0]}).status_code == 200  # used up
+
+
+def test_login_client_helper_passes_every_role(db) -> None:
+    for role in ROLES:
+        client = login_client(Client(), make_user(f"h-{role}", role))
+        assert client.get("/broadcasts/").status_code == 200, role
+
+
+def test_lockout_per_account_with_a_readable_message_and_cli_unlock(db, settings) -> None:
+    make_user("target", "viewer")
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    limit = settings.AXES_FAILURE_LIMIT
+    for n in range(1, limit + 1):  # the limit-th failure is answered by the lockout page
+        status = _password_login(attacker, "target", "wrong-password-x").status_code
+        assert status == (429 if n == limit else 200), n
+    locked = _password_login(Client(REMOTE_ADDR="198.51.100.9"), "target")  # right password
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    from axes.models import AccessFailureLog
+
+    assert AccessFailureLog.objects.filter(username="target").count() >= 5
+    from raqib.cli import main
+
+    assert main(["users", "unlock", "target"]) == 0
+    assert _password_login(Client(REMOTE_ADDR="198.51.100.9"), "target").status_code == 302
+
+
+def test_lockout_per_address_across_accounts(db, settings) -> None:
+    make_user("someone", "viewer")
+    attacker = Client(REMOTE_ADDR="203.0.113.8")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _password_login(attacker, f"guess{n}", "wrong-password-x")
+    assert _password_login(attacker, "someone").status_code == 429
+    assert _password_login(Client(REMOTE_ADDR="203.0.113.9"), "someone").status_code == 302
+
+
+def test_failed_logins_are_logged_without_the_password(db, caplog) -> None:
+    make_user("v1", "viewer")
+    with caplog.at_level("WARNING", logger="raqib.auth"):
+        _password_login(Client(REMOTE_ADDR="192.0.2.44"), "v1", "hunter2-wrong-pass")
+    text = caplog.text
+    assert "failed login" in text and "'v1'" in text and "192.0.2.44" in text
+    assert "hunter2" not in text
+
+
+@pytest.mark.parametrize("password", ["1234567890", "password12", " " * 10, "adminuser1",
+                                      "aaaaaaaaaaaaaaa", "short1"])
+def test_weak_passwords_are_refused_by_the_cli_for_an_admin(db, monkeypatch, capsys,
+                                                            password: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    from raqib.cli import main
+
+    monkeypatch.setenv("RAQIB_PASSWORD", password)
+    assert main(["users", "create", "adminuser1", "--role", "admin"]) != 0
+    assert "password refused" in capsys.readouterr().err
+    assert not get_user_model().objects.filter(username="adminuser1").exists()
+
+
+@pytest.mark.parametrize("name", ["<b>x</b>", "rana\u202e", "a b", "\u2066evil", "x\"y"])
+def test_user_names_with_markup_or_bidi_are_refused(db, monkeypatch, capsys,
+                                                    name: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    from raqib.cli import main
+
+    monkeypatch.setenv("RAQIB_PASSWORD", PASSWORD)
+    assert main(["users", "create", name, "--role", "viewer"]) != 0
+    assert "user name" in capsys.readouterr().err
+    assert not get_user_model().objects.exists()
+
+
+def test_password_change_applies_the_validators_and_works(db) -> None:
+    user = make_user("changer", "reviewer")
+    client = login_client(Client(), user)
+    weak = client.post("/account/password/", {
+        "old_password": PASSWORD, "new_password1": "1234567890", "new_password2": "1234567890"})
+    assert weak.status_code == 200 and 'class="error" role="alert"' in weak.content.decode()
+    assert Client().login(username="changer", password=PASSWORD)  # unchanged
+    new = "a-much-better-passphrase"
+    done = client.post("/account/password/", {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    assert client.get("/broadcasts/").status_code == 200  # this session goes on
+    assert Client().login(username="changer", password=new)
+
+
+def test_sessions_idle_and_absolute_timeouts(db, settings) -> None:
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 3600
+    client = login_client(Client(), make_user("sleepy", "viewer"))
+    session = client.session
+    assert session.get_expiry_age() <= 30 * 60
+    session[LOGIN_AT] = time.time() - 12 * 3600 - 1
+    session.save()
+    response = client.get("/broadcasts/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/broadcasts/").status_code == 302  # logged out for good
+
+
+def test_recent_auth_required_asks_for_the_password_again(db) -> None:
+    admin = make_user("admin1", "admin")
+    client = login_client(Client(), admin)
+    assert client.get("/sources/new/").status_code == 200
+    session = client.session
+    session[AUTH_AT] = time.time() - 3600
+    session.save()
+    response = client.get("/sources/new/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("review_ui:reauth"))
+    wrong = client.post("/account/reauth/", {"password": "wrong-one-here", "token": "1",
+                                             "next": "/sources/new/"})
+    assert wrong.status_code == 200
+    ok = client.post("/account/reauth/", {"password": PASSWORD, "token": totp_token(admin),
+                                          "next": "/sources/new/"})
+    assert ok.status_code == 302 and ok["Location"] == "/sources/new/"
+    assert client.get("/sources/new/").status_code == 200
