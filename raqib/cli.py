@@ -41,6 +41,8 @@ COMMANDS = (
     "raqib.commands.parsers.eval_asr",
     "raqib.commands.parsers.search",
     "raqib.commands.parsers.tags",
+    "raqib.commands.parsers.persons",
+    "raqib.commands.parsers.incidents",
     "raqib.commands.parsers.watchlists",
     "raqib.commands.parsers.users",
     "raqib.commands.parsers.serve",

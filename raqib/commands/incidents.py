@@ -1,0 +1,131 @@
+"""Incident commands: ``raqib incidents propose|review|show|list|export|add-clip|assign|
+signs`` (logic in ``review.incidents`` and ``review.workflow``).
+
+``--by USER`` names the account an action is recorded for; the role and the two-person
+rule apply to it exactly as in the UI. Exit codes: 0 done; 1 the rules forbid it (wrong
+role, own incident, a stale version); 2 bad input (unknown broadcast, person or sign, a
+clip outside the broadcast): nothing is written on 1 or 2. To add a sub-command: register
+its parser in ``raqib.commands.parsers.incidents`` and write its handler here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from raqib.commands.output import CommandError, emit, print_json
+from raqib.commands.persons import account
+from review import incidents as inc
+from review import workflow
+from review.incident_json import export_csv, incident_json
+from review.models import CoercionSign
+
+COLUMNS = ["id", "status", "title", "outlet", "first_aired", "proposed_by"]
+
+
+def _fail(exc: Exception) -> CommandError:
+    code = 1 if isinstance(exc, inc.ReviewRuleError | inc.IncidentConflict) else 2
+    return CommandError(f"{exc}; nothing written", code=code)
+
+
+def _people(args: argparse.Namespace) -> list[inc.OnAir]:
+    for flag in ("role", "relation", "targeted"):
+        if len(getattr(args, flag)) > len(args.person):
+            raise CommandError(f"more --{flag} than --person: each --{flag} belongs to the "
+                               "--person before it")
+    return [inc.OnAir(name, (args.role[i:i + 1] or ["other"])[0],
+                      (args.relation[i:i + 1] or [""])[0], (args.targeted[i:i + 1] or [""])[0])
+            for i, name in enumerate(args.person)]
+
+
+def _show(args: argparse.Namespace, incident: Any, user: Any) -> None:
+    data = incident_json(incident, user)
+    emit(args, data, COLUMNS, rows=[data])
+
+
+def propose_command(args: argparse.Namespace) -> int:
+    user = account(args.by)
+    try:
+        incident = inc.propose(user, broadcast_id=args.broadcast, start=args.start,
+                               end=args.end, title=args.title, people=_people(args),
+                               signs=args.sign, confidence=args.confidence, notes=args.notes,
+                               restricted=args.restricted)
+    except (inc.IncidentError, inc.ReviewRuleError) as exc:
+        raise _fail(exc) from exc
+    _show(args, incident, user)
+    return 0
+
+
+def review_command(args: argparse.Namespace) -> int:
+    user = account(args.by)
+    try:
+        incident = workflow.set_status(args.incident_id, user, args.status, reason=args.reason,
+                                       confidence=args.confidence, signs=args.sign)
+    except (inc.IncidentError, inc.ReviewRuleError) as exc:
+        raise _fail(exc) from exc
+    _show(args, incident, user)
+    return 0
+
+
+def show_command(args: argparse.Namespace) -> int:
+    user = account(args.by)
+    try:
+        incident = inc.get_incident(args.incident_id, user)
+    except inc.IncidentError as exc:
+        raise CommandError(str(exc), code=1) from exc
+    _show(args, incident, user)
+    return 0
+
+
+def _listed(args: argparse.Namespace) -> list[dict[str, Any]]:
+    user = account(args.by)
+    incidents = inc.visible_incidents(user).select_related(
+        "outlet", "proposed_by", "last_edited_by", "decided_by")
+    if args.status:
+        incidents = incidents.filter(status=args.status)
+    return [incident_json(i, user) for i in incidents.order_by("-created_at", "-id")]
+
+
+def list_command(args: argparse.Namespace) -> int:
+    rows = _listed(args)
+    emit(args, rows, COLUMNS, notes=f"{len(rows)} incident(s)")
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    rows = _listed(args)
+    if args.format == "csv":
+        sys.stdout.write(export_csv(rows))
+    else:
+        print_json(rows)
+    return 0
+
+
+def add_clip_command(args: argparse.Namespace) -> int:
+    user = account(args.by)
+    try:
+        inc.add_clip(args.incident_id, user, broadcast_id=args.broadcast, start=args.start,
+                     end=args.end, note=args.note)
+        incident = inc.get_incident(args.incident_id, user)
+    except (inc.IncidentError, inc.ReviewRuleError) as exc:
+        raise _fail(exc) from exc
+    _show(args, incident, user)
+    return 0
+
+
+def assign_command(args: argparse.Namespace) -> int:
+    lead, reviewer = account(args.by), account(args.reviewer)
+    try:
+        incident = inc.assign(args.incident_id, lead, reviewer)
+    except (inc.IncidentError, inc.ReviewRuleError) as exc:
+        raise _fail(exc) from exc
+    _show(args, incident, lead)
+    return 0
+
+
+def signs_command(args: argparse.Namespace) -> int:
+    rows = [{"code": s.code, "label_ar": s.label_ar, "label_en": s.label_en,
+             "active": s.active} for s in CoercionSign.objects.order_by("code")]
+    emit(args, rows, ["code", "label_ar", "label_en", "active"])
+    return 0
