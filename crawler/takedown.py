@@ -1,7 +1,7 @@
 """Takedown watch: is a captured item still online as captured, re-cut, or gone?
 
 Every ``crawl.takedown_interval`` each captured broadcast is re-checked (``check_due``,
-run hourly by ``raqib.tasks.check_takedowns`` and on demand by ``raqib takedown check``):
+run hourly by ``raqib.scheduler.check_takedowns`` and on demand by ``raqib takedown check``):
 
 - **direct files** (captured over plain HTTP from ``media_url``): a HEAD request; 404/410
   means gone; a different ``Content-Length`` means re-cut without downloading; the same

@@ -66,6 +66,13 @@ SETTINGS: tuple[Setting, ...] = (
             "'transcribe'.", ("all", "io", "transcribe")),
     Setting("queue.max_retries", int, 3, "RAQIB_QUEUE_MAX_RETRIES",
             "Attempts per stage before a broadcast is left failed."),
+    Setting("queue.lease_seconds", float, 30.0, "RAQIB_QUEUE_LEASE_SECONDS",
+            "A stage claim or the scheduler lease lapses this long after its holder's last "
+            "renewal: a dead worker's task is queued again after about this plus two "
+            "scheduler ticks, a dead scheduler is replaced after about this."),
+    Setting("queue.tick_seconds", float, 60.0, "RAQIB_QUEUE_TICK_SECONDS",
+            "Period of the scheduler tick (due crawls, retries, lost work), run once per "
+            "period however many io workers run."),
     Setting("search.backend", str, "sqlite", "RAQIB_SEARCH_BACKEND",
             "Search backend.", BACKENDS),
     Setting("search.elasticsearch_url", str, "", "ELASTICSEARCH_URL",

@@ -34,7 +34,7 @@ from index.registry import get_backend
 from raqib import transcription
 from raqib.config import Config
 from raqib.sources_sync import source_table
-from raqib.stages import StageError, StageOptions, actor, crawl_settings
+from raqib.stages import StageError, StageOptions, actor, crawl_settings, disk_full_reason
 from review.watchlists import run_watchlists_recorded
 
 __all__ = ["CrawlReport", "StageError", "StageOptions", "actor", "advance", "crawl_settings",
@@ -222,11 +222,14 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     try:
         STAGES[stage](broadcast, config, options)
     except StageError as exc:
-        record_failure(broadcast, stage, str(exc))
+        record_failure(broadcast, stage, disk_full_reason(exc) or str(exc))
         return False
     except Exception as exc:  # contained at the stage boundary, recorded, never swallowed
-        log.exception("unexpected error", extra={"broadcast": broadcast_id, "stage": stage})
-        record_failure(broadcast, stage, f"internal error: {type(exc).__name__}: {exc}")
+        full = disk_full_reason(exc)
+        if full is None:
+            log.exception("unexpected error", extra={"broadcast": broadcast_id, "stage": stage})
+        record_failure(broadcast, stage,
+                       full or f"internal error: {type(exc).__name__}: {exc}")
         return False
     broadcast.status = leaves
     broadcast.failed_stage = ""

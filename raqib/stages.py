@@ -8,6 +8,7 @@ every stage a new per-run option: add a field to ``StageOptions``.
 
 from __future__ import annotations
 
+import errno
 import socket
 from dataclasses import dataclass
 
@@ -25,6 +26,24 @@ class StageOptions:
 
     engine: str | None = None
     model: str | None = None
+
+
+DISK_FULL = "disk full"
+
+
+def disk_full_reason(exc: BaseException) -> str | None:
+    """``"disk full: ..."`` when ``exc`` (or what caused it, or its message, as
+    yt-dlp and ffmpeg report it) is the data disk running out of space; else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if (isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT)) \
+                or "no space left on device" in str(current).lower():
+            return (f"{DISK_FULL}: no space left on the data disk ({current}); free space "
+                    "and the stage is retried")
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def actor() -> str:

@@ -1,39 +1,59 @@
-"""The task queue: huey tasks that drive the pipeline, and the periodic crawl scheduler.
+"""The task queue: huey tasks that drive the pipeline, with priorities and claimed work.
 
 Two queues let IO work and transcription scale apart (``raqib worker --queues io`` and
-``--queues transcribe``): ``io`` runs crawls, downloads and indexing plus the periodic
-scheduler; ``transcribe`` runs Whisper. Storage is huey's SQLite in the data dir, or Redis
-when ``REDIS_URL`` is set. Each task only calls ``raqib.pipeline`` and enqueues the next
-stage, so what a task does is exactly what ``raqib process`` does in-process.
+``--queues transcribe``): ``io`` runs crawls, downloads and indexing; ``transcribe`` runs
+Whisper. Storage is huey's SQLite in the data dir, or Redis when ``REDIS_URL`` is set
+(a priority queue: a sorted set). Each task only calls ``raqib.pipeline`` and enqueues the
+next stage, so what a task does is exactly what ``raqib process`` does in-process.
 
-Import this module only after Django is set up. To add a task: decorate a function with
-``@io.task()`` or ``@transcribe.task()`` and call into ``raqib.pipeline``.
+Claimed, not lost: a stage task first claims its broadcast (``raqib.leases.StageClaim``,
+renewed while it runs); a second task for the same broadcast finds the claim and returns,
+and ``pipeline.run_stage`` skips a stage already done, so no stage is done twice. A task
+lost with a killed worker (or a restarted, non-persistent Redis) has neither a queue entry
+nor a live claim: the scheduler (``raqib.scheduler``) queues it again.
+
+Priorities (higher first): live recorders, then live chunks, crawls, new items, backfills
+(items aired more than ``BACKFILL_AGE`` ago), retries. The periodic jobs live in
+``raqib.scheduler`` (one scheduler however many workers). Import this module only after
+Django is set up. To add a task: decorate a function with ``@io.task()`` or
+``@transcribe.task()`` and call into ``raqib.pipeline``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
 
 from catalog.models import Broadcast, Source
+from crawler.live_stream import KIND as LIVE_KIND
 from raqib import pipeline
+from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 
 log = logging.getLogger("raqib.tasks")
 CONFIG = settings.CONFIG
 QUEUE_NAMES = ("io", "transcribe")
+PRIORITY = {"recorder": 50, "live": 40, "crawl": 30, "new": 20, "backfill": 10, "retry": 0}
+BACKFILL_AGE = timedelta(days=7)
 
 
 def make_huey(name: str) -> Huey:
-    """The huey instance for one queue, with SQLite or Redis storage per configuration."""
+    """The huey instance for one queue, with SQLite or Redis storage per configuration.
+    The Redis queue is a sorted set (priorities) under a new name: a plain list left by
+    an older release is not read, and its tasks are queued again as lost work."""
     redis_url = CONFIG.get("queue.redis_url")
     if redis_url:
-        return RedisHuey(f"raqib-{name}", url=redis_url)
+        # Health checks find a connection broken by a Redis restart before it is used.
+        pool = redis.ConnectionPool.from_url(redis_url, health_check_interval=10,
+                                             retry_on_timeout=True)
+        return PriorityRedisHuey(f"raqib-{name}-p", connection_pool=pool)
     return SqliteHuey(f"raqib-{name}", filename=str(CONFIG.data_dir / f"queue-{name}.sqlite3"))
 
 
@@ -58,50 +78,121 @@ for _queue in QUEUES.values():
     _register_db_hooks(_queue)
 
 
-def enqueue_stage(broadcast_id: int) -> None:
+RETRY_BACKOFF = timedelta(minutes=5)  # doubled after each failed attempt
+
+
+def retry_due(broadcast: Broadcast, now: datetime) -> bool:
+    """Whether a failed broadcast's back-off is over. A failed download sets
+    ``next_retry_at`` (crawler.capture.schedule_retry: 5 min, doubling); other stages back
+    off from their last attempt. Whichever comes first."""
+    due_at = broadcast.updated_at + RETRY_BACKOFF * (2 ** (broadcast.retry_count - 1))
+    if broadcast.next_retry_at is not None:
+        due_at = min(due_at, broadcast.next_retry_at)
+    return due_at <= now
+
+
+_retry_due = retry_due  # the name older tests import
+
+
+def priority_for(broadcast: Broadcast) -> int:
+    """Live chunks first, then new items, then backfills (aired long ago)."""
+    if broadcast.source.kind == LIVE_KIND:
+        return PRIORITY["live"]
+    if broadcast.aired_at and broadcast.aired_at < timezone.now() - BACKFILL_AGE:
+        return PRIORITY["backfill"]
+    return PRIORITY["new"]
+
+
+def enqueue_stage(broadcast_id: int, priority: int | None = None) -> None:
     """Queue the next stage a broadcast needs (on the queue that runs that stage)."""
-    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("source").get(pk=broadcast_id)
     stage = pipeline.next_stage(broadcast)
-    if stage == "download":
-        download_task(broadcast_id)
-    elif stage == "transcribe":
-        transcribe_task(broadcast_id)
-    elif stage == "index":
-        index_task(broadcast_id)
+    task = STAGE_TASKS.get(stage or "")
+    if task is not None:
+        task(broadcast_id, queued_at=time.time(),
+             priority=priority_for(broadcast) if priority is None else priority)
 
 
 def _run_and_continue(broadcast_id: int, stage: str) -> bool:
-    ok = pipeline.run_stage(broadcast_id, stage, CONFIG)
-    if ok:
+    with StageClaim(broadcast_id, CONFIG.get("queue.lease_seconds")) as held:
+        if not held:  # another live worker has it; it queues the next stage
+            log.info("broadcast claimed by another worker",
+                     extra={"broadcast": broadcast_id, "stage": stage})
+            return False
+        ok = pipeline.run_stage(broadcast_id, stage, CONFIG)
+    if ok:  # after the claim is released, so the next stage's worker can take it at once
         enqueue_stage(broadcast_id)
     return ok
 
 
-@io.task()
-def crawl_task(source_id: int) -> int:
-    source = Source.objects.select_related("outlet").get(pk=source_id)
-    report = pipeline.crawl_source(source, CONFIG)
+@io.task(priority=PRIORITY["crawl"])
+def crawl_task(source_id: int, queued_at: float | None = None) -> int:
+    """Crawl one source under its claim (``source:<id>``): a second task for it while it
+    runs, or one queued before the source's last crawl, returns at once."""
+    with Claim(f"{SOURCE_PREFIX}{source_id}", CONFIG.get("queue.lease_seconds")) as held:
+        if not held:
+            return 0
+        source = Source.objects.select_related("outlet").get(pk=source_id)
+        if (queued_at is not None and source.last_crawl_at is not None
+                and source.last_crawl_at.timestamp() > queued_at):
+            return 0  # crawled since this task was queued (a copy queued as lost work)
+        report = pipeline.crawl_source(source, CONFIG)
     for broadcast_id in report.new_ids:
-        download_task(broadcast_id)
+        enqueue_stage(broadcast_id)
     return len(report.new_ids)
 
 
+# ``queued_at`` (the enqueuer's clock) is only read by ``queue_stats`` (the age of a queue).
 @io.task()
-def download_task(broadcast_id: int) -> bool:
+def download_task(broadcast_id: int, queued_at: float | None = None) -> bool:
     return _run_and_continue(broadcast_id, "download")
 
 
 @transcribe.task()
-def transcribe_task(broadcast_id: int) -> bool:
+def transcribe_task(broadcast_id: int, queued_at: float | None = None) -> bool:
     return _run_and_continue(broadcast_id, "transcribe")
 
 
 @io.task()
-def index_task(broadcast_id: int) -> bool:
+def index_task(broadcast_id: int, queued_at: float | None = None) -> bool:
     return _run_and_continue(broadcast_id, "index")
 
 
-@io.task()
+STAGE_TASKS = {"download": download_task, "transcribe": transcribe_task, "index": index_task}
+_STAGE_OF = {task.task_class.__name__: stage for stage, task in STAGE_TASKS.items()}
+
+
+def _queued() -> list[tuple[str, int, float | None]]:
+    """(stage, broadcast id, queued at) of every stage task waiting in a queue."""
+    found = []
+    for queue in QUEUES.values():
+        for task in queue.pending():
+            stage = _STAGE_OF.get(task.name)
+            if stage and task.args:
+                found.append((stage, int(task.args[0]), task.kwargs.get("queued_at")))
+    return found
+
+
+def queued_broadcast_ids() -> set[int]:
+    """Broadcasts that have a stage task waiting in a queue."""
+    return {broadcast_id for _, broadcast_id, _ in _queued()}
+
+
+def queue_stats() -> dict[str, dict]:
+    """Per queue: tasks waiting; per stage: tasks waiting and the oldest one's age."""
+    now = time.time()
+    stages: dict[str, dict] = {s: {"queued": 0, "oldest_queued_s": None} for s in STAGE_TASKS}
+    for stage, _, queued_at in _queued():
+        entry = stages[stage]
+        entry["queued"] += 1
+        if queued_at is not None:
+            age = round(max(0.0, now - float(queued_at)), 1)
+            entry["oldest_queued_s"] = max(entry["oldest_queued_s"] or 0.0, age)
+    return {"queues": {name: {"depth": q.pending_count()} for name, q in QUEUES.items()},
+            "stages": stages}
+
+
+@io.task(priority=PRIORITY["recorder"])
 def record_live_task(source_id: int) -> int:
     """Record a live source until it is disabled (checked at each chunk) or the worker
     stops; each stored chunk is queued for transcription. It holds one io worker thread
@@ -141,59 +232,3 @@ def start_live_recorders() -> int:
             record_live_task(source.id)
             started += 1
     return started
-
-
-STALE_AFTER = timedelta(hours=1)  # a stage untouched this long lost its task (killed worker)
-RETRY_BACKOFF = timedelta(minutes=5)  # doubled after each failed attempt
-
-
-def _retry_due(broadcast: Broadcast, now: datetime) -> bool:
-    if broadcast.status == Broadcast.Status.FAILED:
-        # A failed download sets next_retry_at (crawler.capture.schedule_retry: 5 min,
-        # doubling); other stages back off from their last attempt. Whichever comes first.
-        due_at = broadcast.updated_at + RETRY_BACKOFF * (2 ** (broadcast.retry_count - 1))
-        if broadcast.next_retry_at is not None:
-            due_at = min(due_at, broadcast.next_retry_at)
-        return due_at <= now
-    return broadcast.updated_at <= now - STALE_AFTER
-
-
-@io.periodic_task(crontab(minute="*"))
-def schedule_due_crawls() -> int:
-    """Every minute: start crawls of due sources, retry failed broadcasts with backoff and
-    re-queue stages whose task was lost with a killed worker. Live sources are not crawled:
-    each gets a long-running recorder task (``record_live_task``) when none is running."""
-    from raqib.config import ConfigError, load_config
-    from raqib.sources_sync import sync_sources
-
-    now = timezone.now()
-    try:  # pick up sources added to raqib.toml without a restart
-        sync_sources(load_config(CONFIG.path) if CONFIG.path else CONFIG)
-    except ConfigError as exc:
-        log.error("raqib.toml is invalid; keeping the sources already loaded",
-                  extra={"error": str(exc)})
-    due = pipeline.due_sources(now)
-    for source in due:
-        # Claim the slot first so a slow crawl is not started twice by the next tick.
-        Source.objects.filter(pk=source.pk).update(
-            next_crawl_at=now + timedelta(seconds=source.interval_seconds))
-        crawl_task(source.id)
-    start_live_recorders()
-    for broadcast in Broadcast.objects.filter(pk__in=pipeline.pending(CONFIG, retry_failed=True)):
-        if _retry_due(broadcast, now):
-            # Touch it so the next tick does not queue it again while this attempt waits.
-            Broadcast.objects.filter(pk=broadcast.pk).update(updated_at=now, next_retry_at=None)
-            enqueue_stage(broadcast.id)
-    return len(due)
-
-
-TAKEDOWN_BATCH = 100  # captured items re-checked per hourly tick, at most
-
-
-@io.periodic_task(crontab(minute="30"))
-def check_takedowns() -> int:
-    """Every hour: re-check captured items not checked for crawl.takedown_interval (gone?
-    re-cut?); see crawler.takedown. Returns how many were checked."""
-    from crawler.takedown import check_due
-
-    return len(check_due(CONFIG, pipeline.actor(), limit=TAKEDOWN_BATCH))

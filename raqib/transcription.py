@@ -16,6 +16,7 @@ its transaction.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,8 +40,15 @@ def _write_subtitles(transcript: Transcript, segments: list, data_dir: Path) -> 
     out = data_dir / "transcripts" / str(transcript.broadcast_id)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{transcript.id}-{transcript.track}"
-    (out / f"{stem}.vtt").write_text(to_vtt(segments), encoding="utf-8")
-    (out / f"{stem}.srt").write_text(to_srt(segments), encoding="utf-8")
+    for ext, text in ((".vtt", to_vtt(segments)), (".srt", to_srt(segments))):
+        # Written whole or not at all: a full disk leaves no half-written subtitle file.
+        final, part = out / f"{stem}{ext}", out / f".{stem}{ext}.part"
+        try:
+            part.write_text(text, encoding="utf-8")
+            os.replace(part, final)
+        except OSError:
+            part.unlink(missing_ok=True)
+            raise
 
 
 def _chunk_logger(broadcast_id: int) -> Callable:

@@ -104,6 +104,22 @@ def test_worker_queues(compose: dict[str, Any]) -> None:
     assert web[:2] == ["raqib", "serve"] and "0.0.0.0" in web
 
 
+def test_io_workers_scale_freely(compose: dict[str, Any]) -> None:
+    """Nothing pins worker-io to one replica: no fixed container name or port, no replica
+    count, and the file no longer asks for exactly one (the scheduler elects a leader)."""
+    text = COMPOSE.read_text(encoding="utf-8")
+    assert not re.search(r"exactly one worker-io", text)
+    assert "--scale worker-io=" in text
+    for name in ("worker-io", "worker-transcribe"):
+        service = _services(compose)[name]
+        assert "container_name" not in service, f"{name}: a fixed name cannot scale"
+        assert not service.get("ports"), f"{name}: a published port cannot scale"
+        replicas = (service.get("deploy") or {}).get("replicas")
+        assert replicas is None or replicas > 1, f"{name}: pinned to {replicas} replica"
+    io_args = build_parser().parse_args(_services(compose)["worker-io"]["command"][1:])
+    assert not io_args.no_scheduler, "worker-io replicas must compete for the scheduler lease"
+
+
 def test_environment_is_read_by_someone(compose: dict[str, Any]) -> None:
     for name, service in _services(compose).items():
         if _is_raqib(service):

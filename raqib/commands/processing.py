@@ -1,11 +1,12 @@
-"""Pipeline commands: ``crawl``, ``process``, ``worker`` and ``run`` (parsers:
-``raqib.commands.parsers.processing``).
+"""Pipeline commands: ``crawl``, ``process``, ``worker``, ``scheduler`` and ``run``
+(parsers: ``raqib.commands.parsers.processing``).
 
 ``crawl`` and ``process`` run the stages in this process with progress lines (what a
-monitor runs by hand); ``worker`` runs huey consumers (what the scaled deployment runs);
-``run`` supervises the workers and the web UI together (the embedded default), restarting
-any that dies. To add a pipeline command: register its parser in the parser module and
-write its handler here.
+monitor runs by hand); ``worker`` runs huey consumers (what the scaled deployment runs;
+an io worker also competes for the scheduler lease, ``raqib.scheduler``); ``scheduler``
+runs only the scheduler (a dedicated service); ``run`` supervises the workers and the web
+UI together (the embedded default), restarting any that dies. To add a pipeline command:
+register its parser in the parser module and write its handler here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from django.conf import settings
@@ -24,6 +26,7 @@ from raqib import pipeline
 from raqib.commands.output import CommandError
 from raqib.config import Config
 from raqib.logs import progress
+from raqib.scheduler import Scheduler
 from raqib.sources_sync import sync_sources
 from raqib.stages import StageOptions
 from raqib.tasks import QUEUES, crawl_task
@@ -126,24 +129,48 @@ def process_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _consume(queue_name: str, workers: int) -> int:
+def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:
     config = _config()
     if queue_name == "io":
         sync_sources(config)
     threads = workers or (config.get("queue.workers") if queue_name == "io" else 1)
+    # huey's own periodic tasks would run once per io worker; our scheduler runs once.
     consumer = QUEUES[queue_name].create_consumer(
-        workers=threads, worker_type="thread", periodic=queue_name == "io",
-        check_worker_health=True)
-    progress(f"worker: consuming the {queue_name} queue with {threads} thread(s)")
-    consumer.run()
+        workers=threads, worker_type="thread", periodic=False, check_worker_health=True)
+    scheduler = Scheduler() if queue_name == "io" and with_scheduler else None
+    progress(f"worker: consuming the {queue_name} queue with {threads} thread(s)"
+             + (" and competing for the scheduler lease" if scheduler else ""))
+    if scheduler:
+        scheduler.start()
+    try:
+        consumer.run()
+    finally:
+        if scheduler:
+            scheduler.stop()
+    return 0
+
+
+def scheduler_command(args: argparse.Namespace) -> int:
+    """Only the scheduler: take the lease when free and run the periodic jobs."""
+    sync_sources(_config())
+    scheduler = Scheduler()
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    progress(f"scheduler: competing for the scheduler lease as {scheduler.holder}")
+    scheduler.start()
+    stopped.wait()
+    scheduler.stop()
+    progress("scheduler: stopped")
     return 0
 
 
 def worker_command(args: argparse.Namespace) -> int:
     queues = args.queues or _config().get("queue.queues")
     if queues != "all":
-        return _consume(queues, args.workers)
+        return _consume(queues, args.workers, not args.no_scheduler)
     extra = ["--workers", str(args.workers)] if args.workers else []
+    extra += ["--no-scheduler"] if args.no_scheduler else []
     return supervise({q: _self_command("worker", "--queues", q, *extra)
                       for q in ("io", "transcribe")})
 

@@ -1,6 +1,6 @@
 """``raqib takedown check``: re-check captured items now — still online, re-cut or gone?
 
-The same check the workers run hourly (``raqib.tasks.check_takedowns``; see
+The same check the workers run hourly (``raqib.scheduler.check_takedowns``; see
 ``crawler.takedown`` for how each kind of item is checked and what is recorded). Without
 ``--all`` only items not checked for ``crawl.takedown_interval`` are checked. Exit 1 when
 some check could not tell (unreachable, timeout, server error).

@@ -1,5 +1,5 @@
-"""Parsers of ``raqib crawl``, ``process``, ``worker`` and ``run`` (handlers:
-``raqib.commands.processing``).
+"""Parsers of ``raqib crawl``, ``process``, ``worker``, ``scheduler``, ``run`` and
+``status`` (handlers: ``raqib.commands.processing`` and ``raqib.commands.status``).
 
 To add a pipeline command: register its parser here with ``flags.set_handler``.
 """
@@ -31,11 +31,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     worker = sub.add_parser("worker", help="run task-queue workers (and the crawl scheduler)")
     worker.add_argument("--queues", choices=("all", "io", "transcribe"), default=None,
-                        help="which queue to consume (default: queue.queues, 'all'); 'io' "
-                             "also runs the periodic crawl scheduler")
+                        help="which queue to consume (default: queue.queues, 'all'); an "
+                             "'io' worker also competes for the scheduler lease: however "
+                             "many run, one runs the periodic jobs")
     worker.add_argument("--workers", type=int, default=0,
                         help="worker threads (default: queue.workers for io, 1 for transcribe)")
+    worker.add_argument("--no-scheduler", action="store_true",
+                        help="never run the scheduler here (a `raqib scheduler` service does)")
     flags.set_handler(worker, f"{HANDLERS}:worker_command")
+
+    sched = sub.add_parser("scheduler", help="run only the scheduler (due crawls, retries, "
+                                             "lost work); one of several takes the lease")
+    flags.set_handler(sched, f"{HANDLERS}:scheduler_command")
+
+    status = sub.add_parser("status", help="queue depth and age per stage, running work, "
+                                           "the scheduler's holder")
+    flags.add_format(status)
+    flags.set_handler(status, "raqib.commands.status:status_command")
 
     run = sub.add_parser("run", help="the embedded default: scheduler, workers and web UI together")
     flags.add_web_address(run)

@@ -1,0 +1,164 @@
+"""Leases in the catalog database: one scheduler however many workers, and claimed work.
+
+A lease is a row (``catalog.models.Lease``) naming its holder and when it expires. Every
+comparison and expiry time is computed by the database server (``Now()``), never by the
+worker, so a worker whose clock is off by minutes can neither take a live lease nor keep
+an expired one; PostgreSQL serialises the conditional ``UPDATE`` so two processes never
+both win. Three uses:
+
+- ``acquire(SCHEDULER, holder, ttl)``: the scheduler's leadership (``raqib.scheduler``),
+  renewed each poll; when its holder dies another process takes it over after ``ttl``.
+- ``claim_period(job, seconds, holder)``: a periodic job runs once per period number
+  (database time // seconds) even when two processes briefly both think they lead.
+- ``StageClaim``/``Claim``: a worker claims ``broadcast:<id>`` before running a stage
+  (``source:<id>`` before a crawl) and a heartbeat thread renews it while the work runs
+  (a long transcription keeps it alive); a SIGKILLed worker's claim lapses and the
+  scheduler queues the work again.
+
+To add a use: pick a key prefix and call ``acquire``/``renew``/``release``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+from types import TracebackType
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from catalog.models import Lease
+
+log = logging.getLogger("raqib.leases")
+
+SCHEDULER = "scheduler"
+STAGE_PREFIX = "broadcast:"
+SOURCE_PREFIX = "source:"
+
+
+def holder_id() -> str:
+    """A name unique to this process: host, pid and a random suffix (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _until(ttl: float):  # noqa: ANN202 - a database expression
+    return Now() + timedelta(seconds=ttl)
+
+
+def acquire(key: str, holder: str, ttl: float) -> bool:
+    """Take the lease if it is free, expired or already ours (then it is renewed)."""
+    taken = (Lease.objects.filter(key=key)
+             .filter(Q(holder=holder) | Q(expires_at__lt=Now()))
+             .update(holder=holder, expires_at=_until(ttl)))
+    if taken:
+        return True
+    try:
+        with transaction.atomic():
+            Lease.objects.create(key=key, holder=holder, expires_at=_until(ttl))
+    except IntegrityError:  # someone else holds it (or took it a moment ago)
+        return False
+    return True
+
+
+def renew(key: str, holder: str, ttl: float) -> bool:
+    """Extend our lease; False when it is no longer ours (expired and taken over)."""
+    return bool(Lease.objects.filter(key=key, holder=holder)
+                .update(expires_at=_until(ttl)))
+
+
+def release(key: str, holder: str) -> None:
+    """Give the lease up (only if it is still ours)."""
+    Lease.objects.filter(key=key, holder=holder).delete()
+
+
+def live_holders(prefix: str) -> dict[str, str]:
+    """Unexpired leases whose key starts with ``prefix``: key -> holder."""
+    return dict(Lease.objects.filter(key__startswith=prefix, expires_at__gte=Now())
+                .values_list("key", "holder"))
+
+
+def database_epoch() -> float:
+    """Seconds since the epoch by the database server's clock."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
+        else:
+            cursor.execute("SELECT (julianday('now') - 2440587.5) * 86400.0")
+        return float(cursor.fetchone()[0])
+
+
+def claim_period(job: str, seconds: float, holder: str) -> int | None:
+    """The current period number of ``job`` if this call is the first to claim it (run
+    the job now), None when it already ran in this period."""
+    period = int(database_epoch() // seconds)
+    key = f"tick:{job}"
+    if Lease.objects.filter(key=key, period__lt=period).update(
+            period=period, holder=holder, expires_at=Now()):
+        return period
+    try:
+        with transaction.atomic():
+            Lease.objects.create(key=key, holder=holder, expires_at=Now(), period=period)
+    except IntegrityError:
+        return None  # the row exists with this period already
+    return period
+
+
+class Claim:
+    """``with Claim(key, ttl) as held:`` — ``held`` is False when another live worker
+    holds ``key``; while held, a heartbeat thread renews the claim every ``ttl / 3``
+    seconds (on its own database connection) until the block exits."""
+
+    def __init__(self, key: str, ttl: float, holder: str | None = None) -> None:
+        self.key = key
+        self.ttl = ttl
+        self.holder = holder or holder_id()
+        self.held = False
+        self.lost = False  # a renewal found the claim taken over (a stall longer than ttl)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> bool:
+        self.held = acquire(self.key, self.holder, self.ttl)
+        if self.held:
+            self._thread = threading.Thread(target=self._beat, daemon=True,
+                                            name=f"lease-{self.key}")
+            self._thread.start()
+        return self.held
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.ttl / 3):
+                try:
+                    if not renew(self.key, self.holder, self.ttl):
+                        self.lost = True
+                        log.warning("stage claim lost", extra={"lease": self.key})
+                        return
+                except DatabaseError as exc:  # database restarting: try again next beat
+                    log.warning("stage claim not renewed", extra={"lease": self.key,
+                                                                  "error": str(exc)})
+                    connection.close()
+        finally:
+            connection.close()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.held:
+            try:
+                release(self.key, self.holder)
+            except DatabaseError:  # it expires on its own
+                log.warning("stage claim not released", extra={"lease": self.key})
+
+
+class StageClaim(Claim):
+    """The claim on one broadcast's stage (``broadcast:<id>``)."""
+
+    def __init__(self, broadcast_id: int, ttl: float, holder: str | None = None) -> None:
+        super().__init__(f"{STAGE_PREFIX}{broadcast_id}", ttl, holder)
