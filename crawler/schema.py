@@ -53,11 +53,18 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+MAX_INTERVAL_SECONDS = 366 * 86400  # a year: anything longer is a typo or an attack
+
+
 def parse_interval(text: str) -> int:
-    """Return seconds for an interval like "45m" or "6h"; raise ValueError otherwise."""
-    match = _INTERVAL.match(str(text))
+    """Return seconds for an interval like "45m" or "6h"; raise ValueError otherwise
+    (also past ``MAX_INTERVAL_SECONDS``, which no date arithmetic overflows)."""
+    match = _INTERVAL.match(str(text)[:64])
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"{text!r} is not an interval like '30m', '6h' or '1d'")
+        raise ValueError(f"{str(text)[:64]!r} is not an interval like '30m', '6h' or '1d'")
+    if len(match.group(1)) > 12 or int(match.group(1)) * _UNITS[match.group(2)] \
+            > MAX_INTERVAL_SECONDS:
+        raise ValueError(f"{str(text)[:64]!r} is past the longest interval, 366d")
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 

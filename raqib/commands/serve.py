@@ -26,8 +26,10 @@ THREADS = 8
 
 def make_server(host: str, port: int) -> Any:
     """A waitress server for ``raqib.wsgi.application`` bound to (host, port), not running."""
+    # The body limit also at the server: waitress buffers a body before Django sees it.
     return waitress.create_server(application, host=host, port=port, threads=THREADS,
-                                  ident="raqib")
+                                  ident="raqib",
+                                  max_request_body_size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 
 def server_url(server: Any) -> str:

@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import Broadcast, Transcript
 from review_ui.roles import has_role, role_required
-from review_ui.views.common import PER_PAGE, choice_param, filter_query, paginate
+from review_ui.views.common import (
+    PER_PAGE,
+    choice_param,
+    digits_param,
+    filter_query,
+    paginate,
+)
 
 BROADCASTS_PER_PAGE = PER_PAGE
 TAKEDOWN_FILTERS = (Broadcast.Availability.GONE, Broadcast.Availability.RECUT)
@@ -57,9 +63,9 @@ def _start_seconds(raw: str | None) -> float:
     return value if value > 0 and value < 10**7 else 0.0
 
 
-def _chosen_transcript(broadcast: Broadcast, raw_id: str | None) -> Transcript | None:
+def _chosen_transcript(broadcast: Broadcast, raw_id: str) -> Transcript | None:
     transcripts = broadcast.transcripts.order_by("-created_at", "-id")
-    if raw_id and raw_id.isdigit():
+    if raw_id:
         return transcripts.filter(pk=int(raw_id)).first() or transcripts.first()
     return transcripts.first()
 
@@ -71,7 +77,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     broadcast = get_object_or_404(
         Broadcast.objects.select_related("outlet", "source", "media"), pk=broadcast_id)
     start = _start_seconds(request.GET.get("t"))
-    transcript = _chosen_transcript(broadcast, request.GET.get("transcript"))
+    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"))
     segments = list(transcript.segments.order_by("number")) if transcript else []
     current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
                    None)

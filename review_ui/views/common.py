@@ -3,7 +3,8 @@ pages of results and the query strings their filter and pager links carry.
 
 Every helper only reads the request's parameters and drops values it does not know, so a
 crafted URL can narrow a list but never widen it or inject markup (templates still
-autoescape). Lists paged with ``paginate`` share ``templates/review_ui/_pager.html``, which
+autoescape); a number no database column can hold answers 400 (``BadRequest``), never a
+500. Lists paged with ``paginate`` share ``templates/review_ui/_pager.html``, which
 takes the ``Page`` as ``page`` and ``filter_query(...)`` as ``filters``. To add a shared
 helper: put it here when a second screen needs it, not before.
 """
@@ -15,10 +16,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
 PER_PAGE = 50
+MAX_ID = 2**63 - 1  # the largest id a database row can have
 
 
 def choice_param(query: QueryDict, name: str, allowed: Iterable[str],
@@ -30,9 +33,14 @@ def choice_param(query: QueryDict, name: str, allowed: Iterable[str],
 
 
 def digits_param(query: QueryDict, name: str) -> str:
-    """The parameter's value when it is a non-negative integer (an id), else ""."""
+    """The parameter's value when it is a non-negative integer (an id), else "";
+    ``BadRequest`` (400) for one past ``MAX_ID`` (no database integer holds it)."""
     value = query.get(name, "")
-    return value if value.isdigit() else ""
+    if not (value.isascii() and value.isdigit()):
+        return ""
+    if len(value) > len(str(MAX_ID)) or int(value) > MAX_ID:
+        raise BadRequest(f"{name}: {value[:20]}… is out of range")
+    return value
 
 
 def paginate(items: Any, query: QueryDict, per_page: int = PER_PAGE) -> Page:

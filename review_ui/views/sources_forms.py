@@ -64,6 +64,22 @@ def initial_from_source(source: Source) -> dict[str, Any]:
             "robots": table.get("robots", True), SNIPPET_FIELD: table_snippet(table)}
 
 
+MAX_TOML_DEPTH = 16  # far more than any source needs; tomllib recurses per level
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest run of open ``[``/``{`` (an upper bound: brackets inside strings count
+    too, which only makes the check stricter for absurd input)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 class SourceForm(forms.Form):
     name = forms.CharField(label="الاسم · Name", max_length=64,
                            widget=forms.TextInput(attrs=_LTR))
@@ -109,10 +125,16 @@ class SourceForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        snippet = data.get(SNIPPET_FIELD) or ""
+        if _nesting_depth(snippet) > MAX_TOML_DEPTH:
+            self.add_error(SNIPPET_FIELD, f"TOML: nested too deeply (more than "
+                                          f"{MAX_TOML_DEPTH} levels of [ ] or {{ }})")
+            return data
         try:
-            extra = tomllib.loads(data.get(SNIPPET_FIELD) or "")
-        except tomllib.TOMLDecodeError as exc:
-            self.add_error(SNIPPET_FIELD, f"TOML: {exc}")
+            extra = tomllib.loads(snippet)
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:
+            self.add_error(SNIPPET_FIELD, f"TOML: {exc}" if isinstance(
+                exc, tomllib.TOMLDecodeError) else "TOML: nested too deeply")
             return data
         for key in extra:
             if key in FORM_KEYS:
