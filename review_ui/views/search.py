@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from index.base import QueryError, SearchPage, SearchRequest
-from review_ui.roles import role_required
+from review_ui.roles import has_role, role_required
 from review_ui.views.common import form_errors, page_links, with_params
 from review_ui.views.search_forms import SearchForm
 
@@ -86,7 +86,8 @@ def search(request: HttpRequest) -> HttpResponse:
     elif form.is_bound and not form.is_valid():
         error = form_errors(form)
     context: dict[str, Any] = {"form": form, "hits": page.hits if page else [], "page": page,
-                               "error": error, "searched": searched, "facets": []}
+                               "error": error, "searched": searched, "facets": [],
+                               "can_propose": has_role(request.user, "reviewer")}
     if page:
         context["facets"] = facet_links(page, request.GET)
         context.update(page_links(request.GET, page.page, page.pages))

@@ -1,0 +1,83 @@
+"""Forms of the incident screens (``views/incidents.py``): bounded fields only, so huge or
+garbled input is a form error, never a 500. The rules themselves (roles, the two-person
+rule, clip ranges, known persons and signs) are checked in ``review.incidents`` and
+``review.workflow``, the same code the command line calls. To add a field: here, in the
+template and in the ``review`` function the view passes it to."""
+
+from __future__ import annotations
+
+from django import forms
+
+from review.models import CoercionSign, Incident, IncidentPerson, Person
+
+TIME = {"max_length": 14, "help_text": "MM:SS, HH:MM:SS or seconds"}
+
+
+def sign_choices() -> list[tuple[str, str]]:
+    return [(s.code, f"{s.label_ar} · {s.label_en}")
+            for s in CoercionSign.objects.filter(active=True).order_by("code")]
+
+
+class SignsMixin(forms.Form):
+    signs = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    confidence = forms.ChoiceField(choices=Incident.Confidence.choices,
+                                   initial=Incident.Confidence.MEDIUM)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signs"].choices = sign_choices()
+
+
+class PersonFields(forms.Form):
+    person = forms.CharField(required=False, max_length=300)
+    person_kind = forms.ChoiceField(choices=Person.Kind.choices, initial=Person.Kind.RELATIVE,
+                                    required=False)
+    role = forms.ChoiceField(choices=IncidentPerson.Role.choices, required=False,
+                             initial=IncidentPerson.Role.OTHER)
+    relation = forms.CharField(required=False, max_length=100)
+    targeted = forms.CharField(required=False, max_length=300)
+    create_missing = forms.BooleanField(required=False)
+
+
+class ProposeForm(SignsMixin, PersonFields):
+    broadcast = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    start = forms.CharField(**TIME)
+    end = forms.CharField(**TIME)
+    title = forms.CharField(max_length=300)
+    notes = forms.CharField(required=False, max_length=20000, widget=forms.Textarea)
+    restricted = forms.BooleanField(required=False)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(min_value=1, max_value=2**31)
+
+
+class EditForm(SignsMixin, VersionForm):
+    title = forms.CharField(max_length=300)
+    programme = forms.CharField(required=False, max_length=300)
+    first_aired = forms.DateField(required=False)
+    notes = forms.CharField(required=False, max_length=20000, widget=forms.Textarea)
+
+
+class ClipForm(VersionForm):
+    broadcast = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    start = forms.CharField(**TIME)
+    end = forms.CharField(**TIME)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class AddPersonForm(PersonFields, VersionForm):
+    pass
+
+
+class AssessForm(SignsMixin, VersionForm):
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+
+
+class ReviewForm(VersionForm):
+    status = forms.ChoiceField(choices=Incident.Status.choices)
+    reason = forms.CharField(required=False, max_length=5000)
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.CharField(max_length=150)
