@@ -2,7 +2,9 @@
    - A <video data-start="S"> starts at second S.
    - Clicking a transcript segment (a.seek[data-start]) seeks the video there; without
      JavaScript the link still reloads the page at that second.
-   - The segment being played is highlighted. */
+   - The segment being played is highlighted.
+   - An incident's clip (<video class="clip-player" data-start data-end>) starts at its
+     start and pauses at its end; playing again from the end replays the clip. */
 (function () {
   "use strict";
 
@@ -28,7 +30,22 @@
     });
   }
 
+  function setUpClips() {
+    document.querySelectorAll("video.clip-player[data-start]").forEach(function (clip) {
+      var start = parseFloat(clip.dataset.start);
+      var end = parseFloat(clip.dataset.end);
+      seek(clip, start);
+      clip.addEventListener("timeupdate", function () {
+        if (isFinite(end) && clip.currentTime >= end) { clip.pause(); }
+      });
+      clip.addEventListener("play", function () {
+        if (isFinite(end) && clip.currentTime >= end - 0.05) { clip.currentTime = start; }
+      });
+    });
+  }
+
   function setUp() {
+    setUpClips();
     var video = document.getElementById("player");
     if (!video) { return; }
     var links = Array.prototype.slice.call(document.querySelectorAll("a.seek[data-start]"));
