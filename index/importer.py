@@ -7,8 +7,9 @@ The file is JSON::
      "segments": [{"start": 0.0, "end": 4.2, "text": "..."}]}
 
 ``outlet``, ``url`` and ``segments`` are required; ``title``, ``aired_at`` and ``language``
-(default ``ar``) are optional. Each problem is reported with the field it is about. The text
-is stored exactly as given. Re-importing the same url replaces that broadcast's import
+(default ``ar``) are optional. Each problem is reported with the field it is about (a lone
+surrogate in a text, a NaN or infinite time, a non-http(s) URL included). The text is
+stored exactly as given. Re-importing the same url replaces that broadcast's import
 transcript instead of adding a second one. A custody event records who imported which file
 (with its sha256). To accept a new field: validate it in ``_validate_broadcast`` and store it
 in ``_save``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Broadcast, CustodyEvent, Outlet, Source, Transcript
+
+MAX_SECONDS = 10**7  # about 115 days: no broadcast is longer
 
 
 class TranscriptImportError(ValueError):
@@ -43,7 +47,19 @@ def _text(data: dict[str, Any], key: str, where: str, required: bool) -> str:
         return ""
     if not isinstance(value, str):
         raise TranscriptImportError(f"{where}.{key}: must be a string, got {value!r}")
-    return value.strip()
+    return _unicode(value, f"{where}.{key}").strip()
+
+
+def _unicode(value: str, where: str) -> str:
+    """The text if it is valid Unicode (no lone surrogate, which JSON's ``\\udXXX``
+    escapes can carry and no database can store)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise TranscriptImportError(
+            f"{where}: invalid text, a lone surrogate U+{ord(value[exc.start]):04X} at "
+            f"character {exc.start} (the file's \\u escapes are broken)") from None
+    return value
 
 
 def _validate_broadcast(data: Any) -> dict[str, Any]:
@@ -72,9 +88,10 @@ def _validate_broadcast(data: Any) -> dict[str, Any]:
 
 def _number(seg: dict[str, Any], key: str, where: str) -> float:
     value = seg.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise TranscriptImportError(f"{where}.{key}: must be a number of seconds >= 0, "
-                                    f"got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise TranscriptImportError(f"{where}.{key}: must be a number of seconds from 0 to "
+                                    f"{MAX_SECONDS}, got {value!r}")
     return float(value)
 
 
@@ -92,7 +109,7 @@ def _validate_segments(data: Any) -> list[tuple[float, float, str]]:
             raise TranscriptImportError(f"{where}.end: {end} is before start {start}")
         if not isinstance(seg.get("text"), str):
             raise TranscriptImportError(f"{where}.text: required, a string")
-        segments.append((start, end, seg["text"]))
+        segments.append((start, end, _unicode(seg["text"], f"{where}.text")))
     return segments
 
 

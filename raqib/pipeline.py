@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Broadcast, Source
+from catalog.urls import UnsafeURL
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings
 from crawler.registry import get_collector, is_scheduled
 from crawler.schema import parse_interval
@@ -129,16 +130,20 @@ def crawl_source(source: Source, config: Config,
     complete = result.complete
     with transaction.atomic():
         for item in result.items:
-            broadcast, created = Broadcast.objects.get_or_create(
-                source=source, external_id=item.external_id,
-                defaults={
-                    "outlet": source.outlet, "url": item.url, "media_url": item.media_url,
-                    "title": item.title, "description": item.description,
-                    "program": item.program, "aired_at": item.aired_at,
-                    "aired_at_raw": item.aired_at_raw,
-                    "language": item.language or source.language,
-                },
-            )
+            try:
+                broadcast, created = Broadcast.objects.get_or_create(
+                    source=source, external_id=item.external_id,
+                    defaults={
+                        "outlet": source.outlet, "url": item.url, "media_url": item.media_url,
+                        "title": item.title, "description": item.description,
+                        "program": item.program, "aired_at": item.aired_at,
+                        "aired_at_raw": item.aired_at_raw,
+                        "language": item.language or source.language,
+                    },
+                )
+            except UnsafeURL as exc:  # catalog.urls: refused before any SQL; skip the item
+                report.errors.append(f"item {item.external_id[:80]!r} skipped: {exc}")
+                continue
             if created:
                 report.new_ids.append(broadcast.id)
         source.last_error = "; ".join(([] if complete else [INCOMPLETE_SCAN])

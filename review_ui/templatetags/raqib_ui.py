@@ -4,6 +4,8 @@
 (U+202A–U+202E, U+2066–U+2069) in captured or user text, so a transcript or a name
 cannot reorder the text around it (a "Trojan Source"-style spoof); each is shown as
 U+FFFD so a reviewer sees that something was there. Output stays autoescaped.
+``http_href`` lets only absolute http(s) URLs become a link target (``catalog.urls``):
+anything else (``javascript:``, ``data:``) gives "" and the template shows no link.
 To add a filter: define it here with ``@register.filter``.
 """
 
@@ -14,7 +16,15 @@ import re
 
 from django import template
 
+from catalog.urls import is_http_url
+
 register = template.Library()
+
+
+@register.filter
+def http_href(value: object) -> str:
+    """The URL when it is absolute http(s) (the only schemes a link may point at), else ""."""
+    return value if isinstance(value, str) and is_http_url(value) else ""
 
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 REPLACEMENT = "\ufffd"
