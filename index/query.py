@@ -184,12 +184,30 @@ def _group(lexemes: list[_Lexeme]) -> list[list[_Lexeme]]:
     return groups
 
 
+MAX_QUERY_TERMS = 64  # words, phrases, prefixes and filters in one query (issue 14)
+MAX_PREFIX_TERMS_IN_QUERY = 16  # of which prefixes (each expands to many indexed terms)
+
+
+def _check_size(lexemes: list[_Lexeme]) -> None:
+    """Refuse a query too big to be a person's: its cost grows with every term."""
+    words = [lx for lx in lexemes if lx.kind in ("word", "phrase", "filter")]
+    prefixes = sum(1 for lx in words if lx.prefix)
+    if prefixes > MAX_PREFIX_TERMS_IN_QUERY:
+        raise QueryError(f"the query has {prefixes} words ending in '*'; at most "
+                         f"{MAX_PREFIX_TERMS_IN_QUERY} are allowed")
+    if len(words) > MAX_QUERY_TERMS:
+        raise QueryError(f"the query has {len(words)} words, phrases or filters; at most "
+                         f"{MAX_QUERY_TERMS} are searched together")
+
+
 def parse(text: str) -> Query:
     """Parse a query; raise QueryError with a message for the person who typed it."""
     filters: dict[str, str] = {}
     tags: list[str] = []
     lexemes: list[_Lexeme] = []
-    for lexeme in _lex(text):
+    everything = _lex(text)
+    _check_size(everything)
+    for lexeme in everything:
         if lexeme.kind == "filter" and lexeme.field == "tag":
             tags.append(lexeme.text)
         elif lexeme.kind == "filter":

@@ -124,3 +124,25 @@ def test_a_good_import_still_works(tmp_path: Path) -> None:
     code, err = _import(tmp_path, GOOD)
     assert code == 0, err
     assert Broadcast.objects.get().url == "https://e.example/1"
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    (" ".join(["x*"] * 2000), "words ending in '*'"),
+    (" ".join(f"w{n}" for n in range(500)), "at most 64"),
+    (" OR ".join(f"w{n}" for n in range(200)), "at most 64"),
+    (" ".join(f"tag:t{n}" for n in range(100)) + " w", "at most 64"),
+])
+def test_query_size_is_bounded_at_parse_time(text: str, needle: str) -> None:
+    from index.base import QueryError
+    from index.query import parse
+
+    with pytest.raises(QueryError, match=needle):
+        parse(text)
+
+
+def test_a_reasonable_query_still_parses() -> None:
+    from index.query import parse
+
+    query = parse(" ".join(f"w{n}*" for n in range(16)) + " " + " ".join(
+        f"v{n}" for n in range(40)))
+    assert len(query.must) == 56
