@@ -2,25 +2,34 @@
 
 The chain is Lucene's ``ArabicAnalyzer``: standard tokenizer → lowercase → decimal digits
 → Arabic stop words (matched before normalisation, leaving position gaps) →
-``ArabicNormalizer`` → ``ArabicStemmer``. Both search backends rely on it agreeing with
-Elasticsearch, so the normaliser and the stemmer follow Lucene's Java source line by line
-(see ``tests/index/test_arabic.py`` for Lucene's own test cases).
+``ArabicNormalizer`` → ``ArabicStemmer``. Both search backends are fed by it (Tantivy
+receives its terms and positions as pre-tokenized text; Elasticsearch runs the same chain
+itself), so the normaliser and the stemmer follow Lucene's Java source line by line
+(``tests/index/test_arabic.py`` holds Lucene's own test cases, and
+``tests/index/test_lucene_differential.py`` runs the real Lucene over real Arabic text).
 
-Known approximations, all outside Arabic text: the tokenizer is a compact take on Unicode
-word segmentation (UAX #29: letters, digits and joiners, with marks kept inside words),
-emits CJK ideographs and hiragana one character per token, skips emoji, and counts offsets
-in code points where Lucene counts UTF-16 units (identical for Arabic). A token that
-normalises to nothing (a run of tatweel) is dropped but keeps its position.
+Speed: the tokenizer is one compiled regular expression whose character classes are built
+once from ``unicodedata`` (the first call takes about 0.2 s), and the analysis of a word
+(lowercase, digits, stop word, normalise, stem) is cached by its raw text, so a word is
+analysed once however often it is spoken (``benchmarks/search_scale.py`` measures tokens/s).
+
+Known differences from Lucene 8 (the differential test names each and excludes only these):
+Lucene emits symbols such as ``©`` or ``☰`` as ``<EMOJI>`` tokens, which this tokenizer
+skips (they are not words anyone searches; it also keeps no Emoji property table); a token
+that normalises to nothing (a lone tatweel) is dropped here but keeps its position, where
+Lucene indexes an empty term; offsets count code points where Lucene counts UTF-16 units
+(identical for Arabic); CJK ideographs and hiragana are one token per character.
 
 The original text is never modified: tokens carry offsets into it. To extend: change the
-stop-word list in ``arabic_stopwords.py``, or add a step in ``analyze`` in Lucene's order.
+stop-word list in ``arabic_stopwords.py``, or add a step in ``_analyse_word`` in Lucene's
+order (and clear nothing: the cache lives for the process).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
+from typing import NamedTuple
 
 from index.arabic_stopwords import STOPWORDS
 
@@ -31,6 +40,9 @@ _MIDLETTER_CHARS = frozenset(":\u00b7\u0387\u05f4\u2027\ufe13\ufe55\uff1a")
 _MIDNUMLET_CHARS = frozenset(".'\u2018\u2019\u2024\ufe52\uff07\uff0e")
 _MIDNUM_CHARS = frozenset(",;\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\ufe14"
                           "\ufe50\ufe54\uff0c\uff1b")
+# UAX #29 gives U+066B ARABIC DECIMAL SEPARATOR the Numeric word-break property: Lucene
+# keeps "١٫٢" as one token (and a lone "٫" as a <NUM> token).
+_NUMERIC_PUNCTUATION = frozenset("\u066b")
 
 # ArabicNormalizer (Lucene): hamza-seated alefs → alef, alef maksura → yeh, teh marbuta → heh,
 # and tatweel plus FATHATAN..SUKUN deleted. U+0670 (superscript alef) is NOT touched.
@@ -47,17 +59,17 @@ _SUFFIXES = ("\u0647\u0627", "\u0627\u0646", "\u0627\u062a", "\u0648\u0646", "\u
              "\u064a\u0647", "\u064a\u0629", "\u0647", "\u0629", "\u064a")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str  # the analysed term
     position: int
     start: int  # offsets into the original text
     end: int
+    type: str = "<ALPHANUM>"  # Lucene's token type: <ALPHANUM>, <NUM>, <IDEOGRAPHIC>, ...
 
     def to_json(self) -> dict[str, object]:
         """The shape of one token in Elasticsearch's ``_analyze`` response."""
         return {"token": self.text, "start_offset": self.start, "end_offset": self.end,
-                "type": "<ALPHANUM>", "position": self.position}
+                "type": self.type, "position": self.position}
 
 
 def stopwords() -> frozenset[str]:
@@ -65,15 +77,15 @@ def stopwords() -> frozenset[str]:
     return STOPWORDS
 
 
-@lru_cache(maxsize=4096)
 def _kind(ch: str) -> int:
+    """The word-break class of one character (the source of the tokenizer's classes)."""
     cat = unicodedata.category(ch)
     code = ord(ch)
     if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x3040 <= code <= 0x309F:
         return _IDEO
     if cat[0] == "L":
         return _LETTER
-    if cat == "Nd":
+    if cat == "Nd" or ch in _NUMERIC_PUNCTUATION:
         return _NUM
     if cat[0] == "M" or cat == "Cf":
         return _MARK  # Extend/Format: attach to the preceding character (UAX #29 WB4)
@@ -88,56 +100,67 @@ def _kind(ch: str) -> int:
     return _OTHER
 
 
-def _skip_marks(text: str, i: int) -> int:
-    while i < len(text) and _kind(text[i]) == _MARK:
-        i += 1
-    return i
+def _char_class(codes: list[int]) -> str:
+    """A regex character class for sorted code points, as ranges."""
+    parts, i = [], 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        first, last = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        parts.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
 
 
-def _joins(last: int, mid: int, nxt: int) -> bool:
-    """May ``mid`` stay inside a word between ``last`` and ``nxt`` (UAX #29 WB6/7, WB11/12)?"""
-    if last == _LETTER and nxt == _LETTER:
-        return mid in (_MIDLETTER, _MIDNUMLET)
-    if last == _NUM and nxt == _NUM:
-        return mid in (_MIDNUM, _MIDNUMLET)
-    return False
+def _build_word_regex() -> re.Pattern[str]:
+    """UAX #29 word segmentation as Lucene's StandardTokenizer applies it, as one regex.
+
+    A word is letters, digits and connector punctuation (``_``) with marks attached; a
+    mid-letter character (``:``, ``'``, ``.``) stays inside between two letters and a
+    mid-number one (``,``, ``.``, ``٬``) between two digits (WB6/7, WB11/12). A word needs a
+    letter or a digit (a lone ``_`` is no token, as in Lucene). An ideograph is a token of
+    its own."""
+    by_kind: dict[int, list[int]] = {k: [] for k in range(9)}
+    # planes 4-13 are unassigned and 15-16 private use (class OTHER): not scanned
+    for code in (*range(0xD800), *range(0xE000, 0x40000), *range(0xE0000, 0xE1000)):
+        by_kind[_kind(chr(code))].append(code)
+    cls = {k: _char_class(v) for k, v in by_kind.items() if v and k != _OTHER}
+    letter, num, ext, mark = cls[_LETTER], cls[_NUM], cls[_EXT], cls[_MARK]
+    mid_letter = _char_class(sorted(by_kind[_MIDLETTER] + by_kind[_MIDNUMLET]))
+    mid_num = _char_class(sorted(by_kind[_MIDNUM] + by_kind[_MIDNUMLET]))
+    letter_chunk = f"{letter}{mark}*(?:{mid_letter}{mark}*(?={letter}))?"
+    num_chunk = f"{num}{mark}*(?:{mid_num}{mark}*(?={num}))?"
+    ext_chunk = f"{ext}{mark}*"
+    word = (f"(?:{ext_chunk})*(?:{letter_chunk}|{num_chunk})"
+            f"(?:{letter_chunk}|{num_chunk}|{ext_chunk})*")
+    return re.compile(f"(?P<ideo>{cls[_IDEO]}{mark}*)|{word}")
 
 
-def _word_end(text: str, i: int, last: int) -> int:
-    while i < len(text):
-        kind = _kind(text[i])
-        if kind == _MARK:
-            i += 1
-        elif kind in (_LETTER, _NUM, _EXT):
-            last, i = kind, i + 1
-        elif kind in (_MIDLETTER, _MIDNUM, _MIDNUMLET):
-            j = _skip_marks(text, i + 1)
-            if j < len(text) and _joins(last, kind, _kind(text[j])):
-                i = j
-            else:
-                break
-        else:
-            break
-    return i
+_WORD_RE: re.Pattern[str] | None = None
+
+
+def _word_regex() -> re.Pattern[str]:
+    global _WORD_RE
+    if _WORD_RE is None:
+        _WORD_RE = _build_word_regex()
+    return _WORD_RE
+
+
+def _pieces(start: int, end: int) -> list[tuple[int, int]]:
+    # Lucene splits an over-long token into max-length pieces rather than dropping it.
+    return [(s, min(s + MAX_TOKEN_LENGTH, end)) for s in range(start, end, MAX_TOKEN_LENGTH)]
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:
     """Word spans (start, end) of ``text``, like Lucene's StandardTokenizer."""
     spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(text):
-        kind = _kind(text[i])
-        if kind == _IDEO:
-            end = _skip_marks(text, i + 1)
-        elif kind in (_LETTER, _NUM, _EXT):
-            end = _word_end(text, i + 1, kind)
+    for match in _word_regex().finditer(text):
+        start, end = match.span()
+        if end - start > MAX_TOKEN_LENGTH:
+            spans.extend(_pieces(start, end))
         else:
-            i += 1
-            continue
-        # Lucene splits an over-long token into max-length pieces rather than dropping it.
-        spans.extend((s, min(s + MAX_TOKEN_LENGTH, end))
-                     for s in range(i, end, MAX_TOKEN_LENGTH))
-        i = end
+            spans.append((start, end))
     return spans
 
 
@@ -149,11 +172,17 @@ def _lower_char(ch: str) -> str:
 
 
 def lowercase(term: str) -> str:
+    low = term.lower()
+    # str.lower applies final-sigma context and may change the length; Java does neither
+    if len(low) == len(term) and "\u03a3" not in term:
+        return low
     return "".join(_lower_char(ch) for ch in term)
 
 
 def fold_digits(term: str) -> str:
     """Lucene's DecimalDigitFilter: any Unicode decimal digit (٠-٩, ۰-۹, ...) → 0-9."""
+    if term.isascii():
+        return term
     return "".join(str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch
                    for ch in term)
 
@@ -183,20 +212,66 @@ def normalize_prefix(text: str) -> str:
     return normalize(fold_digits(lowercase(text)))
 
 
+def _token_type(raw: str) -> str:
+    if any(unicodedata.category(ch)[0] == "L" for ch in raw):
+        return "<ALPHANUM>"
+    return "<NUM>"
+
+
+_STOP = ("", "")  # cache entry of a stop word: no term, no type
+_CACHE_LIMIT = 500_000
+_cache: dict[str, tuple[str, str]] = {}
+
+
+def _analyse_word(raw: str, ideographic: bool) -> tuple[str, str]:
+    """(term, type) of one raw token, or _STOP for a stop word. Cached by raw text."""
+    term = fold_digits(lowercase(raw))
+    if term in STOPWORDS:
+        entry = _STOP
+    else:
+        kind = "<IDEOGRAPHIC>" if ideographic else _token_type(raw)
+        if kind == "<IDEOGRAPHIC>" and 0x3040 <= ord(raw[0]) <= 0x309F:
+            kind = "<HIRAGANA>"
+        entry = (stem(normalize(term)), kind)
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[raw] = entry
+    return entry
+
+
+def analysis(text: str) -> tuple[list[Token], int]:
+    """The tokens of ``text`` and how many positions its words take (stop words included:
+    a text ending in stop words takes positions after its last token)."""
+    tokens: list[Token] = []
+    append = tokens.append
+    cache_get = _cache.get
+    position = -1
+    for match in _word_regex().finditer(text):
+        raw = match.group()
+        start, end = match.span()
+        if end - start > MAX_TOKEN_LENGTH:
+            for piece_start, piece_end in _pieces(start, end):
+                position += 1
+                term, kind = _analyse_word(text[piece_start:piece_end], False)
+                if term:
+                    append(Token(term, position, piece_start, piece_end, kind))
+            continue
+        position += 1
+        entry = cache_get(raw)
+        if entry is None:
+            entry = _analyse_word(raw, match.lastgroup == "ideo")
+        if entry[0]:
+            # a stop word (or a word that normalises to nothing, like a lone tatweel)
+            # leaves its position empty, as Lucene's StopFilter does
+            append(Token(entry[0], position, start, end, entry[1]))
+    return tokens, position + 1
+
+
 def analyze(text: str) -> list[Token]:
     """Tokens of ``text`` as Elasticsearch's ``arabic`` analyzer emits them."""
-    tokens: list[Token] = []
-    stops = stopwords()
-    for position, (start, end) in enumerate(tokenize(text)):
-        term = fold_digits(lowercase(text[start:end]))
-        if term in stops:
-            continue  # the gap in positions is kept, as Lucene's StopFilter does
-        term = stem(normalize(term))
-        if term:
-            tokens.append(Token(term, position, start, end))
-    return tokens
+    return analysis(text)[0]
 
 
 def analyze_terms(text: str) -> list[str]:
     """Just the analysed terms of ``text``, in order."""
-    return [t.text for t in analyze(text)]
+    return [t.text for t in analysis(text)[0]]

@@ -18,6 +18,7 @@ The public search API (used by the CLI, the UI and watchlists) is::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -137,9 +138,10 @@ class SearchBackend(ABC):
     probing the backend."""
 
     name: str = ""
-    # True when the index lives in the catalog database (FTS5): indexing then joins the
-    # caller's transaction (read from the class, so deciding never contacts a server).
-    # Backends elsewhere (Elasticsearch) leave it False.
+    # True when the index lives in the catalog database: indexing then joins the caller's
+    # transaction (read from the class, so deciding never contacts a server). Both
+    # backends today keep their index outside the catalog (Tantivy's directory,
+    # Elasticsearch) and leave it False: the pipeline's index stage indexes after commit.
     in_catalog: bool = False
     # True when the backend matches watchlists itself (Elasticsearch's percolator,
     # ``index.es_percolator``); otherwise ``index.watch_match`` evaluates them in Python.
@@ -182,6 +184,22 @@ class SearchBackend(ABC):
     def clear(self) -> None:
         """Empty the index (``raqib reindex`` rebuilds it from the database)."""
         raise NotImplementedError
+
+    def rebuild(self, progress: Callable[[int, int, int], None] | None = None) -> int:
+        """Rebuild the index from the database (``raqib reindex``); return the segments
+        indexed. ``progress(transcripts_done, transcripts, segments)`` is called as it
+        goes. Default: clear, then index every transcript (searches miss hits meanwhile);
+        Tantivy builds a new index beside the live one and swaps it in."""
+        from catalog.models import Transcript
+
+        self.clear()
+        ids = list(Transcript.objects.order_by("id").values_list("id", flat=True))
+        segments = 0
+        for n, transcript_id in enumerate(ids, 1):
+            segments += self.index_transcript(transcript_id)
+            if progress:
+                progress(n, len(ids), segments)
+        return segments
 
     @abstractmethod
     def search_page(self, request: SearchRequest) -> SearchPage:

@@ -115,7 +115,7 @@ def search_body(request: SearchRequest) -> dict[str, Any] | None:
 
 
 def facets_from(aggregations: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
-    from index.sqlite_fts import sort_facets
+    from index.hits import sort_facets
 
     raw = {name: [(b.get("key_as_string", b["key"]), b["doc_count"])
                   for b in aggregations.get(name, {}).get("buckets", [])]

@@ -43,6 +43,22 @@ def bridge_texts(text: str, next_text: str | None) -> tuple[str, str] | None:
     return tail(text) + " " + next_head, next_head
 
 
+def bridge_terms(tokens: list[Token], positions: int, next_tokens: list[Token],
+                 n: int = BRIDGE_TOKENS) -> tuple[list[tuple[int, str]],
+                                                  list[tuple[int, str]]] | None:
+    """The (position, term) pairs of ``analyze(bridge)`` and ``analyze(next_head)`` for the
+    ``bridge_texts`` of a segment, computed from the two segments' own tokens
+    (``index.arabic.analysis``: tokens and position count) instead of analysing again.
+    None when either side has no searchable word."""
+    if not tokens or not next_tokens:
+        return None
+    tail = tokens[-n:]
+    base = tail[0].position
+    span = positions - base  # positions the tail takes, trailing stop words included
+    nhead = [(t.position, t.text) for t in next_tokens[:n]]
+    return [(t.position - base, t.text) for t in tail] + [(p + span, x) for p, x in nhead], nhead
+
+
 def _phrase_at(by_position: dict[int, Token], start: int, phrase: Phrase) -> list[Token] | None:
     matched = []
     for offset, term in enumerate(phrase.terms):

@@ -17,7 +17,7 @@ prefix queries: it is compared with the indexed, stemmed terms, so ``الشه*``
 dropped; a word that analyses to several terms (``U.S-made``) becomes a phrase.
 
 To add a construct: add a node type, produce it in ``_leaf`` or ``parse``, and translate it in
-each backend (``index.sqlite_fts``, ``index.elasticsearch_backend``).
+each backend (``index.tantivy_query``, ``index.es_query``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from index.base import SearchBackend
 
 BACKENDS: Registry[SearchBackend] = Registry("search backend", {
-    "sqlite": "index.sqlite_fts:SqliteFtsBackend",
+    "tantivy": "index.tantivy_backend:TantivyBackend",
     "elasticsearch": "index.elasticsearch_backend:ElasticsearchBackend",
 })
 

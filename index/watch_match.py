@@ -1,17 +1,19 @@
 """The embedded watchlist matcher: does a segment match a query, with exactly the
-semantics of the embedded search (``index.sqlite_fts``)?
+semantics of the embedded search (``index.tantivy_backend``, ``index.tantivy_query``)?
 
-It evaluates a parsed ``index.query.Query`` against a segment's FTS document
-(``index_terms``: analysed terms by position, ``GAP`` where a stop word stood): words ANDed,
-OR groups, exclusions, prefixes against the stemmed terms, phrases as consecutive
-positions whose stop-word gaps must be gaps, the ``outlet:``/``tag:`` (ASCII
-case-insensitive, like SQLite's NOCASE) and ``lang:`` filters against the broadcast, and a
-phrase spoken across two consecutive segments through the same bridge text
-(``index.highlight.bridge_texts``). ``review.watchlists`` runs it over new transcripts;
-``tests/index/test_watchlists.py`` proves it agrees with the search backend.
+It evaluates a parsed ``index.query.Query`` against a segment's analysed terms by position
+(``index.arabic.analysis``, what Tantivy indexes; a stop word leaves its position empty):
+words ANDed, OR groups, exclusions, prefixes against the stemmed terms, phrases as terms at
+their relative positions (a stop word's gap in the phrase accepts any position, as Lucene's
+phrase query does), the ``outlet:``/``tag:`` (ASCII case-insensitive) and ``lang:`` filters
+against the broadcast, and a phrase spoken across two consecutive segments through the same
+bridge terms (``index.highlight.bridge_terms``). ``review.watchlists`` runs it over new
+transcripts; ``tests/review/test_watchlists.py`` proves it agrees with the search backend.
+One deliberate difference: search refuses a query whose prefixes expand to more than
+``index.tantivy_query.MAX_PREFIX_TERMS`` terms, which this matcher still evaluates.
 
-To extend the query language: add the node in ``index.query``, its FTS5 translation in
-``index.sqlite_fts`` and its evaluation in ``_leaf_matches`` here.
+To extend the query language: add the node in ``index.query``, its translation in
+``index.tantivy_query`` and its evaluation in ``_leaf_matches`` here.
 """
 
 from __future__ import annotations
@@ -24,17 +26,25 @@ from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term
 
 @dataclass(frozen=True)
 class SegmentDoc:
-    """One segment as the embedded index sees it: its FTS slots and their set."""
+    """One segment as the embedded index sees it: its term at each position (None where a
+    stop word stood) and the set of its terms."""
 
-    slots: tuple[str, ...]
+    slots: tuple[str | None, ...]
     terms: frozenset[str]
 
     @classmethod
-    def from_text(cls, text: str) -> SegmentDoc:
-        from index.sqlite_fts import index_terms
+    def from_pairs(cls, pairs: Sequence[tuple[int, str]]) -> SegmentDoc:
+        """From (position, term) pairs, as Tantivy receives them."""
+        slots: list[str | None] = [None] * (pairs[-1][0] + 1 if pairs else 0)
+        for position, term in pairs:
+            slots[position] = term
+        return cls(tuple(slots), frozenset(term for _, term in pairs))
 
-        slots = tuple(index_terms(text).split())
-        return cls(slots, frozenset(slots))
+    @classmethod
+    def from_text(cls, text: str) -> SegmentDoc:
+        from index.arabic import analysis
+
+        return cls.from_pairs([(t.position, t.text) for t in analysis(text)[0]])
 
 
 @dataclass(frozen=True)
@@ -47,21 +57,19 @@ class BroadcastFacts:
 
 
 def nocase(text: str) -> str:
-    """SQLite's NOCASE collation: only ASCII letters are folded."""
+    """ASCII case folding (only A-Z; the filters' rule since the SQLite NOCASE days)."""
     return text.translate(_ASCII_LOWER)
 
 
 _ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
 
 
-def _phrase_matches(phrase: Phrase, slots: Sequence[str]) -> bool:
-    from index.sqlite_fts import GAP
-
-    wanted = [GAP if term is None else term for term in phrase.terms]
-    n = len(wanted)
-    first = wanted[0]
+def _phrase_matches(phrase: Phrase, slots: Sequence[str | None]) -> bool:
+    wanted = [(k, term) for k, term in enumerate(phrase.terms) if term is not None]
+    n = len(phrase.terms)
+    first = wanted[0][1]
     for i in range(len(slots) - n + 1):
-        if slots[i] == first and list(slots[i:i + n]) == wanted:
+        if slots[i] == first and all(slots[i + k] == term for k, term in wanted):
             return True
     return False
 
@@ -103,7 +111,7 @@ def matches(query: Query, doc: SegmentDoc, facts: BroadcastFacts | None = None) 
 @dataclass(frozen=True)
 class Bridge:
     """A segment's end joined to the next segment's start, and that start alone
-    (``index.highlight.bridge_texts``): how a phrase spoken across the boundary is found."""
+    (``index.highlight.bridge_terms``): how a phrase spoken across the boundary is found."""
 
     joined: SegmentDoc
     next_head: SegmentDoc
@@ -111,13 +119,16 @@ class Bridge:
 
 def bridges(texts: Sequence[str]) -> list[Bridge | None]:
     """The bridge of each segment to the next one (None for the last, or no words)."""
-    from index.highlight import bridge_texts
+    from index.arabic import analysis
+    from index.highlight import bridge_terms
 
+    analysed = [analysis(text) for text in texts]
     out: list[Bridge | None] = []
-    for text, next_text in zip(texts, [*texts[1:], None], strict=True):
-        parts = bridge_texts(text, next_text)
-        out.append(Bridge(SegmentDoc.from_text(parts[0]), SegmentDoc.from_text(parts[1]))
-                   if parts else None)
+    for i, (tokens, positions) in enumerate(analysed):
+        pairs = bridge_terms(tokens, positions, analysed[i + 1][0]) if i + 1 < len(texts) \
+            else None
+        out.append(Bridge(SegmentDoc.from_pairs(pairs[0]), SegmentDoc.from_pairs(pairs[1]))
+                   if pairs else None)
     return out
 
 

@@ -73,8 +73,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("queue.tick_seconds", float, 60.0, "RAQIB_QUEUE_TICK_SECONDS",
             "Period of the scheduler tick (due crawls, retries, lost work), run once per "
             "period however many io workers run."),
-    Setting("search.backend", str, "sqlite", "RAQIB_SEARCH_BACKEND",
-            "Search backend.", BACKENDS),
+    Setting("search.backend", str, "tantivy", "RAQIB_SEARCH_BACKEND",
+            "Search backend: 'tantivy' (embedded, an index directory) or 'elasticsearch'; "
+            "'sqlite' (the former FTS5 index) is read as 'tantivy'.", BACKENDS),
+    Setting("search.index_dir", str, "", "RAQIB_SEARCH_INDEX_DIR",
+            "Directory of the Tantivy index; empty means DATA_DIR/search. It must be on the "
+            "machine that runs the index writer (workers) and the web UI."),
     Setting("search.elasticsearch_url", str, "", "ELASTICSEARCH_URL",
             "Elasticsearch URL (with credentials) when search.backend is elasticsearch."),
     Setting("search.elasticsearch_index", str, "raqib-segments", "RAQIB_SEARCH_ELASTICSEARCH_INDEX",
@@ -199,6 +203,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> tuple[Any, str | None]
         value = float(value)
     if not isinstance(value, want) or (want is int and isinstance(value, bool)):
         return None, f"{origin}: expected {want.__name__}, got {type(value).__name__} {value!r}"
+    if setting.key == "search.backend" and value == "sqlite":
+        value = "tantivy"  # the embedded backend's former name (FTS5); the index moves over
     if setting.choices and value not in setting.choices:
         return None, f"{origin}: {value!r} is not one of {', '.join(setting.choices)}"
     if want is int and value < 0:
@@ -303,9 +309,6 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     problems.extend(source_problems)
     if values["search.backend"] == "elasticsearch" and not values["search.elasticsearch_url"]:
         problems.append("search.elasticsearch_url: required when search.backend is elasticsearch")
-    if values["search.backend"] == "sqlite" and values["database.url"]:
-        problems.append("search.backend: 'sqlite' keeps its index inside the SQLite catalog; "
-                        "with database.url (PostgreSQL) set, use 'elasticsearch'")
     if problems:
         raise ConfigError(problems, path if path.exists() else None)
     return Config(values=values, sources=sources, path=path if path.exists() else None,

@@ -7,14 +7,15 @@ becomes an ``Alert`` (status ``new``) in the review queue.
 
 Two matchers, one semantics:
 
-- embedded (``search.backend = "sqlite"``): ``matches`` evaluates the parsed ``Query``
-  against each segment's analysed terms exactly as ``index.sqlite_fts`` searches them:
-  the same FTS document (``index_terms``: terms by position, ``GAP`` where a stop word or an
-  empty token stood), words ANDed, OR groups, exclusions, prefixes compared with the
-  stemmed terms, phrases as consecutive positions whose stop-word gaps must be gaps, and
-  the ``outlet:``/``tag:`` (ASCII case-insensitive, like SQLite's NOCASE) and ``lang:``
+- embedded (``search.backend = "tantivy"``): ``matches`` evaluates the parsed ``Query``
+  against each segment's analysed terms exactly as ``index.tantivy_query`` searches them:
+  the same terms by position (``index.arabic.analysis``; a stop word or an empty token
+  leaves its position empty), words ANDed, OR groups, exclusions, prefixes compared with
+  the stemmed terms, phrases as terms at their relative positions (a stop-word gap accepts
+  any position, as Lucene's phrase query does), and
+  the ``outlet:``/``tag:`` (ASCII case-insensitive) and ``lang:``
   filters against the broadcast; a phrase spoken across two consecutive segments matches
-  the first, through the same bridge text (``index.highlight.bridge_texts``).
+  the first, through the same bridge terms (``index.highlight.bridge_terms``).
   ``tests/review/test_watchlists.py`` proves the matched segment ids equal the embedded
   backend's hit ids over a fixture corpus.
 - Elasticsearch: the percolator (``index.es_percolator``) runs each watchlist's query DSL,
@@ -30,8 +31,8 @@ A failure of matching never fails indexing: it is logged and kept as a ``Watchli
 row for the broadcast (retry state of its own, not custody), and ``raqib watchlists run
 --failed`` retries it. Alerts themselves live in ``review.alerts``.
 
-To extend the query language: add the node in ``index.query``, its FTS5 translation in
-``index.sqlite_fts`` and its evaluation in ``index.watch_match`` (the equality test
+To extend the query language: add the node in ``index.query``, its Tantivy translation in
+``index.tantivy_query`` and its evaluation in ``index.watch_match`` (the equality test
 catches a mismatch).
 """
 

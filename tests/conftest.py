@@ -37,6 +37,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _search_index_per_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Each test gets its own Tantivy index directory: the index lives beside the database,
+    not in it, so it does not roll back with a test's transaction."""
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("search-index")
+    monkeypatch.setitem(settings.CONFIG.values, "search.index_dir", str(path))
+
+
 @pytest.fixture
 def static_server(tmp_path: Path):
     """A loopback HTTP server over ``tmp_path / "www"``; yields the StaticServer."""

@@ -7,8 +7,9 @@ source, broadcast, media, transcript, segment with its FTS5 rows, custody events
 watchlist, an alert, a user with a role, and a watchlist failure recorded the old way (a
 ``watchlists-failed`` custody event). Today's code then opens the same data dir (every
 command migrates first) and must find every row unchanged, the failure turned into a
-``WatchlistBacklog`` row, and (on SQLite, whose FTS5 index lives in the catalog) the
-segment still searchable.
+``WatchlistBacklog`` row, and the segment searchable: the old SQLite FTS5 index is dropped
+and the Tantivy index is built from the catalog at first use (on PostgreSQL too, which
+needed Elasticsearch before).
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ user = User.objects.create_user("alice", password="a long passphrase 1")
 user.groups.add(Group.objects.get(name="reviewer"))
 if "DATABASE_URL" not in os.environ:
     SqliteFtsBackend().index_transcript(t.id)
+"""
+
+DUMP_FTS = r"""
+import json, os
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
+django.setup()
+from django.db import connection
+with connection.cursor() as cur:
+    cur.execute("SELECT name FROM sqlite_master WHERE name LIKE 'segment_fts%'")
+    print(json.dumps([row[0] for row in cur.fetchall()]))
 """
 
 DUMP = r"""
@@ -147,6 +159,8 @@ def _migrate_forward(tmp_path: Path, extra: dict[str, str], vendor: str) -> None
     assert before["vendor"] == vendor
 
     env["PYTHONPATH"] = str(REPO)
+    env["RAQIB_SEARCH_BACKEND"] = "tantivy"  # the old "sqlite" default, or ES on PostgreSQL
+    env.pop("ELASTICSEARCH_URL", None)
     listed = json.loads(_run(REPO, env, "-m", "raqib", "broadcasts", "list",
                              "--format", "json").stdout)
     assert [b["title"] for b in listed] == ["من النفق إلى النور"]
@@ -159,7 +173,9 @@ def _migrate_forward(tmp_path: Path, extra: dict[str, str], vendor: str) -> None
     [row] = backlog["watchlistbacklog"]
     assert row["broadcast_id"] == before["broadcast"][0]["id"]
     assert row["error"] == "ConnectionError: refused"
+    hits = json.loads(_run(REPO, env, "-m", "raqib", "search", "أماني", "--format",
+                           "json").stdout)
+    assert [h["text"] for h in hits["hits"]] == ["أَمَانِي  ابنتي\u200f"]
     if vendor == "sqlite":
-        hits = json.loads(_run(REPO, env, "-m", "raqib", "search", "أماني", "--format",
-                               "json").stdout)
-        assert [h["text"] for h in hits["hits"]] == ["أَمَانِي  ابنتي\u200f"]
+        tables = json.loads(_run(REPO, env, "-c", DUMP_FTS).stdout)
+        assert tables == [], tables  # the FTS5 tables are gone

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from catalog.models import Transcript
 from index import consistency
-from index.base import Hit, QueryError, SearchRequest
+from index.base import BackendError, Hit, QueryError, SearchRequest
 from index.importer import TranscriptImportError
 from index.query import parse_date_bound
 from index.registry import get_backend
@@ -88,16 +88,21 @@ def import_command(args: argparse.Namespace) -> int:
 
 def reindex_command(args: argparse.Namespace) -> int:
     backend = get_backend()
-    backend.clear()
-    ids = list(Transcript.objects.order_by("id").values_list("id", flat=True))
-    segments = 0
-    for n, transcript_id in enumerate(ids, 1):
-        segments += backend.index_transcript(transcript_id)
-        print(f"\rreindex: {n}/{len(ids)} transcripts, {segments} segments",
+    shown = []
+
+    def progress(done: int, total: int, segments: int) -> None:
+        shown.append(done)
+        print(f"\rreindex: {done}/{total} transcripts, {segments} segments",
               end="", file=sys.stderr, flush=True)
-    if ids:
+
+    try:
+        segments = backend.rebuild(progress)
+    except BackendError as exc:
+        raise CommandError(f"reindex failed: {exc}", code=1) from exc
+    if shown:
         print(file=sys.stderr)
-    print(f"reindexed {len(ids)} transcripts, {segments} segments ({backend.name})")
+    count = Transcript.objects.count()
+    print(f"reindexed {count} transcripts, {segments} segments ({backend.name})")
     return 0
 
 

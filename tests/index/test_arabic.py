@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from index.arabic import analyze, analyze_terms, normalize, normalize_prefix, stem, stopwords
+from index.arabic import (
+    analysis,
+    analyze,
+    analyze_terms,
+    normalize,
+    normalize_prefix,
+    stem,
+    stopwords,
+)
 
 # TestArabicNormalizationFilter.java
 NORMALIZATION = [
@@ -110,8 +118,21 @@ def test_stop_word_list_is_lucenes() -> None:
     assert {"من", "في", "الذين", "إلى", "جميع", "الآن"} <= words
 
 
-def test_fts_document_holds_analysed_terms_with_gaps() -> None:
-    from index.sqlite_fts import GAP, index_terms
+def test_analysis_counts_positions_past_trailing_stop_words() -> None:
+    # what Tantivy receives: terms at their positions; the bridge to the next segment
+    # continues after the stop words a segment ends with
+    tokens, positions = analysis("أَمَانِي من ابني في")
+    assert [(t.text, t.position) for t in tokens] == [("امان", 0), ("ابن", 2)]
+    assert positions == 4
+    assert analysis("من في") == ([], 2)
 
-    assert index_terms("أَمَانِي من ابني") == f"امان {GAP} ابن"
-    assert index_terms("من في") == ""
+
+def test_lone_underscore_is_no_token_and_decimal_separator_joins_digits() -> None:
+    # as Lucene's StandardTokenizer (UAX #29: U+066B is Numeric, "_" needs a letter/digit)
+    assert analyze_terms("_ __a a_ foo_bar") == ["__a", "a_", "foo_bar"]
+    assert analyze_terms("١٫٢ و٣") == ["1٫2", "و3"]
+
+
+def test_token_types_follow_lucene() -> None:
+    assert [t.type for t in analyze("كتاب ١٢٣ 3,5 abc1 漢")] == [
+        "<ALPHANUM>", "<NUM>", "<NUM>", "<ALPHANUM>", "<IDEOGRAPHIC>"]

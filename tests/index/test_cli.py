@@ -81,8 +81,6 @@ def test_analyze_prints_elasticsearch_shaped_tokens(run) -> None:
 
 
 def test_filters_tags_and_index_check(run, tmp_path: Path) -> None:
-    import sqlite3
-
     for n, (outlet, month) in enumerate([("Sama", "2024-02"), ("Al-Ikhbariya", "2024-03")]):
         doc = {"broadcast": {"outlet": outlet, "title": f"t{n}", "url": f"https://e.org/{n}",
                              "aired_at": f"{month}-10T18:00:00+00:00", "language": "ar"},
@@ -115,11 +113,7 @@ def test_filters_tags_and_index_check(run, tmp_path: Path) -> None:
 
     clean = run("index", "check", "--format", "json")
     assert clean.returncode == 0 and json.loads(clean.stdout)["drift"] == []
-    (db,) = (tmp_path / "data").rglob("*.sqlite3")
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM segment_fts_doc WHERE segment_id = (SELECT min(segment_id) "
-                     "FROM segment_fts_doc WHERE segment_id > 0)")
-        conn.execute("INSERT INTO segment_fts_doc VALUES (999, 77)")
+    _damage_the_index(tmp_path / "data" / "search")
     drift = run("index", "check", "--format", "json")
     assert drift.returncode == 1
     kinds = {(d["kind"], d["transcript_id"]) for d in json.loads(drift.stdout)["drift"]}
@@ -127,3 +121,25 @@ def test_filters_tags_and_index_check(run, tmp_path: Path) -> None:
     fixed = run("index", "check", "--fix")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert json.loads(run("index", "check", "--format", "json").stdout)["drift"] == []
+
+
+def _damage_the_index(path: Path) -> None:
+    """Drift as a killed writer or a lost disk could leave it: the first segment of
+    transcript 1 gone from the index, and an orphan document of a transcript 77."""
+    import tantivy
+
+    from index.tantivy_backend import TantivyBackend
+
+    backend = TantivyBackend(path)
+
+    def damage(writer) -> None:
+        searcher = backend.store.searcher()
+        hits = searcher.search(tantivy.Query.term_query(backend.schema, "tid", 1), 100).hits
+        first = min(searcher.fast_field_values("sid", [address for _, address in hits]))
+        writer.delete_documents_by_query(tantivy.Query.term_query(backend.schema, "sid", first))
+        orphan = tantivy.Document()
+        orphan.add_unsigned("sid", 999)
+        orphan.add_unsigned("tid", 77)
+        writer.add_document(orphan)
+
+    backend.store.write(damage)

@@ -1,7 +1,7 @@
 """One contract for every search backend: the same catalog, the same queries, the same hits.
 
-SQLite FTS5 always runs; Elasticsearch runs when ELASTICSEARCH_URL points at a server (each
-run uses its own throw-away alias and index)."""
+Tantivy (the embedded backend) always runs; Elasticsearch runs when ELASTICSEARCH_URL points
+at a server (each run uses its own throw-away alias and index)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ SEGMENTS = {
 }
 
 
-CONTRACT_BACKENDS = ["sqlite", "elasticsearch"]
+CONTRACT_BACKENDS = ["tantivy", "elasticsearch"]
 
 
 def test_every_registered_backend_runs_the_contract() -> None:
@@ -41,11 +41,11 @@ def test_every_registered_backend_runs_the_contract() -> None:
 
 
 @pytest.fixture(params=CONTRACT_BACKENDS)
-def backend(request: pytest.FixtureRequest):
-    if request.param == "sqlite":
-        from index.sqlite_fts import SqliteFtsBackend
+def backend(request: pytest.FixtureRequest, tmp_path):
+    if request.param == "tantivy":
+        from index.tantivy_backend import TantivyBackend
 
-        yield SqliteFtsBackend()
+        yield TantivyBackend(tmp_path / "search")
         return
     if not ES_URL:
         pytest.skip("ELASTICSEARCH_URL not set: Elasticsearch cannot run on this machine")

@@ -45,7 +45,7 @@ def valid(**broadcast: object) -> dict:
 
 def test_import_stores_text_exactly_records_custody_and_indexes(tmp_path: Path) -> None:
     from catalog.models import CustodyEvent, Source
-    from index.sqlite_fts import SqliteFtsBackend
+    from index.registry import get_backend
 
     broadcast = import_transcript_file(write(tmp_path, valid()), actor="tester")
     assert broadcast.status == "indexed"
@@ -56,13 +56,13 @@ def test_import_stores_text_exactly_records_custody_and_indexes(tmp_path: Path) 
     assert [s.text for s in transcript.segments.all()] == [TEXT, "الشهادة"]
     event = CustodyEvent.objects.get(broadcast=broadcast)
     assert (event.action, event.actor, len(event.sha256)) == ("imported", "tester", 64)
-    hits = SqliteFtsBackend().search("أماني")
+    hits = get_backend().search("أماني")
     assert [h.text for h in hits] == [TEXT]
 
 
 def test_reimporting_the_same_url_replaces_the_transcript(tmp_path: Path) -> None:
     from catalog.models import Broadcast, Segment
-    from index.sqlite_fts import SqliteFtsBackend
+    from index.registry import get_backend
 
     first = import_transcript_file(write(tmp_path, valid()), actor="tester")
     doc = valid(title="new title")
@@ -70,7 +70,7 @@ def test_reimporting_the_same_url_replaces_the_transcript(tmp_path: Path) -> Non
     second = import_transcript_file(write(tmp_path, doc, "u.json"), actor="tester")
     assert second.id == first.id and Broadcast.objects.count() == 1
     assert Segment.objects.count() == 1
-    backend = SqliteFtsBackend()
+    backend = get_backend()
     assert backend.search("أماني") == []
     assert [h.title for h in backend.search("مستشفى")] == ["new title"]
 

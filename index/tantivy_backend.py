@@ -1,0 +1,389 @@
+"""The embedded search backend: Tantivy (``tantivy`` on PyPI), an index directory under the
+data dir, no server.
+
+Analysis is Raqib's (``index.arabic``, Elasticsearch's ``arabic`` analyzer): each segment
+is given to Tantivy as pre-tokenized text, the analysed terms at their positions, so a stop
+word leaves the same position gap as in Lucene and both backends index the same terms.
+Tantivy never analyses anything itself; the original text stays in the catalog and is what
+a hit returns. One document per segment: ``terms`` (its own words), ``bridge`` (its last
+words followed by the next segment's first) and ``nhead`` (those first words alone), for
+phrases spoken across the boundary (``index.highlight``); and the broadcast's facts for
+filters, facets and sort (outlet, language, month, tags, air time). Ranking is Tantivy's
+BM25 (as Elasticsearch's), ties newest broadcast first; the query translation is in
+``index.tantivy_query``; directories, the single writer and rebuild/swap in
+``index.tantivy_store``. Tags are indexed: ``update_tags`` re-indexes the broadcast.
+
+To extend: add a field in ``build_schema`` and ``_documents`` (bump
+``tantivy_store.SCHEMA_VERSION``), then ``raqib reindex``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from index.arabic import analysis
+from index.base import SearchBackend, SearchPage, SearchRequest
+from index.highlight import bridge_terms
+from index.hits import build_hits, sort_facets
+from index.tantivy_query import Translator, request_filters
+from index.tantivy_store import TantivyStore
+from index.watch_match import nocase
+
+log = logging.getLogger("raqib.index.tantivy")
+
+TEXT_FIELDS = ("terms", "bridge", "nhead")
+FACET_FIELDS = {"outlet": "outlet", "language": "lang", "month": "month", "tag": "tag"}
+BATCH_SEGMENTS = 20_000  # segments per commit when (re)building
+_NULL_TIME = (1 << 32) - 1
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("sid", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("tid", indexed=True, fast=True)
+    sb.add_unsigned_field("bid", indexed=True, fast=True)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="position")
+    for name in ("outlet", "lang", "month", "tag"):  # facet values (exact)
+        sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    for name in ("okey", "tkey"):  # outlet and tags, ASCII case-folded, for filters
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("aired", indexed=True, fast=True)  # epoch seconds
+    sb.add_unsigned_field("kasc", fast=True)  # sort keys: air time then segment id
+    sb.add_unsigned_field("kdesc", fast=True)
+    return sb.build()
+
+
+def sort_keys(aired_at: datetime | None, segment_id: int) -> tuple[int, int]:
+    """(ascending, descending) keys: air time then segment id (ascending in both); a
+    broadcast without an air time sorts last both ways."""
+    sid = segment_id & 0xFFFFFFFF
+    if aired_at is None:
+        return (_NULL_TIME << 32) | sid, 0xFFFFFFFF - sid
+    seconds = min(max(int(aired_at.timestamp()) + (1 << 31), 1), _NULL_TIME - 1)
+    return (seconds << 32) | sid, (seconds << 32) | (0xFFFFFFFF - sid)
+
+
+def _pre(pairs: Iterable[tuple[int, str]]) -> tantivy.PreTokenizedString:
+    return tantivy.PreTokenizedString("", [tantivy.Token(term, pos, 0, 0) for pos, term in pairs])
+
+
+class TantivyBackend(SearchBackend):
+    """SearchBackend over a Tantivy index directory (see the module docstring)."""
+
+    name = "tantivy"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.schema = build_schema()
+        self.store = TantivyStore(self.path, build_schema)
+
+    @classmethod
+    def from_config(cls, config: Any) -> TantivyBackend:
+        configured = config.get("search.index_dir")
+        return cls(Path(configured).expanduser() if configured else config.data_dir / "search")
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def _documents(self, transcript_ids: list[int]) -> tuple[dict[int, list], int]:
+        """{transcript id: [tantivy.Document]} from the catalog; and the segment count."""
+        from catalog.models import Segment, Tagging, Transcript
+
+        facts = {t: (b, o, lang, aired) for t, b, o, lang, aired in Transcript.objects.filter(
+            id__in=transcript_ids).values_list("id", "broadcast_id", "broadcast__outlet__name",
+                                               "broadcast__language", "broadcast__aired_at")}
+        tags: dict[int, list[str]] = {}
+        for bid, tag in Tagging.objects.filter(broadcast_id__in={f[0] for f in facts.values()}
+                                               ).values_list("broadcast_id", "tag__name"):
+            tags.setdefault(bid, []).append(tag)
+        by_transcript: dict[int, list[tuple[int, str]]] = {t: [] for t in facts}
+        for tid, sid, text in (Segment.objects.filter(transcript_id__in=list(facts))
+                               .order_by("transcript_id", "number")
+                               .values_list("transcript_id", "id", "text")):
+            by_transcript[tid].append((sid, text))
+        docs: dict[int, list] = {}
+        total = 0
+        for tid, segments in by_transcript.items():
+            bid, outlet, lang, aired = facts[tid]
+            docs[tid] = self._transcript_docs(tid, bid, outlet, lang or "", aired,
+                                              tags.get(bid, []), segments)
+            total += len(segments)
+        return docs, total
+
+    @staticmethod
+    def _transcript_docs(tid: int, bid: int, outlet: str, lang: str, aired: datetime | None,
+                         tags: list[str], segments: list[tuple[int, str]]) -> list:
+        analysed = [analysis(text) for _, text in segments]
+        docs = []
+        month = f"{aired:%Y-%m}" if aired else ""
+        for i, (sid, _) in enumerate(segments):
+            tokens, positions = analysed[i]
+            doc = tantivy.Document()
+            doc.add_unsigned("sid", sid)
+            doc.add_unsigned("tid", tid)
+            doc.add_unsigned("bid", bid)
+            doc.add_pre_tokenized_text("terms", tantivy.PreTokenizedString("", [
+                tantivy.Token(t.text, t.position, 0, 0) for t in tokens]))
+            if i + 1 < len(segments):
+                bridge = bridge_terms(tokens, positions, analysed[i + 1][0])
+                if bridge:
+                    doc.add_pre_tokenized_text("bridge", _pre(bridge[0]))
+                    doc.add_pre_tokenized_text("nhead", _pre(bridge[1]))
+            doc.add_text("outlet", outlet)
+            doc.add_text("okey", nocase(outlet))
+            doc.add_text("lang", lang)
+            if month:
+                doc.add_text("month", month)
+                doc.add_integer("aired", int(aired.timestamp()))
+            for tag in tags:
+                doc.add_text("tag", tag)
+                doc.add_text("tkey", nocase(tag))
+            kasc, kdesc = sort_keys(aired, sid)
+            doc.add_unsigned("kasc", kasc)
+            doc.add_unsigned("kdesc", kdesc)
+            docs.append(doc)
+        return docs
+
+    def _delete(self, writer: Any, transcript_id: int) -> None:
+        # by query: tantivy-py 0.27 builds a by-term deletion on a u64 field with the wrong
+        # term type, and deletes nothing
+        writer.delete_documents_by_query(tantivy.Query.term_query(self.schema, "tid",
+                                                                  transcript_id))
+
+    def _replace(self, docs: dict[int, list]) -> Any:
+        def change(writer: Any) -> None:
+            for tid, transcript_docs in docs.items():
+                self._delete(writer, tid)
+                for doc in transcript_docs:
+                    writer.add_document(doc)
+        return change
+
+    # -- indexing -----------------------------------------------------------------------------
+
+    def bootstrap(self) -> None:
+        """Build the first generation from the catalog (the caller holds the lock)."""
+        from catalog.models import Transcript
+
+        if self.store.current() is not None:
+            return
+        generation = self.store.new_generation()
+        ids = list(Transcript.objects.order_by("id").values_list("id", flat=True))
+        if ids:
+            log.warning("building the search index from the catalog (first start on "
+                        "Tantivy): %d transcripts", len(ids))
+        try:
+            self._fill(generation, ids, locked=True)
+        except BaseException:
+            self.store.abandon(generation)
+            raise
+        self.store.swap(generation)
+
+    def _bootstrap_locked(self) -> None:
+        with self.store.lock():
+            self.bootstrap()
+
+    def _fill(self, generation: str, ids: list[int], *, locked: bool,
+              progress: Any = None) -> int:
+        done = segments = 0
+        batch: list[int] = []
+
+        def flush() -> None:
+            nonlocal segments
+            if locked:
+                docs, count = self._documents(batch)
+                self.store.apply([generation], self._replace(docs), heap=256_000_000)
+            else:
+                with self.store.lock():
+                    docs, count = self._documents(batch)
+                    self.store.apply([generation], self._replace(docs), heap=256_000_000)
+            segments += count
+            if progress:
+                progress(done, len(ids), segments)
+
+        from django.db.models import Count
+
+        from catalog.models import Transcript
+
+        counts = dict(Transcript.objects.annotate(n=Count("segments")).values_list("id", "n"))
+        size = 0
+        for tid in ids:
+            batch.append(tid)
+            done += 1
+            size += counts.get(tid, 0)
+            if size >= BATCH_SEGMENTS:
+                flush()
+                batch, size = [], 0
+        if batch:
+            flush()
+        return segments
+
+    def rebuild(self, progress: Any = None) -> int:
+        """Build a new generation from the catalog beside the live one and swap it in;
+        searches go on meanwhile and writes go to both. Return the segments indexed."""
+        from catalog.models import Transcript
+        from index import consistency
+
+        with self.store.lock():
+            generation = self.store.new_generation()
+            self.store.start_building(generation)
+        try:
+            ids = list(Transcript.objects.order_by("id").values_list("id", flat=True))
+            segments = self._fill(generation, ids, locked=False, progress=progress)
+            with self.store.lock():
+                shadow = _Generation(self, generation)
+                consistency.fix(shadow, consistency.check(shadow))
+                self.store.swap(generation)
+        except BaseException:
+            with self.store.lock():
+                self.store.abandon(generation)
+            raise
+        return segments
+
+    def index_transcript(self, transcript_id: int) -> int:
+        count = 0
+
+        def change(writer: Any) -> None:
+            nonlocal count
+            docs, count = self._documents([transcript_id])
+            self._delete(writer, transcript_id)
+            for doc in docs.get(transcript_id, []):
+                writer.add_document(doc)
+
+        self.store.write(change, bootstrap=self.bootstrap)
+        return count
+
+    def remove_transcript(self, transcript_id: int) -> None:
+        self.store.write(lambda w: self._delete(w, transcript_id), bootstrap=self.bootstrap)
+
+    def update_tags(self, broadcast_id: int) -> None:
+        from catalog.models import Transcript
+
+        for transcript_id in Transcript.objects.filter(broadcast_id=broadcast_id).values_list(
+                "id", flat=True):
+            self.index_transcript(transcript_id)
+
+    def clear(self) -> None:
+        """Empty the index (``raqib reindex`` rebuilds it from the catalog)."""
+        with self.store.lock():
+            if self.store.current() is None:
+                self.store.swap(self.store.new_generation())
+            targets = [g for g in (self.store.current(), self.store.building()) if g]
+            self.store.apply(targets, lambda w: w.delete_all_documents())
+
+    def _searcher(self) -> tantivy.Searcher:
+        return self.store.searcher(bootstrap=self._bootstrap_locked)
+
+    def count_indexed(self, transcript_id: int) -> int:
+        searcher = self._searcher()
+        query = tantivy.Query.term_query(self.schema, "tid", transcript_id)
+        return int(searcher.search(query, 1, count=True).count)
+
+    def indexed_transcripts(self) -> dict[int, int]:
+        return _indexed_transcripts(self._searcher())
+
+    # -- searching ----------------------------------------------------------------------------
+
+    def search_page(self, request: SearchRequest) -> SearchPage:
+        from index.query import parse
+
+        parsed = parse(request.query)
+        empty = SearchPage([], 0, request.page, request.page_size,
+                           sort_facets({}) if request.facets else {})
+        filters = request_filters(self.schema, parsed, request)
+        if filters is None:
+            return empty
+        searcher = self._searcher()
+        query = Translator(self.schema, searcher).query(parsed, filters)
+        if request.sort == "relevance":
+            total, ranked = _by_relevance(searcher, query, request.offset, request.page_size)
+        else:
+            field = "kasc" if request.sort == "aired_at" else "kdesc"
+            order = tantivy.Order.Asc if field == "kasc" else tantivy.Order.Desc
+            result = searcher.search(query, request.page_size, count=True, offset=request.offset,
+                                     order_by_field=field, order=order)
+            total = int(result.count)
+            ranked = [(address, 0.0) for _, address in result.hits]
+        facets = _facets(searcher, query) if request.facets and total else empty.facets
+        ids = searcher.fast_field_values("sid", [address for address, _ in ranked])
+        return SearchPage(build_hits([(int(i), s) for i, (_, s) in zip(ids, ranked, strict=True)],
+                                     parsed), total, request.page, request.page_size, facets)
+
+
+TIE_WINDOW = 5_000  # the most hits fetched to order equal scores newest first
+
+
+def _by_relevance(searcher: tantivy.Searcher, query: tantivy.Query, offset: int,
+                  size: int) -> tuple[int, list[tuple[Any, float]]]:
+    """BM25 order, equal scores newest broadcast first (then segment id): hits tied with
+    the page's last one are fetched (up to TIE_WINDOW) so the order does not depend on
+    where Tantivy stored them."""
+    need = offset + size
+    fetch = need + 1
+    while True:
+        result = searcher.search(query, fetch, count=True)
+        hits = result.hits
+        if (len(hits) < fetch or len(hits) < need or hits[-1][0] != hits[need - 1][0]
+                or fetch >= TIE_WINDOW):
+            break
+        fetch = min(fetch * 4, TIE_WINDOW)
+    keys = searcher.fast_field_values("kdesc", [address for _, address in hits])
+    order = sorted(range(len(hits)), key=lambda i: (-hits[i][0], -(keys[i] or 0)))
+    return int(result.count), [(hits[i][1], hits[i][0]) for i in order[offset:need]]
+
+
+def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, list[tuple[str, int]]]:
+    aggs = {name: {"terms": {"field": field, "size": 10_000}}
+            for name, field in FACET_FIELDS.items()}
+    result = searcher.aggregate(query, aggs)
+    return sort_facets({name: [(b["key"], b["doc_count"]) for b in result[name]["buckets"]]
+                        for name in FACET_FIELDS})
+
+
+def _indexed_transcripts(searcher: tantivy.Searcher) -> dict[int, int]:
+    if not searcher.num_docs:
+        return {}
+    result = searcher.aggregate(tantivy.Query.all_query(), {
+        "t": {"terms": {"field": "tid", "size": searcher.num_docs + 1}}})
+    return {int(b["key"]): int(b["doc_count"]) for b in result["t"]["buckets"]}
+
+
+class _Generation(SearchBackend):
+    """The drift check's view of a generation being built (for the last pass before the
+    swap; the caller holds the lock, so writes go straight to that generation)."""
+
+    name = "tantivy"
+
+    def __init__(self, backend: TantivyBackend, generation: str) -> None:
+        self.backend, self.generation = backend, generation
+
+    def _index(self) -> tantivy.Index:
+        index = self.backend.store.index(self.generation)
+        index.reload()
+        return index
+
+    def indexed_transcripts(self) -> dict[int, int]:
+        return _indexed_transcripts(self._index().searcher())
+
+    def count_indexed(self, transcript_id: int) -> int:
+        return self.indexed_transcripts().get(transcript_id, 0)
+
+    def index_transcript(self, transcript_id: int) -> int:
+        docs, count = self.backend._documents([transcript_id])
+        docs.setdefault(transcript_id, [])
+        self.backend.store.apply([self.generation], self.backend._replace(docs))
+        return count
+
+    def remove_transcript(self, transcript_id: int) -> None:
+        self.backend.store.apply([self.generation], self.backend._replace({transcript_id: []}))
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    def search_page(self, request: SearchRequest) -> SearchPage:
+        raise NotImplementedError
