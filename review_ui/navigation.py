@@ -50,6 +50,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("alert_queue", "المراجعة · Review queue", css_class="nav-alerts",
             badge=_new_alerts, badge_label="new alerts"),
     NavItem("watchlist_list", "المراقبة · Watchlists"),
+    NavItem("incident_list", "الحوادث · Incidents", role="reviewer"),
+    NavItem("person_list", "الأشخاص · Persons", role="reviewer"),
     NavItem("source_list", "المصادر · Sources", role="admin"),
 )
 

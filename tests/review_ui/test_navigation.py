@@ -11,7 +11,8 @@ from ui_helpers import login_client, make_user
 from review_ui.navigation import NAVIGATION, NavItem, visible_items
 
 LABELS = ["بحث · Search", "البثّ · Broadcasts", "المراجعة · Review queue",
-          "المراقبة · Watchlists", "المصادر · Sources"]
+          "المراقبة · Watchlists", "الحوادث · Incidents", "الأشخاص · Persons",
+          "المصادر · Sources"]
 
 
 def test_every_entry_names_a_view_with_the_same_minimum_role() -> None:
@@ -35,6 +36,9 @@ def test_each_role_sees_what_it_may_open(db, role: str, sources: bool) -> None:
         assert f"{label}" in html
     assert 'class="nav-alerts">المراجعة · Review queue <span class="nav-count"' in html
     assert ('<a href="/sources/">المصادر · Sources</a>' in html) is sources
+    reviewer_up = role != "viewer"
+    assert ('<a href="/incidents/">الحوادث · Incidents</a>' in html) is reviewer_up
+    assert ('<a href="/persons/">الأشخاص · Persons</a>' in html) is reviewer_up
 
 
 def test_no_links_for_a_visitor_or_a_user_without_role(db) -> None:
