@@ -5,8 +5,10 @@ The common keys of a ``[[sources]]`` table are form fields; the kind's own keys
 as a TOML snippet, parsed with ``tomllib``, merged with the fields and checked by the very
 validation raqib.toml gets (``validate_sources``). Each problem is attached to the field it
 names (kind keys to the snippet), prefixed with the key, so the page never fails with a
-500 on bad input. To add a common field: add it to ``SourceForm`` and to ``FORM_KEYS``
-(and to ``COMMON_KEYS`` in ``crawler.schema`` if it is new there).
+500 on bad input. Before that, ``sources_guard`` refuses URLs inside the network and cookie
+files outside ``web.cookies_dir`` (SSRF, file probing). To add a common field: add it to
+``SourceForm`` and to ``FORM_KEYS`` (and to ``COMMON_KEYS`` in ``crawler.schema`` if it is
+new there).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from catalog.models import Source
 from crawler.schema import KIND_KEYS, validate_sources
 from raqib.config import Config
 from raqib.sources_sync import ORIGIN_KEY
+from review_ui.views import sources_guard
 
 # Keys entered as form fields; everything else of the table goes in the TOML snippet.
 FORM_KEYS = ("name", "outlet", "kind", "interval", "language", "timezone", "enabled",
@@ -150,6 +153,8 @@ class SourceForm(forms.Form):
             if data.get(key):
                 entry[key] = data[key]
         entry.update(extra)
+        if not self._guard(entry):  # SSRF and file probing: review_ui.views.sources_guard
+            return data
         base_dir = Path(self.config.path).resolve().parent if self.config.path else None
         entries, problems = validate_sources(
             [entry], self.config.get("crawl.default_interval"), base_dir=base_dir)
@@ -160,6 +165,18 @@ class SourceForm(forms.Form):
         if not self.errors and entries:
             self.entry = entries[0]
         return data
+
+    def _guard(self, entry: dict[str, Any]) -> bool:
+        """Refuse internal URLs and cookie files outside the cookies dir; True if none."""
+        if "cookies" in entry:
+            path, problem = sources_guard.cookies_path(entry["cookies"], self.config)
+            if problem:
+                self.add_error(SNIPPET_FIELD, problem)
+            else:
+                entry["cookies"] = path
+        for _key, problem in sources_guard.url_problems(entry, self.config):
+            self.add_error(SNIPPET_FIELD, problem)
+        return not self.errors
 
     def _check_name(self, name: str) -> None:
         if name in {s["name"] for s in self.config.sources}:

@@ -111,8 +111,7 @@ def test_an_oversized_body_is_refused_unread(db, settings) -> None:
         def readinto(self, buffer: object) -> int:
             raise AssertionError("the oversized body was read")
 
-    from django.test.client import FakePayload  # noqa: F401  (Client would buffer it)
-    from raqib.wsgi import application
+    from raqib.wsgi import application  # straight to the app: the test Client buffers
 
     seen: dict = {}
     environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/login/", "QUERY_STRING": "",

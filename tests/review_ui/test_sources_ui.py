@@ -181,6 +181,8 @@ def test_a_ui_source_is_crawled_by_scrapy(admin: Client, tmp_path: Path, monkeyp
             f'<html><body><h1 class="title">{title}</h1>'
             f'<video><source src="/ep{n}.mp4"></video></body></html>', encoding="utf-8")
     monkeypatch.setitem(settings.CONFIG.values, "crawl.download_delay", 0.0)
+    # The fixture site is on loopback, which a UI source may use only when allowed.
+    monkeypatch.setitem(settings.CONFIG.values, "web.source_allowed_networks", "127.0.0.0/8")
     with StaticServer(www) as server:
         snippet = (f'start_urls = ["{server.base_url.rstrip("/")}/list.html"]\n'
                    'item_links = "a.item::attr(href)"\ntitle = "h1.title::text"\n'
@@ -196,10 +198,13 @@ def test_a_ui_source_is_crawled_by_scrapy(admin: Client, tmp_path: Path, monkeyp
     assert source.enabled and is_ui_source(source) and source.last_crawl_at is not None
 
 
-def test_cli_lists_and_checks_a_ui_source(admin: Client, tmp_path: Path, capsys) -> None:
+def test_cli_lists_and_checks_a_ui_source(admin: Client, tmp_path: Path, capsys, settings,
+                                          monkeypatch) -> None:
     """`raqib sources list` says where each source is declared, and `raqib sources check`
     finds a source that exists only in the UI (not in raqib.toml)."""
     import json
+
+    monkeypatch.setitem(settings.CONFIG.values, "web.source_allowed_hosts", "127.0.0.1")
 
     from raqib.cli import main
     from raqib.demo.server import StaticServer
