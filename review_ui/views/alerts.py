@@ -7,6 +7,12 @@ open redirect). Roles are checked on the server with ``role_required``; the temp
 hides the buttons. Alert text is the captured segment, rendered escaped in spans with the
 query's matches marked (``index.highlight``). To add a filter: read it with a ``common``
 helper, add it to ``filter_query`` and to ``QUEUE_KEYS``.
+
+Above the alerts, reviewers see the incidents waiting for a lead (``under_review``, visible
+to them by ``review.incidents.visible_incidents``), oldest status change first, each linking
+to its page. Keyboard shortcuts (``static/review_ui/queue_keys.js``: j/k, o or Enter, c, d)
+walk both lists; they only click the page's own links and forms, so the server's checks
+are the same as with a mouse.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,6 +33,7 @@ from review_ui.views.common import PER_PAGE, choice_param, digits_param, filter_
 
 ALERTS_PER_PAGE = PER_PAGE
 QUEUE_KEYS = ("status", "watchlist", "page")  # what the way back to the queue may keep
+WAITING_SHOWN = 50  # incidents waiting for a lead shown above the alerts
 
 
 class ReviewForm(forms.Form):
@@ -45,6 +53,15 @@ def highlighted(alert: Alert) -> list[Span]:
         return highlight(alert.text, parse(alert.watchlist.query))
     except (QueryError, ValueError):
         return [Span(alert.text)]
+
+
+def waiting_incidents(user: object) -> QuerySet:
+    """Visible incidents under review (waiting for a lead), oldest status change first."""
+    from review.incidents import visible_incidents
+    from review.models import Incident
+
+    return (visible_incidents(user).filter(status=Incident.Status.UNDER_REVIEW)
+            .select_related("outlet", "proposed_by").order_by("status_changed_at", "id"))
 
 
 def new_alert_count() -> int:
@@ -67,8 +84,10 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     page = paginate(alerts.order_by("-created_at", "-id"), request.GET, ALERTS_PER_PAGE)
     for alert in page:
         alert.spans = highlighted(alert)
+    waiting = waiting_incidents(request.user)
     return render(request, "review_ui/alerts.html", {
         "page": page, "status": status, "statuses": Alert.Status.values,
+        "waiting": list(waiting[:WAITING_SHOWN]), "waiting_count": waiting.count(),
         "watchlist_id": watchlist_id, "watchlists": Watchlist.objects.order_by("name"),
         "can_review": has_role(request.user, "reviewer"),
         "filters": filter_query(status=status, watchlist=watchlist_id),
