@@ -1,0 +1,183 @@
+"""The authorization matrix (issue 14): every URL pattern × every role × anonymous.
+
+Each pattern's view must declare who may open it (``review_ui.roles``: ``role_required``,
+``signed_in_view`` or ``public_view``); one without a declaration fails here. Then each
+pattern is requested, GET and POST, as anonymous, a signed-in user without a role, each
+role, and a lead and an admin who typed their password but not their second factor:
+
+- anonymous: the login page, unless the view is public;
+- below the declared role (or no role): 403 (405 where the method is not the view's);
+- at or above it: never 403 and never the login page (a view in ``OBJECT_LEVEL`` may
+  still answer 403 for an object the user may not touch);
+- a lead or admin without the second factor: the second-factor step, on every page.
+
+To add a URL: nothing, if its keyword arguments are already in ``SAMPLE_KWARGS``; else add
+``name: factory`` there (the factory gets the ``world`` dict and returns a value, e.g. a
+primary key). A URL whose kwargs have no factory fails with a message saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from ui_helpers import PASSWORD, login_client, make_broadcast, make_user
+
+from review_ui.roles import ROLES
+
+DECLARATIONS = (*ROLES, "signed-in", "public")
+RANK = {name: rank for rank, name in enumerate(ROLES)}
+IDENTITIES = ("anonymous", "norole", *ROLES, "lead-no-2fa", "admin-no-2fa")
+# Views that check the object too (owner, assignment, restriction): a permitted role may
+# still get 403 for the sample object.
+OBJECT_LEVEL = {"watchlist_active", "incident_review", "incident_edit", "incident_assess",
+                "incident_add_clip", "incident_add_person", "incident_assign",
+                "source_edit"}  # a raqib.toml source is read-only: 403 on POST
+
+
+def _world_broadcast(world: dict) -> int:
+    return world["broadcast"].pk
+
+
+def _alert(world: dict) -> int:
+    from catalog.models import Alert, Watchlist
+
+    watchlist = Watchlist.objects.create(name="w", query="أماني")
+    segment = world["broadcast"].transcripts.get().segments.order_by("number").first()
+    return Alert.objects.create(watchlist=watchlist, broadcast=world["broadcast"],
+                                segment=segment, track="asr", model_id="base",
+                                segment_number=segment.number, start=segment.start,
+                                end=segment.end, text=segment.text).pk
+
+
+def _watchlist(world: dict) -> int:
+    from catalog.models import Watchlist
+
+    return Watchlist.objects.create(name="w2", query="دمشق").pk
+
+
+def _source(world: dict) -> int:
+    return world["broadcast"].source_id
+
+
+def _person(world: dict) -> int:
+    from review.models import Person
+
+    return Person.objects.create(name="أماني").pk
+
+
+def _sign(world: dict) -> int:
+    from review.models import CoercionSign
+
+    return CoercionSign.objects.create(code="reading", label_ar="قراءة", label_en="reading").pk
+
+
+def _incident(world: dict) -> int:
+    from review.models import Incident
+
+    proposer = world["users"]["reviewer"]
+    return Incident.objects.create(title="حادثة", proposed_by=proposer,
+                                   last_edited_by=proposer).pk
+
+
+SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
+    "broadcast_id": _world_broadcast,
+    "alert_id": _alert,
+    "watchlist_id": _watchlist,
+    "source_id": _source,
+    "person_id": _person,
+    "sign_id": _sign,
+    "incident_id": _incident,
+}
+
+
+def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _walk(pattern.url_patterns, ns)
+        else:
+            yield f"{prefix}{pattern.name}", pattern
+
+
+PATTERNS = dict(_walk(get_resolver().url_patterns))
+
+
+def test_every_pattern_is_named_and_declares_its_permission() -> None:
+    undeclared = [name for name, p in PATTERNS.items()
+                  if getattr(p.callback, "minimum_role", None) not in DECLARATIONS]
+    assert not undeclared, (
+        f"these URLs declare no permission (use role_required / signed_in_view / "
+        f"public_view from review_ui.roles): {missing}")
+    assert all(name and not name.endswith(":None") for name in PATTERNS)
+
+
+@pytest.fixture
+def world(db, settings) -> dict:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
+    users = {role: make_user(f"m-{role}", role) for role in ROLES}
+    users["norole"] = make_user("m-norole", None)
+    users["lead-no-2fa"] = make_user("m-lead2", "lead")
+    users["admin-no-2fa"] = make_user("m-admin2", "admin")
+    return {"users": users, "broadcast": make_broadcast()}
+
+
+def _client(world: dict, identity: str) -> Client:
+    client = Client()
+    if identity == "anonymous":
+        return client
+    user = world["users"][identity]
+    if identity.endswith("-no-2fa"):
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+    return login_client(client, user)
+
+
+def _url(name: str, pattern: URLPattern, world: dict) -> str:
+    kwargs = {}
+    for kwarg in pattern.pattern.converters:
+        if kwarg not in SAMPLE_KWARGS:
+            pytest.fail(f"URL {name} takes {kwarg!r}: add a factory for it to SAMPLE_KWARGS "
+                        f"in {__file__}")
+        kwargs[kwarg] = SAMPLE_KWARGS[kwarg](world)
+    return reverse(name, kwargs=kwargs)
+
+
+def _to_login(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/login/?")
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_matrix(world: dict, name: str) -> None:
+    pattern = PATTERNS[name]
+    declared = getattr(pattern.callback, "minimum_role", None)
+    assert declared in DECLARATIONS, f"{name} declares no permission"
+    url = _url(name, pattern, world)
+    problems = []
+    for identity in IDENTITIES:
+        client = _client(world, identity)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            code = response.status_code
+            where = f"{method.upper()} {url} as {identity}: {code}"
+            if identity == "anonymous":
+                if declared == "public":
+                    ok = not _to_login(response) and code < 500
+                else:
+                    ok = _to_login(response) or code == 405
+            elif identity.endswith("-no-2fa") and declared not in ("public", "signed-in"):
+                ok = code == 405 or (code == 302 and response["Location"].startswith(
+                    ("/login/2fa/", "/account/2fa/setup/")))
+            elif declared in ("public", "signed-in") or identity.endswith("-no-2fa"):
+                ok = code != 403 and not _to_login(response) and code < 500
+            elif identity == "norole" or RANK[identity] < RANK[declared]:
+                ok = code in (403, 405)
+            else:
+                ok = code < 500 and not _to_login(response) and (
+                    code != 403 or name.split(":")[-1] in OBJECT_LEVEL)
+            if not ok:
+                problems.append(where)
+    assert not problems, f"{name} (declared {declared}):\n" + "\n".join(problems)
