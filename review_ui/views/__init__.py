@@ -6,8 +6,11 @@
 ``broadcasts``     the broadcast list and the broadcast viewer
 ``media``          the evidence file, streamed with byte ranges
 ``tags``           adding and removing tags on a broadcast or a segment
-``alerts``         the review queue of watchlist alerts
+``alerts``         the review queue: alerts, incidents waiting for a lead
 ``watchlists``     standing queries: list, create, (de)activate
+``incident_list``  incidents with filters and facet counts
+``persons``        persons: list and search, add, a person's timeline
+``vocabulary``     the signs-of-coercion vocabulary leads maintain
 ``sources``        admin pages for sources (form in ``sources_forms``)
 ``common``         helpers shared by list screens: query parameters, pages
 =================  ==========================================================
