@@ -265,9 +265,17 @@ class TranscriptionChunk(models.Model):
 
 
 class Tag(models.Model):
-    """A reviewer's label (e.g. "forced-confession", "relative-disowns")."""
+    """A reviewer's label (e.g. "forced-confession", "relative-disowns").
+
+    ``vocabulary`` tags are the leads' list (with labels in both languages); a free-text
+    tag a reviewer types is kept as a proposal until a lead promotes it."""
 
     name = models.CharField(max_length=64, unique=True)
+    vocabulary = models.BooleanField(default=False)
+    label_ar = models.CharField(max_length=200, blank=True)
+    label_en = models.CharField(max_length=200, blank=True)
+    promoted_by = models.ForeignKey("auth.User", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -284,11 +292,15 @@ class Tagging(models.Model):
     created_by = models.ForeignKey("auth.User", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
+    # A time range in seconds (a segment range is stored as its first segment and the
+    # range it covers); both None for a tag on the whole broadcast or one segment.
+    start = models.FloatField(null=True, blank=True)
+    end = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tag", "broadcast", "segment"],
+            models.UniqueConstraint(fields=["tag", "broadcast", "segment", "start", "end"],
                                     name="tagging_key"),
         ]
 

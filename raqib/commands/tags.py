@@ -10,13 +10,24 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands.output import CommandError, emit
-from review.tagging import TagError, add_tag, find_broadcast, remove_tag, tags_of
+from raqib.commands.persons import account
+from review.tagging import (
+    TagError,
+    add_tag,
+    find_broadcast,
+    promote_tag,
+    remove_tag,
+    tags_of,
+    vocabulary,
+)
 
 
 def add_command(args: argparse.Namespace) -> int:
     try:
         _, created, index_error = add_tag(args.broadcast_id, args.tag,
-                                          segment_number=args.segment, note=args.note)
+                                          segment_number=args.segment, note=args.note,
+                                          to_segment=args.to_segment, start=args.start,
+                                          end=args.end)
     except TagError as exc:
         raise CommandError(str(exc)) from exc
     print(f"tagged broadcast {args.broadcast_id} {args.tag}" if created
@@ -46,5 +57,22 @@ def list_command(args: argparse.Namespace) -> int:
     except TagError as exc:
         raise CommandError(str(exc)) from exc
     rows = tags_of(args.broadcast_id)
-    emit(args, rows, ["tag", "segment", "by", "at", "note"])
+    emit(args, rows, ["tag", "segment", "start", "end", "by", "at", "note"])
+    return 0
+
+
+def vocabulary_command(args: argparse.Namespace) -> int:
+    emit(args, vocabulary(), ["tag", "vocabulary", "label_ar", "label_en", "uses"])
+    return 0
+
+
+def promote_command(args: argparse.Namespace) -> int:
+    try:
+        tag = promote_tag(args.tag, account(args.by), label_ar=args.label_ar,
+                          label_en=args.label_en)
+    except TagError as exc:
+        raise CommandError(str(exc), code=1 if "lead role" in str(exc) else 2) from exc
+    row = {"tag": tag.name, "vocabulary": tag.vocabulary, "label_ar": tag.label_ar,
+           "label_en": tag.label_en}
+    emit(args, row, ["tag", "label_ar", "label_en"], rows=[row])
     return 0

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog.models import Broadcast, Transcript
+from catalog.models import Broadcast, Tag, Transcript
 from review_ui.roles import has_role, role_required
 from review_ui.views.common import (
     PER_PAGE,
@@ -87,4 +87,5 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "segments": segments, "current_segment": current,
         "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
         "can_tag": has_role(request.user, "reviewer"),
+        "vocabulary": Tag.objects.filter(vocabulary=True).order_by("name"),
     })

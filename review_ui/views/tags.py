@@ -1,4 +1,7 @@
-"""The tagging screen action: add or remove a tag on a broadcast or one of its segments.
+"""The tagging screen action: add or remove a tag on a broadcast, one of its segments, a
+segment range (``segment`` to ``to_segment``) or a time range (``start``-``end``), with a
+note. The viewer offers the leads' vocabulary; a new name is saved as a proposal until a
+lead promotes it (``raqib tag promote``).
 
 A CSRF-protected POST from the broadcast viewer, for reviewers; it calls
 ``review.tagging`` (which also updates the search index) and goes back to the viewer with
@@ -24,7 +27,12 @@ class TagForm(forms.Form):
     """One tag, optionally on segment ``segment``; ``action`` is add (default) or remove."""
 
     tag = forms.CharField(label="وسم · Tag", max_length=64)
-    segment = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    segment = forms.IntegerField(min_value=0, max_value=10**8, required=False,
+                                 widget=forms.HiddenInput)
+    to_segment = forms.IntegerField(min_value=0, max_value=10**8, required=False)
+    start = forms.CharField(max_length=14, required=False)
+    end = forms.CharField(max_length=14, required=False)
+    note = forms.CharField(max_length=4000, required=False)
     action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")], required=False)
 
 
@@ -46,8 +54,11 @@ def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
             _, index_error = remove_tag(broadcast.pk, data["tag"],
                                         segment_number=data.get("segment"), user=request.user)
         else:
-            _, _, index_error = add_tag(broadcast.pk, data["tag"],
-                                        segment_number=data.get("segment"), user=request.user)
+            _, _, index_error = add_tag(
+                broadcast.pk, data["tag"], segment_number=data.get("segment"),
+                user=request.user, note=data.get("note") or "",
+                to_segment=data.get("to_segment"), start=data.get("start") or None,
+                end=data.get("end") or None)
     except TagError as exc:
         messages.error(request, f"وسم غير صالح · Invalid tag: {exc}")
         return redirect(target)

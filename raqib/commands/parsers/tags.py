@@ -1,4 +1,5 @@
-"""Parser of ``raqib tag add|remove|list`` (handlers: ``raqib.commands.tags``).
+"""Parser of ``raqib tag add|remove|list|vocabulary|promote`` (handlers:
+``raqib.commands.tags``).
 
 To add a sub-command: register its parser here with ``flags.set_handler``.
 """
@@ -23,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("--segment", type=int, default=None, metavar="N",
                          help="the segment number (as shown on the broadcast page)")
         if name == "add":
+            cmd.add_argument("--to-segment", type=int, default=None, metavar="M",
+                             help="tag segments N..M (with --segment N)")
+            cmd.add_argument("--start", default=None,
+                             help="tag a time range from here: seconds, MM:SS or HH:MM:SS")
+            cmd.add_argument("--end", default=None, help="... to here (with --start)")
             cmd.add_argument("--note", default="", help="a note for other reviewers")
         flags.set_handler(cmd, f"{HANDLERS}:{handler}")
     listing = tag_sub.add_parser("list", help="list a broadcast's tags",
@@ -30,3 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("broadcast_id", type=int, help="the broadcast's id")
     flags.add_format(listing)
     flags.set_handler(listing, f"{HANDLERS}:list_command")
+    vocab = tag_sub.add_parser("vocabulary", help="the leads' tag vocabulary and proposals",
+                               description="Every tag: the vocabulary leads keep (with "
+                               "Arabic and English labels), then reviewers' proposals.")
+    flags.add_format(vocab)
+    flags.set_handler(vocab, f"{HANDLERS}:vocabulary_command")
+    promote = tag_sub.add_parser("promote", help="a lead adds a tag to the vocabulary",
+                                 description="Make a tag (a reviewer's proposal or a new "
+                                 "name) a vocabulary entry; needs a lead (--by).")
+    promote.add_argument("tag", help="tag name, e.g. forced-confession")
+    promote.add_argument("--label-ar", default="", help="the Arabic label")
+    promote.add_argument("--label-en", default="", help="the English label")
+    promote.add_argument("--by", required=True, metavar="USER", help="the lead")
+    flags.add_format(promote)
+    flags.set_handler(promote, f"{HANDLERS}:promote_command")
