@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "review_ui.middleware.ProxyHeadersMiddleware",
     "review_ui.middleware.HeadWithoutBodyMiddleware",
     "review_ui.middleware.RequestSizeLimitMiddleware",
     "review_ui.middleware.BidiNeutralisingMiddleware",
@@ -89,7 +90,9 @@ TEMPLATES = [
 ]
 
 if CONFIG.get("database.url"):
-    DATABASES = {"default": dj_database_url.parse(CONFIG.get("database.url"), conn_max_age=60)}
+    # Health checks: a connection broken by a database restart is replaced, not reused.
+    DATABASES = {"default": dj_database_url.parse(CONFIG.get("database.url"), conn_max_age=60,
+                                                  conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {

@@ -7,7 +7,8 @@ anonymous request to the login page except the paths in ``PUBLIC_PREFIXES``; it 
 second line of defence behind each view's own ``role_required`` check. To open a new
 public path (think twice): add its prefix to ``PUBLIC_PREFIXES``.
 
-Three guards stand before everything else (first in ``MIDDLEWARE``):
+Four guards stand before everything else (first in ``MIDDLEWARE``):
+``ProxyHeadersMiddleware`` keeps X-Forwarded-* only from the configured TLS proxy;
 ``HeadWithoutBodyMiddleware`` answers HEAD with the headers of the GET and no body (a
 body on HEAD desynchronises keep-alive connections through a pooling proxy);
 ``RequestSizeLimitMiddleware`` refuses, unread, a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
@@ -62,6 +63,25 @@ class SecurityHeadersMiddleware:
             # Transcripts and footage of detainees: never kept in any cache, shared or not.
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
+
+
+PROXY_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST")
+
+
+class ProxyHeadersMiddleware:
+    """Drop X-Forwarded-* unless Raqib runs behind the TLS proxy (``web.tls_proxy``) and,
+    when ``web.proxy_addresses`` is set, the request comes from one of those addresses."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from review_ui.passwords import from_proxy
+
+        if not settings.TLS_PROXY or (settings.PROXY_ADDRESSES and not from_proxy(request)):
+            for header in PROXY_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
 
 
 class HeadWithoutBodyMiddleware:

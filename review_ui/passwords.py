@@ -83,6 +83,11 @@ def _in_proxies(address: str) -> bool:
     return False
 
 
+def from_proxy(request: HttpRequest) -> bool:
+    """True when the request's peer is one of ``web.proxy_addresses``."""
+    return _in_proxies(request.META.get("REMOTE_ADDR", ""))
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the last X-Forwarded-For hop when REMOTE_ADDR
     is one of ``web.proxy_addresses`` (a client can prepend anything, never append)."""

@@ -28,6 +28,7 @@ IMAGE_ENV: dict[str, tuple[str, ...]] = {
                       "xpack.security.http.ssl.enabled", "ES_JAVA_OPTS"),
     "postgres": ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_INITDB_ARGS"),
     "redis": (),
+    "caddy": ("RAQIB_PUBLIC_HOST",),  # read by deploy/Caddyfile as {$RAQIB_PUBLIC_HOST}
 }
 
 

@@ -27,9 +27,12 @@ THREADS = 8
 def make_server(host: str, port: int) -> Any:
     """A waitress server for ``raqib.wsgi.application`` bound to (host, port), not running."""
     # The body limit also at the server: waitress buffers a body before Django sees it.
+    # Behind the TLS proxy waitress passes X-Forwarded-* on; Django decides whom to trust
+    # (review_ui.middleware.ProxyHeadersMiddleware, web.proxy_addresses).
     return waitress.create_server(application, host=host, port=port, threads=THREADS,
                                   ident="raqib",
-                                  max_request_body_size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+                                  max_request_body_size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                                  clear_untrusted_proxy_headers=not settings.TLS_PROXY)
 
 
 def server_url(server: Any) -> str:
