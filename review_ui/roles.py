@@ -19,40 +19,27 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-ROLES: tuple[str, ...] = ("viewer", "reviewer", "lead", "admin")
-_RANK = {name: rank for rank, name in enumerate(ROLES)}
+from review.roles import RANK, ROLES, has_role, user_role
+
+__all__ = ["ROLES", "ensure_roles", "has_role", "public_view", "recent_auth_required",
+           "role_required", "set_role", "signed_in_view", "user_role"]
+
+# The ranks and the checks live in the review app (``review.roles``), so the command line
+# applies the same rules; the view decorators below are built on them.
+_RANK = RANK
 
 
 def ensure_roles() -> None:
     """Create the role groups if they are missing (safe to call any number of times)."""
     for name in ROLES:
         Group.objects.get_or_create(name=name)
-
-
-def user_role(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
-    """The highest role the user holds, or None (anonymous, inactive or no role)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    if getattr(user, "is_superuser", False):
-        return "admin"
-    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-    held = [name for name in ROLES if name in names]
-    return held[-1] if held else None
-
-
-def has_role(user: AbstractBaseUser | AnonymousUser | None, minimum: str) -> bool:
-    """True when the user's role ranks at least ``minimum``."""
-    if minimum not in _RANK:
-        raise ValueError(f"unknown role {minimum!r}; roles are {', '.join(ROLES)}")
-    role = user_role(user)
-    return role is not None and _RANK[role] >= _RANK[minimum]
 
 
 def set_role(user: AbstractBaseUser, role: str) -> None:
