@@ -104,3 +104,15 @@ def test_vocabulary_page_read_by_reviewers_changed_by_leads(world) -> None:
                                                    "csrfmiddlewaretoken": token}
                      ).status_code == 404
     assert lead.get("/vocabulary/new/").status_code == 405
+
+
+def test_new_pages_have_no_inline_script_or_style(world) -> None:
+    lead = client_for(world, "lead")
+    for path in ("/alerts/", "/incidents/", "/persons/", "/persons/new/",
+                 f"/persons/{world['amani'].pk}/", "/vocabulary/"):
+        response = lead.get(path)
+        html = response.content.decode()
+        assert response.status_code == 200, path
+        assert "<script>" not in html and "<style" not in html, path
+        assert " onclick=" not in html and ' style="' not in html, path
+        assert "'unsafe-inline'" not in response["Content-Security-Policy"]
