@@ -1,4 +1,4 @@
-"""Django app config for the review app (tags, watchlists, alerts; incidents next)."""
+"""Django app config for the review app (tags, watchlists, alerts, persons, incidents)."""
 
 from django.apps import AppConfig
 
