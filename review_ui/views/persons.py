@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -116,7 +117,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
         except PersonError as exc:
             form.add_error(None, str(exc))
         else:
-            return HttpResponseRedirect(reverse("review_ui:person_detail", args=[person.pk]))
+            if persons_for(request.user).filter(pk=person.pk).exists():
+                return HttpResponseRedirect(reverse("review_ui:person_detail",
+                                                    args=[person.pk]))
+            # a reviewer who adds a restricted person does not see them until assigned
+            messages.info(request, "أضيف الشخص المقيّد؛ يراه المشرفون والمراجعون المكلّفون · "
+                          "The restricted person was added; leads and reviewers assigned "
+                          "to their incidents see them.")
+            return HttpResponseRedirect(reverse("review_ui:person_list"))
     status = 400 if request.method == "POST" else 200
     return render(request, "review_ui/person_form.html", {"form": form}, status=status)
 

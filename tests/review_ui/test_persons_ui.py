@@ -149,7 +149,13 @@ def test_restricted_person_created_is_hidden_from_other_reviewers(world) -> None
     done = rev.post("/persons/new/", {"name": "شاهد محمي", "kind": "witness",
                                       "restricted": "on"})
     person = Person.objects.get(name="شاهد محمي")
-    assert done.status_code == 302 and person.restricted
+    assert person.restricted  # rev sees them only once assigned: back to the list
+    assert done.status_code == 302 and done["Location"] == "/persons/"
+    assert "The restricted person was added" in rev.get("/persons/").content.decode()
+    assert rev.get(f"/persons/{person.pk}/").status_code == 404
+    lead_done = client_for(world, "lead").post("/persons/new/", {
+        "name": "شاهد محمي", "kind": "witness", "restricted": "on"})
+    assert lead_done["Location"].startswith("/persons/") and lead_done["Location"] != "/persons/"
     assert client_for(world, "rev2").get(f"/persons/{person.pk}/").status_code == 404
     assert client_for(world, "lead").get(f"/persons/{person.pk}/").status_code == 200
 
