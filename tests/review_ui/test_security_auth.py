@@ -204,3 +204,37 @@ def test_recent_auth_required_asks_for_the_password_again(db) -> None:
                                           "next": "/sources/new/"})
     assert ok.status_code == 302 and ok["Location"] == "/sources/new/"
     assert client.get("/sources/new/").status_code == 200
+
+
+def test_deactivate_ends_every_session_of_the_user(db, capsys) -> None:
+    import json
+
+    from raqib.cli import main
+
+    user = make_user("leaver", "reviewer")
+    laptop, phone = login_client(Client(), user), login_client(Client(), user)
+    other = login_client(Client(), make_user("stayer", "viewer"))
+    assert laptop.get("/broadcasts/").status_code == 200
+    capsys.readouterr()
+    assert main(["users", "deactivate", "leaver", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"name": "leaver", "active": False, "sessions_ended": 2}
+    for client in (laptop, phone):
+        assert client.get("/broadcasts/").status_code == 302
+    assert other.get("/broadcasts/").status_code == 200
+    assert _password_login(Client(), "leaver").status_code == 200  # refused
+    assert main(["users", "deactivate", "nobody"]) != 0
+
+
+def test_reset_2fa_makes_the_next_login_enrol_again(db, capsys) -> None:
+    from raqib.cli import main
+
+    lead = make_user("lostphone", "lead")
+    session = login_client(Client(), lead)
+    assert main(["users", "reset-2fa", "lostphone"]) == 0
+    assert "removed 1 second-factor device" in capsys.readouterr().out
+    assert session.get("/broadcasts/").status_code == 302  # the old session ended
+    fresh = Client()
+    _password_login(fresh, "lostphone")
+    assert fresh.get("/").headers["Location"].startswith("/account/2fa/setup/")
+    assert not TOTPDevice.objects.filter(user=lead, confirmed=True).exists()

@@ -1,0 +1,69 @@
+"""Issue 14 in a real browser (Chromium through Playwright) against ``raqib serve`` in a
+subprocess: a lead created with ``raqib users create`` enrols an authenticator at their
+first login (key read from the page, as a person types it into the app), sees the
+recovery codes and reaches the pages; a second login in a fresh browser asks for the
+token (``ui_helpers.browser_login`` reads the key from the server's database). No page
+opens in between without the second factor. Screenshot: /tmp/raqib-ui-2fa.png.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ui_helpers import browser_login
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-lead-passphrase"
+
+pytestmark = pytest.mark.slow
+
+
+def test_lead_enrols_then_logs_in_with_a_token(tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs /usr/bin/chromium (scripts/setup.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    (tmp_path / "raqib.toml").write_text("")
+    data = tmp_path / "data"
+    env = {**os.environ, "RAQIB_DATA_DIR": str(data), "RAQIB_CONFIG": str(tmp_path / "raqib.toml"),
+           "RAQIB_PASSWORD": PASSWORD, "PYTHONUNBUFFERED": "1"}
+    for var in ("RAQIB_SEARCH_BACKEND", "DATABASE_URL"):
+        env.pop(var, None)
+    subprocess.run([sys.executable, "-m", "raqib", "users", "create", "lina", "--role", "lead"],
+                   env=env, check=True, timeout=120, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
+                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        line = server.stdout.readline()
+        assert "http://" in line, line
+        base = "http://" + line.split("http://", 1)[1].split()[0]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+            first = browser.new_context().new_page()
+            first.goto(base + "login/")
+            first.fill("#id_username", "lina")
+            first.fill("#id_password", PASSWORD)
+            with first.expect_navigation():
+                first.click("form button[type=submit]")
+            assert "/account/2fa/setup/" in first.url
+            assert first.locator("img.totp-qr").evaluate("el => el.naturalWidth") > 0
+            first.screenshot(path="/tmp/raqib-ui-2fa.png", full_page=True)
+            first.goto(base + "incidents/")  # nothing else opens before the second factor
+            assert "/account/2fa/setup/" in first.url
+            browser_login(first, base, "lina", PASSWORD)  # enrols (the form is shown again)
+            first.goto(base + "incidents/")
+            assert first.url == base + "incidents/"
+
+            second = browser.new_context().new_page()
+            browser_login(second, base, "lina", PASSWORD, data_dir=data)
+            second.goto(base + "vocabulary/")
+            assert second.url == base + "vocabulary/"
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
