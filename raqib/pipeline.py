@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -229,6 +229,10 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     except StageError as exc:
         record_failure(broadcast, stage, disk_full_reason(exc) or str(exc))
         return False
+    except (InterfaceError, OperationalError):
+        # The catalog went away mid-stage (a database restart): not the broadcast's fault.
+        # The task fails, its claim lapses and the scheduler queues the stage again.
+        raise
     except Exception as exc:  # contained at the stage boundary, recorded, never swallowed
         full = disk_full_reason(exc)
         if full is None:

@@ -139,8 +139,11 @@ class Scheduler:
             self.leader = True
         ran = []
         for job in self.jobs:
-            if leases.claim_period(job.name, job.every, self.holder) is None:
+            period = leases.claim_period(job.name, job.every, self.holder)
+            if period is None:
                 continue
+            log.info("scheduler job", extra={"job": job.name, "period": period,
+                                             "holder": self.holder})
             try:
                 job.run()
             except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler

@@ -1,0 +1,288 @@
+"""Fault-drill harness: a generated outlet on the fault-injecting server, restartable
+PostgreSQL and Redis on loopback, worker processes to SIGKILL, and a catalog audit.
+
+Everything is real: ``raqib worker`` processes (each in its own process group, so a kill
+takes its Scrapy and ffmpeg children too, like a machine going away), redis-server,
+PostgreSQL via pg_ctl, ``raqib.demo.server.StaticServer`` with its ``Fault`` injection.
+The drills (``test_drills.py``) and the scale benchmark (``benchmarks/scale_out.py``)
+share it. To add a fault: give ``build_outlet`` a new kind of ``Fault`` or give
+``Cluster`` a new way to break a process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from raqib.demo.fixture_site import build_fixture_site
+from raqib.demo.server import Fault
+from tests.services import _pg_bin, _wait_for_port, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Outlet:
+    root: Path
+    slugs: list[str]
+    missing: set[str]  # media answers 404 for good: failed at download, with the reason
+    faults: dict[str, Fault]
+    words: tuple[str, ...]  # words the speech contains (for a watchlist)
+
+    def source(self, base_url: str, name: str = "drill") -> dict:
+        return {"name": name, "outlet": "Drill TV", "kind": "site",
+                "start_urls": [f"{base_url}/list-0.html"],
+                "item_links": "a.item", "next_page": "a.next",  # bare elements (issue 13)
+                "title": "h1", "aired_at": "time::attr(datetime)",
+                "media": "video source::attr(src)", "interval": "1h", "language": "ar",
+                "robots": False}
+
+
+def _page(body: str) -> str:
+    return (f'<!doctype html><html lang="ar"><head><meta charset="utf-8"></head>'
+            f"<body>{body}</body></html>")
+
+
+def build_outlet(root: Path, items: int, seed: int, per_page: int = 10) -> Outlet:
+    """``items`` item pages with unique MP4s (the demo's speech, remuxed with an item
+    tag so each has its own SHA-256), listing pages of ``per_page``, and seeded faults:
+    503 and 429 with Retry-After on pages, dropped connections, truncated bodies and
+    stalls on media (each once, then normal), one video gone for good."""
+    rng = random.Random(seed)
+    base = build_fixture_site(root.parent / f"{root.name}-speech")
+    voices = [i for i in base.items if i.sha256]
+    (root / "media").mkdir(parents=True, exist_ok=True)
+    (root / "items").mkdir(exist_ok=True)
+    slugs = [f"item-{k:03d}" for k in range(items)]
+    for k, slug in enumerate(slugs):
+        target = root / "media" / f"{slug}.mp4"
+        if not target.exists():
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(voices[k % 3].media_path),
+                            "-c", "copy", "-metadata", f"comment=drill {slug}", str(target)],
+                           check=True)
+        (root / "items" / f"{slug}.html").write_text(_page(
+            f"<h1>حلقة {k}</h1><time datetime='2026-11-{1 + k % 28:02d}T20:00:00+03:00'>"
+            f"</time><video><source src='/media/{slug}.mp4' type='video/mp4'></video>"),
+            encoding="utf-8")
+    pages = [slugs[i:i + per_page] for i in range(0, len(slugs), per_page)]
+    for n, page in enumerate(pages):
+        links = "".join(f'<a class="item" href="/items/{s}.html">{s}</a>' for s in page)
+        nxt = f'<a class="next" href="/list-{n + 1}.html">التالي</a>' if n + 1 < len(pages) else ""
+        (root / f"list-{n}.html").write_text(_page(links + nxt), encoding="utf-8")
+    shuffled = slugs[:]
+    rng.shuffle(shuffled)
+    missing = {shuffled[0]}
+    faults: dict[str, Fault] = {f"/media/{shuffled[0]}.mp4": Fault(status=404)}
+    kinds = [Fault(status=503, times=1), Fault(status=429, retry_after=1, times=1),
+             Fault(drop=True, times=1), Fault(truncate=True, times=1),
+             Fault(stall=1.5, times=1)]
+    for k, slug in enumerate(shuffled[1:1 + max(5, items // 4)]):
+        fault = kinds[k % len(kinds)]
+        on_page = fault.status in (503, 429)
+        faults[f"/items/{slug}.html" if on_page else f"/media/{slug}.mp4"] = fault
+    words = tuple(w for i in voices for w in i.search_words)
+    return Outlet(root, slugs, missing, faults, words)
+
+
+class Redis:
+    """redis-server on a fixed loopback port, stoppable and restartable (not persistent:
+    a restart loses the queue, the worst case for lost work)."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server not installed (scripts/setup.sh installs it)"
+        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster (as tests.services makes one) that can restart."""
+
+    def __init__(self) -> None:
+        self.initdb, self.pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+        assert self.initdb and self.pg_ctl, "PostgreSQL binaries not installed"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.root = Path(tempfile.mkdtemp(prefix="raqib-drill-pg-"))
+        if self.as_user:
+            shutil.chown(self.root, "postgres")
+        self.data, self.port = self.root / "data", free_port()
+
+    @property
+    def url(self) -> str:
+        return f"postgres://raqib@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([*self.as_user, self.pg_ctl, "-D", str(self.data), "-o", options,
+                        "-l", str(self.root / "log"), "-w", *args],
+                       check=True, capture_output=True)
+
+    def start(self) -> None:
+        if not self.data.exists():
+            subprocess.run([*self.as_user, self.initdb, "-D", str(self.data), "-A", "trust",
+                            "-U", "raqib", "-E", "UTF8", "--locale=C.UTF-8"],
+                           check=True, capture_output=True)
+        self._ctl("start")
+        _wait_for_port(self.port)
+
+    def restart(self) -> None:
+        self._ctl("-m", "fast", "restart")
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._ctl("-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def backends() -> Iterator[tuple[Postgres, Redis]]:
+    pg, redis = Postgres(), Redis()
+    pg.start()
+    redis.start()
+    try:
+        yield pg, redis
+    finally:
+        redis.stop()
+        pg.stop()
+
+
+def write_config(path: Path, source: dict) -> None:
+    lines = ["[[sources]]"] + [f"{k} = {json.dumps(v, ensure_ascii=False)}"
+                               for k, v in source.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def raqib(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "raqib", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+
+
+@dataclass
+class Worker:
+    name: str
+    argv: list[str]
+    prefix: list[str] = field(default_factory=list)  # e.g. faketime -f +7m
+    proc: subprocess.Popen | None = None
+    starts: int = 0
+
+
+class Cluster:
+    """Named worker processes: start, SIGKILL (the whole process group), restart."""
+
+    def __init__(self, env: dict[str, str], logdir: Path) -> None:
+        self.env, self.logdir = env, logdir
+        self.workers: dict[str, Worker] = {}
+        logdir.mkdir(parents=True, exist_ok=True)
+
+    def add(self, name: str, *args: str, prefix: list[str] | None = None) -> Worker:
+        worker = Worker(name, [sys.executable, "-m", "raqib", *args], prefix or [])
+        self.workers[name] = worker
+        self.start(name)
+        return worker
+
+    def start(self, name: str) -> None:
+        worker = self.workers[name]
+        worker.starts += 1
+        log = open(self.logdir / f"{name}.{worker.starts}.log", "w")  # noqa: SIM115
+        worker.proc = subprocess.Popen([*worker.prefix, *worker.argv], env=self.env, cwd=ROOT,
+                                       stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+
+    def kill(self, name: str) -> None:
+        proc = self.workers[name].proc
+        if proc and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def restart(self, name: str) -> None:
+        self.kill(name)
+        self.start(name)
+
+    def by_pid(self, pid: int) -> str | None:
+        for name, worker in self.workers.items():
+            if worker.proc and worker.proc.pid == pid:
+                return name
+        return None
+
+    def stop(self) -> None:
+        for worker in self.workers.values():
+            if worker.proc and worker.proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + 20
+        for name, worker in self.workers.items():
+            if worker.proc is None:
+                continue
+            try:
+                worker.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.kill(name)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logdir.glob("*.log")))
+
+
+AUDIT = ROOT / "tests" / "drills" / "audit.py"
+
+
+def audit(env: dict[str, str]) -> dict:
+    """The catalog as the drill checks it (``audit.py``, run under the drill's env)."""
+    proc = subprocess.run([sys.executable, str(AUDIT)], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def wait_settled(env: dict[str, str], expected: int, timeout: float,
+                 on_poll=None) -> dict:  # noqa: ANN001 - a callable(elapsed, audit)
+    """Poll the audit until ``expected`` broadcasts are all indexed or failed and no
+    stage is claimed; ``on_poll`` injects faults between polls."""
+    start = time.monotonic()
+    state: dict = {}
+    while time.monotonic() - start < timeout:
+        try:
+            state = audit(env)
+        except AssertionError:  # the database restarting under us
+            time.sleep(1)
+            continue
+        if on_poll:
+            on_poll(time.monotonic() - start, state)
+        statuses = state["statuses"]
+        if (len(state["broadcasts"]) == expected and not state["claims"]
+                and set(statuses) <= {"indexed", "failed"}):
+            return state
+        time.sleep(1.5)
+    raise AssertionError(f"not settled after {timeout}s: {state.get('statuses')} "
+                         f"({len(state.get('broadcasts', []))}/{expected} broadcasts)")
