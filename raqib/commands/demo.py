@@ -48,9 +48,19 @@ def _register_source(source_config: dict) -> Source:
 
 
 def _demo_user() -> str:
-    """Create (or reset) the demo reviewer with a fresh random password; return it."""
-    password = secrets.token_urlsafe(12)
+    """Create (or reset) the demo reviewer with a fresh random password (one that passes
+    every password validator, like any other path that sets one); return it."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
     user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password, user=user)
+            break
+        except ValidationError:  # e.g. too few different characters: draw again
+            continue
     user.set_password(password)
     user.is_active = True
     user.save()
