@@ -2,6 +2,7 @@
 
 =================  ==========================================================
 ``auth``           login and logout (Django's views with the UI's template)
+``account``        second factor (enrolment, token), re-authentication, password change
 ``search``         full-text search with facets (form in ``search_forms``)
 ``broadcasts``     the broadcast list and the broadcast viewer
 ``media``          the evidence file, streamed with byte ranges
@@ -15,8 +16,9 @@
 ``common``         helpers shared by list screens: query parameters, pages
 =================  ==========================================================
 
-Rules every screen follows: each view carries ``@role_required(...)`` (the role is checked
-on the server; the navigation only hides links), changes are POSTs with the CSRF token, and
+Rules every screen follows: each view carries ``@role_required(...)`` (or
+``signed_in_view``/``public_view``; the role is checked on the server; the navigation only
+hides links; ``tests/review_ui/test_security_matrix.py`` walks every URL with every role), changes are POSTs with the CSRF token, and
 captured text reaches templates autoescaped through ``bidi_safe``. A form lives next to its
 screen: in the screen module when it is a few lines, else in ``<screen>_forms.py``.
 
