@@ -69,14 +69,18 @@ def create_user(args: argparse.Namespace) -> int:
 
 
 def list_users(args: argparse.Namespace) -> int:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     rows = [{
         "name": u.username,
         "role": user_role(u) or "(none)",
         "active": u.is_active,
+        "second_factor": u.pk in enrolled,
         "last_login": u.last_login.isoformat() if u.last_login else None,
         "created": u.date_joined.isoformat(),
     } for u in get_user_model().objects.order_by("username").prefetch_related("groups")]
-    emit(args, rows, ["name", "role", "active", "last_login", "created"])
+    emit(args, rows, ["name", "role", "active", "second_factor", "last_login", "created"])
     return 0
 
 

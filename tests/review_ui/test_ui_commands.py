@@ -45,6 +45,7 @@ def test_users_create_update_refuse_and_list(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert [(r["name"], r["role"], r["active"]) for r in rows] == [("huda", "lead", True)]
+    assert rows[0]["second_factor"] is False  # enrols at the first login in the web UI
 
 
 def test_serve_in_thread_serves_pages_and_static_files() -> None:
