@@ -18,9 +18,10 @@
 
 Rules every screen follows: each view carries ``@role_required(...)`` (or
 ``signed_in_view``/``public_view``; the role is checked on the server; the navigation only
-hides links; ``tests/review_ui/test_security_matrix.py`` walks every URL with every role), changes are POSTs with the CSRF token, and
-captured text reaches templates autoescaped through ``bidi_safe``. A form lives next to its
-screen: in the screen module when it is a few lines, else in ``<screen>_forms.py``.
+hides links; ``tests/review_ui/test_security_matrix.py`` walks every URL with every role),
+changes are POSTs with the CSRF token, and captured text reaches templates autoescaped
+through ``bidi_safe``. A form lives next to its screen: in the screen module when it is a
+few lines, else in ``<screen>_forms.py``.
 
 To add a screen: write ``views/<screen>.py`` with its views, add one line per view to
 ``review_ui/urls.py`` and, if it belongs in the header, one ``NavItem`` to
