@@ -53,6 +53,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("incident_list", "الحوادث · Incidents", role="reviewer"),
     NavItem("person_list", "الأشخاص · Persons", role="reviewer"),
     NavItem("source_list", "المصادر · Sources", role="admin"),
+    NavItem("health", "الحالة · Health", role="admin"),
 )
 
 

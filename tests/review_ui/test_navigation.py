@@ -12,7 +12,7 @@ from review_ui.navigation import NAVIGATION, NavItem, visible_items
 
 LABELS = ["بحث · Search", "البثّ · Broadcasts", "المراجعة · Review queue",
           "المراقبة · Watchlists", "الحوادث · Incidents", "الأشخاص · Persons",
-          "المصادر · Sources"]
+          "المصادر · Sources", "الحالة · Health"]
 
 
 def test_every_entry_names_a_view_with_the_same_minimum_role() -> None:
