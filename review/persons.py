@@ -11,6 +11,7 @@ Used by ``raqib persons`` and the review UI. To add a field: the model in
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -44,6 +45,7 @@ def _search_key(name: str, variants: list[str], latin: str) -> str:
 
 def add_person(name: str, *, variants: list[str] | None = None, latin: str = "",
                kind: str = Person.Kind.OTHER, restricted: bool = False, notes: str = "",
+               public_act_on: dt.date | None = None, public_act: str = "",
                user: Any = None) -> Person:
     """Create a person; raise ``PersonError`` on an empty or over-long name or unknown kind."""
     name = clean_text(name, "name", MAX_NAME, required=True, error=PersonError)
@@ -60,10 +62,13 @@ def add_person(name: str, *, variants: list[str] | None = None, latin: str = "",
         person = Person.objects.create(
             name=name, variants=variants, latin=latin, kind=kind, restricted=restricted,
             notes=clean_text(notes, "notes", 5000, error=PersonError),
+            public_act_on=public_act_on,
+            public_act=clean_text(public_act, "public act", 300, error=PersonError),
             search_key=_search_key(name, variants, latin),
             created_by=user if getattr(user, "pk", None) else None)
         audit.record("person-added", user, details={
             "person": person.pk, "kind": kind, "restricted": restricted,
+            "public_act_on": public_act_on.isoformat() if public_act_on else None,
             **({} if restricted else {"name": name})})
     return person
 

@@ -17,9 +17,8 @@ from typing import Any
 from raqib.commands.output import CommandError, emit, print_json
 from raqib.commands.persons import account
 from review import incidents as inc
-from review import workflow
+from review import vocabulary, workflow
 from review.incident_json import export_csv, incident_json
-from review.models import CoercionSign
 
 COLUMNS = ["id", "status", "title", "outlet", "first_aired", "proposed_by"]
 
@@ -125,7 +124,19 @@ def assign_command(args: argparse.Namespace) -> int:
 
 
 def signs_command(args: argparse.Namespace) -> int:
-    rows = [{"code": s.code, "label_ar": s.label_ar, "label_en": s.label_en,
-             "active": s.active} for s in CoercionSign.objects.order_by("code")]
+    if args.action != "list":
+        if not args.code:
+            raise CommandError(f"signs {args.action} needs the sign's code")
+        user = account(args.by)
+        try:
+            if args.action == "add":
+                vocabulary.add_sign(args.code, args.label_ar, args.label_en, user=user)
+            else:
+                vocabulary.set_sign_active(args.code, args.action == "activate", user=user)
+        except inc.ReviewRuleError as exc:
+            raise CommandError(f"{exc}; nothing written", code=1) from exc
+        except vocabulary.VocabularyError as exc:
+            raise CommandError(f"{exc}; nothing written") from exc
+    rows = [vocabulary.sign_json(s) for s in vocabulary.all_signs()]
     emit(args, rows, ["code", "label_ar", "label_en", "active"])
     return 0

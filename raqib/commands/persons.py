@@ -39,12 +39,10 @@ def add_command(args: argparse.Namespace) -> int:
                            "(YYYY-MM-DD)") from None
     try:
         person = add_person(args.name, variants=args.variant, latin=args.latin,
-                            kind=args.kind, restricted=args.restricted, user=user)
+                            kind=args.kind, restricted=args.restricted, public_act_on=on,
+                            public_act=args.public_act, user=user)
     except PersonError as exc:
         raise CommandError(f"{exc}; nothing written") from exc
-    if on or args.public_act:
-        person.public_act_on, person.public_act = on, args.public_act[:300]
-        person.save(update_fields=["public_act_on", "public_act"])
     emit(args, person_json(person), ["id", "name", "kind", "restricted"],
          rows=[person_json(person)])
     return 0

@@ -109,11 +109,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 person = add_person(data["name"], variants=form.variant_list(),
                                     latin=data["latin"], kind=data["kind"],
-                                    restricted=data["restricted"], user=request.user)
-                if data["public_act_on"] or data["public_act"].strip():
-                    person.public_act_on = data["public_act_on"]
-                    person.public_act = data["public_act"].strip()
-                    person.save(update_fields=["public_act_on", "public_act"])
+                                    restricted=data["restricted"],
+                                    public_act_on=data["public_act_on"],
+                                    public_act=data["public_act"], user=request.user)
         except PersonError as exc:
             form.add_error(None, str(exc))
         else:

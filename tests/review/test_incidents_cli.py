@@ -151,3 +151,23 @@ def test_restricted_people_and_export(capsys, setup_db) -> None:
     code, exported, _ = run(capsys, "incidents", "export", "--format", "json")
     assert exported[0]["history"][0]["action"] == "proposed"
     assert Person.objects.get(pk=secret["id"]).name == "معتقل مجهول"
+
+
+def test_leads_keep_the_signs_list(capsys, setup_db) -> None:
+    code, err = cli_error(capsys, "incidents", "signs", "add", "blindfolded", "--label-ar",
+                          "معصوب العينين", "--label-en", "blindfolded", "--by", "rev")
+    assert code == 1 and "lead" in err
+    code, rows, _ = run(capsys, "incidents", "signs", "add", "blindfolded", "--label-ar",
+                        "معصوب العينين", "--label-en", "blindfolded", "--by", "lead1",
+                        "--format", "json")
+    assert code == 0 and {"code": "blindfolded", "active": True}.items() <= {
+        r["code"]: r for r in rows}["blindfolded"].items()
+    code, err = cli_error(capsys, "incidents", "signs", "add", "Bad Code!", "--label-ar",
+                          "x", "--label-en", "x", "--by", "lead1")
+    assert code == 2
+    code, rows, _ = run(capsys, "incidents", "signs", "deactivate", "blindfolded", "--by",
+                        "lead1", "--format", "json")
+    assert {r["code"]: r for r in rows}["blindfolded"]["active"] is False
+    code, person, _ = run(capsys, "persons", "add", "ناشط", "--public-act-on", "2020-03-01",
+                          "--public-act", "شهادة أمام مجلس الأمن", "--format", "json")
+    assert person["public_act_on"] == "2020-03-01" and person["public_act"].startswith("شهادة")

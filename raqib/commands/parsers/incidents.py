@@ -109,6 +109,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_by(assign, required=True)
     flags.add_format(assign)
     flags.set_handler(assign, f"{HANDLERS}:assign_command")
-    signs = isub.add_parser("signs", help="list the coded signs of coercion")
+    signs = isub.add_parser("signs", help="the coded signs of coercion (leads keep the list)",
+                            description="List the signs of coercion; with add, activate "
+                            "or deactivate a lead changes the list (signs are never deleted).")
+    signs.add_argument("action", nargs="?", default="list",
+                       choices=("list", "add", "activate", "deactivate"),
+                       help="list (default), add, activate or deactivate")
+    signs.add_argument("code", nargs="?", default=None,
+                       help="the sign's code, e.g. reads-script (not for list)")
+    signs.add_argument("--label-ar", default="", help="the Arabic label (add)")
+    signs.add_argument("--label-en", default="", help="the English label (add)")
+    add_by(signs, required=False)
     flags.add_format(signs)
     flags.set_handler(signs, f"{HANDLERS}:signs_command")
