@@ -46,6 +46,7 @@ def test_open_incident_prefilled_from_hit_alert_and_lines(clients, broadcast) ->
     alert = Alert.objects.create(watchlist=watchlist, broadcast=broadcast, track="asr",
                                  model_id="base", segment_number=2, start=8, end=13.5,
                                  text="أنا أماني")
+    assert f"/incidents/new/?alert={alert.pk}" in rev.get("/alerts/").content.decode()
     html = rev.get(f"/incidents/new/?alert={alert.pk}").content.decode()
     assert f'value="{broadcast.pk}"' in html and 'value="8"' in html
     for junk in ("?broadcast=99999999999999999999999", "?broadcast=1&t=1e400",
