@@ -24,6 +24,9 @@ os.environ.setdefault("RAQIB_TRANSCRIBE_MODEL", "bundled-base")
 os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
 for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND"):
     os.environ.pop(_var, None)
+# A test that runs a suite on a throw-away PostgreSQL names it here (tests/services.py).
+if os.environ.get("RAQIB_TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["RAQIB_TEST_DATABASE_URL"]
 
 import django  # noqa: E402 - must follow the environment above
 

@@ -12,7 +12,7 @@ import argparse
 from index.arabic import analyze
 from raqib.commands.output import emit
 
-COLUMNS = ["token", "start_offset", "end_offset", "position"]
+COLUMNS = ["token", "type", "start_offset", "end_offset", "position"]
 
 
 def analyze_command(args: argparse.Namespace) -> int:
