@@ -1,13 +1,13 @@
-"""Search at scale: indexing rate and query latency of the embedded backend, with Tantivy
-(tantivy-py, a benchmark-only peer) on the same corpus and queries, side by side.
+"""Search at scale: indexing rate and query latency of the embedded backend (Raqib on
+Tantivy, full pages), with bare Tantivy on the same corpus and queries, side by side.
 
 Run (validation):   .venv/bin/python benchmarks/search_scale.py --sizes 2000,10000
 Run (full figures): .venv/bin/python benchmarks/search_scale.py --sizes 100000,1000000
 
 For each size a child process gets a fresh RAQIB_DATA_DIR, bulk-creates the catalog rows
-(Broadcast/Transcript/Segment) of ``benchmarks.corpus`` and indexes every transcript through
-``SqliteFtsBackend.index_transcript`` (the pipeline's path; one transaction per
-transcript). Then each query kind runs ``--queries`` distinct queries (one warm-up round,
+(Broadcast/Transcript/Segment) of ``benchmarks.corpus`` and indexes it through
+``TantivyBackend.rebuild`` (the ``raqib reindex`` path, analysis included). Then each
+query kind runs ``--queries`` distinct queries (one warm-up round,
 one timed round): a word (mid-frequency vocabulary ranks), a phrase (two consecutive words
 taken from the corpus) and a filtered, faceted query (word + outlet + a 6-month air-date
 range, facets on) through ``search_page(SearchRequest(...))``. Tantivy indexes the same
@@ -217,18 +217,17 @@ def child(size: int, seed: int, n_queries: int, skip_tantivy: bool) -> dict:
     call_command("migrate", verbosity=0, interactive=False)
     from django.db import connection
 
-    from index.sqlite_fts import SqliteFtsBackend
+    from index.tantivy_backend import TantivyBackend
 
     transcript_ids, catalog_seconds = _load_catalog(size, seed)
-    backend = SqliteFtsBackend()
+    backend = TantivyBackend(Path(os.environ["RAQIB_DATA_DIR"]) / "search")
     started = time.perf_counter()
-    for transcript_id in transcript_ids:
-        backend.index_transcript(transcript_id)
+    backend.rebuild()  # the bulk path (`raqib reindex`): batches of 20,000 segments
     index_seconds = time.perf_counter() - started
     with connection.cursor() as cur:
         cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     queries = query_sets(size, seed, n_queries)
-    result = {"size": size, "raqib_sqlite": {
+    result = {"size": size, "raqib_tantivy": {
         "catalog_seconds": round(catalog_seconds, 2), "index_seconds": round(index_seconds, 2),
         "index_rate_segments_per_s": round(size / index_seconds, 1),
         **_time_raqib(backend, queries)}}
@@ -262,7 +261,7 @@ def markdown(results: list[dict]) -> str:
     lines = ["| segments | engine | index rate (seg/s) | word p50/p95 ms | phrase p50/p95 ms "
              "| filtered+faceted p50/p95 ms |", "|---|---|---|---|---|---|"]
     for result in results:
-        for engine in ("raqib_sqlite", "tantivy"):
+        for engine in ("raqib_tantivy", "tantivy"):
             if engine not in result:
                 continue
             r = result[engine]
