@@ -119,9 +119,14 @@ def test_elasticsearch_backend_needs_a_url(tmp_path: Path) -> None:
         load_config(write(tmp_path, ""), environ={"RAQIB_SEARCH_BACKEND": "elasticsearch"})
 
 
-def test_sqlite_search_needs_the_sqlite_catalog(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="use 'elasticsearch'"):
-        load_config(write(tmp_path, ""), environ={"DATABASE_URL": "postgres://db/raqib"})
+def test_a_postgresql_catalog_keeps_the_embedded_tantivy_search(tmp_path: Path) -> None:
+    """PostgreSQL without Elasticsearch is a supported one-machine deployment (issue 15);
+    an old config naming the FTS5 backend 'sqlite' reads as 'tantivy'."""
+    config = load_config(write(tmp_path, ""), environ={"DATABASE_URL": "postgres://db/raqib"})
+    assert config.get("search.backend") == "tantivy"
+    old = load_config(write(tmp_path, '[search]\nbackend = "sqlite"\n'),
+                      environ={"DATABASE_URL": "postgres://db/raqib"})
+    assert old.get("search.backend") == "tantivy"
 
 
 def test_duplicate_source_names_are_refused(tmp_path: Path) -> None:
