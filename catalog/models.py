@@ -11,7 +11,10 @@ migration.
 
 from __future__ import annotations
 
-from django.db import models
+import datetime as dt
+from typing import Any
+
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 
@@ -175,8 +178,15 @@ class Segment(models.Model):
 
 
 class CustodyEvent(models.Model):
-    """Append-only chain-of-custody record: who/what/when for every capture (UTC)."""
+    """Append-only, hash-chained chain-of-custody and audit record: who/what/when (UTC).
 
+    ``seq`` numbers the chain, ``hash`` is the SHA-256 of the row's content and
+    ``prev_hash`` (``catalog.chain``); both are set on save, under a lock so concurrent
+    writers never fork the chain. The database refuses UPDATE and DELETE (triggers)."""
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=40)  # captured, linked, imported, verified...
     actor = models.CharField(max_length=200)  # a user name or "raqib-worker@host"
@@ -195,12 +205,41 @@ class CustodyEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003 - Django signature
+    def chained_fields(self) -> dict[str, Any]:
+        """The fields the hash covers, as the database gives them back."""
+        return {"seq": self.seq, "at": self.at, "action": self.action, "actor": self.actor,
+                "broadcast_id": self.broadcast_id, "media_id": self.media_id,
+                "sha256": self.sha256, "source_url": self.source_url,
+                "final_url": self.final_url, "http_status": self.http_status,
+                "host": self.host, "tool_versions": self.tool_versions,
+                "details": self.details}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("custody events are append-only")
-        super().save(*args, **kwargs)
+        from catalog import chain
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        using = kwargs.get("using") or router.db_for_write(CustodyEvent)
+        with transaction.atomic(using=using):
+            chain.append_lock(connections[using])
+            head = (CustodyEvent.objects.using(using).order_by("-seq")
+                    .values("seq", "hash", "at").first())
+            if self.at is None or timezone.is_naive(self.at):
+                self.at = timezone.now() if self.at is None else timezone.make_aware(
+                    self.at, dt.UTC)
+            if head and self.at < head["at"] - chain.BACKDATE_TOLERANCE:
+                raise PermissionError(
+                    f"custody event dated {self.at.isoformat()} is before the last one "
+                    f"({head['at'].isoformat()}): back-dated events are refused")
+            self.seq = head["seq"] + 1 if head else 1
+            self.prev_hash = head["hash"] if head else chain.GENESIS
+            self.tool_versions = chain.json_roundtrip(self.tool_versions or {})
+            self.details = chain.json_roundtrip(self.details or {})
+            self.at = self.at.astimezone(dt.UTC)
+            self.hash = chain.event_hash(self.chained_fields(), self.prev_hash)
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("custody events are append-only")
 
 
@@ -354,6 +393,34 @@ class Alert(models.Model):
                 fields=["watchlist", "broadcast", "track", "model_id", "segment_number"],
                 name="alert_key"),
         ]
+
+
+class AlertReview(models.Model):
+    """One review of an alert (confirmed or dismissed, by whom, why): the history that
+    ``Alert.status``/``note``/``reviewed_by`` summarise as the latest. Append-only."""
+
+    # No database constraint: the history outlives a deleted watchlist's alerts.
+    alert = models.ForeignKey(Alert, on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="reviews")
+    watchlist_id = models.BigIntegerField(null=True)
+    broadcast_id = models.BigIntegerField(null=True)
+    status = models.CharField(max_length=12, choices=Alert.Status.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                           db_constraint=False, related_name="+")
+    actor = models.CharField(max_length=200)  # the name, kept if the account goes
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("alert reviews are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("alert reviews are append-only")
 
 
 class WatchlistBacklog(models.Model):

@@ -1,7 +1,8 @@
 """Alerts: the review queue that watchlist matches feed.
 
 ``create_alerts`` turns (watchlist, segment) matches into ``Alert`` rows, keyed so that a
-re-run never repeats one; ``review_alert`` confirms or dismisses one (audited);
+re-run never repeats one; ``review_alert`` confirms or dismisses one (audited, and kept as
+an append-only ``AlertReview`` row: the alert's status/note/reviewer are only the latest);
 ``alert_json`` is the stable JSON of ``raqib alerts list``. To add a review outcome: add it
 to ``Alert.Status`` (catalog) and accept it in ``review_alert``.
 """
@@ -16,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import audit
-from catalog.models import Alert, Segment, Watchlist
+from catalog.models import Alert, AlertReview, Segment, Watchlist
 
 log = logging.getLogger("raqib.review.alerts")
 
@@ -47,19 +48,26 @@ def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
 
 
 def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "") -> Alert:
-    """Confirm or dismiss an alert (again: a later review replaces the earlier one)."""
+    """Confirm or dismiss an alert (again: a later review becomes the alert's status, the
+    earlier ones stay in ``alert.reviews``)."""
 
     if status not in (Alert.Status.CONFIRMED, Alert.Status.DISMISSED):
         raise AlertError(f"an alert can be confirmed or dismissed, not {status!r}")
-    alert.status = status
-    alert.note = (note or "").strip()[:4000]
-    alert.reviewed_by = user if user is not None and user.is_authenticated else None
-    alert.reviewed_at = timezone.now()
-    alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
-    audit.record(f"alert-{status}", user, broadcast=alert.broadcast,
-                 details={"alert": alert.pk, "watchlist": alert.watchlist_id,
-                          "segment_number": alert.segment_number, "start": alert.start,
-                          "note": alert.note})
+    with transaction.atomic():
+        alert.status = status
+        alert.note = (note or "").strip()[:4000]
+        alert.reviewed_by = user if user is not None and user.is_authenticated else None
+        alert.reviewed_at = timezone.now()
+        alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+        review = AlertReview.objects.create(
+            alert=alert, watchlist_id=alert.watchlist_id, broadcast_id=alert.broadcast_id,
+            status=status, note=alert.note, by=alert.reviewed_by,
+            actor=audit.actor_name(user), at=alert.reviewed_at)
+        audit.record(f"alert-{status}", user, broadcast=alert.broadcast,
+                     details={"alert": alert.pk, "alert_review": review.pk,
+                              "watchlist": alert.watchlist_id,
+                              "segment_number": alert.segment_number, "start": alert.start,
+                              "note": alert.note})
     log.info("alert reviewed", extra={"alert": alert.pk, "status": status,
                                       "user": getattr(user, "username", "")})
     return alert

@@ -184,7 +184,8 @@ def record_event(incident: Incident, user: Any, action: str, *, from_status: str
         to_status=incident.status, reason=reason, changes=changes or {},
         version=incident.version)
     audit.record(f"incident-{action}", user, details={
-        "incident": incident.pk, "version": incident.version, "status": incident.status,
+        "incident": incident.pk, "incident_event": event.pk, "version": incident.version,
+        "status": incident.status, **({"changes": changes} if changes else {}),
         **({"from": from_status} if from_status else {}), **({"reason": reason} if reason
                                                                  else {})})
     return event

@@ -40,10 +40,11 @@ def test_review_actions_are_audited_with_their_actor(broadcast: Broadcast) -> No
     delete_watchlist(watchlist)  # from the command line: no signed-in user
 
     events = list(CustodyEvent.objects.order_by("id").values_list("action", "actor"))
-    assert [a for a, _ in events] == ["tag-added", "tag-removed", "watchlist-created",
-                                      "alert-confirmed", "watchlist-deactivated",
+    assert [a for a, _ in events] == ["user-created", "tag-added", "tag-removed",
+                                      "watchlist-created", "alert-confirmed",
+                                      "watchlist-deactivated",
                                       "watchlist-deleted"]
-    assert {actor for _, actor in events[:-1]} == {"rima"}
+    assert {actor for _, actor in events[1:-1]} == {"rima"}
     assert events[-1][1].endswith("(command line)")
     confirmed = CustodyEvent.objects.get(action="alert-confirmed")
     assert confirmed.broadcast_id == broadcast.pk

@@ -14,6 +14,7 @@ import argparse
 import sys
 from typing import Any
 
+from catalog import audit
 from raqib.commands.output import CommandError, emit, print_json
 from raqib.commands.persons import account
 from review import incidents as inc
@@ -73,6 +74,8 @@ def show_command(args: argparse.Namespace) -> int:
         incident = inc.get_incident(args.incident_id, user)
     except inc.IncidentError as exc:
         raise CommandError(str(exc), code=1) from exc
+    audit.record("incident-viewed", user, details={
+        "incident": incident.pk, "restricted": incident.restricted, "surface": "cli"})
     _show(args, incident, user)
     return 0
 
@@ -94,6 +97,9 @@ def list_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     rows = _listed(args)
+    audit.record("incidents-exported", account(args.by), details={
+        "format": args.format, "status": args.status or None,
+        "incidents": [row["id"] for row in rows]})
     if args.format == "csv":
         sys.stdout.write(export_csv(rows))
     else:
