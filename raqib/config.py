@@ -122,6 +122,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.reauth_minutes", int, 10, "RAQIB_WEB_REAUTH_MINUTES",
             "Admin actions and evidence exports ask for the password again when the last "
             "password entry is older than this."),
+    Setting("evidence.tsa_urls", list, [], "RAQIB_EVIDENCE_TSA_URLS",
+            "RFC 3161 timestamp authorities (http(s) URLs; comma-separated in the "
+            "variable) that timestamp each evidence package's tag manifest; empty: no "
+            "timestamp, and the package says so."),
     Setting("web.login_failure_limit", int, 5, "RAQIB_WEB_LOGIN_FAILURE_LIMIT",
             "Failed logins per account, and per address, before that account or address "
             "is locked out."),
@@ -175,6 +179,31 @@ SETTINGS: tuple[Setting, ...] = (
             "transcript track."),
     Setting("search.page_size", int, 20, "RAQIB_SEARCH_PAGE_SIZE",
             "Hits per page in the UI and the CLI."),
+    Setting("reairings.enabled", bool, True, "RAQIB_REAIRINGS_ENABLED",
+            "Fingerprint each downloaded broadcast (Chromaprint) and match it against the "
+            "archive for re-airings."),
+    Setting("reairings.min_seconds", float, 10.0, "RAQIB_REAIRINGS_MIN_SECONDS",
+            "Shortest stretch of one broadcast found inside another that makes a re-airing."),
+    Setting("reairings.suggest_score", float, 0.35, "RAQIB_REAIRINGS_SUGGEST_SCORE",
+            "Score (0-1) from which a match is kept as a suggested re-airing link."),
+    Setting("reairings.link_score", float, 0.8, "RAQIB_REAIRINGS_LINK_SCORE",
+            "Score (0-1) from which a match is linked without waiting for a reviewer."),
+    Setting("reairings.jingle_broadcasts", int, 3, "RAQIB_REAIRINGS_JINGLE_BROADCASTS",
+            "Audio that recurs in this many of a source's own broadcasts (a jingle, an "
+            "ident) is ignored when matching."),
+    Setting("ocr.enabled", bool, True, "RAQIB_OCR_ENABLED",
+            "Read on-screen text (the lower third) with Tesseract into an 'ocr' track."),
+    Setting("ocr.sampler", str, "interval", "RAQIB_OCR_SAMPLER",
+            "How frames are picked: 'interval' (every ocr.interval seconds) or 'scene' "
+            "(on a scene change).", ("interval", "scene")),
+    Setting("ocr.interval", float, 2.0, "RAQIB_OCR_INTERVAL",
+            "Seconds between sampled frames (the 'interval' sampler)."),
+    Setting("ocr.scene_threshold", float, 0.3, "RAQIB_OCR_SCENE_THRESHOLD",
+            "ffmpeg scene score (0-1) that counts as a scene change (the 'scene' sampler)."),
+    Setting("ocr.region", float, 0.34, "RAQIB_OCR_REGION",
+            "Share of the frame's height, from the bottom, that is cropped and read."),
+    Setting("ocr.languages", str, "ara+eng", "RAQIB_OCR_LANGUAGES",
+            "Tesseract languages (Debian tesseract-ocr-ara, tesseract-ocr-eng)."),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -187,6 +216,13 @@ _FALSE = {"0", "false", "no", "off", ""}
 def _coerce(setting: Setting, value: Any, origin: str) -> tuple[Any, str | None]:
     """Return (value, problem) with value converted to the setting's type."""
     want = setting.type
+    if want is list:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if not isinstance(value, list) or not all(
+                isinstance(u, str) and u.startswith(("http://", "https://")) for u in value):
+            return None, f"{origin}: expected a list of http(s) URLs, got {value!r}"
+        return value, None
     if isinstance(value, str) and want is not str:
         text = value.strip().lower()
         try:

