@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from review_ui.roles import ROLES, has_role
 
@@ -45,15 +46,15 @@ class NavItem:
 
 
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("search", "بحث · Search"),
-    NavItem("broadcast_list", "البثّ · Broadcasts"),
-    NavItem("alert_queue", "المراجعة · Review queue", css_class="nav-alerts",
-            badge=_new_alerts, badge_label="new alerts"),
-    NavItem("watchlist_list", "المراقبة · Watchlists"),
-    NavItem("incident_list", "الحوادث · Incidents", role="reviewer"),
-    NavItem("person_list", "الأشخاص · Persons", role="reviewer"),
-    NavItem("source_list", "المصادر · Sources", role="admin"),
-    NavItem("health", "الحالة · Health", role="admin"),
+    NavItem("search", _("Search")),
+    NavItem("broadcast_list", _("Broadcasts")),
+    NavItem("alert_queue", _("Review queue"), css_class="nav-alerts",
+            badge=_new_alerts, badge_label=_("new alerts")),
+    NavItem("watchlist_list", _("Watchlists")),
+    NavItem("incident_list", _("Incidents"), role="reviewer"),
+    NavItem("person_list", _("Persons"), role="reviewer"),
+    NavItem("source_list", _("Sources"), role="admin"),
+    NavItem("health", _("Health"), role="admin"),
 )
 
 

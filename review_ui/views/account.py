@@ -30,6 +30,8 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -97,8 +99,9 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         wait = _throttled_seconds(request.user)
         if wait:
-            form.add_error("token", f"محاولات خاطئة كثيرة، انتظر {wait} ثانية · Too many wrong "
-                                    f"codes: wait {wait} s before the next try.")
+            form.add_error("token", gettext(
+                "Too many wrong codes: wait %(seconds)s s before the next try.")
+                % {"seconds": wait})
             return render(request, "review_ui/login_2fa.html",
                           {"form": form, "next": _next(request)}, status=429)
         device = match_token(request.user, form.cleaned_data["token"])
@@ -107,7 +110,7 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             return HttpResponseRedirect(_next(request))
         _token_failed(request, "login")
-        form.add_error("token", "الرمز غير صحيح · Wrong or expired code.")
+        form.add_error("token", _("Wrong or expired code."))
     return render(request, "review_ui/login_2fa.html", {"form": form, "next": _next(request)})
 
 
@@ -143,7 +146,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             return render(request, "review_ui/recovery_codes.html",
                           {"codes": codes, "next": _next(request)})
         _token_failed(request, "enrolment")
-        form.add_error("token", "الرمز غير صحيح · Wrong or expired code.")
+        form.add_error("token", _("Wrong or expired code."))
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, "review_ui/totp_setup.html", {
         "form": form, "secret": secret, "qr": _qr_data_uri(device.config_url),
@@ -167,7 +170,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
             stamp_password_entry(request)
             return HttpResponseRedirect(_next(request))
         _token_failed(request, "re-authentication")
-        form.add_error(None, "كلمة المرور أو الرمز غير صحيح · Wrong password or code.")
+        form.add_error(None, _("Wrong password or code."))
     return render(request, "review_ui/reauth.html", {
         "form": form, "needs_token": needs_token, "next": _next(request)})
 
@@ -180,7 +183,7 @@ class _PasswordChange(auth_views.PasswordChangeView):
         response = super().form_valid(form)  # keeps this session, ends the others
         stamp_password_entry(self.request)
         audit.record("user-password-changed", self.request.user)
-        messages.success(self.request, "تم تغيير كلمة المرور · Password changed.")
+        messages.success(self.request, _("Password changed."))
         return response
 
 

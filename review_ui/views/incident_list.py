@@ -22,6 +22,8 @@ from django import forms
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from catalog.models import Outlet
@@ -39,18 +41,18 @@ MAX_ID = 2**63 - 1
 class IncidentFilters(forms.Form):
     """The list's filters; a field that does not validate is ignored (and reported)."""
 
-    status = forms.ChoiceField(label="الحالة · Status", required=False,
-                               choices=[("", "الكل · All"), *Incident.Status.choices])
-    outlet = forms.IntegerField(label="القناة · Outlet", required=False, min_value=1,
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All")), *Incident.Status.choices])
+    outlet = forms.IntegerField(label=_("Outlet"), required=False, min_value=1,
                                 max_value=MAX_ID)
-    person = forms.CharField(label="شخص على الهواء · Person on air", required=False,
+    person = forms.CharField(label=_("Person on air"), required=False,
                              max_length=200)
-    targeted = forms.CharField(label="الشخص المستهدف · Targeted person", required=False,
+    targeted = forms.CharField(label=_("Targeted person"), required=False,
                                max_length=200)
-    date_from = forms.DateField(label="بُثّ من · First aired from", required=False,
+    date_from = forms.DateField(label=_("First aired from"), required=False,
                                 input_formats=["%Y-%m-%d"])
-    date_to = forms.DateField(label="إلى · to", required=False, input_formats=["%Y-%m-%d"])
-    sign = forms.SlugField(label="علامة إكراه · Sign", required=False, max_length=64)
+    date_to = forms.DateField(label=_("to"), required=False, input_formats=["%Y-%m-%d"])
+    sign = forms.SlugField(label=_("Sign"), required=False, max_length=64)
 
 
 def read_filters(query: QueryDict) -> tuple[dict[str, Any], str]:
@@ -66,8 +68,7 @@ def read_filters(query: QueryDict) -> tuple[dict[str, Any], str]:
     data = {key: value for key, value in data.items() if value is not None}
     message = ""
     if form.errors:
-        message = ("تم تجاهل مرشّح غير صالح · Ignored an invalid filter: "
-                   + form_errors(form))
+        message = gettext("Ignored an invalid filter: %(reason)s") % {"reason": form_errors(form)}
     return data, message
 
 

@@ -22,8 +22,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalog import audit
 from catalog.models import Alert, Broadcast, Segment
 from review import incidents as inc
 from review import workflow
@@ -197,7 +200,10 @@ def _detail(request: HttpRequest, incident: Incident, *, error: str = "",
 @require_GET
 @role_required("reviewer")
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _detail(request, _visible(request, incident_id))
+    incident = _visible(request, incident_id)
+    audit.record("incident-viewed", request.user, details={
+        "incident": incident.pk, "restricted": incident.restricted, "surface": "web"})
+    return _detail(request, incident)
 
 
 def _act(request: HttpRequest, incident_id: int, form_class: type, name: str,
@@ -228,7 +234,7 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
         inc.edit(incident.pk, request.user, version=data["version"], title=data["title"],
                  programme=data["programme"], first_aired=data["first_aired"],
                  notes=data["notes"], confidence=data["confidence"], signs=data["signs"])
-        return "حُفظت التعديلات · Changes saved"
+        return _("Changes saved")
     return _act(request, incident_id, f.EditForm, "edit", edit)
 
 
@@ -239,7 +245,7 @@ def incident_add_clip(request: HttpRequest, incident_id: int) -> HttpResponse:
         inc.add_clip(incident.pk, request.user, broadcast_id=data["broadcast"],
                      start=data["start"], end=data["end"], note=data["note"],
                      version=data["version"])
-        return "أُضيف المقطع · Clip added"
+        return _("Clip added")
     return _act(request, incident_id, f.ClipForm, "clip", add)
 
 
@@ -251,7 +257,7 @@ def incident_add_person(request: HttpRequest, incident_id: int) -> HttpResponse:
         if not people:
             raise inc.IncidentError("name the person on air")
         inc.add_person(incident.pk, request.user, people[0], version=data["version"])
-        return "أُضيف الشخص · Person added"
+        return _("Person added")
     return _act(request, incident_id, f.AddPersonForm, "person", add)
 
 
@@ -261,7 +267,7 @@ def incident_assess(request: HttpRequest, incident_id: int) -> HttpResponse:
     def assess(incident: Incident, data: dict[str, Any]) -> str:
         workflow.assess(incident.pk, request.user, confidence=data["confidence"],
                         signs=data["signs"], note=data["note"], version=data["version"])
-        return "سُجّل تقييمك · Your assessment is recorded; the proposer's is shown below"
+        return _("Your assessment is recorded; the proposer's is shown below")
     return _act(request, incident_id, f.AssessForm, "assess", assess)
 
 
@@ -271,7 +277,7 @@ def incident_review(request: HttpRequest, incident_id: int) -> HttpResponse:
     def review(incident: Incident, data: dict[str, Any]) -> str:
         workflow.set_status(incident.pk, request.user, data["status"], reason=data["reason"],
                             version=data["version"])
-        return f"الحالة الآن · Status now: {data['status']}"
+        return gettext("Status now: %(status)s") % {"status": data["status"]}
     return _act(request, incident_id, f.ReviewForm, "review", review)
 
 
@@ -284,5 +290,5 @@ def incident_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
         if reviewer is None:
             raise inc.IncidentError(f"no active user named {data['reviewer']!r}")
         inc.assign(incident.pk, request.user, reviewer)
-        return "عُيّن المراجع · Reviewer assigned"
+        return _("Reviewer assigned")
     return _act(request, incident_id, f.AssignForm, "assign", assign)

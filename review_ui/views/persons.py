@@ -25,8 +25,11 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from catalog import audit
 from review.incidents import visible_incidents
 from review.models import IncidentPerson, Person
 from review.persons import MAX_NAME, MAX_VARIANTS, PersonError, add_person, search_persons
@@ -40,25 +43,24 @@ MAX_ID = 2**63 - 1
 class PersonForm(forms.Form):
     """A new person; ``review.persons.add_person`` checks the values again."""
 
-    name = forms.CharField(label="الاسم كما ورد · Name as captured", max_length=MAX_NAME,
+    name = forms.CharField(label=_("Name as captured"), max_length=MAX_NAME,
                            widget=forms.TextInput(attrs={"dir": "auto"}))
     variants = forms.CharField(
-        label="صيغ أخرى للاسم، واحدة في كل سطر · Other spellings, one per line",
+        label=_("Other spellings, one per line"),
         required=False, max_length=(MAX_NAME + 1) * MAX_VARIANTS,
         widget=forms.Textarea(attrs={"dir": "auto", "rows": 3}))
-    latin = forms.CharField(label="بالحروف اللاتينية · Latin transliteration",
+    latin = forms.CharField(label=_("Latin transliteration"),
                             required=False, max_length=MAX_NAME,
                             widget=forms.TextInput(attrs={"dir": "ltr"}))
-    kind = forms.ChoiceField(label="الصفة · Kind", choices=Person.Kind.choices,
+    kind = forms.ChoiceField(label=_("Kind"), choices=Person.Kind.choices,
                              initial=Person.Kind.OTHER)
     restricted = forms.BooleanField(
-        label="مقيّد: يراه المشرفون والمراجعون المكلّفون فقط · Restricted: leads and "
-              "assigned reviewers only", required=False)
-    public_act_on = forms.DateField(label="تاريخ الفعل العلني · Date of the public act",
+        label=_("Restricted: leads and assigned reviewers only"), required=False)
+    public_act_on = forms.DateField(label=_("Date of the public act"),
                                     required=False, input_formats=["%Y-%m-%d"],
                                     widget=forms.DateInput(attrs={"type": "date"}))
     public_act = forms.CharField(
-        label="الفعل العلني (شهادة، منشور) · Public act (testimony, publication)",
+        label=_("Public act (testimony, publication)"),
         required=False, max_length=300, widget=forms.TextInput(attrs={"dir": "auto"}))
 
     def variant_list(self) -> list[str]:
@@ -119,9 +121,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("review_ui:person_detail",
                                                     args=[person.pk]))
             # a reviewer who adds a restricted person does not see them until assigned
-            messages.info(request, "أضيف الشخص المقيّد؛ يراه المشرفون والمراجعون المكلّفون · "
-                          "The restricted person was added; leads and reviewers assigned "
-                          "to their incidents see them.")
+            messages.info(request, gettext(
+                "The restricted person was added; leads and reviewers assigned to their "
+                "incidents see them."))
             return HttpResponseRedirect(reverse("review_ui:person_list"))
     status = 400 if request.method == "POST" else 200
     return render(request, "review_ui/person_form.html", {"form": form}, status=status)
@@ -161,6 +163,9 @@ def timeline(person: Person, user: Any) -> list[dict[str, Any]]:
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """The person's names and kind and their appearances on a timeline."""
     person = visible_person(request.user, person_id)
+    if person.restricted:
+        audit.record("person-viewed", request.user, details={
+            "person": person.pk, "restricted": True, "surface": "web"})
     entries = timeline(person, request.user)
     outlets = sorted({e["outlet"].name for e in entries if e["outlet"] is not None})
     return render(request, "review_ui/person_detail.html", {

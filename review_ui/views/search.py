@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from index.base import QueryError, SearchPage, SearchRequest
@@ -48,11 +49,10 @@ def run_search(data: dict[str, Any]) -> tuple[SearchPage | None, str]:
     try:
         return get_backend().search_page(search_request(data)), ""
     except QueryError as exc:
-        return None, f"استعلام غير صالح · Invalid query: {exc}"
+        return None, gettext("Invalid query: %(reason)s") % {"reason": exc}
     except Exception:  # a backend down must not take the page with it
         log.exception("search backend failed for query %r", data.get("q"))
-        return None, ("تعذّر البحث، راجع سجلّ الخادم · The search backend failed; "
-                      "the server log has the details.")
+        return None, gettext("The search backend failed; the server log has the details.")
 
 
 def facet_links(page: SearchPage, query: QueryDict) -> list[dict[str, Any]]:

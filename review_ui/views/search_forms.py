@@ -8,34 +8,35 @@ Outlet and tag choices are read from the catalog each time the form is built; da
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Outlet, Tag
 from index.base import MAX_PAGE_SIZE, SORTS
 
-DATE_HELP = "YYYY-MM-DD أو YYYY-MM"
+DATE_HELP = "YYYY-MM-DD / YYYY-MM"
 
 
 class SearchForm(forms.Form):
     """The search box and its filters; ``page``/``page_size`` ride along hidden."""
 
-    q = forms.CharField(label="بحث · Search", max_length=500, required=False,
+    q = forms.CharField(label=_("Search"), max_length=500, required=False,
                         widget=forms.TextInput(attrs={"type": "search", "dir": "auto",
                                                       "autofocus": True}))
-    outlet = forms.ChoiceField(label="القناة · Outlet", required=False)
-    lang = forms.CharField(label="اللغة · Language", max_length=8, required=False,
+    outlet = forms.ChoiceField(label=_("Outlet"), required=False)
+    lang = forms.CharField(label=_("Language"), max_length=8, required=False,
                            widget=forms.TextInput(attrs={"size": 4, "dir": "ltr"}))
-    tag = forms.ChoiceField(label="الوسم · Tag", required=False)
-    date_from = forms.RegexField(label="من · From", regex=r"^\d{4}-\d{2}(-\d{2})?$",
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    date_from = forms.RegexField(label=_("From"), regex=r"^\d{4}-\d{2}(-\d{2})?$",
                                  required=False, max_length=10,
                                  widget=forms.TextInput(attrs={"placeholder": DATE_HELP,
                                                                "dir": "ltr", "size": 10}))
-    date_to = forms.RegexField(label="إلى · To", regex=r"^\d{4}-\d{2}(-\d{2})?$",
+    date_to = forms.RegexField(label=_("To"), regex=r"^\d{4}-\d{2}(-\d{2})?$",
                                required=False, max_length=10,
                                widget=forms.TextInput(attrs={"placeholder": DATE_HELP,
                                                              "dir": "ltr", "size": 10}))
-    sort = forms.ChoiceField(label="الترتيب · Sort", required=False, choices=[
-        ("relevance", "الأكثر صلة · Relevance"), ("-aired_at", "الأحدث · Newest"),
-        ("aired_at", "الأقدم · Oldest")])
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
+        ("relevance", _("Relevance")), ("-aired_at", _("Newest")),
+        ("aired_at", _("Oldest"))])
     page = forms.IntegerField(min_value=1, max_value=100000, required=False,
                               widget=forms.HiddenInput)
     page_size = forms.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False,
@@ -44,8 +45,8 @@ class SearchForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         names = Outlet.objects.order_by("name").values_list("name", flat=True)
-        self.fields["outlet"].choices = [("", "كل القنوات · All outlets")] + [
+        self.fields["outlet"].choices = [("", _("All outlets"))] + [
             (name, name) for name in names]
         tags = Tag.objects.order_by("name").values_list("name", flat=True)
-        self.fields["tag"].choices = [("", "كل الوسوم · All tags")] + [(t, t) for t in tags]
+        self.fields["tag"].choices = [("", _("All tags"))] + [(t, t) for t in tags]
         assert {c for c, _ in self.fields["sort"].choices} == set(SORTS)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Source
 from crawler.schema import KIND_KEYS, validate_sources
@@ -84,28 +85,28 @@ def _nesting_depth(text: str) -> int:
 
 
 class SourceForm(forms.Form):
-    name = forms.CharField(label="الاسم · Name", max_length=64,
+    name = forms.CharField(label=_("Name"), max_length=64,
                            widget=forms.TextInput(attrs=_LTR))
-    outlet = forms.CharField(label="القناة · Outlet", max_length=200,
+    outlet = forms.CharField(label=_("Outlet"), max_length=200,
                              widget=forms.TextInput(attrs={"dir": "auto"}))
-    kind = forms.ChoiceField(label="النوع · Kind",
+    kind = forms.ChoiceField(label=_("Kind"),
                              choices=[(k, k) for k in sorted(KIND_KEYS)],
                              error_messages={"invalid_choice": (
                                  "kind: %(value)s is not one of "
                                  + ", ".join(sorted(KIND_KEYS)))})
-    interval = forms.CharField(label="الفاصل · Interval", max_length=16, required=False,
+    interval = forms.CharField(label=_("Interval"), max_length=16, required=False,
                                widget=forms.TextInput(attrs={**_LTR, "placeholder": "6h"}))
-    language = forms.CharField(label="اللغة · Language", max_length=8, initial="ar",
+    language = forms.CharField(label=_("Language"), max_length=8, initial="ar",
                                widget=forms.TextInput(attrs={**_LTR, "size": 4}))
-    timezone = forms.CharField(label="المنطقة الزمنية · Time zone", max_length=64,
+    timezone = forms.CharField(label=_("Time zone"), max_length=64,
                                required=False,
                                widget=forms.TextInput(attrs={**_LTR,
                                                              "placeholder": "Asia/Damascus"}))
-    enabled = forms.BooleanField(label="مفعّل · Enabled", required=False, initial=True)
-    robots = forms.BooleanField(label="احترام robots.txt · Obey robots.txt", required=False,
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    robots = forms.BooleanField(label=_("Obey robots.txt"), required=False,
                                 initial=True)
     kind_config = forms.CharField(
-        label="مفاتيح النوع (TOML) · Kind keys (TOML)", required=False, max_length=20000,
+        label=_("Kind keys (TOML)"), required=False, max_length=20000,
         widget=forms.Textarea(attrs={**_LTR, "rows": 10, "cols": 70, "spellcheck": "false",
                                      "placeholder": 'start_urls = ["https://…"]\n'
                                                     'item_links = "a.item"'}))

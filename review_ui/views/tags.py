@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Broadcast
@@ -26,7 +27,7 @@ from review_ui.views.common import form_errors
 class TagForm(forms.Form):
     """One tag, optionally on segment ``segment``; ``action`` is add (default) or remove."""
 
-    tag = forms.CharField(label="وسم · Tag", max_length=64)
+    tag = forms.CharField(label=gettext_lazy("Tag"), max_length=64)
     segment = forms.IntegerField(min_value=0, max_value=10**8, required=False,
                                  widget=forms.HiddenInput)
     to_segment = forms.IntegerField(min_value=0, max_value=10**8, required=False)
@@ -46,7 +47,8 @@ def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     form = TagForm(request.POST)
     target = broadcast_detail_url(broadcast.pk)
     if not form.is_valid():
-        messages.error(request, "وسم غير صالح · Invalid tag: " + form_errors(form))
+        messages.error(request,
+                       gettext("Invalid tag: %(reason)s") % {"reason": form_errors(form)})
         return redirect(target)
     data = form.cleaned_data
     try:
@@ -60,7 +62,7 @@ def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
                 to_segment=data.get("to_segment"), start=data.get("start") or None,
                 end=data.get("end") or None)
     except TagError as exc:
-        messages.error(request, f"وسم غير صالح · Invalid tag: {exc}")
+        messages.error(request, gettext("Invalid tag: %(reason)s") % {"reason": exc})
         return redirect(target)
     if index_error:
         messages.warning(request, index_error)

@@ -16,6 +16,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from review import vocabulary
@@ -26,13 +28,13 @@ from review_ui.roles import has_role, role_required
 class SignForm(forms.Form):
     """A new sign; ``review.vocabulary.add_sign`` checks it again."""
 
-    code = forms.CharField(label="الرمز · Code (e.g. reads-script)",
+    code = forms.CharField(label=_("Code (e.g. reads-script)"),
                            max_length=vocabulary.MAX_CODE,
                            widget=forms.TextInput(attrs={"dir": "ltr"}))
-    label_ar = forms.CharField(label="الوصف بالعربية · Arabic label",
+    label_ar = forms.CharField(label=_("Arabic label"),
                                max_length=vocabulary.MAX_LABEL,
                                widget=forms.TextInput(attrs={"dir": "rtl"}))
-    label_en = forms.CharField(label="الوصف بالإنكليزية · English label",
+    label_en = forms.CharField(label=_("English label"),
                                max_length=vocabulary.MAX_LABEL,
                                widget=forms.TextInput(attrs={"dir": "ltr"}))
 
@@ -63,7 +65,7 @@ def sign_add(request: HttpRequest) -> HttpResponse:
         except (vocabulary.VocabularyError, ReviewRuleError) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"أضيفت العلامة · Sign added: {sign.code}")
+            messages.success(request, gettext("Sign added: %(code)s") % {"code": sign.code})
             return HttpResponseRedirect(reverse("review_ui:vocabulary"))
     return _page(request, form, status=400)
 
@@ -77,6 +79,6 @@ def sign_active(request: HttpRequest, sign_id: int) -> HttpResponse:
                                           user=request.user)
     except vocabulary.VocabularyError:
         raise Http404("no such sign") from None
-    state = "فُعّلت · activated" if sign.active else "أوقفت · deactivated"
+    state = _("activated") if sign.active else _("deactivated")
     messages.success(request, f"{sign.code}: {state}")
     return HttpResponseRedirect(reverse("review_ui:vocabulary"))

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Alert, Watchlist
@@ -27,9 +28,9 @@ from review_ui.roles import has_role, role_required
 class WatchlistForm(forms.Form):
     """A new watchlist: its name and query, checked by ``review.watchlists``."""
 
-    name = forms.CharField(label="الاسم · Name", max_length=200,
+    name = forms.CharField(label=_("Name"), max_length=200,
                            widget=forms.TextInput(attrs={"dir": "auto"}))
-    query = forms.CharField(label="الاستعلام · Query", max_length=500,
+    query = forms.CharField(label=_("Query"), max_length=500,
                             widget=forms.TextInput(attrs={"dir": "auto"}))
 
     def clean(self) -> dict[str, Any]:

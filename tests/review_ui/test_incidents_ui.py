@@ -131,9 +131,9 @@ def test_stale_edit_is_refused_with_input_kept(clients, broadcast) -> None:
     ({"end": "0:30"}, "after the end of broadcast"),
     ({"start": "0:10", "end": "0:05"}, "before it starts"),
     ({"broadcast": "99999"}, "no broadcast"),
-    ({"broadcast": "9" * 40}, "Nothing was saved"),
+    ({"broadcast": "9" * 40}, "لم يُحفظ شيء"),
     ({"person": "لا أحد", "create_missing": ""}, "no person named"),
-    ({"signs": ["nope"]}, "Nothing was saved"),
+    ({"signs": ["nope"]}, "لم يُحفظ شيء"),
     ({"title": "x" * 301}, "300"),
 ])
 def test_bad_proposals_answer_400_and_write_nothing(clients, broadcast, form, message) -> None:

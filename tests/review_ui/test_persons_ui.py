@@ -151,7 +151,7 @@ def test_restricted_person_created_is_hidden_from_other_reviewers(world) -> None
     person = Person.objects.get(name="شاهد محمي")
     assert person.restricted  # rev sees them only once assigned: back to the list
     assert done.status_code == 302 and done["Location"] == "/persons/"
-    assert "The restricted person was added" in rev.get("/persons/").content.decode()
+    assert "أضيف الشخص المقيّد" in rev.get("/persons/").content.decode()
     assert rev.get(f"/persons/{person.pk}/").status_code == 404
     lead_done = client_for(world, "lead").post("/persons/new/", {
         "name": "شاهد محمي", "kind": "witness", "restricted": "on"})

@@ -84,7 +84,7 @@ def test_vocabulary_page_read_by_reviewers_changed_by_leads(world) -> None:
     assert done.status_code == 302 and done["Location"] == "/vocabulary/"
     assert CoercionSign.objects.get(code="blindfolded").label_ar == "معصوب العينين"
     assert CustodyEvent.objects.get(action="sign-added").actor == "lead"
-    assert "Sign added: blindfolded" in lead.get("/vocabulary/").content.decode()
+    assert "أضيفت العلامة: blindfolded" in lead.get("/vocabulary/").content.decode()
 
     bad = lead.post("/vocabulary/new/", {**data, "code": "Not A Slug",
                                          "csrfmiddlewaretoken": token})

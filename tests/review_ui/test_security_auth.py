@@ -40,10 +40,10 @@ def test_lead_and_admin_reach_no_page_with_the_password_alone(db, role: str) -> 
     assert page.status_code == 200 and 'name="token"' in page.content.decode()
     wrong = client.post("/login/2fa/", {"token": "000000" if totp_token(user) != "000000"
                                         else "111111"})
-    assert wrong.status_code == 200 and "Wrong or expired code" in wrong.content.decode()
+    assert wrong.status_code == 200 and "الرمز غير صحيح" in wrong.content.decode()
     assert client.get("/broadcasts/").status_code == 302
     throttled = client.post("/login/2fa/", {"token": totp_token(user)})  # right, but too soon
-    assert throttled.status_code == 429 and "Too many wrong codes" in throttled.content.decode()
+    assert throttled.status_code == 429 and "محاولات خاطئة كثيرة" in throttled.content.decode()
     TOTPDevice.objects.get(user=user).throttle_reset()  # as the wait would
     assert client.post("/login/2fa/", {"token": totp_token(user)}).status_code == 302
     assert client.get("/broadcasts/").status_code == 200
@@ -104,7 +104,7 @@ def test_lockout_per_account_with_a_readable_message_and_cli_unlock(db, settings
         assert status == (429 if n == limit else 200), n
     locked = _password_login(Client(REMOTE_ADDR="198.51.100.9"), "target")  # right password
     assert locked.status_code == 429
-    assert "Too many failed logins" in locked.content.decode()
+    assert "محاولات دخول خاطئة كثيرة" in locked.content.decode()
     from axes.models import AccessFailureLog
 
     assert AccessFailureLog.objects.filter(username="target").count() >= 5

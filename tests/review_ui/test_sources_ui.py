@@ -115,7 +115,7 @@ def test_invalid_input_shows_problems_by_key_and_saves_nothing(
     html = response.content.decode()
     assert f'<li class="error" data-field="{field}"><bdi dir="ltr">' in html
     assert needle in html
-    assert "Nothing was saved" in html
+    assert "لم يُحفظ شيء" in html
     assert not Source.objects.exists()
     assert not CustodyEvent.objects.exists()
 

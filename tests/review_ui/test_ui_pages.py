@@ -135,7 +135,7 @@ def test_malformed_query_shows_message_not_500(viewer_client: Client, broadcast)
     assert malformed is not None, "the backend accepted every malformed query tried"
     response = viewer_client.get("/", {"q": malformed})
     assert response.status_code == 200
-    assert "Invalid query" in response.content.decode()
+    assert "استعلام غير صالح" in response.content.decode()  # "Invalid query"
 
 
 def _raises_query_error(backend: object, query: str) -> bool:
@@ -160,7 +160,7 @@ def test_search_page_facets_pages_and_escaped_highlights(viewer_client: Client) 
         get_backend().index_transcript(b.transcripts.get().pk)
     html = viewer_client.get("/", {"q": "شهاده", "page_size": 2, "sort": "aired_at"}
                              ).content.decode()
-    assert "3 نتيجة" in html and 'class="page-next"' in html
+    assert "3 نتائج" in html and 'class="page-next"' in html
     assert "<mark>شهادة</mark> &lt;b&gt;رقم&lt;/b&gt; 1" in html and "<b>رقم" not in html
     assert "?t=5" in html and "2024-03 " not in html
     assert 'href="?q=%D8%B4%D9%87%D8%A7%D8%AF%D9%87&amp;page_size=2&amp;sort=aired_at' \
@@ -172,7 +172,7 @@ def test_search_page_facets_pages_and_escaped_highlights(viewer_client: Client) 
                                        "date_to": "2024-03"}).content.decode()
     assert "1 نتيجة" in narrowed
     bad = viewer_client.get("/", {"q": "شهاده", "date_from": "2024-13"})
-    assert bad.status_code == 200 and "Invalid query" in bad.content.decode()
+    assert bad.status_code == 200 and "استعلام غير صالح" in bad.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

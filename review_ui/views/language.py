@@ -1,0 +1,22 @@
+"""The header's language switch: POST ``language`` (``ar``/``en``) and ``next`` with CSRF.
+
+Django's ``set_language`` checks the language against ``settings.LANGUAGES`` and ``next``
+against the host (no open redirect), then sets the language cookie that
+``review_ui.i18n.ChosenLanguageMiddleware`` reads on every request. A GET changes nothing
+(it only redirects back). The choice is per browser (the cookie lasts a year).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from review_ui.roles import signed_in_view
+
+
+@require_POST
+@signed_in_view
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Remember the chosen UI language in the language cookie and go back to ``next``."""
+    return django_set_language(request)
