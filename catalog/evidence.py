@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
+from catalog import fencing
 from catalog.hashing import sha256_file
 from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
 
@@ -152,9 +151,11 @@ def commit_capture(broadcast: Broadcast | Callable[[], Broadcast], media: MediaT
     """Store the media file once by sha256, then write its MediaFile, the EvidenceFile
     rows, the custody event and ``link(broadcast, media_file)`` (the caller's update of
     the broadcast) in one transaction. ``broadcast`` may be a callable run inside the
-    transaction (a live chunk's Broadcast is created there). Raises StoredFileMismatch."""
+    transaction (a live chunk's Broadcast is created there). Under a claim it commits
+    only while the claim is still this worker's (``catalog.fencing``): a worker that lost
+    it writes no custody event. Raises StoredFileMismatch or ClaimLost."""
     media_rel = store_media_file(media.path, media.sha256, data_dir)
-    with transaction.atomic():
+    with fencing.atomic():
         target = broadcast() if callable(broadcast) else broadcast
         row, created = MediaFile.objects.get_or_create(
             sha256=media.sha256,

@@ -34,8 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
-
+from catalog import dbclock
 from catalog.evidence import (
     Custody,
     Evidence,
@@ -81,7 +80,7 @@ def retry_delay(failures: int) -> timedelta:
 def schedule_retry(broadcast: Broadcast) -> None:
     """Set ``next_retry_at`` after a failed download (5 min, doubling, capped at a day);
     the scheduler retries then, until ``queue.max_retries`` attempts were made."""
-    when = timezone.now() + retry_delay(broadcast.retry_count)
+    when = dbclock.now() + retry_delay(broadcast.retry_count)  # the shared clock
     Broadcast.objects.filter(pk=broadcast.pk).update(next_retry_at=when)
     broadcast.next_retry_at = when
 

@@ -5,9 +5,10 @@ from the database (``missing``: fewer indexed, ``extra``: more) and per ``orphan
 transcript the index holds but the database no longer has). ``fix`` re-indexes the first two
 and removes orphans. ``raqib index check [--fix]`` prints the report.
 
-A deleted transcript also leaves the index at once through ``on_transcript_deleted`` (a
-``post_delete`` handler; ``connect_signals()`` wires it, called from the catalog app's
-``ready``); when the backend is down it only logs, and ``index check --fix`` repairs later.
+A deleted transcript also leaves the index when its deletion commits, through
+``on_transcript_deleted`` (a ``post_delete`` handler that defers to ``on_commit``;
+``connect_signals()`` wires it, called from the catalog app's ``ready``); when the
+backend is down it only logs, and ``index check --fix`` repairs later.
 To extend: add a drift kind in ``check`` and its repair in ``fix``.
 """
 
@@ -66,15 +67,25 @@ def fix(backend: SearchBackend, drift: list[Drift]) -> int:
 
 
 def on_transcript_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """post_delete handler: drop a deleted transcript's segments from the index."""
+    """post_delete handler: drop a deleted transcript's segments from the index once the
+    deletion commits (never from inside the catalog transaction: an external backend may
+    take seconds to answer, or not answer, and a rolled-back deletion keeps its index)."""
+    from django.db import transaction
+
+    transcript_id = instance.pk
+    transaction.on_commit(lambda: _remove_deleted(transcript_id),
+                          using=kwargs.get("using"))
+
+
+def _remove_deleted(transcript_id: int) -> None:
     from index.registry import get_backend
 
     try:
-        get_backend().remove_transcript(instance.pk)
+        get_backend().remove_transcript(transcript_id)
     except Exception as exc:  # noqa: BLE001 - `raqib index check --fix` repairs it
         log.warning("could not remove a deleted transcript from the search index; "
                     "run `raqib index check --fix`",
-                    extra={"transcript": instance.pk, "error": str(exc)})
+                    extra={"transcript": transcript_id, "error": str(exc)})
 
 
 def connect_signals() -> None:

@@ -13,13 +13,16 @@ both win. Three uses:
 - ``StageClaim``/``Claim``: a worker claims ``broadcast:<id>`` before running a stage
   (``source:<id>`` before a crawl) and a heartbeat thread renews it while the work runs
   (a long transcription keeps it alive); a SIGKILLed worker's claim lapses and the
-  scheduler queues the work again.
+  scheduler queues the work again. While the block runs the claim is the fence of its
+  writes (``catalog.fencing``): a worker whose claim lapsed and was taken over can no
+  longer commit a stage's result (its transaction raises ``ClaimLost``).
 
 To add a use: pick a key prefix and call ``acquire``/``renew``/``release``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -32,6 +35,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Now
 
+from catalog import dbclock, fencing
 from catalog.models import Lease
 
 log = logging.getLogger("raqib.leases")
@@ -83,13 +87,8 @@ def live_holders(prefix: str) -> dict[str, str]:
 
 
 def database_epoch() -> float:
-    """Seconds since the epoch by the database server's clock."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
-        else:
-            cursor.execute("SELECT (julianday('now') - 2440587.5) * 86400.0")
-        return float(cursor.fetchone()[0])
+    """Seconds since the epoch by the database server's clock (``catalog.dbclock``)."""
+    return dbclock.epoch()
 
 
 def claim_period(job: str, seconds: float, holder: str) -> int | None:
@@ -111,7 +110,8 @@ def claim_period(job: str, seconds: float, holder: str) -> int | None:
 class Claim:
     """``with Claim(key, ttl) as held:`` — ``held`` is False when another live worker
     holds ``key``; while held, a heartbeat thread renews the claim every ``ttl / 3``
-    seconds (on its own database connection) until the block exits."""
+    seconds (on its own database connection) until the block exits. Inside the block the
+    claim fences this thread's stage writes (``catalog.fencing.check``)."""
 
     def __init__(self, key: str, ttl: float, holder: str | None = None) -> None:
         self.key = key
@@ -121,10 +121,13 @@ class Claim:
         self.lost = False  # a renewal found the claim taken over (a stall longer than ttl)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._fence: contextlib.ExitStack | None = None
 
     def __enter__(self) -> bool:
         self.held = acquire(self.key, self.holder, self.ttl)
         if self.held:
+            self._fence = contextlib.ExitStack()
+            self._fence.enter_context(fencing.holding(self.key, self.holder, self.ttl))
             self._thread = threading.Thread(target=self._beat, daemon=True,
                                             name=f"lease-{self.key}")
             self._thread.start()
@@ -148,6 +151,9 @@ class Claim:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._stop.set()
+        if self._fence is not None:
+            self._fence.close()
+            self._fence = None
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self.held:

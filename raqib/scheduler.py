@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -88,7 +87,7 @@ def schedule_due_crawls() -> int:
     for source in due:
         Source.objects.filter(pk=source.pk).update(
             next_crawl_at=now + timedelta(seconds=min(source.interval_seconds, window)))
-        tasks.crawl_task(source.id, queued_at=time.time())
+        tasks.crawl_task(source.id, queued_at=now.timestamp())  # the database's clock
     tasks.start_live_recorders()
     failed = Broadcast.objects.filter(status=Broadcast.Status.FAILED,
                                       retry_count__lt=CONFIG.get("queue.max_retries"))

@@ -27,11 +27,13 @@ from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
 
+from catalog import dbclock
+from catalog.fencing import ClaimLost
 from catalog.models import Broadcast, Source
 from crawler.live_stream import KIND as LIVE_KIND
 from raqib import pipeline
@@ -103,13 +105,24 @@ def priority_for(broadcast: Broadcast) -> int:
     return PRIORITY["new"]
 
 
+def queue_clock() -> float:
+    """The time a task is stamped with when queued (``queued_at``) and queue ages are
+    measured against: the database's clock, so a worker whose clock is off neither ages
+    the queue nor makes a crawl look done (``crawl_task``); this worker's own clock only
+    while the database cannot answer."""
+    try:
+        return dbclock.epoch()
+    except DatabaseError:
+        return time.time()
+
+
 def enqueue_stage(broadcast_id: int, priority: int | None = None) -> None:
     """Queue the next stage a broadcast needs (on the queue that runs that stage)."""
     broadcast = Broadcast.objects.select_related("source").get(pk=broadcast_id)
     stage = pipeline.next_stage(broadcast)
     task = STAGE_TASKS.get(stage or "")
     if task is not None:
-        task(broadcast_id, queued_at=time.time(),
+        task(broadcast_id, queued_at=queue_clock(),
              priority=priority_for(broadcast) if priority is None else priority)
 
 
@@ -119,7 +132,12 @@ def _run_and_continue(broadcast_id: int, stage: str) -> bool:
             log.info("broadcast claimed by another worker",
                      extra={"broadcast": broadcast_id, "stage": stage})
             return False
-        ok = pipeline.run_stage(broadcast_id, stage, CONFIG)
+        try:
+            ok = pipeline.run_stage(broadcast_id, stage, CONFIG)
+        except ClaimLost as exc:  # our claim lapsed and was taken: the new holder goes on
+            log.warning("stage claim lost; result not written",
+                        extra={"broadcast": broadcast_id, "stage": stage, "error": str(exc)})
+            return False
     if ok:  # after the claim is released, so the next stage's worker can take it at once
         enqueue_stage(broadcast_id)
     return ok
@@ -136,7 +154,12 @@ def crawl_task(source_id: int, queued_at: float | None = None) -> int:
         if (queued_at is not None and source.last_crawl_at is not None
                 and source.last_crawl_at.timestamp() > queued_at):
             return 0  # crawled since this task was queued (a copy queued as lost work)
-        report = pipeline.crawl_source(source, CONFIG)
+        try:
+            report = pipeline.crawl_source(source, CONFIG)
+        except ClaimLost as exc:
+            log.warning("crawl claim lost; result not written",
+                        extra={"source": source.name, "error": str(exc)})
+            return 0
     for broadcast_id in report.new_ids:
         enqueue_stage(broadcast_id)
     return len(report.new_ids)
@@ -180,7 +203,7 @@ def queued_broadcast_ids() -> set[int]:
 
 def queue_stats() -> dict[str, dict]:
     """Per queue: tasks waiting; per stage: tasks waiting and the oldest one's age."""
-    now = time.time()
+    now = queue_clock()
     stages: dict[str, dict] = {s: {"queued": 0, "oldest_queued_s": None} for s in STAGE_TASKS}
     for stage, _, queued_at in _queued():
         entry = stages[stage]

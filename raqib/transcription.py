@@ -20,8 +20,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
-
+from catalog import fencing
 from catalog.models import Broadcast, DroppedSegment, Segment, Transcript
 from index.registry import BACKENDS, get_backend
 from raqib.config import Config
@@ -79,14 +78,22 @@ def store_transcript(broadcast: Broadcast, result: TranscriptionResult,
     """Write ``result`` (a filtered, language-checked TranscriptionResult) as the broadcast's
     ASR transcript for its model, with segments, word timings and dropped segments, in ONE
     transaction that also clears the run's chunks. Return it and the ids it replaced.
+    Under a claim (``catalog.fencing``) it commits only while the claim is still ours,
+    else raises ClaimLost and writes nothing.
 
     With a backend that lives in the catalog database (the embedded FTS5 one), the
     segments are indexed in that same transaction: search never sees a transcript without
     its index rows or the reverse. The index stage still runs (idempotently) after, and
     is what runs watchlists and feeds an external backend."""
     decision = result.params.get("language_decision") or {}
-    with transaction.atomic():
-        # A re-run replaces this model's transcript instead of adding a second one.
+    with fencing.atomic():
+        # A re-run replaces this model's transcript instead of adding a second one. Under
+        # a claim, the fence above (the claim's lease row, locked until commit) makes the
+        # replace one worker's: a worker that lost its claim raises ClaimLost here and
+        # writes nothing. The broadcast's row is locked too, so two replaces of one
+        # broadcast (a command beside a worker) queue up instead of racing: the second
+        # sees and replaces the first's transcript, never a half of it.
+        list(Broadcast.objects.select_for_update().filter(pk=broadcast.pk).values_list("pk"))
         old = Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_ASR,
                                         model_id=result.model_id)
         replaced = list(old.values_list("id", flat=True))

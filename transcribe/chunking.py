@@ -97,7 +97,7 @@ class DbChunkStore(ChunkStore):
 
     def save(self, chunk: Chunk, data: dict[str, Any]) -> None:
         from django.db import transaction
-        from django.utils import timezone
+        from django.db.models.functions import Now
 
         from catalog.models import Broadcast, TranscriptionChunk
 
@@ -107,7 +107,7 @@ class DbChunkStore(ChunkStore):
                 defaults={"start": chunk.start, "end": chunk.end, "result": data})
             # A long run keeps its broadcast fresh, so the scheduler does not think the
             # worker died and queue the same work again.
-            Broadcast.objects.filter(pk=self.broadcast_id).update(updated_at=timezone.now())
+            Broadcast.objects.filter(pk=self.broadcast_id).update(updated_at=Now())
 
     def clear(self) -> None:
         from catalog.models import TranscriptionChunk

@@ -2,7 +2,9 @@
 (parsers: ``raqib.commands.parsers.processing``).
 
 ``crawl`` and ``process`` run the stages in this process with progress lines (what a
-monitor runs by hand); ``worker`` runs huey consumers (what the scaled deployment runs;
+monitor runs by hand), each broadcast and source under the same claim a worker takes
+(``raqib.leases``), so a command beside running workers never does their work twice;
+``worker`` runs huey consumers (what the scaled deployment runs;
 an io worker also competes for the scheduler lease, ``raqib.scheduler``); ``scheduler``
 runs only the scheduler (a dedicated service); ``run`` supervises the workers and the web
 UI together (the embedded default), restarting any that dies. To add a pipeline command:
@@ -20,11 +22,13 @@ import time
 
 from django.conf import settings
 
+from catalog.fencing import ClaimLost
 from catalog.models import Broadcast, Source
 from crawler.registry import is_scheduled
 from raqib import pipeline
 from raqib.commands.output import CommandError
 from raqib.config import Config
+from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 from raqib.logs import progress
 from raqib.scheduler import Scheduler
 from raqib.sources_sync import sync_sources
@@ -36,8 +40,12 @@ def _config() -> Config:
     return settings.CONFIG
 
 
+CLAIMED = "left to a worker"  # the count of broadcasts a worker held
+
+
 def process_broadcasts(ids: list[int], options: StageOptions | None = None) -> dict[str, int]:
-    """Advance each broadcast through its remaining stages, printing a line per step."""
+    """Advance each broadcast through its remaining stages under its claim, as a worker
+    would, printing a line per step; a broadcast a worker holds is left to it."""
     config = _config()
     counts: dict[str, int] = {}
     for n, broadcast_id in enumerate(ids, 1):
@@ -47,7 +55,19 @@ def process_broadcasts(ids: list[int], options: StageOptions | None = None) -> d
                  broadcast_id: int = broadcast_id) -> None:
             progress(f"{stage}: #{broadcast_id} {title or ''}".rstrip(), n, len(ids))
 
-        status = pipeline.advance(broadcast_id, config, options, on_stage=show)
+        # Claimed like a worker's stage (raqib.leases): a broadcast a worker is on is left
+        # to it, and one whose claim this run loses (a long stall) is not written twice.
+        with StageClaim(broadcast_id, config.get("queue.lease_seconds")) as held:
+            if not held:
+                progress(f"skipped: #{broadcast_id} is being worked on by a worker", n, len(ids))
+                counts[CLAIMED] = counts.get(CLAIMED, 0) + 1
+                continue
+            try:
+                status = pipeline.advance(broadcast_id, config, options, on_stage=show)
+            except ClaimLost:
+                progress(f"skipped: #{broadcast_id} was taken over by a worker", n, len(ids))
+                counts[CLAIMED] = counts.get(CLAIMED, 0) + 1
+                continue
         counts[status] = counts.get(status, 0) + 1
         if status == Broadcast.Status.FAILED:
             b = Broadcast.objects.get(pk=broadcast_id)
@@ -63,7 +83,15 @@ def crawl_sources(names: list[str] | None, do_process: bool,
     failed = False
     for n, source in enumerate(sources, 1):
         progress(f"crawl: {source.name}", n, len(sources))
-        report = pipeline.crawl_source(source, config)
+        with Claim(f"{SOURCE_PREFIX}{source.id}", config.get("queue.lease_seconds")) as held:
+            if not held:
+                progress(f"skipped: {source.name} is being crawled by a worker", n, len(sources))
+                continue
+            try:
+                report = pipeline.crawl_source(source, config)
+            except ClaimLost:
+                progress(f"skipped: {source.name}: a worker took the crawl over", n, len(sources))
+                continue
         if report.failed:
             failed = True
             progress(f"crawl failed: {source.name}: {report.failed}", n, len(sources))
