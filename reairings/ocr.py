@@ -34,6 +34,7 @@ ENGINE = "tesseract"
 FFMPEG_TIMEOUT = 3 * 3600
 TESSERACT_TIMEOUT = 3 * 3600
 MAX_FRAMES = 20000
+_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 _PTS = re.compile(r"pts_time:\s*([0-9.]+)")
 
 
@@ -105,7 +106,7 @@ def read_frames(frames: list[Path], languages: str, work: Path) -> list[str]:
     listing = work / "frames.txt"
     listing.write_text("\n".join(str(f) for f in frames) + "\n", encoding="utf-8")
     cmd = [_tool("tesseract", "tesseract-ocr"), str(listing), "stdout", "-l", languages,
-           "--psm", "6"]
+           "--psm", "11"]  # sparse text: a banner over a busy picture
     try:
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=TESSERACT_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
@@ -121,7 +122,8 @@ def clean_lines(text: str) -> list[str]:
     """The lines of one frame's text worth keeping: mostly letters, two or more of them."""
     kept = []
     for line in text.splitlines():
-        line = " ".join(line.split())
+        # Tesseract wraps runs in LRM/RLM marks: layout hints of its own, not screen text.
+        line = " ".join(line.translate(_MARKS).split())
         letters = sum(ch.isalpha() for ch in line)
         if letters >= 3 and letters >= 0.5 * len(line.replace(" ", "")):
             kept.append(line)

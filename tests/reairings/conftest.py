@@ -28,7 +28,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """First airing A (outlet 1: intro noise, jingle, news, confession, jingle, sport), a
     re-airing B on another outlet (new intro, the confession cut to 15 s from its 3rd
     second, 6 dB quieter, music under at -10 dB, MP3 48k), and C and E from A's outlet (the
-    same jingle around unrelated audio; E also repeats A's sports item, a real re-airing). ``truth``: where the confession is in A and B."""
+    same jingle around unrelated audio; E also repeats A's sports item, a real re-airing).
+    ``truth``: where the confession is in A and B."""
     d = tmp_path_factory.mktemp("reair-media")
     confession = g.speech(d / "confession.wav", CONFESSION)
     news = g.speech(d / "news.wav", NEWS, pitch=40)

@@ -1,6 +1,6 @@
 """Generated media for the re-airing and OCR tests and ``benchmarks/reairings_eval.py``:
 speech from espeak-ng, tones and noise from ffmpeg's lavfi sources, banners drawn with
-ImageMagick (Pango shapes the Arabic), all joined and transformed with ffmpeg.
+Pango (pango-view shapes the Arabic), all joined and transformed with ffmpeg.
 
 Everything is written under the directory passed in; nothing is downloaded.
 """
@@ -83,26 +83,21 @@ def transform(path: Path, source: Path, *, gain_db: float = 0.0, music: Path | N
     return path
 
 
-def banner_png(path: Path, text: str, *, width: int = 640, height: int = 120,
-               font: str = "Noto Sans Arabic Bold") -> Path:
-    """A lower-third banner: ``text`` (Arabic shaped by Pango) white on dark blue."""
-    run(["convert", "-size", f"{width}x{height}", "xc:#102a5c", "(", "-background", "none",
-         "-fill", "white", "-size", f"{width - 40}x{height - 30}", "-gravity", "center",
-         f"pango:<span font='{font} 30'>{_escape(text)}</span>", ")", "-gravity", "center",
-         "-composite", str(path)])
+def banner_png(path: Path, text: str, *, font: str = "Noto Sans Arabic Bold 28") -> Path:
+    """A lower-third banner: ``text`` white on dark blue, laid out and shaped by Pango
+    (``pango-view``, Debian pango1.0-tools) with a Debian Arabic font (fonts-noto-core)."""
+    run(["pango-view", f"--font={font}", "--background=#102a5c", "--foreground=white",
+         "--margin=20", "-q", "-o", str(path), "--text", text])
     return path
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def video_with_banner(path: Path, banner: Path, *, seconds: float = 6.0,
                       banner_from: float = 1.0, banner_to: float = 5.0,
                       audio: Path | None = None, size: str = "640x360") -> Path:
-    """A video of ``seconds`` (moving test pattern) with ``banner`` over its lower third
+    """A video of ``seconds`` (a grainy studio-grey picture) with ``banner`` over its lower third
     from ``banner_from`` to ``banner_to`` seconds."""
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=10:duration={seconds}",
+    inputs = ["-f", "lavfi", "-i",
+              f"color=c=0x4a5a6a:size={size}:rate=10:duration={seconds},noise=alls=12:allf=t",
               "-i", str(banner)]
     if audio is not None:
         inputs += ["-i", str(audio)]
