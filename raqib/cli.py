@@ -36,6 +36,7 @@ COMMANDS = (
     "raqib.commands.parsers.takedown",
     "raqib.commands.parsers.verify",
     "raqib.commands.parsers.audit",
+    "raqib.commands.parsers.evidence",
     "raqib.commands.parsers.transcribe",
     "raqib.commands.parsers.retranscribe",
     "raqib.commands.parsers.whisper_models",

@@ -122,10 +122,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.reauth_minutes", int, 10, "RAQIB_WEB_REAUTH_MINUTES",
             "Admin actions and evidence exports ask for the password again when the last "
             "password entry is older than this."),
-    Setting("evidence.tsa_urls", list, [], "RAQIB_EVIDENCE_TSA_URLS",
-            "RFC 3161 timestamp authorities (http(s) URLs; comma-separated in the "
-            "variable) that timestamp each evidence package's tag manifest; empty: no "
-            "timestamp, and the package says so."),
     Setting("web.login_failure_limit", int, 5, "RAQIB_WEB_LOGIN_FAILURE_LIMIT",
             "Failed logins per account, and per address, before that account or address "
             "is locked out."),
@@ -204,6 +200,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Share of the frame's height, from the bottom, that is cropped and read."),
     Setting("ocr.languages", str, "ara+eng", "RAQIB_OCR_LANGUAGES",
             "Tesseract languages (Debian tesseract-ocr-ara, tesseract-ocr-eng)."),
+    Setting("evidence.tsa_urls", list, [], "RAQIB_EVIDENCE_TSA_URLS",
+            "RFC 3161 timestamp authorities (http(s) URLs; comma-separated in the "
+            "variable) that timestamp each evidence package's tag manifest; empty: no "
+            "timestamp, and the package says so."),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

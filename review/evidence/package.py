@@ -1,0 +1,404 @@
+"""Write one incident's evidence package: a BagIt bag (RFC 8493, the ``bagit`` library).
+
+``export_bag(incident_id, out)`` builds the bag in a staging folder beside ``out`` and
+renames it into place only when complete (a failed export leaves nothing half-made):
+
+* ``data/media/``: the original media of every clip's broadcast, byte for byte (copied
+  while hashed; a stored file that no longer has its recorded SHA-256 stops the export);
+* ``data/clips/``: for each clip a cut made by ffmpeg stream copy (``-c copy``, no
+  re-encoding) and ``clip-N.json`` with the exact command, the clip's and its parent's
+  SHA-256 and the ffmpeg version;
+* ``data/captures/<broadcast>/``: yt-dlp's info.json, the WARC, the captions, unmodified;
+* ``data/transcripts/``: the segments of each clip's range (original text) with engine,
+  model and parameters, as JSON and WebVTT;
+* ``data/incident/``: ``incident.json`` (``review.incident_json``) and ``summary.html``
+  (Arabic and English);
+* ``data/custody/``: the custody events of the included files and the incident's events of
+  the audit chain (``audit-chain.json``, with their hashes and the chain head);
+* ``verify.py`` (``review.evidence.verify_bag``) and ``README.txt`` as tag files, then an
+  RFC 3161 timestamp over ``tagmanifest-sha256.txt`` from each ``evidence.tsa_urls`` TSA
+  under ``timestamps/`` (reply, query and the TSA's certificates).
+
+``profile="public"`` leaves restricted persons' names, the incident's notes and the review
+events out (the originals and their hashes are the same) and lists what was left out.
+To add a part: write it in ``_payload`` under the staging folder (it becomes ``data/``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bagit
+from django.db.models import Q
+
+from catalog import audit
+from catalog.audit_chain import chain_head, event_json
+from catalog.evidence import file_extension
+from catalog.models import CustodyEvent, EvidenceFile, MediaFile
+from review.evidence import tsa, verify_bag
+from review.incident_json import incident_json
+from review.models import Incident, Person
+from review.timecode import format_time
+
+PROFILES = ("full", "public")
+WITHHELD_NAME = "[withheld: restricted person · محجوب: شخص مقيّد]"
+CHUNK = 1 << 20
+
+
+class EvidenceExportError(Exception):
+    """An export that cannot be made as asked; the message says why."""
+
+
+@dataclass
+class ExportResult:
+    """Where the bag went and what seals it."""
+
+    incident_id: int
+    path: Path  # the bag folder, or the zip when zipped
+    profile: str
+    files: int
+    bytes: int
+    tagmanifest_sha256: str
+    timestamps: list[str] = field(default_factory=list)  # the TSA URLs that stamped it
+    withheld: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"incident": self.incident_id, "path": str(self.path), "profile": self.profile,
+                "files": self.files, "bytes": self.bytes,
+                "tagmanifest_sha256": self.tagmanifest_sha256,
+                "timestamps": self.timestamps, "withheld": self.withheld}
+
+
+def _copy_checked(src: Path, dest: Path, expected: str) -> None:
+    """Copy ``src`` to ``dest`` while hashing; refuse a source that lost its SHA-256."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    try:
+        with src.open("rb") as reader, dest.open("wb") as writer:
+            for block in iter(lambda: reader.read(CHUNK), b""):
+                digest.update(block)
+                writer.write(block)
+    except FileNotFoundError as exc:
+        raise EvidenceExportError(f"stored file {src} is missing (raqib verify)") from exc
+    if digest.hexdigest() != expected:
+        raise EvidenceExportError(f"stored file {src} no longer has its recorded SHA-256 "
+                                  f"{expected} (raqib verify); refusing to package it")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ffmpeg_version() -> str:
+    done = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=30)
+    return done.stdout.splitlines()[0] if done.returncode == 0 and done.stdout else "?"
+
+
+def cut_command(src: str, start: float, end: float, dest: str) -> list[str]:
+    """The lossless cut: seek before the input, stream copy every stream, no re-encode."""
+    return ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-ss", f"{start:.3f}", "-to", f"{end:.3f}", "-i", src, "-map", "0",
+            "-c", "copy", "-avoid_negative_ts", "make_zero", dest]
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = round(max(0.0, seconds) * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def webvtt(segments: list[dict[str, Any]], offset: float) -> str:
+    """WebVTT of the segments, times relative to the clip's start (``offset``)."""
+    lines = ["WEBVTT", ""]
+    for seg in segments:
+        lines += [f"{_vtt_time(seg['start'] - offset)} --> {_vtt_time(seg['end'] - offset)}",
+                  seg["text"].replace("-->", "->"), ""]
+    return "\n".join(lines)
+
+
+def _redact(data: dict[str, Any]) -> list[str]:
+    """Leave restricted persons' names and the incident's notes out of ``data``."""
+    withheld: list[str] = []
+    restricted = set(Person.objects.filter(
+        pk__in=[p["person_id"] for p in data["persons"]]
+        + [p["targeted_person_id"] for p in data["persons"] if p["targeted_person_id"]],
+        restricted=True).values_list("pk", flat=True))
+    for p in data["persons"]:
+        if p["person_id"] in restricted:
+            p["name"] = WITHHELD_NAME
+            withheld.append(f"name of restricted person {p['person_id']}")
+        if p["targeted_person_id"] in restricted:
+            p["targeted_name"] = WITHHELD_NAME
+            withheld.append(f"name of restricted targeted person {p['targeted_person_id']}")
+    if data.get("notes"):
+        data["notes"] = ""
+        withheld.append("the incident's notes")
+    for h in data["history"]:
+        h["changes"], h["reason"] = {}, ""
+    withheld.append("the reasons and changes in the incident history")
+    withheld.append("review events of the audit chain (only file custody events included)")
+    return sorted(set(withheld), key=withheld.index)
+
+
+def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: str,
+                  tsa_urls: list[str], withheld: list[str]) -> str:
+    e = html.escape
+    persons = "".join(
+        f"<li>{e(p['name'])} — {e(p['role'])}"
+        + (f", {e(p['relation'])} {e(p['targeted_name'] or '')}" if p["relation"] else "")
+        + "</li>" for p in data["persons"]) or "<li>—</li>"
+    clip_rows = "".join(
+        f"<tr><td>{c['id']}</td><td>{e(c['outlet'])}</td><td>{e(c['title'])}</td>"
+        f"<td dir='ltr'>{e(c['range'])}</td><td dir='ltr'><code>{e(c['clip_sha256'] or '—')}"
+        f"</code></td><td dir='ltr'><code>{e(c['parent_sha256'] or '—')}</code></td></tr>"
+        for c in clips)
+    history = "".join(f"<li dir='ltr'>{e(h['at'])} {e(h['by'] or '')} {e(h['action'])}"
+                      + (f" {e(h['from'])}→{e(h['to'])}" if h["from"] else "") + "</li>"
+                      for h in data["history"])
+    stamp_en = (f"RFC 3161 timestamps over tagmanifest-sha256.txt from: "
+                f"{e(', '.join(tsa_urls))}" if tsa_urls else
+                "No timestamp authority was configured: this package carries no RFC 3161 "
+                "timestamp.")
+    stamp_ar = ("طوابع زمنية RFC 3161 على ملف tagmanifest-sha256.txt من: "
+                f"<span dir='ltr'>{e(', '.join(tsa_urls))}</span>" if tsa_urls else
+                "لم تُضبط أي جهة ختم زمني: لا تحمل هذه الحزمة ختماً زمنياً RFC 3161.")
+    left_out = "".join(f"<li>{e(w)}</li>" for w in withheld)
+    left_en = (f"<p>Public profile: left out —</p><ul>{left_out}</ul>" if withheld else "")
+    left_ar = (f"<p>النسخة العامة: حُجب ما يلي —</p><ul dir='ltr'>{left_out}</ul>"
+               if withheld else "")
+    table = ("<table><tr><th>#</th><th>outlet · القناة</th><th>title · العنوان</th>"
+             "<th>range · المدى</th><th>clip SHA-256 · بصمة المقطع</th>"
+             "<th>original SHA-256 · بصمة الأصل</th></tr>" + clip_rows + "</table>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Incident {data['id']} · الحادثة {data['id']}</title>
+<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:.3em;font-size:.9em}} code{{font-size:.8em}}</style>
+</head><body>
+<section lang="ar" dir="rtl">
+<h1>الحادثة رقم {data['id']}: <bdi>{e(data['title'])}</bdi></h1>
+<p>الحالة: {e(data['status'])} · القناة: <bdi>{e(data['outlet'] or '—')}</bdi> · البرنامج:
+<bdi>{e(data['programme'] or '—')}</bdi> · أول بث: {e(data['first_aired'] or '—')}</p>
+<h2>الأشخاص</h2><ul>{persons}</ul>
+<h2>المقاطع</h2>{table}
+<h2>التحقق</h2><p>كل ملف في هذه الحزمة مدرج مع بصمته SHA-256 في manifest-sha256.txt. شغّل
+<code dir="ltr">python3 verify.py</code> (يحتاج بايثون و openssl فقط).</p><p>{stamp_ar}</p>
+{left_ar}
+</section>
+<hr>
+<section lang="en" dir="ltr">
+<h1>Incident {data['id']}: <bdi>{e(data['title'])}</bdi></h1>
+<p>Status: {e(data['status'])} · outlet: <bdi>{e(data['outlet'] or '—')}</bdi> · programme:
+<bdi>{e(data['programme'] or '—')}</bdi> · first aired: {e(data['first_aired'] or '—')} ·
+profile: {e(profile)}</p>
+<h2>Persons</h2><ul>{persons}</ul>
+<h2>Clips</h2>{table}
+<h2>History</h2><ul>{history}</ul>
+<h2>Checking this package</h2><p>Every file is listed with its SHA-256 in
+manifest-sha256.txt (BagIt, RFC 8493). Run <code>python3 verify.py</code> (needs only
+Python and openssl). Clip cuts are ffmpeg stream copies; the exact command is in
+data/clips/clip-N.json.</p><p>{stamp_en}</p>
+{left_en}
+</section></body></html>
+"""
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
+             tsa_urls: list[str], say: Callable[[str], None]) -> list[str]:
+    """Write the payload under ``root`` (it becomes ``data/``); return what was withheld."""
+    data = incident_json(incident)
+    withheld = _redact(data) if profile == "public" else []
+    ffmpeg = ffmpeg_version()
+    clips_out: list[dict[str, Any]] = []
+    copied: set[int] = set()
+    broadcasts: set[int] = set()
+    clips = incident.clips.select_related("broadcast__outlet", "broadcast__media").order_by(
+        "broadcast__aired_at", "id")
+    for clip in clips:
+        broadcast, media = clip.broadcast, clip.broadcast.media
+        broadcasts.add(broadcast.pk)
+        record: dict[str, Any] = {
+            "clip": clip.pk, "broadcast": broadcast.pk, "url": broadcast.url,
+            "start": clip.start, "end": clip.end,
+            "range": f"{format_time(clip.start)}–{format_time(clip.end)}",
+            "clip_path": None, "clip_sha256": None, "parent_path": None,
+            "parent_sha256": media.sha256 if media else None, "command": None,
+            "ffmpeg": ffmpeg, "lossless": True}
+        if media is not None:
+            ext = file_extension(Path(media.path)) or ".bin"
+            parent_rel = f"media/{media.sha256}{ext}"
+            if media.pk not in copied:
+                say(f"evidence: copying original {media.path} ({media.size} bytes)")
+                _copy_checked(data_dir / media.path, root / parent_rel, media.sha256)
+                copied.add(media.pk)
+            clip_rel = f"clips/clip-{clip.pk}{ext}"
+            (root / "clips").mkdir(parents=True, exist_ok=True)
+            command = cut_command(parent_rel, clip.start, clip.end, clip_rel)
+            say(f"evidence: cutting clip {clip.pk} {record['range']} (stream copy)")
+            done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                                  timeout=3600)
+            if done.returncode or not (root / clip_rel).is_file():
+                raise EvidenceExportError(f"ffmpeg could not cut clip {clip.pk}: "
+                                          f"{done.stderr.strip()[-500:]}")
+            record |= {"clip_path": f"data/{clip_rel}", "parent_path": f"data/{parent_rel}",
+                       "clip_sha256": _sha256(root / clip_rel),
+                       "command": command,
+                       "command_note": "run in the bag's data/ folder"}
+        else:
+            record["note"] = "no media stored for this broadcast; no cut made"
+        _write_json(root / "clips" / f"clip-{clip.pk}.json", record)
+        clips_out.append({**record, "id": clip.pk, "outlet": broadcast.outlet.name,
+                          "title": broadcast.title})
+        for transcript in broadcast.transcripts.order_by("id"):
+            segments = [{"number": s.number, "start": s.start, "end": s.end, "text": s.text}
+                        for s in transcript.segments.filter(end__gt=clip.start,
+                                                            start__lt=clip.end)
+                        .order_by("number")]
+            name = f"clip-{clip.pk}.{transcript.track}-{transcript.pk}"
+            _write_json(root / "transcripts" / f"{name}.json", {
+                "clip": clip.pk, "broadcast": broadcast.pk, "track": transcript.track,
+                "engine": transcript.engine, "model_id": transcript.model_id,
+                "model_sha256": transcript.model_sha256, "params": transcript.params,
+                "language": transcript.language, "created_at": transcript.created_at,
+                "start": clip.start, "end": clip.end, "segments": segments})
+            (root / "transcripts" / f"{name}.vtt").write_text(
+                webvtt(segments, clip.start), encoding="utf-8")
+    for ev in EvidenceFile.objects.filter(broadcast_id__in=broadcasts).order_by("id"):
+        rel = f"captures/{ev.broadcast_id}/{ev.kind}-{ev.pk}-{Path(ev.path).name}"
+        say(f"evidence: copying {ev.kind} {ev.path}")
+        _copy_checked(data_dir / ev.path, root / rel, ev.sha256)
+    _write_json(root / "incident" / "incident.json", {**data, "profile": profile,
+                                                      "withheld": withheld})
+    (root / "incident" / "summary.html").write_text(
+        _summary_html(data, clips_out, profile, tsa_urls, withheld), encoding="utf-8")
+    media_ids = list(MediaFile.objects.filter(broadcasts__in=broadcasts).values_list(
+        "pk", flat=True))
+    files_q = Q(broadcast_id__in=broadcasts) | Q(media_id__in=media_ids)
+    custody = CustodyEvent.objects.filter(files_q)
+    chained = custody if profile == "public" else CustodyEvent.objects.filter(
+        files_q | Q(details__incident=incident.pk))
+    rows = chained.order_by("seq").values("id", "hash", "prev_hash", "seq", "at", "action",
+                                          "actor", "broadcast_id", "media_id", "sha256",
+                                          "source_url", "final_url", "http_status", "host",
+                                          "tool_versions", "details")
+    events = [event_json(r) for r in rows]
+    _write_json(root / "custody" / "custody-events.json",
+                [e for e in events if e["broadcast_id"] in broadcasts
+                 or e["media_id"] in media_ids])
+    _write_json(root / "custody" / "audit-chain.json", {
+        "about": "Events of Raqib's hash-chained audit log that concern this incident and "
+                 "its files. Each hash is SHA-256 over canonical JSON of the chained fields, "
+                 "prev_hash and v=1 (verify.py recomputes it). The rows between them are "
+                 "other work and are not included; confirm the head with the organisation "
+                 "(raqib audit verify --expect SEQ:HASH).",
+        "head": chain_head(), "events": events})
+    return withheld
+
+
+README = """Raqib evidence package (BagIt, RFC 8493) for incident {incident}.
+
+Check it without Raqib:  python3 verify.py        (Python 3 standard library + openssl)
+  or with any BagIt validator (e.g. `bagit.py --validate .`).
+data/incident/summary.html is the readable summary (Arabic and English).
+Timestamps (RFC 3161) over tagmanifest-sha256.txt are in timestamps/ when a TSA was
+configured; verify.py checks them with openssl.
+"""
+
+
+def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output: bool = False,
+               tsa_urls: list[str] | None = None, data_dir: Path, user: Any = None,
+               progress: Callable[[str], None] | None = None) -> ExportResult:
+    """Write incident ``incident_id``'s bag at ``out`` (``out``.zip when ``zip_output``)."""
+    say = progress or (lambda _line: None)
+    if profile not in PROFILES:
+        raise EvidenceExportError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        raise EvidenceExportError(f"no incident with id {incident_id}")
+    out = Path(out)
+    final = out.with_name(out.name + ".zip") if zip_output else out
+    if final.exists() and (final.is_file() or any(final.iterdir())):
+        raise EvidenceExportError(f"{final} exists; an evidence package is never "
+                                  "overwritten (choose another --out)")
+    tsa_urls = list(tsa_urls or [])
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        withheld = _payload(incident, staging, data_dir, profile, tsa_urls, say)
+        say("evidence: writing the BagIt manifests")
+        info = {"Source-Organization": "Raqib", "Raqib-Incident-Id": str(incident.pk),
+                "Raqib-Profile": profile, "Raqib-Exported-By": audit.actor_name(user),
+                "Raqib-Exported-At": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "External-Description": f"Evidence package of incident {incident.pk}"}
+        for n, url in enumerate(tsa_urls, 1):
+            info[f"Raqib-TSA-{n}"] = url
+        bag = bagit.make_bag(str(staging), info, checksums=["sha256"])
+        (staging / "verify.py").write_text(Path(verify_bag.__file__).read_text("utf-8"),
+                                           encoding="utf-8")
+        (staging / "README.txt").write_text(README.format(incident=incident.pk),
+                                            encoding="utf-8")
+        bag.save(manifests=False)  # regenerates the tag manifest over the new tag files
+        tagmanifest = staging / verify_bag.TAGMANIFEST
+        stamped = []
+        for n, url in enumerate(tsa_urls, 1):
+            say(f"evidence: timestamping the tag manifest at {url}")
+            try:
+                stamp = tsa.request_timestamp(tagmanifest, url)
+            except tsa.TimestampError as exc:
+                raise EvidenceExportError(str(exc)) from exc
+            folder = staging / verify_bag.TIMESTAMP_DIR
+            folder.mkdir(exist_ok=True)
+            (folder / f"tsa-{n}.tsr").write_bytes(stamp.reply)
+            (folder / f"tsa-{n}.tsq").write_bytes(stamp.query)
+            (folder / f"tsa-{n}.certs.pem").write_text(stamp.certificates, encoding="utf-8")
+            stamped.append(url)
+        oxum = bag.info.get("Payload-Oxum", "0.0")
+        size, count = (int(x) for x in str(oxum).split("."))
+        tag_sha = _sha256(tagmanifest)
+        if zip_output:
+            say(f"evidence: zipping to {final}")
+            _zip_named(staging, out.name, final)  # the folder inside carries out's name
+        else:
+            if final.exists():
+                final.rmdir()  # empty (checked above)
+            os.replace(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result = ExportResult(incident.pk, final, profile, count, size, tag_sha, stamped, withheld)
+    audit.record("evidence-exported", user, details={
+        **{k: v for k, v in result.as_dict().items() if k != "withheld"},
+        "zip": zip_output, "withheld": withheld})
+    return result
+
+
+def _zip_named(folder: Path, name: str, dest: Path) -> None:
+    tmp = dest.with_name(dest.name + ".partial")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(path, f"{name}/{path.relative_to(folder).as_posix()}")
+    os.replace(tmp, dest)
