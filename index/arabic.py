@@ -113,14 +113,29 @@ def _char_class(codes: list[int]) -> str:
     return "[" + "".join(parts) + "]"
 
 
-def _build_word_regex() -> re.Pattern[str]:
+class _Regexes(NamedTuple):
+    full: re.Pattern[str]  # every rule (the ``ideo`` group marks an ideograph)
+    full_words: re.Pattern[str]  # the same without the group (for findall)
+    plain: re.Pattern[str]  # the same words in text without joins or ideographs
+    runs: re.Pattern[str]  # runs of word characters in such text (each holds ≤ 1 word)
+    joins: re.Pattern[str]  # finds what needs ``full``: an ideograph, a possible join...
+
+
+def _build_word_regex() -> _Regexes:
     """UAX #29 word segmentation as Lucene's StandardTokenizer applies it, as one regex.
 
     A word is letters, digits and connector punctuation (``_``) with marks attached; a
     mid-letter character (``:``, ``'``, ``.``) stays inside between two letters and a
     mid-number one (``,``, ``.``, ``٬``) between two digits (WB6/7, WB11/12). A word needs a
     letter or a digit (a lone ``_`` is no token, as in Lucene). An ideograph is a token of
-    its own."""
+    its own.
+
+    Speed: most transcript text has no ideograph, no character beyond the BMP and no mid
+    character followed by a letter or digit (``،`` and ``.`` end a word before a space).
+    There the same words are ``(ext (ext|mark)*)? (letter|digit) (letter|digit|ext|mark)*``
+    over BMP classes (``plain``), which ``re`` runs several times faster than the full
+    pattern (a class reaching beyond the BMP is a list of ranges that ``re`` scans for every
+    character). ``joins`` tells which texts need the full one."""
     by_kind: dict[int, list[int]] = {k: [] for k in range(9)}
     # planes 4-13 are unassigned and 15-16 private use (class OTHER): not scanned
     for code in (*range(0xD800), *range(0xE000, 0x40000), *range(0xE0000, 0xE1000)):
@@ -134,17 +149,35 @@ def _build_word_regex() -> re.Pattern[str]:
     ext_chunk = f"{ext}{mark}*"
     word = (f"(?:{ext_chunk})*(?:{letter_chunk}|{num_chunk})"
             f"(?:{letter_chunk}|{num_chunk}|{ext_chunk})*")
-    return re.compile(f"(?P<ideo>{cls[_IDEO]}{mark}*)|{word}")
+    full = re.compile(f"(?P<ideo>{cls[_IDEO]}{mark}*)|{word}")
+
+    def bmp(*kinds: int) -> str:
+        return _char_class(sorted(c for k in kinds for c in by_kind[k] if c < 0x10000))
+
+    ln, lnem = bmp(_LETTER, _NUM), bmp(_LETTER, _NUM, _EXT, _MARK)
+    plain = re.compile(f"(?:{bmp(_EXT)}{bmp(_EXT, _MARK)}*)?{ln}{lnem}*")
+    # an ideograph, a character beyond the BMP, or a mid character followed (after marks)
+    # by a letter or digit
+    joins = re.compile(f"{bmp(_IDEO)}|[\U00010000-\U0010ffff]"
+                       f"|{bmp(_MIDLETTER, _MIDNUMLET, _MIDNUM)}{bmp(_MARK)}*{ln}")
+    return _Regexes(full, re.compile(full.pattern.replace("(?P<ideo>", "(?:", 1)), plain,
+                    re.compile(f"{lnem}+"), joins)
 
 
-_WORD_RE: re.Pattern[str] | None = None
+_REGEXES: _Regexes | None = None
 
 
-def _word_regex() -> re.Pattern[str]:
-    global _WORD_RE
-    if _WORD_RE is None:
-        _WORD_RE = _build_word_regex()
-    return _WORD_RE
+def _regexes() -> _Regexes:
+    global _REGEXES
+    if _REGEXES is None:
+        _REGEXES = _build_word_regex()
+    return _REGEXES
+
+
+def _word_regex(text: str) -> re.Pattern[str]:
+    """The regex that finds the words of ``text`` (the fast one where it gives the same)."""
+    found = _regexes()
+    return found.full if found.joins.search(text) else found.plain
 
 
 def _pieces(start: int, end: int) -> list[tuple[int, int]]:
@@ -155,7 +188,7 @@ def _pieces(start: int, end: int) -> list[tuple[int, int]]:
 def tokenize(text: str) -> list[tuple[int, int]]:
     """Word spans (start, end) of ``text``, like Lucene's StandardTokenizer."""
     spans: list[tuple[int, int]] = []
-    for match in _word_regex().finditer(text):
+    for match in _word_regex(text).finditer(text):
         start, end = match.span()
         if end - start > MAX_TOKEN_LENGTH:
             spans.extend(_pieces(start, end))
@@ -246,7 +279,7 @@ def analysis(text: str) -> tuple[list[Token], int]:
     append = tokens.append
     cache_get = _cache.get
     position = -1
-    for match in _word_regex().finditer(text):
+    for match in _word_regex(text).finditer(text):
         raw = match.group()
         start, end = match.span()
         if end - start > MAX_TOKEN_LENGTH:
@@ -265,6 +298,44 @@ def analysis(text: str) -> tuple[list[Token], int]:
             # leaves its position empty, as Lucene's StopFilter does
             append(Token(entry[0], position, start, end, entry[1]))
     return tokens, position + 1
+
+
+GAP = "\x01"  # an empty position (a stop word) in ``index_terms``; never part of a word
+_index_cache: dict[str, str] = {}
+_irregular: set[str] = set()  # raw strings that are not exactly one position
+
+
+def _index_term(raw: str) -> str:
+    """The term(s) of a raw run or word, space-separated; GAP for an empty position."""
+    terms = []
+    for match in _word_regex(raw).finditer(raw):
+        start, end = match.span()
+        for piece_start, piece_end in _pieces(start, end):  # an over-long word: pieces
+            terms.append(_analyse_word(raw[piece_start:piece_end],
+                                       match.lastgroup == "ideo")[0] or GAP)
+    if len(terms) != 1:  # a lone "_" (no word) or an over-long one (several positions)
+        _irregular.add(raw)
+    value = " ".join(terms)
+    if len(_index_cache) >= _CACHE_LIMIT:
+        _index_cache.clear()
+    _index_cache[raw] = value
+    return value
+
+
+def index_terms(text: str) -> list[str]:
+    """The analysed term at each position of ``text``, ``GAP`` where a stop word (or a word
+    that normalises to nothing) leaves its position empty: the terms and positions of
+    ``analysis(text)`` without offsets or types, for indexing. Mostly dictionary lookups
+    (a cache from a raw run of word characters to its term) after one ``findall``, several
+    times faster than ``analysis``; the search index joins them with spaces
+    (``index.tantivy_backend``)."""
+    found = _regexes()
+    raws = (found.full_words if found.joins.search(text) else found.runs).findall(text)
+    get = _index_cache.get
+    terms = [get(raw) or _index_term(raw) for raw in raws]
+    if _irregular and not _irregular.isdisjoint(raws):
+        return " ".join(terms).split()
+    return terms
 
 
 def analyze(text: str) -> list[Token]:

@@ -15,7 +15,7 @@ run ``raqib reindex``.
 
 from __future__ import annotations
 
-from index.arabic import Token, analyze
+from index.arabic import GAP, Token, analyze
 from index.base import Span
 from index.query import Leaf, Phrase, Prefix, Query, Term
 
@@ -108,3 +108,29 @@ def highlight(text: str, query: Query, next_head: str | None = None) -> list[Spa
     if cursor < len(text):
         spans.append(Span(text[cursor:]))
     return spans
+
+
+def bridge_strings(terms: list[str], next_terms: list[str], n: int = BRIDGE_TOKENS,
+                   ) -> tuple[str, str] | None:
+    """``bridge_terms`` for the indexing path: from two segments' ``index_terms`` (a term
+    or ``GAP`` at each position), the bridge and the next head as space-joined terms with
+    ``GAP`` at the empty positions (what ``index.tantivy_backend`` gives Tantivy). None when
+    either side has no searchable word."""
+    start, seen = -1, 0
+    for i in range(len(terms) - 1, -1, -1):
+        if terms[i] != GAP:
+            start, seen = i, seen + 1
+            if seen == n:
+                break
+    if start < 0:
+        return None
+    end, seen = -1, 0
+    for i, term in enumerate(next_terms):
+        if term != GAP:
+            end, seen = i + 1, seen + 1
+            if seen == n:
+                break
+    if end < 0:
+        return None
+    head_terms = " ".join(next_terms[:end])
+    return " ".join(terms[start:]) + " " + head_terms, head_terms

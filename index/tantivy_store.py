@@ -47,7 +47,7 @@ from index.base import BackendError
 
 log = logging.getLogger("raqib.index.tantivy")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: text fields take space-joined terms (tantivy_backend.ANALYZER)
 LOCK_TIMEOUT = 120.0  # seconds a writer waits for the one before it
 WRITER_HEAP = 64_000_000  # bytes of indexing buffer per writer (Tantivy's minimum is 15 MB)
 
@@ -55,9 +55,11 @@ WRITER_HEAP = 64_000_000  # bytes of indexing buffer per writer (Tantivy's minim
 class TantivyStore:
     """One index directory; ``schema`` builds the Tantivy schema of a new generation."""
 
-    def __init__(self, root: Path, schema: Callable[[], tantivy.Schema]) -> None:
+    def __init__(self, root: Path, schema: Callable[[], tantivy.Schema],
+                 prepare: Callable[[tantivy.Index], None] | None = None) -> None:
         self.root = Path(root)
         self._schema = schema
+        self._prepare = prepare  # called on each opened index (registers tokenizers)
         self._open: dict[str, tantivy.Index] = {}
         self._guard = threading.Lock()
 
@@ -111,6 +113,8 @@ class TantivyStore:
                                        f"{SCHEMA_VERSION}: run `raqib reindex`")
                 found = tantivy.Index.open(str(path))
                 found.config_reader("Manual")
+                if self._prepare is not None:
+                    self._prepare(found)
                 self._open[generation] = found
             return found
 

@@ -136,3 +136,45 @@ def test_lone_underscore_is_no_token_and_decimal_separator_joins_digits() -> Non
 def test_token_types_follow_lucene() -> None:
     assert [t.type for t in analyze("كتاب ١٢٣ 3,5 abc1 漢")] == [
         "<ALPHANUM>", "<NUM>", "<NUM>", "<ALPHANUM>", "<IDEOGRAPHIC>"]
+
+
+INDEXING_SAMPLES = [
+    "أَمَانِي من ابني في", "من في", "", "_ __a a_ foo_bar", "١٫٢ و٣ 3.5 U.S. don't",
+    "ـ ابن ـ", "كلمة، كلمة. وكتب: نعم", "ً_ابن ًكتب", "漢字 ひらがな كتاب 𝐀𝐁 x",
+    "ا" * 600 + " من الكتاب", "والكتابات بالمدرسة للطلاب و فالمسلمون",
+]
+
+
+def test_index_terms_are_analysis_terms_at_their_positions() -> None:
+    # the indexing path (one findall, a cache per word) against the full analysis
+    from index.arabic import GAP, index_terms
+
+    for text in INDEXING_SAMPLES:
+        tokens, positions = analysis(text)
+        expected = [GAP] * positions
+        for token in tokens:
+            expected[token.position] = token.text
+        assert index_terms(text) == expected, text
+        assert index_terms(text) == expected, text  # again, from the cache
+
+
+def test_bridge_strings_are_bridge_terms() -> None:
+    from index.arabic import GAP, index_terms
+    from index.highlight import bridge_strings, bridge_terms
+
+    def spelled(pairs: list[tuple[int, str]]) -> str:
+        out = [GAP] * (max(p for p, _ in pairs) + 1)
+        for position, term in pairs:
+            out[position] = term
+        return " ".join(out)
+
+    texts = INDEXING_SAMPLES + ["في " + " ".join(f"كلمة{i}" for i in range(12)) + " من في"]
+    for text in texts:
+        for following in texts:
+            tokens, positions = analysis(text)
+            expected = bridge_terms(tokens, positions, analysis(following)[0])
+            got = bridge_strings(index_terms(text), index_terms(following))
+            if expected is None:
+                assert got is None, (text, following)
+            else:
+                assert got == (spelled(expected[0]), spelled(expected[1])), (text, following)

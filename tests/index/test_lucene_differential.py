@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from index.arabic import analyze
+from index.arabic import GAP, analysis, analyze, index_terms
 
 HERE = Path(__file__).resolve().parent
 QURAN_PACKAGE = "quran-json@3.1.2"
@@ -153,6 +153,13 @@ def test_raqib_and_lucene_agree_on_every_token(corpus: list[str], lucene: list[l
         if ours != expected:
             differences.append((text, [x for x in ours if x not in expected][:3],
                                 [x for x in expected if x not in ours][:3]))
+        # the indexing path (index_terms: no offsets, a cache per word) gives the same terms
+        # at the same positions, and as many positions as analysis()
+        indexed = index_terms(text)
+        if ([(term, p) for p, term in enumerate(indexed) if term != GAP]
+                != [(term, p) for term, _, p, _, _ in expected]
+                or len(indexed) != analysis(text)[1]):
+            differences.append((text, "index_terms", indexed[:6]))
     assert tokens > 150_000, tokens  # the body is large enough to mean something
     assert not differences, (f"{len(differences)} of {len(corpus)} lines differ "
                              f"(over {tokens} Lucene tokens; {emoji} <EMOJI> and {empty} empty "
