@@ -35,7 +35,8 @@ IDENTITIES = ("anonymous", "norole", *ROLES, "lead-no-2fa", "admin-no-2fa")
 # still get 403 for the sample object.
 OBJECT_LEVEL = {"watchlist_active", "incident_review", "incident_edit", "incident_assess",
                 "incident_add_clip", "incident_add_person", "incident_assign",
-                "source_edit"}  # a raqib.toml source is read-only: 403 on POST
+                "source_edit",  # a raqib.toml source is read-only: 403 on POST
+                "incident_add_airings", "reairing_review"}
 
 
 def _world_broadcast(world: dict) -> int:
@@ -83,7 +84,19 @@ def _incident(world: dict) -> int:
                                    last_edited_by=proposer).pk
 
 
+def _reairing(world: dict) -> int:
+    from catalog.models import Broadcast
+    from reairings.models import Reairing
+
+    other = Broadcast.objects.create(source=world["broadcast"].source,
+                                     outlet=world["broadcast"].outlet, external_id="re-aired",
+                                     url="https://example.org/re-aired")
+    return Reairing.objects.create(broadcast=world["broadcast"], other=other, start=0, end=12,
+                                   other_start=5, other_end=17, score=0.5).pk
+
+
 SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
+    "chart": lambda world: "incidents_over_time",
     "broadcast_id": _world_broadcast,
     "alert_id": _alert,
     "watchlist_id": _watchlist,
@@ -91,6 +104,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
     "person_id": _person,
     "sign_id": _sign,
     "incident_id": _incident,
+    "link_id": _reairing,
 }
 
 
