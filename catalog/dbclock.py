@@ -2,7 +2,8 @@
 
 Worker machines' clocks drift (a machine minutes off, a VM resumed from a snapshot), so
 anything another process compares later — lease expiries, retry back-offs, the next
-crawl time, ``updated_at`` — is stamped with the catalog database's time: ``now()`` in
+crawl time, ``updated_at``, a custody event's time (the hash chain refuses one dated more
+than five minutes before the last) — is stamped with the catalog database's time: ``now()`` in
 Python code, or ``django.db.models.functions.Now()`` inside an UPDATE. On SQLite the
 "server" is this process (the embedded deployment is one machine). To use it: call
 ``now()`` where you would call ``timezone.now()`` for a time another process reads.
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
-def epoch() -> float:
+def epoch(using: str = DEFAULT_DB_ALIAS) -> float:
     """Seconds since the epoch by the database server's clock."""
+    connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
@@ -25,6 +27,6 @@ def epoch() -> float:
         return float(cursor.fetchone()[0])
 
 
-def now() -> datetime:
+def now(using: str = DEFAULT_DB_ALIAS) -> datetime:
     """The database server's current time (aware, UTC)."""
-    return datetime.fromtimestamp(epoch(), UTC)
+    return datetime.fromtimestamp(epoch(using), UTC)

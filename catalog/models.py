@@ -214,16 +214,26 @@ class CustodyEvent(models.Model):
                 "host": self.host, "tool_versions": self.tool_versions,
                 "details": self.details}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A new event whose time the caller left to the default is stamped on save.
+        self._stamp_by_database = not args and "at" not in kwargs
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("custody events are append-only")
-        from catalog import chain
+        from catalog import chain, dbclock
 
         using = kwargs.get("using") or router.db_for_write(CustodyEvent)
         with transaction.atomic(using=using):
             chain.append_lock(connections[using])
             head = (CustodyEvent.objects.using(using).order_by("-seq")
                     .values("seq", "hash", "at").first())
+            if getattr(self, "_stamp_by_database", False):
+                # Not given by the caller: the database's clock, so a worker machine minutes
+                # off neither back-dates its event past the chain's tolerance nor post-dates
+                # it (catalog.dbclock).
+                self.at = dbclock.now(using)
             if self.at is None or timezone.is_naive(self.at):
                 self.at = timezone.now() if self.at is None else timezone.make_aware(
                     self.at, dt.UTC)
