@@ -45,7 +45,7 @@ WORKER = """
 import json, time
 from django.conf import settings
 from catalog import dbclock
-from catalog.models import Broadcast, Source
+from catalog.models import Broadcast, CustodyEvent, Source
 from crawler.capture import schedule_retry
 from raqib import leases, pipeline, tasks
 from raqib.scheduler import Scheduler, Job
@@ -64,6 +64,9 @@ source = Source.objects.get(name="skew")
 pipeline._schedule_next(source, settings.CONFIG, 1)
 source.save()
 report["queued_at_minus_db"] = tasks.queue_clock() - dbclock.epoch()
+# A custody event (the hash chain refuses one dated over 5 minutes before the last).
+event = CustodyEvent.objects.create(action="verified", actor="skewed-worker", broadcast=b)
+report["custody_at_minus_db"] = event.at.timestamp() - dbclock.epoch()
 print("REPORT" + json.dumps(report))
 """
 
@@ -110,7 +113,7 @@ def test_a_worker_clock_minutes_off_changes_no_lease_or_schedule(tmp_path: Path)
                                   timeout=300)
         assert migrated.returncode == 0, migrated.stderr[-3000:]
         _run(env, SETUP)
-        for skew in (-SKEW_MINUTES, SKEW_MINUTES):
+        for skew in (SKEW_MINUTES, -SKEW_MINUTES):  # fast first: the slow one's event follows
             worker = _run(env, WORKER, ["faketime", "-f", f"{skew:+d}m"])
             # The worker's own clock really was off by the skew...
             assert abs(worker["own_minus_db"] - skew * 60) < 30, worker
@@ -120,6 +123,7 @@ def test_a_worker_clock_minutes_off_changes_no_lease_or_schedule(tmp_path: Path)
             assert worker["retry_due_now"] is False
             # and what it queues is stamped by the shared clock.
             assert abs(worker["queued_at_minus_db"]) < 30, worker
+            assert abs(worker["custody_at_minus_db"]) < 30, worker  # and the chain took it
             stored = _run(env, CHECK)
             assert abs(stored["updated_at"]) < 30, stored
             backoff = 5 * 60 * 2 ** stored["retry_count"]  # crawler.capture.retry_delay
