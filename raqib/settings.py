@@ -127,7 +127,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/dashboard/"  # the dashboard is the landing page
 LOGOUT_REDIRECT_URL = "/login/"
 
 LANGUAGE_CODE = "ar"

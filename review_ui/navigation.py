@@ -46,6 +46,7 @@ class NavItem:
 
 
 NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("dashboard", _("Dashboard")),
     NavItem("search", _("Search")),
     NavItem("broadcast_list", _("Broadcasts")),
     NavItem("alert_queue", _("Review queue"), css_class="nav-alerts",

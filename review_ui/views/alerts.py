@@ -29,10 +29,18 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.models import Alert, Watchlist
 from index.base import QueryError, Span
 from review_ui.roles import has_role, role_required
-from review_ui.views.common import PER_PAGE, choice_param, digits_param, filter_query, paginate
+from review_ui.views.common import (
+    PER_PAGE,
+    choice_param,
+    date_param,
+    digits_param,
+    filter_query,
+    paginate,
+)
 
 ALERTS_PER_PAGE = PER_PAGE
-QUEUE_KEYS = ("status", "watchlist", "page")  # what the way back to the queue may keep
+# what the way back to the queue may keep
+QUEUE_KEYS = ("status", "watchlist", "outlet", "date_from", "date_to", "page")
 WAITING_SHOWN = 50  # incidents waiting for a lead shown above the alerts
 
 
@@ -73,7 +81,8 @@ def new_alert_count() -> int:
 @role_required("viewer")
 def alert_queue(request: HttpRequest) -> HttpResponse:
     """The queue, newest first: ``?status=`` (default new; anything else: all) and
-    ``?watchlist=`` id."""
+    ``?watchlist=`` id, ``?outlet=`` id, ``?date_from=``/``?date_to=`` (YYYY-MM-DD, the
+    broadcast's air date; the dashboard's alert charts link here)."""
     status = choice_param(request.GET, "status", Alert.Status.values, default=Alert.Status.NEW)
     alerts = Alert.objects.select_related("watchlist", "broadcast__outlet", "reviewed_by")
     if status:
@@ -81,6 +90,14 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     watchlist_id = digits_param(request.GET, "watchlist")
     if watchlist_id:
         alerts = alerts.filter(watchlist_id=int(watchlist_id))
+    outlet_id = digits_param(request.GET, "outlet")
+    if outlet_id:
+        alerts = alerts.filter(broadcast__outlet_id=int(outlet_id))
+    date_from, date_to = date_param(request.GET, "date_from"), date_param(request.GET, "date_to")
+    if date_from:
+        alerts = alerts.filter(broadcast__aired_at__date__gte=date_from)
+    if date_to:
+        alerts = alerts.filter(broadcast__aired_at__date__lte=date_to)
     page = paginate(alerts.order_by("-created_at", "-id"), request.GET, ALERTS_PER_PAGE)
     for alert in page:
         alert.spans = highlighted(alert)
@@ -90,7 +107,9 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
         "waiting": list(waiting[:WAITING_SHOWN]), "waiting_count": waiting.count(),
         "watchlist_id": watchlist_id, "watchlists": Watchlist.objects.order_by("name"),
         "can_review": has_role(request.user, "reviewer"),
-        "filters": filter_query(status=status, watchlist=watchlist_id),
+        "filters": filter_query(status=status, watchlist=watchlist_id, outlet=outlet_id,
+                                date_from=date_from, date_to=date_to),
+        "outlet_id": outlet_id, "date_from": date_from, "date_to": date_to,
     })
 
 

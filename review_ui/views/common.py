@@ -43,6 +43,19 @@ def digits_param(query: QueryDict, name: str) -> str:
     return value
 
 
+def date_param(query: QueryDict, name: str) -> str:
+    """The parameter when it is a real ``YYYY-MM-DD`` date, else "" (no filter)."""
+    import datetime
+
+    value = query.get(name, "")
+    if len(value) != 10:
+        return ""
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return ""
+
+
 def paginate(items: Any, query: QueryDict, per_page: int = PER_PAGE) -> Page:
     """The page of ``items`` named by the ``page`` parameter (the first or last page when
     it is missing, garbled or past the end)."""

@@ -15,8 +15,8 @@ from django.views.i18n import set_language as django_set_language
 from review_ui.roles import signed_in_view
 
 
-@require_POST
 @signed_in_view
+@require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the chosen UI language in the language cookie and go back to ``next``."""
     return django_set_language(request)

@@ -135,7 +135,7 @@ def test_browser_create_watchlist_index_transcript_confirm_alert(tmp_path: Path)
             page.fill("#id_username", "rana")
             page.fill("#id_password", PASSWORD)
             page.click("form button[type=submit]")
-            page.wait_for_url(base)
+            page.wait_for_url(base + "dashboard/")  # the landing page
 
             page.goto(base + "watchlists/")
             page.fill("#id_name", "تبرؤ")

@@ -10,9 +10,9 @@ from ui_helpers import login_client, make_user
 
 from review_ui.navigation import NAVIGATION, NavItem, visible_items
 
-LABELS = ["Search", "Broadcasts", "Review queue", "Watchlists", "Incidents", "Persons",
+LABELS = ["Dashboard", "Search", "Broadcasts", "Review queue", "Watchlists", "Incidents", "Persons",
           "Sources", "Health"]  # English msgids; the page shows them in the chosen language
-ARABIC = ["بحث", "البثّ", "قائمة المراجعة", "قوائم المراقبة", "الحوادث", "الأشخاص",
+ARABIC = ["لوحة المتابعة", "بحث", "البثّ", "قائمة المراجعة", "قوائم المراقبة", "الحوادث", "الأشخاص",
           "المصادر", "الحالة"]
 
 

@@ -54,7 +54,7 @@ def test_no_inline_script_or_style_in_pages(viewer_client: Client, broadcast) ->
 def test_login_then_logout_needs_post(client: Client, db) -> None:
     make_user("reviewer1", "reviewer")
     response = client.post("/login/", {"username": "reviewer1", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
     assert client.get("/broadcasts/").status_code == 200
     assert client.get("/logout/").status_code == 405
     assert client.post("/logout/").status_code == 302
