@@ -1,14 +1,18 @@
 """Turning a backend's ranked segment ids into ``Hit``s, and facet lists in their order.
 
-``build_hits`` reads the catalog (the source of truth) for each ranked segment id: the
-original text, its broadcast, the broadcast's tags, and the highlight (with the next
-segment's head, so a phrase crossing the boundary is marked). A segment deleted since it
+``build_hits`` reads the catalog (the source of truth) for each ranked segment id, in two
+queries: the original text, its broadcast, the broadcast's tags, and the highlight (with
+the next segment's head, so a phrase crossing the boundary is marked). A segment deleted since it
 was indexed is skipped. ``sort_facets`` puts facet counts in the documented order. Used by
 ``index.tantivy_backend`` (and ``sort_facets`` by ``index.es_query``). To add a hit field:
 add it to ``index.base.Hit`` and fill it here.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils.dateparse import parse_datetime
 
 from index.base import Hit
 from index.highlight import head, highlight
@@ -27,59 +31,68 @@ def sort_facets(raw: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[s
     return out
 
 
-def _following_texts(segments: dict) -> dict[int, str]:
-    """{segment id: text of the next segment of its transcript} for the given segments."""
-    from django.db.models import Q
+def _rows(segment_ids: list[int]) -> dict[int, tuple]:
+    """{segment id: (id, transcript id, start, end, text, broadcast id, url, title, aired
+    at, language, outlet, next segment's text)}: one SQL statement (the ORM would take
+    longer to build it than the database to answer); the next segment's text comes from a
+    correlated subquery on the (transcript, number) key."""
+    from django.db import connection
 
-    from catalog.models import Segment
+    from catalog.models import Broadcast, Outlet, Segment, Transcript
 
-    if not segments:
-        return {}
-    wanted = Q()
-    for seg in segments.values():
-        wanted |= Q(transcript_id=seg.transcript_id, number__gt=seg.number,
-                    number__lte=seg.number + 8)
-    rows = sorted(Segment.objects.filter(wanted).values_list("transcript_id", "number", "text"))
-    out: dict[int, str] = {}
-    for seg_id, seg in segments.items():
-        for transcript_id, number, text in rows:
-            if transcript_id == seg.transcript_id and number > seg.number:
-                out[seg_id] = text
-                break
-        else:  # numbers with a wide gap: ask for this one alone
-            text = (Segment.objects.filter(transcript_id=seg.transcript_id,
-                                           number__gt=seg.number)
-                    .order_by("number").values_list("text", flat=True).first())
-            if text is not None:
-                out[seg_id] = text
-    return out
+    q = connection.ops.quote_name
+    seg, tr = q(Segment._meta.db_table), q(Transcript._meta.db_table)
+    br, out = q(Broadcast._meta.db_table), q(Outlet._meta.db_table)
+    marks = ", ".join(["%s"] * len(segment_ids))
+    sql = (f"SELECT s.id, s.transcript_id, s.start, s.{q('end')}, s.text, b.id, b.url, "
+           f"b.title, b.aired_at, b.language, o.name, "
+           f"(SELECT n.text FROM {seg} n WHERE n.transcript_id = s.transcript_id "
+           f"AND n.number > s.number ORDER BY n.number LIMIT 1) "
+           f"FROM {seg} s JOIN {tr} t ON t.id = s.transcript_id "
+           f"JOIN {br} b ON b.id = t.broadcast_id JOIN {out} o ON o.id = b.outlet_id "
+           f"WHERE s.id IN ({marks})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(segment_ids))
+        found = cursor.fetchall()
+    return {row[0]: row[:8] + (_aware(row[8]),) + row[9:] for row in found}
+
+
+def _aware(value: object) -> datetime | None:
+    """A DateTimeField value read by raw SQL as the ORM gives it (aware, UTC)."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return parsed.replace(tzinfo=UTC) if parsed and parsed.tzinfo is None else parsed
 
 
 def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
     """Hits for (segment id, score) pairs, in that order, with tags and highlights from the
-    catalog (segments deleted meanwhile are skipped)."""
-    from catalog.models import Segment, Tagging
+    catalog (segments deleted meanwhile are skipped).
 
-    segments = Segment.objects.select_related("transcript__broadcast__outlet").in_bulk(
-        [seg_id for seg_id, _ in ranked])
-    broadcast_ids = {seg.transcript.broadcast_id for seg in segments.values()}
+    Two queries whatever the page size: the columns a hit shows with the next segment's
+    text (``_rows``), and the broadcasts' tags. Full ``Segment`` objects are not built
+    (their word timings are large and a hit never shows them)."""
+    from catalog.models import Tagging
+
+    if not ranked:
+        return []
+    rows = _rows([seg_id for seg_id, _ in ranked])
     tags: dict[int, set[str]] = {}
-    for bid, name in Tagging.objects.filter(broadcast_id__in=broadcast_ids).values_list(
+    for bid, name in Tagging.objects.filter(
+            broadcast_id__in={row[5] for row in rows.values()}).values_list(
             "broadcast_id", "tag__name"):
         tags.setdefault(bid, set()).add(name)
-    following = _following_texts(segments)
     hits = []
     for seg_id, score in ranked:
-        seg = segments.get(seg_id)
-        if seg is None:
+        row = rows.get(seg_id)
+        if row is None:
             continue
-        broadcast = seg.transcript.broadcast
-        after = following.get(seg_id)
-        hits.append(Hit(segment_id=seg.id, transcript_id=seg.transcript_id,
-                        broadcast_id=broadcast.id, url=broadcast.url,
-                        outlet=broadcast.outlet.name, title=broadcast.title,
-                        aired_at=broadcast.aired_at, start=seg.start, end=seg.end,
-                        text=seg.text, score=float(score), language=broadcast.language,
-                        tags=sorted(tags.get(broadcast.id, ())), play_from=seg.start,
-                        highlight=highlight(seg.text, parsed, head(after) if after else None)))
+        (_, transcript_id, start, end, text, broadcast_id, url, title, aired_at, language,
+         outlet, after) = row
+        hits.append(Hit(segment_id=seg_id, transcript_id=transcript_id,
+                        broadcast_id=broadcast_id, url=url, outlet=outlet, title=title,
+                        aired_at=aired_at, start=start, end=end, text=text, score=float(score),
+                        language=language, tags=sorted(tags.get(broadcast_id, ())),
+                        play_from=start,
+                        highlight=highlight(text, parsed, head(after) if after else None)))
     return hits
