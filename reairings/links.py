@@ -181,13 +181,14 @@ def review_link(link_id: int, user: Any, decision: str) -> Reairing:
 
 def airings_of(broadcast_id: int, start: float, end: float,
                statuses: Iterable[str] = SHOWN) -> list[dict[str, Any]]:
-    """Every other airing of ``broadcast_id``'s [start, end) in links with ``statuses``:
-    the other broadcast and the range there that corresponds (clipped to the overlap)."""
+    """Every other airing of ``broadcast_id``'s [start, end) in links with ``statuses``
+    (any overlap): the other broadcast and the range there that corresponds (clipped to
+    the overlap)."""
     found = []
     for link in links_of(broadcast_id).filter(status__in=list(statuses)):
         row = link_json(link, broadcast_id)
         lo, hi = max(start, row["start"]), min(end, row["end"])
-        if hi - lo < 1.0:
+        if hi <= lo:
             continue
         shift = row["other_start"] - row["start"]
         found.append({**row, "clip_start": lo, "clip_end": hi,

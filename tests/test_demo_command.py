@@ -51,12 +51,36 @@ def test_search_finds_the_documentary_segment(demo_env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr
     hits = json.loads(proc.stdout)["hits"]
     assert hits, "the demo's segment was not found"
-    hit = hits[0]
-    assert hit["url"].endswith("/items/tunnel-to-light-part-1.html")
+    # The documentary, or its re-airing in the 25 April bulletin (newer, so first on a tie).
+    assert {h["url"].rsplit("/", 1)[-1] for h in hits} <= {
+        "tunnel-to-light-part-1.html", "bulletin-2021-04-25.html"}, hits
+    hit = next(h for h in hits if h["url"].endswith("/items/tunnel-to-light-part-1.html"))
     assert hit["title"] == "من النفق إلى النور — الجزء الأول"
     assert "أماني" in hit["text"]
     assert 0 <= hit["start"] < hit["end"]
     assert {"broadcast_id", "outlet"} <= hit.keys()
+
+
+def test_the_reaired_passage_is_linked_to_its_first_airing(demo_env: dict[str, str]) -> None:
+    rows = json.loads(raqib(demo_env, "broadcasts", "list", "--format", "json").stdout)
+    by_slug = {r["url"].rsplit("/", 1)[-1].removesuffix(".html"): r["id"] for r in rows}
+    again, first = by_slug["bulletin-2021-04-25"], by_slug["tunnel-to-light-part-1"]
+    proc = raqib(demo_env, "reairings", "list", "--broadcast", str(again), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    links = json.loads(proc.stdout)
+    assert [(x["other_broadcast_id"], x["status"]) for x in links] == [(first, "linked")], links
+    link = links[0]
+    # the re-airing's 3 s intro, then the documentary from its start
+    assert abs((link["start"] - link["other_start"]) - 3.0) <= 1.0, link
+    assert link["end"] - link["start"] >= 10
+
+
+def test_the_banner_name_is_found_by_search(demo_env: dict[str, str]) -> None:
+    proc = raqib(demo_env, "search", "بلور", "--format", "json")  # said by no one: on screen
+    assert proc.returncode == 0, proc.stderr
+    hits = json.loads(proc.stdout)["hits"]
+    assert hits and hits[0]["url"].endswith("/items/bulletin-2021-04-25.html"), hits
+    assert "بلور" in hits[0]["text"] and hits[0]["start"] <= 3
 
 
 def test_broadcasts_are_preserved_and_failures_recorded(demo_env: dict[str, str]) -> None:

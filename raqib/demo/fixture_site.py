@@ -40,6 +40,9 @@ SOURCE_NAME = "demo-ikhbariya"
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 BACKGROUND = "0x203040"
+REAIR_INTRO_S = 3.0  # a re-airing's new intro (a tone) before the re-aired audio
+REAIR_GAIN_DB = -4.0  # ... which comes back quieter
+ROOM_TONE_S = 5.0
 
 
 class FixtureError(RuntimeError):
@@ -55,13 +58,16 @@ class _ItemSpec:
     aired_label: str
     description: str
     media_missing: bool = False
+    reairs: str = ""  # the slug whose audio this item airs again (after a new intro)
+    banner: str = ""  # a lower-third caption drawn over the video (read by OCR)
+    room_tone_s: float = 0.0  # quiet room tone after the speech (a re-airing needs >= 10 s)
 
 
 ITEMS: tuple[_ItemSpec, ...] = (
     _ItemSpec("tunnel-to-light-part-1", "من النفق إلى النور — الجزء الأول", "فيلم وثائقي",
               "2021-04-20T19:00:00+03:00", "20 نيسان 2021",
               "فيلم وثائقي عن الغوطة الشرقية يظهر فيه والد الدكتورة أماني بلور متحدثًا عن "
-              "ابنته. (الصوت في هذا الأرشيف التجريبي مركّب آليًا.)"),
+              "ابنته. (الصوت في هذا الأرشيف التجريبي مركّب آليًا.)", room_tone_s=ROOM_TONE_S),
     _ItemSpec("bulletin-2021-04-21", "نشرة الأخبار المسائية", "نشرة الأخبار",
               "2021-04-21T20:30:00+03:00", "21 نيسان 2021",
               "موجز الأخبار المحلية: استئناف الرحلات في مطار دمشق الدولي."),
@@ -72,12 +78,17 @@ ITEMS: tuple[_ItemSpec, ...] = (
               "2021-04-20T20:00:00+03:00", "20 نيسان 2021",
               "حُذف ملف الفيديو لهذا الجزء من الموقع: يجيب الخادم برمز 404، ويسجّل رقيب "
               "الالتقاط فاشلًا مع سببه.", media_missing=True),
+    _ItemSpec("bulletin-2021-04-25", "نشرة الأخبار — ملف خاص", "نشرة الأخبار",
+              "2021-04-25T21:00:00+03:00", "25 نيسان 2021",
+              "ملف خاص يعيد بثّ مقطع من الفيلم الوثائقي «من النفق إلى النور» بمقدمة جديدة.",
+              reairs="tunnel-to-light-part-1", banner="والد الدكتورة بلور"),
 )
 
 # listing file -> (slugs on it, next listing file or None)
 PAGES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
     ("list.html", ("tunnel-to-light-part-1", "bulletin-2021-04-21"), "list-2.html"),
-    ("list-2.html", ("bulletin-2021-04-22", "tunnel-to-light-part-2"), None),
+    ("list-2.html", ("bulletin-2021-04-22", "tunnel-to-light-part-2", "bulletin-2021-04-25"),
+     None),
 )
 
 
@@ -160,7 +171,10 @@ def _fingerprint() -> str:
     """Changes whenever what the media would contain changes (texts, voice, timing)."""
     recipe = {"v": FORMAT_VERSION, "speech": speech.SPEECH, "voice": speech.VOICE,
               "speed": speech.SPEED, "gap": speech.SENTENCE_GAP_S, "bg": BACKGROUND,
-              "missing": [s.slug for s in ITEMS if s.media_missing]}
+              "missing": [s.slug for s in ITEMS if s.media_missing],
+              "reairs": {s.slug: [s.reairs, s.banner, s.room_tone_s, REAIR_INTRO_S,
+                                  REAIR_GAIN_DB] for s in ITEMS
+                         if s.reairs or s.banner or s.room_tone_s}}
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 
@@ -188,27 +202,84 @@ def _generate_media(root: Path) -> dict[str, str]:
     media.mkdir(exist_ok=True)
     hashes = {}
     with tempfile.TemporaryDirectory(prefix="raqib-fixture-") as tmp:
+        wavs: dict[str, Path] = {}
         for spec in ITEMS:
             target = media / f"{spec.slug}.mp4"
             if spec.media_missing:
                 target.unlink(missing_ok=True)
                 continue
-            wav = speech.synthesize(speech.SPEECH[spec.slug], Path(tmp) / f"{spec.slug}.wav")
-            built = make_mp4(wav, Path(tmp) / f"{spec.slug}.mp4")
+            wav = wavs[spec.slug] = Path(tmp) / f"{spec.slug}.wav"
+            if spec.reairs:
+                _reair(wavs[spec.reairs], wav)
+            else:
+                speech.synthesize(speech.SPEECH[spec.slug], wav)
+                if spec.room_tone_s:
+                    _room_tone(wav, spec.room_tone_s)
+            banner = _banner(spec.banner, Path(tmp) / f"{spec.slug}.png") if spec.banner \
+                else None
+            built = make_mp4(wav, Path(tmp) / f"{spec.slug}.mp4", banner)
             hashes[spec.slug] = sha256_file(built)
             os.replace(built, target)  # readers never see a half-written file
     return hashes
 
 
-def make_mp4(wav: Path, out: Path) -> Path:
-    """Encode ``wav`` over a plain 320x180 background as H.264 + AAC MP4 at ``out``."""
+def _ffmpeg() -> str:
     exe = shutil.which("ffmpeg")
     if not exe:
         raise FixtureError("ffmpeg is not installed; the demo outlet needs it to make its "
                            "videos (apt install ffmpeg)")
+    return exe
+
+
+def _reair(original: Path, out: Path) -> Path:
+    """``original``'s audio aired again: a new intro (a tone), then it, quieter."""
+    graph = (f"sine=f=440:d={REAIR_INTRO_S:g}:r=22050,volume=-14dB[intro];"
+             f"[0]volume={REAIR_GAIN_DB:g}dB[body];[intro][body]concat=n=2:v=0:a=1")
+    proc = subprocess.run([_ffmpeg(), "-nostdin", "-loglevel", "error", "-y", "-i",
+                           str(original), "-filter_complex", graph, "-ac", "1", "-ar", "22050",
+                           str(out)], capture_output=True, text=True, timeout=120, check=False)
+    if proc.returncode != 0:
+        raise FixtureError(f"ffmpeg could not make {out.name}: {proc.stderr.strip()[-400:]}")
+    return out
+
+
+def _room_tone(wav: Path, seconds: float) -> Path:
+    """Append ``seconds`` of quiet room tone (seeded brown noise) to ``wav`` in place."""
+    out = wav.with_name(wav.stem + "-tone.wav")
+    graph = (f"anoisesrc=d={seconds:g}:c=brown:a=0.02:r=22050:seed=20210420[tone];"
+             "[0][tone]concat=n=2:v=0:a=1")
+    proc = subprocess.run([_ffmpeg(), "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
+                           "-filter_complex", graph, "-ac", "1", "-ar", "22050", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    if proc.returncode != 0:
+        raise FixtureError(f"ffmpeg could not add room tone: {proc.stderr.strip()[-400:]}")
+    os.replace(out, wav)
+    return wav
+
+
+def _banner(text: str, out: Path) -> Path:
+    """A lower-third caption, the Arabic shaped by Pango (Debian pango1.0-tools)."""
+    exe = shutil.which("pango-view")
+    if not exe:
+        raise FixtureError("pango-view is not installed; the demo outlet needs it to draw "
+                           "its on-screen caption (apt install pango1.0-tools)")
+    proc = subprocess.run([exe, "--font=Noto Sans Arabic Bold 20", "--background=#7a1010",
+                           "--foreground=white", "--margin=8", "-q", "-o", str(out), "--text",
+                           text], capture_output=True, text=True, timeout=60, check=False)
+    if proc.returncode != 0 or not out.is_file():
+        raise FixtureError(f"pango-view could not draw the caption: {proc.stderr.strip()[-300:]}")
+    return out
+
+
+def make_mp4(wav: Path, out: Path, banner: Path | None = None) -> Path:
+    """Encode ``wav`` over a plain 320x180 background as H.264 + AAC MP4 at ``out``, with
+    ``banner`` over the bottom of the picture from the first second when given."""
+    exe = _ffmpeg()
+    overlay = (["-i", str(banner), "-filter_complex",
+                "[0][2]overlay=x=(W-w)/2:y=H-h-6:enable='gte(t,1)'"] if banner else [])
     cmd = [exe, "-nostdin", "-loglevel", "error", "-y",
            "-f", "lavfi", "-i", f"color=c={BACKGROUND}:s=320x180:r=10",
-           "-i", str(wav), "-shortest",
+           "-i", str(wav), *overlay, "-shortest",
            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-threads", "1",
            "-c:a", "aac", "-b:a", "64k", "-ar", "22050",
            "-map_metadata", "-1", "-movflags", "+faststart", str(out)]

@@ -61,6 +61,9 @@ SPEECH: dict[str, tuple[str, ...]] = {
         "الجزء الثاني",
     ),
 }
+# A re-airing says what the item it re-airs says (its audio is that item's, after a new
+# intro: raqib.demo.fixture_site._reair); the on-screen caption is read by OCR.
+SPEECH["bulletin-2021-04-25"] = SPEECH["tunnel-to-light-part-1"]
 
 # slug -> words that searching the transcripts must find (checked by the tests and demo).
 SEARCH_WORDS: dict[str, tuple[str, ...]] = {
@@ -68,6 +71,8 @@ SEARCH_WORDS: dict[str, tuple[str, ...]] = {
     "bulletin-2021-04-21": ("مطار",),
     "bulletin-2021-04-22": ("موسيقى",),
 }
+# slug -> a word only its on-screen caption holds (found by search through the ocr track).
+SCREEN_WORDS: dict[str, tuple[str, ...]] = {"bulletin-2021-04-25": ("بلور",)}
 
 
 class SpeechError(RuntimeError):
