@@ -8,7 +8,10 @@ fault-injecting server, PostgreSQL and Redis on loopback, and everything broken 
   seeded random points (``RAQIB_DRILL_SEED``), the scheduler's holder killed twice, Redis
   restarted (losing its queue) and PostgreSQL restarted mid-run. Afterwards every item is
   indexed or failed with its reason exactly once: 0 lost, 0 duplicated media, custody
-  events, transcripts or segments; each scheduler period ran once, whoever held it.
+  events, transcripts or segments; each scheduler period ran once, whoever held it. A
+  claim that lapses (the PostgreSQL restart stops heartbeats) and is taken over leaves
+  its first worker unable to write (``catalog.fencing``); ``RAQIB_DRILL_STALLED_HEARTBEATS=1``
+  makes that happen on every item the skewed workers touch.
 - ``test_embedded_kill_drill``: the same SIGKILLs on the embedded deployment (SQLite
   catalog and queues, the default search backend), where index entries (the backend's
   drift from the catalog, ``index.consistency``) and alerts are checked too.
@@ -96,6 +99,11 @@ def faketime() -> list[str]:
     heartbeat's, the scheduler's poll) never return, which a real skew never does."""
     if not shutil.which("faketime"):
         pytest.skip("faketime not installed (scripts/setup.sh installs Debian's 'faketime')")
+    if os.environ.get("RAQIB_DRILL_STALLED_HEARTBEATS"):
+        # Opt-in harsher variant: the skewed workers' heartbeats never beat, so every claim
+        # they take lapses after queue.lease_seconds and is taken over while they still
+        # work: the stale-writer race, on every item they touch (fencing must hold).
+        return ["faketime", "-f"]
     return ["env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "faketime", "-f"]
 
 
@@ -186,12 +194,6 @@ def check_scheduler_once(logs: str, min_holders: int) -> None:
 
 
 @pytest.mark.scaled
-@pytest.mark.skipif(
-    not os.environ.get("RAQIB_RUN_KNOWN_FAILING_DRILL"),
-    reason="known defect, issue 13 stays open: in 2 of 6 runs one item logged 'stage done: "
-           "transcribe' yet ended with no transcript after the PostgreSQL restart (a claim "
-           "lapsing during the outage is suspected); set RAQIB_RUN_KNOWN_FAILING_DRILL=1 to run "
-           "it")
 def test_kill_drill(tmp_path: Path, models_dir: Path) -> None:
     skew = faketime()
     outlet = build_outlet(tmp_path / "site", ITEMS, SEED)
