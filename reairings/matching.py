@@ -23,7 +23,6 @@ To tune: the ``Params`` fields (``benchmarks/reairings_eval.py`` measures them).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -150,16 +149,28 @@ def verify(query: np.ndarray, other: np.ndarray, offset: int, mask: np.ndarray,
     return found
 
 
-def _votes(phase_keys: list[np.ndarray], postings: dict[int, list[tuple[int, int]]],
-           masks: list[np.ndarray], shifts: list[int]) -> dict[tuple[int, int], int]:
-    votes: dict[tuple[int, int], int] = defaultdict(int)
-    for keys, mask, shift in zip(phase_keys, masks, shifts, strict=True):
-        for i, key in enumerate(keys.tolist()):
-            if mask[i]:
-                continue
-            for other_id, position in postings.get(key, ()):
-                votes[(other_id, position - i - shift)] += 1
-    return votes
+Postings = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, broadcast ids, positions
+
+
+def as_postings(rows: Iterable[Posting] | Postings) -> Postings:
+    """Postings as three int64 arrays, whatever ``lookup`` returned."""
+    if isinstance(rows, tuple) and len(rows) == 3 and isinstance(rows[0], np.ndarray):
+        return tuple(np.asarray(a, dtype=np.int64) for a in rows)  # type: ignore[return-value]
+    table = np.array(list(rows), dtype=np.int64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ranges ``starts[k] .. starts[k] + counts[k]`` (vectorised)."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - first + np.repeat(starts, counts)
+
+
+def _pack(bids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    return (bids << 32) + (offsets + (1 << 31))
 
 
 def find_matches(phases: list[Phase], lookup: Lookup, load: Callable[[int], np.ndarray],
@@ -167,43 +178,68 @@ def find_matches(phases: list[Phase], lookup: Lookup, load: Callable[[int], np.n
                  exclude: frozenset[int] = frozenset()) -> list[Match]:
     """Stretches of the query (``phases[0]`` is its stored grid) found in other broadcasts.
 
-    ``lookup`` answers postings for keys, ``load`` gives a broadcast's stored items,
-    ``same_source(id)`` says whether a broadcast is from the query's own source; broadcasts
-    in ``exclude`` (the query itself) are ignored."""
-    phase_keys = [sub_hashes(p.items) for p in phases]
-    wanted = sorted(set().union(*(set(k.tolist()) for k in phase_keys)) - {0})
-    postings: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for key, other_id, position in lookup(wanted):
-        if other_id not in exclude:
-            postings[key].append((other_id, position))
-    recurring: set[int] = set()
-    for key in list(postings):
-        entries = postings[key]
-        if len(entries) > params.max_postings:
-            del postings[key]
-            recurring.add(key)
-            continue
-        own = {b for b, _ in entries if same_source(b)}
-        if len(own) + 1 >= params.jingle_broadcasts:
-            recurring.add(key)
-    masks = [np.concatenate((jingle_mask(k, recurring, params),
+    ``lookup`` answers postings for keys (tuples, or three arrays), ``load`` gives a
+    broadcast's stored items, ``same_source(id)`` says whether a broadcast is from the
+    query's own source; broadcasts in ``exclude`` (the query itself) are ignored."""
+    phase_keys = [sub_hashes(p.items).astype(np.int64) for p in phases]
+    wanted = np.unique(np.concatenate(phase_keys)) if phase_keys else np.zeros(0, np.int64)
+    wanted = wanted[wanted != 0]
+    pk, pb, pp = as_postings(lookup([int(k) for k in wanted]))
+    if exclude and len(pb):
+        keep = ~np.isin(pb, np.fromiter(exclude, dtype=np.int64))
+        pk, pb, pp = pk[keep], pb[keep], pp[keep]
+    order = np.argsort(pk, kind="stable")
+    pk, pb, pp = pk[order], pb[order], pp[order]
+    keys, starts, counts = np.unique(pk, return_index=True, return_counts=True)
+    if not len(keys):
+        return []
+    # Recurring keys: posted too often anywhere, or in enough of the query's own source's
+    # broadcasts (counting the query).
+    stopped = counts > params.max_postings
+    bids = np.unique(pb)
+    own_bids = bids[np.fromiter((same_source(int(b)) for b in bids), dtype=bool,
+                                count=len(bids))]
+    own = np.isin(pb, own_bids)
+    own_pairs = np.unique(np.stack((pk[own], pb[own]), axis=1), axis=0) if own.any() \
+        else np.zeros((0, 2), dtype=np.int64)
+    own_keys, own_counts = np.unique(own_pairs[:, 0], return_counts=True)
+    recurring = set(keys[stopped].tolist()) | set(
+        own_keys[own_counts + 1 >= params.jingle_broadcasts].tolist())
+    masks = [np.concatenate((jingle_mask(k.astype(np.int32), recurring, params),
                              np.zeros(len(p.items) - len(k), dtype=bool)))
              for k, p in zip(phase_keys, phases, strict=True)]
-    # Integer item shifts only steer the votes; verification uses each phase's own items.
-    shifts = [int(round(p.shift)) for p in phases]
-    votes = _votes(phase_keys, postings, masks, shifts)
+    codes = []
+    for k, mask, phase in zip(phase_keys, masks, phases, strict=True):
+        idx = np.searchsorted(keys, k)
+        idx[idx >= len(keys)] = 0
+        hit = (keys[idx] == k) & ~mask[:len(k)] & (k != 0) & ~stopped[idx]
+        qi = np.flatnonzero(hit)
+        post = _expand(starts[idx[qi]], counts[idx[qi]])
+        q_of = np.repeat(qi, counts[idx[qi]])
+        # Integer item shifts only steer the votes; verification uses each phase's items.
+        codes.append(_pack(pb[post], pp[post] - q_of - int(round(phase.shift))))
+    all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    uniq, votes = np.unique(all_codes, return_counts=True)
+    if not len(uniq):
+        return []
     # Neighbouring offsets (a sub-item shift between the copies) pool their votes.
-    pooled: dict[tuple[int, int], int] = {
-        (b, d): n + votes.get((b, d - 1), 0) + votes.get((b, d + 1), 0)
-        for (b, d), n in votes.items()}
-    candidates = sorted((n, b, d) for (b, d), n in pooled.items() if n >= params.min_votes)
-    candidates.reverse()
+    pooled = votes.copy()
+    for step in (-1, 1):
+        at = np.searchsorted(uniq, uniq + step)
+        at[at >= len(uniq)] = 0
+        pooled += np.where(uniq[at] == uniq + step, votes[at], 0)
+    top = np.flatnonzero(pooled >= params.min_votes)
+    top = top[np.argsort(-pooled[top], kind="stable")][:params.max_candidates * 5]
+    candidates = [(int(pooled[t]), int(uniq[t] >> 32), int((uniq[t] & 0xFFFFFFFF) - (1 << 31)))
+                  for t in top]
     matches: list[Match] = []
     seen: set[tuple[int, int]] = set()
     cache: dict[int, np.ndarray] = {}
-    for _, other_id, offset in candidates[:params.max_candidates * 3]:
-        if (other_id, offset) in seen or len(seen) >= params.max_candidates:
+    verified = 0
+    for _, other_id, offset in candidates:
+        if (other_id, offset) in seen or verified >= params.max_candidates:
             continue
+        verified += 1
         seen.update({(other_id, offset + k) for k in range(-2, 3)})
         other = cache.get(other_id)
         if other is None:

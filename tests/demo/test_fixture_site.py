@@ -43,7 +43,9 @@ def test_site_is_generated(site) -> None:
     for name in ("list.html", "list-2.html", "robots.txt", MANIFEST):
         assert (root / name).is_file(), name
     assert [i.slug for i in site.items][0] == DOCUMENTARY
-    assert len(site.items) == 4
+    assert len(site.items) == 5
+    reaired = site.item("bulletin-2021-04-25")  # re-airs the documentary (issue 16)
+    assert reaired.spoken_text == site.item(DOCUMENTARY).spoken_text
     for item in site.items:
         assert (root / "items" / f"{item.slug}.html").is_file()
         if item.media_missing:

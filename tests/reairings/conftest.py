@@ -1,10 +1,7 @@
-"""Fixtures of the re-airing tests: a tiny generated archive (once per session) and a
-helper that registers a file as a broadcast's captured media in the test data dir."""
+"""Fixtures of the re-airing tests: a tiny generated archive (once per session)."""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 import sys
 from pathlib import Path
 
@@ -48,20 +45,3 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> dict:
     a_start = 5.3 + 6 + g.duration(news) + 3
     return {"a": a, "b": b, "c": c, "e": e,
             "truth": {"a": (a_start, a_start + 15), "b": (7.37, 22.37)}}
-
-
-def add_media(broadcast, path: Path) -> None:  # noqa: ANN001 - a catalog Broadcast
-    """Copy ``path`` into the data dir and make it ``broadcast``'s captured media."""
-    from django.conf import settings
-
-    from catalog.models import MediaFile
-
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    relative = Path("media") / f"{digest[:16]}{path.suffix}"
-    target = settings.CONFIG.data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    media, _ = MediaFile.objects.get_or_create(sha256=digest, defaults={
-        "path": str(relative), "size": path.stat().st_size})
-    broadcast.media = media
-    broadcast.save(update_fields=["media"])

@@ -9,7 +9,7 @@ import json
 
 import media_gen as g
 import pytest
-from conftest import add_media
+from reair_helpers import add_media
 
 from catalog.models import Broadcast, Outlet, Source, Transcript
 from raqib.cli import main

@@ -9,8 +9,8 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import add_media
 from django.contrib.auth import get_user_model
+from reair_helpers import add_media
 
 from catalog.models import Broadcast, CustodyEvent, Outlet, Source
 from raqib.cli import main
