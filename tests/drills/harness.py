@@ -231,8 +231,14 @@ class Cluster:
         self.start(name)
 
     def by_pid(self, pid: int) -> str | None:
+        """The worker whose process (group) ``pid`` is: under a ``faketime`` prefix the
+        Python process is a child of the one started, in its process group."""
+        try:
+            group = os.getpgid(pid)
+        except ProcessLookupError:
+            group = None
         for name, worker in self.workers.items():
-            if worker.proc and worker.proc.pid == pid:
+            if worker.proc and worker.proc.pid in (pid, group):
                 return name
         return None
 
