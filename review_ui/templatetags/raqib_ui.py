@@ -6,6 +6,7 @@ cannot reorder the text around it (a "Trojan Source"-style spoof); each is shown
 U+FFFD so a reviewer sees that something was there. Output stays autoescaped.
 ``http_href`` lets only absolute http(s) URLs become a link target (``catalog.urls``):
 anything else (``javascript:``, ``data:``) gives "" and the template shows no link.
+``in_language`` shows the active language's half of a bilingual model choice label.
 To add a filter: define it here with ``@register.filter``.
 """
 
@@ -28,6 +29,19 @@ def http_href(value: object) -> str:
 
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 REPLACEMENT = "\ufffd"
+
+
+@register.filter
+def in_language(value: object) -> str:
+    """The active language's half of a bilingual model label ("عربي · english", the
+    convention of the choices in ``review/models.py``); other text unchanged."""
+    from django.utils.translation import get_language
+
+    text = "" if value is None else str(value)
+    if " · " not in text:
+        return text
+    arabic, english = text.split(" · ", 1)
+    return arabic if (get_language() or "ar").startswith("ar") else english
 
 
 @register.filter

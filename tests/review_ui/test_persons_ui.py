@@ -85,7 +85,7 @@ def test_timeline_oldest_first_with_outlets_roles_and_only_visible_incidents(wor
     father_html = client_for(world, "rev2").get(
         f"/persons/{world['father'].pk}/").content.decode()
     assert APPEARANCE.findall(father_html) == [("on-air", str(world["disown"].pk))]
-    assert "يتبرّأ · disowns a relative" in father_html
+    assert "يتبرّأ" in father_html and "disowns a relative" not in father_html  # Arabic UI
     assert f'href="/persons/{amani}/"' in father_html  # the targeted person
 
 
