@@ -14,7 +14,8 @@ range, facets on) through ``search_page(SearchRequest(...))``. Tantivy indexes t
 segments as our analyzer's terms joined by spaces (its default tokenizer; stop-word gaps
 are not kept as positions) with outlet/lang/month fast fields, and runs the same queries
 (term, phrase, and term + outlet + month range with terms aggregations). Prints a Markdown
-table and the JSON (``--json PATH`` also writes it). To add a query kind: add it to
+table and the JSON (``--json PATH`` also writes it; ``--keep DIR`` keeps each size's data
+dir for ``benchmarks/search_load.py``). To add a query kind: add it to
 ``query_sets`` and to both ``_time_raqib`` and ``_time_tantivy``.
 """
 
@@ -240,21 +241,29 @@ def child(size: int, seed: int, n_queries: int, skip_tantivy: bool) -> dict:
 # --- parent: every size ---------------------------------------------------------------------
 
 def _run_size(size: int, args: argparse.Namespace) -> dict:
+    if args.keep:  # a data dir to keep (benchmarks/search_load.py serves it)
+        home = args.keep / str(size)
+        home.mkdir(parents=True)
+        return _measure_in(str(home), size, args)
     with tempfile.TemporaryDirectory(prefix="raqib-search-scale-") as home:
-        (Path(home) / "raqib.toml").write_text("")
-        (Path(home) / "data").mkdir()
-        env = {**os.environ, "RAQIB_DATA_DIR": str(Path(home) / "data"),
-               "RAQIB_CONFIG": str(Path(home) / "raqib.toml"), "RAQIB_LOG_LEVEL": "WARNING",
-               "DJANGO_SETTINGS_MODULE": "raqib.settings"}
-        for var in ("DATABASE_URL", "RAQIB_SEARCH_BACKEND"):
-            env.pop(var, None)
-        cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed),
-               "--queries", str(args.queries)] + (["--skip-tantivy"] if args.skip_tantivy else [])
-        done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
-                              check=False)
-        if done.returncode:
-            raise SystemExit(f"size {size} failed:\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return _measure_in(home, size, args)
+
+
+def _measure_in(home: str, size: int, args: argparse.Namespace) -> dict:
+    (Path(home) / "raqib.toml").write_text("")
+    (Path(home) / "data").mkdir()
+    env = {**os.environ, "RAQIB_DATA_DIR": str(Path(home) / "data"),
+           "RAQIB_CONFIG": str(Path(home) / "raqib.toml"), "RAQIB_LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "raqib.settings"}
+    for var in ("DATABASE_URL", "RAQIB_SEARCH_BACKEND"):
+        env.pop(var, None)
+    cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed),
+           "--queries", str(args.queries)] + (["--skip-tantivy"] if args.skip_tantivy else [])
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    if done.returncode:
+        raise SystemExit(f"size {size} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def markdown(results: list[dict]) -> str:
@@ -279,6 +288,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50, help="distinct queries per kind")
     parser.add_argument("--skip-tantivy", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the JSON here")
+    parser.add_argument("--keep", type=Path, help="keep each size's data dir under "
+                        "KEEP/<size> (raqib.toml + data/) instead of a temporary one")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
