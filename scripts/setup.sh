@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis, faketime, Lucene, JDK, gettext, npm)"
+echo "==> system packages (ffmpeg, espeak-ng, chromium, fonts, PostgreSQL, Redis, faketime, Lucene, JDK, gettext, wrk, npm)"
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   python3 python3-venv python3-pip ffmpeg espeak-ng chromium fonts-noto-core \
   libchromaprint-tools tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng pango1.0-tools \
   postgresql redis-server faketime ca-certificates \
-  liblucene8-java openjdk-17-jdk-headless iso-codes gettext >/dev/null
+  liblucene8-java openjdk-17-jdk-headless iso-codes gettext wrk >/dev/null
 # npm fetches the Arabic test text; Debian's npm only where no Node.js is installed already
 command -v npm >/dev/null || $SUDO env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends npm >/dev/null
