@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import zipfile
@@ -52,6 +53,12 @@ def media_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "sine=frequency=440:duration=6", "-c:a", "aac", "-b:a", "32k", str(path)],
                    check=True, timeout=60)
     return path
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _sha(path: Path) -> str:
@@ -240,6 +247,10 @@ def test_zip_public_profile_and_refusals(incident: tuple[Incident, Path], tmp_pa
     assert "never overwritten" in capsys.readouterr().err
     assert main(["evidence", "export", "99999", "--out", str(tmp_path / "x")]) == 1
     assert "no incident with id 99999" in capsys.readouterr().err
+    dead = f"http://127.0.0.1:{_closed_port()}/tsa"  # a TSA that cannot be reached
+    with pytest.raises(EvidenceExportError, match="unreachable"):
+        export_bag(inc.pk, tmp_path / "unstamped", data_dir=data_dir, tsa_urls=[dead])
+    assert not (tmp_path / "unstamped").exists()
     stored = data_dir / MediaFile.objects.get().path
     stored.write_bytes(stored.read_bytes()[:-1] + b"\0")
     with pytest.raises(EvidenceExportError, match="no longer has its recorded SHA-256"):
