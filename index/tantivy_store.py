@@ -21,7 +21,8 @@ First use (a new installation, or one moving from the former SQLite FTS5 index):
 ``CURRENT``, the first caller builds the index from the catalog under the lock
 (``bootstrap``), so the move to Tantivy needs no step of its own; ``raqib reindex`` does
 the same on demand. To change the schema: bump ``SCHEMA_VERSION`` with the fields in
-``index.tantivy_backend.build_schema``; an index of another version asks for a reindex.
+``index.tantivy_backend.build_schema``; a live index of another version counts as none, so
+it is built again the same way (or ahead of time with ``raqib reindex``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class TantivyStore:
         self._schema = schema
         self._prepare = prepare  # called on each opened index (registers tokenizers)
         self._open: dict[str, tantivy.Index] = {}
+        self._versions: dict[str, bool] = {}
         self._guard = threading.Lock()
 
     # -- generations --------------------------------------------------------------------------
@@ -82,8 +84,26 @@ class TantivyStore:
         os.replace(tmp, path)
 
     def current(self) -> str | None:
-        """The live generation's name (None before the first build)."""
-        return self._read_pointer("CURRENT")
+        """The live generation's name (None before the first build, and when the live one
+        has another schema version: it is built again on first use, as a new one is)."""
+        name = self._read_pointer("CURRENT")
+        if name is not None and not self._compatible(name):
+            return None
+        return name
+
+    def _compatible(self, generation: str) -> bool:
+        found = self._versions.get(generation)
+        if found is None:
+            try:
+                meta = json.loads((self.root / generation / "raqib-schema.json").read_text())
+            except (OSError, ValueError):
+                return True  # unreadable: index() says so with its reason
+            found = self._versions[generation] = meta.get("version") == SCHEMA_VERSION
+            if not found:
+                log.warning("the search index %s has schema version %s, this Raqib writes "
+                            "%s: building it again from the catalog", generation,
+                            meta.get("version"), SCHEMA_VERSION)
+        return found
 
     def building(self) -> str | None:
         return self._read_pointer("BUILDING")

@@ -176,3 +176,26 @@ def test_writes_during_reindex_are_kept_and_searches_never_stop(data, tmp_path: 
     assert len(database) == 70
     assert indexed == database == dict.fromkeys(database, SEGMENTS)  # none lost, none doubled
     assert (tmp_path / "data" / "search" / "BUILDING").exists() is False
+
+
+def test_an_index_of_another_schema_version_is_built_again(db) -> None:
+    # an installation upgraded from an older index layout: searching rebuilds it from the
+    # catalog (as the first start on Tantivy does) instead of failing
+    from catalog.models import Broadcast, Outlet, Segment, Source, Transcript
+    from index.base import SearchRequest
+    from index.registry import get_backend
+
+    outlet = Outlet.objects.create(name="Version TV")
+    source = Source.objects.create(name="version", outlet=outlet, kind="html")
+    broadcast = Broadcast.objects.create(source=source, outlet=outlet, external_id="v1",
+                                         url="https://example.org/v1", title="v1")
+    transcript = Transcript.objects.create(broadcast=broadcast, engine="test", model_id="t")
+    Segment.objects.create(transcript=transcript, number=0, start=0, end=5, text="اعتراف المعتقل")
+    backend = get_backend()
+    backend.index_transcript(transcript.pk)
+    old = backend.store.current()
+    (backend.store.root / old / "raqib-schema.json").write_text('{"version": 1}')
+    fresh = type(backend)(backend.store.root)
+    assert fresh.search_page(SearchRequest("المعتقل")).total == 1
+    assert fresh.store.current() not in (None, old)
+    assert not (backend.store.root / old).exists()

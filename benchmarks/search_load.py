@@ -1,0 +1,151 @@
+"""Load run: concurrent logged-in reviewers searching through ``raqib serve`` on loopback.
+
+Run:  .venv/bin/python benchmarks/search_scale.py --sizes 1000000 --keep /tmp/keep
+      .venv/bin/python benchmarks/search_load.py --home /tmp/keep/1000000 --reviewers 20
+
+``--home`` is a data dir kept by ``search_scale.py --keep`` (its ``raqib.toml`` and
+``data/``: the synthetic catalog and its Tantivy index). The script adds ``--reviewers``
+users with the reviewer role, starts ``raqib serve`` on a free loopback port, logs each
+reviewer in through the real login form (session and CSRF cookies), and runs ``wrk``
+(Debian package ``wrk``; ``scripts/setup.sh`` installs it) with ``search_load.lua``: one
+thread and one connection per reviewer, each sending the next search as soon as the last
+answered (no think time: the hardest case for 20 people). The searches are the benchmark's
+word, phrase and filtered (outlet + six months) queries, as the search page sends them
+(facets on, 20 hits with highlights). Prints a Markdown row and the JSON (latency p50/p95/
+p99, requests/s, bad responses: not 200 or not a result page, and socket errors).
+To add a query kind: add its URLs in ``search_paths``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LUA = Path(__file__).with_name("search_load.lua")
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "RAQIB_DATA_DIR": str(home / "data"),
+           "RAQIB_CONFIG": str(home / "raqib.toml"), "RAQIB_LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "raqib.settings"}
+    for var in ("DATABASE_URL", "RAQIB_SEARCH_BACKEND"):
+        env.pop(var, None)
+    return env
+
+
+def _add_reviewers(home: Path, count: int, password: str) -> list[str]:
+    code = (
+        "import django, sys; django.setup()\n"
+        "from django.contrib.auth.models import User\n"
+        "from review_ui.roles import ensure_roles, set_role\n"
+        "ensure_roles()\n"
+        "for i in range(int(sys.argv[1])):\n"
+        "    user, _ = User.objects.get_or_create(username=f'load-reviewer-{i}')\n"
+        "    user.set_password(sys.argv[2]); user.save(); set_role(user, 'reviewer')\n")
+    subprocess.run([sys.executable, "-c", code, str(count), password], env=_env(home),
+                   cwd=ROOT, check=True)
+    return [f"load-reviewer-{i}" for i in range(count)]
+
+
+def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
+                               "--port", "0"], env=_env(home), cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE)
+    line = server.stdout.readline() if server.stdout else ""
+    found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    if not found:
+        server.kill()
+        raise SystemExit(f"raqib serve did not start: {line!r}")
+    return server, found.group(0)
+
+
+def _login(base: str, username: str, password: str) -> str:
+    """Log in through the form; return the Cookie header value of the session."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "login/", timeout=60).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"username": username, "password": password,
+                                   "csrfmiddlewaretoken": token}).encode()
+    opener.open(urllib.request.Request(base + "login/", data=body,
+                                       headers={"Referer": base + "login/"}), timeout=60)
+    check = opener.open(base, timeout=120)
+    if check.geturl().rstrip("/") != base.rstrip("/"):
+        raise SystemExit(f"{username} was not logged in (sent to {check.geturl()})")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def search_paths(size: int, seed: int, n: int) -> list[str]:
+    """The benchmark's queries as the search page's GET URLs, kinds interleaved."""
+    from benchmarks.search_scale import query_sets
+
+    queries = query_sets(size, seed, n)
+    words = [{"q": q["word"]} for q in queries["word"]]
+    phrases = [{"q": '"' + " ".join(q["words"]) + '"'} for q in queries["phrase"]]
+    filtered = [{"q": q["word"], "outlet": q["outlet"], "date_from": q["from"].isoformat(),
+                 "date_to": q["to"].isoformat()} for q in queries["filtered_faceted"]]
+    return ["/?" + urllib.parse.urlencode(params)
+            for trio in zip(words, phrases, filtered, strict=True) for params in trio]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, required=True,
+                        help="a data dir kept by search_scale.py --keep (DIR/<size>)")
+    parser.add_argument("--reviewers", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load")
+    parser.add_argument("--queries", type=int, default=50, help="distinct queries per kind")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write the JSON here")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk; scripts/setup.sh does)")
+    size = int(args.home.name) if args.home.name.isdigit() else 0
+    password = secrets.token_urlsafe(18)
+    users = _add_reviewers(args.home, args.reviewers, password)
+    server, base = _serve(args.home)
+    try:
+        cookies = [_login(base, user, password) for user in users]
+        with tempfile.TemporaryDirectory(prefix="raqib-load-") as work:
+            paths_file, cookies_file = Path(work) / "paths", Path(work) / "cookies"
+            paths_file.write_text("\n".join(search_paths(size or 100_000, args.seed,
+                                                         args.queries)) + "\n")
+            cookies_file.write_text("\n".join(cookies) + "\n")
+            env = {**os.environ, "RAQIB_LOAD_PATHS": str(paths_file),
+                   "RAQIB_LOAD_COOKIES": str(cookies_file)}
+            started = time.time()
+            done = subprocess.run(
+                ["wrk", "-t", str(args.reviewers), "-c", str(args.reviewers),
+                 "-d", f"{args.duration}s", "--timeout", "30s", "-s", str(LUA), base],
+                env=env, capture_output=True, text=True, check=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    report = {"segments": size, "reviewers": args.reviewers, "duration_s": args.duration,
+              "started": started, "cpus": os.cpu_count(), **result}
+    print(f"| {size:,} | {args.reviewers} | {result['requests']:,} | {result['rps']} | "
+          f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']} | "
+          f"{result['bad']} bad, {sum(result['errors'].values())} socket errors |")
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
