@@ -69,6 +69,36 @@ def acquire(key: str, holder: str, ttl: float) -> bool:
     return True
 
 
+def _dead_here(holder: str) -> bool:
+    """Whether ``holder`` (``holder_id()``: host:pid:suffix) names a process of this
+    machine that no longer exists. A process elsewhere, or a live one, is not known dead."""
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def acquire_or_reclaim(key: str, holder: str, ttl: float) -> bool:
+    """``acquire``, and failing that take the lease over from a holder that was a process
+    on this machine and is gone (a killed ``raqib process``: its rerun need not wait for
+    the claim to lapse). The takeover is conditional on that holder, so it is safe
+    against another process reclaiming at the same moment."""
+    if acquire(key, holder, ttl):
+        return True
+    current = Lease.objects.filter(key=key).values_list("holder", flat=True).first()
+    if current and _dead_here(current):
+        return bool(Lease.objects.filter(key=key, holder=current)
+                    .update(holder=holder, expires_at=_until(ttl)))
+    return False
+
+
 def renew(key: str, holder: str, ttl: float) -> bool:
     """Extend our lease; False when it is no longer ours (expired and taken over)."""
     return bool(Lease.objects.filter(key=key, holder=holder)
@@ -113,10 +143,12 @@ class Claim:
     seconds (on its own database connection) until the block exits. Inside the block the
     claim fences this thread's stage writes (``catalog.fencing.check``)."""
 
-    def __init__(self, key: str, ttl: float, holder: str | None = None) -> None:
+    def __init__(self, key: str, ttl: float, holder: str | None = None,
+                 reclaim_dead: bool = False) -> None:
         self.key = key
         self.ttl = ttl
         self.holder = holder or holder_id()
+        self.reclaim_dead = reclaim_dead  # also take it from a dead process of this machine
         self.held = False
         self.lost = False  # a renewal found the claim taken over (a stall longer than ttl)
         self._stop = threading.Event()
@@ -124,7 +156,8 @@ class Claim:
         self._fence: contextlib.ExitStack | None = None
 
     def __enter__(self) -> bool:
-        self.held = acquire(self.key, self.holder, self.ttl)
+        take = acquire_or_reclaim if self.reclaim_dead else acquire
+        self.held = take(self.key, self.holder, self.ttl)
         if self.held:
             self._fence = contextlib.ExitStack()
             self._fence.enter_context(fencing.holding(self.key, self.holder, self.ttl))
@@ -166,5 +199,6 @@ class Claim:
 class StageClaim(Claim):
     """The claim on one broadcast's stage (``broadcast:<id>``)."""
 
-    def __init__(self, broadcast_id: int, ttl: float, holder: str | None = None) -> None:
-        super().__init__(f"{STAGE_PREFIX}{broadcast_id}", ttl, holder)
+    def __init__(self, broadcast_id: int, ttl: float, holder: str | None = None,
+                 reclaim_dead: bool = False) -> None:
+        super().__init__(f"{STAGE_PREFIX}{broadcast_id}", ttl, holder, reclaim_dead)

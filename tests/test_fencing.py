@@ -143,3 +143,25 @@ def test_writes_without_a_claim_are_not_fenced(downloadable: Broadcast, monkeypa
     monkeypatch.setitem(CONFIG.values, "crawl.download_delay", 0.0)
     assert pipeline.run_stage(downloadable.id, "download", CONFIG)
     assert _state(downloadable.id)["custody"] == ["captured"]
+
+
+def test_a_command_reclaims_only_a_dead_local_holders_claim() -> None:
+    """``raqib process`` rerun after a killed run takes the dead run's claim at once; a
+    live process's claim, or one held on another machine, is left to lapse."""
+    import os
+    import socket
+
+    host = socket.gethostname()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that existed on this machine and is gone
+    for holder, reclaimed in ((f"{host}:{dead.pid}:aaaaaa", True),
+                              (f"{host}:{os.getpid()}:bbbbbb", False),
+                              (f"elsewhere:{dead.pid}:cccccc", False)):
+        Lease.objects.all().delete()
+        assert leases.acquire("broadcast:7", holder, 60)
+        with leases.StageClaim(7, ttl=60, holder="rerun", reclaim_dead=True) as held:
+            assert held is reclaimed, holder
+        with leases.StageClaim(7, ttl=60, holder="worker") as held:
+            # Released by the rerun if it reclaimed it; else still the first holder's (a
+            # plain claim never reclaims).
+            assert held is reclaimed, holder

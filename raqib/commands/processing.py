@@ -57,7 +57,9 @@ def process_broadcasts(ids: list[int], options: StageOptions | None = None) -> d
 
         # Claimed like a worker's stage (raqib.leases): a broadcast a worker is on is left
         # to it, and one whose claim this run loses (a long stall) is not written twice.
-        with StageClaim(broadcast_id, config.get("queue.lease_seconds")) as held:
+        # A claim left by a killed run on this machine is taken over at once.
+        with StageClaim(broadcast_id, config.get("queue.lease_seconds"),
+                        reclaim_dead=True) as held:
             if not held:
                 progress(f"skipped: #{broadcast_id} is being worked on by a worker", n, len(ids))
                 counts[CLAIMED] = counts.get(CLAIMED, 0) + 1
@@ -83,7 +85,8 @@ def crawl_sources(names: list[str] | None, do_process: bool,
     failed = False
     for n, source in enumerate(sources, 1):
         progress(f"crawl: {source.name}", n, len(sources))
-        with Claim(f"{SOURCE_PREFIX}{source.id}", config.get("queue.lease_seconds")) as held:
+        with Claim(f"{SOURCE_PREFIX}{source.id}", config.get("queue.lease_seconds"),
+                   reclaim_dead=True) as held:
             if not held:
                 progress(f"skipped: {source.name} is being crawled by a worker", n, len(sources))
                 continue
