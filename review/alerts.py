@@ -86,6 +86,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             "note": alert.note,
             "reviewed_by": alert.reviewed_by.get_username() if alert.reviewed_by else None,
             "reviewed_at": alert.reviewed_at.isoformat() if alert.reviewed_at else None,
+            "reviews": [{"status": r.status, "note": r.note, "by": r.actor,
+                         "at": r.at.isoformat()} for r in alert.reviews.order_by("at", "id")],
             "created_at": alert.created_at.isoformat()}
 
 

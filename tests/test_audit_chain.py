@@ -111,6 +111,9 @@ def test_alert_reviews_keep_their_history_and_accounts_are_audited(client) -> No
         ("confirmed", "first"), ("dismissed", "second thoughts")]
     with pytest.raises(DatabaseError), transaction.atomic():
         alert.reviews.update(note="rewritten")
+    from review.alerts import alert_json
+    assert [(r["status"], r["by"]) for r in alert_json(alert)["reviews"]] == [
+        ("confirmed", "rima"), ("dismissed", "rima")]
 
     from django.contrib.auth.models import Group
     user.groups.add(Group.objects.get_or_create(name="lead")[0])
