@@ -123,6 +123,7 @@ def import_captions(broadcast, data_dir: Path) -> list:  # noqa: ANN001 - a Broa
     A file that cannot be parsed is logged and skipped; the others are still imported."""
     from django.db import transaction
 
+    from catalog import fencing
     from catalog.models import EvidenceFile, Transcript
     from transcribe.language_check import language_flags, text_language
 
@@ -145,6 +146,7 @@ def import_captions(broadcast, data_dir: Path) -> list:  # noqa: ANN001 - a Broa
         language = (file_language(name).split("-")[0].lower() or broadcast.language or "")[:8]
         text_lang, text_prob = text_language(" ".join(c.text for c in cues))
         with transaction.atomic():
+            fencing.check()  # under a claim: only while it is still ours (ClaimLost)
             Transcript.objects.filter(broadcast=broadcast, track=Transcript.TRACK_CAPTIONS,
                                       model_id=name).delete()
             transcript = Transcript.objects.create(
