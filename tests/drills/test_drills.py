@@ -74,6 +74,9 @@ def drill_env(tmp: Path, models: Path, extra: dict[str, str]) -> dict[str, str]:
             "RAQIB_TRANSCRIBE_MODEL": "bundled-base", "RAQIB_LOG_FORMAT": "json",
             "RAQIB_CRAWL_DOWNLOAD_DELAY": "0", "RAQIB_QUEUE_LEASE_SECONDS": "4",
             "RAQIB_QUEUE_TICK_SECONDS": "2", "RAQIB_QUEUE_WORKERS": "2",
+            # Lean for CI: Tesseract over every item's frames (issue 16's ocr track) is
+            # not what these drills audit; fingerprints (cheap) stay on.
+            "RAQIB_OCR_ENABLED": "false",
             "PYTHONUNBUFFERED": "1", **extra}
 
 
