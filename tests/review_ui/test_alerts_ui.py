@@ -42,7 +42,7 @@ def test_queue_shows_highlighted_alert_with_link_and_nav_count(alert) -> None:
     # the captured text, untouched, with the matched word (its whole token) marked
     assert "أنا أماني <mark>وأتبرأ</mark> من أخي" in html
     assert f'/broadcasts/{alert.broadcast_id}/?t=8"' in html
-    assert 'class="nav-count" aria-label="new alerts">1<' in html
+    assert 'class="nav-count" aria-label="تنبيهات جديدة">1<' in html
     assert "الإخبارية السورية" in html and "من النفق إلى النور" in html
     assert 'class="review-form"' not in html  # a viewer cannot review (and the server says so)
     assert viewer.post(f"/alerts/{alert.pk}/review/", {"action": "confirm"}).status_code == 403
@@ -62,10 +62,10 @@ def test_reviewer_confirms_with_note_and_filters(alert) -> None:
     alert.refresh_from_db()
     assert (alert.status, alert.note, alert.reviewed_by.username) == ("confirmed", "بثّ اعتراف",
                                                                       "r")
-    assert "No alerts" in reviewer.get("/alerts/").content.decode()
+    assert "لا توجد تنبيهات" in reviewer.get("/alerts/").content.decode()
     confirmed = reviewer.get(f"/alerts/?status=confirmed&watchlist={alert.watchlist_id}")
     assert "بثّ اعتراف" in confirmed.content.decode()
-    assert "No alerts" in reviewer.get("/alerts/?watchlist=999999&status=all").content.decode()
+    assert "لا توجد تنبيهات" in reviewer.get("/alerts/?watchlist=999999&status=all").content.decode()
     bad = reviewer.post(f"/alerts/{alert.pk}/review/", {"action": "delete",
                                                         "csrfmiddlewaretoken": token})
     assert bad.status_code == 400
