@@ -37,7 +37,7 @@ def bar_chart(chart: object, direction: str = "rtl") -> SafeString:
     area = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 2 * BAR_GAP
     top = max([row.value for row in rows] + [1])
     rtl = direction == "rtl"
-    parts = [f'<svg class="chart bar-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
+    parts = [f'<svg class="chart bar-chart" xmlns="http://www.w3.org/2000/svg" role="group" '
              f'viewBox="0 0 {WIDTH} {height}" width="100%" direction="ltr" '
              f'aria-label="{escape(str(chart.title))}" data-chart="{escape(chart.name)}">']  # type: ignore[attr-defined]
     for index, row in enumerate(rows):
