@@ -180,7 +180,7 @@ SETTINGS: tuple[Setting, ...] = (
             "archive for re-airings."),
     Setting("reairings.min_seconds", float, 10.0, "RAQIB_REAIRINGS_MIN_SECONDS",
             "Shortest stretch of one broadcast found inside another that makes a re-airing."),
-    Setting("reairings.suggest_score", float, 0.35, "RAQIB_REAIRINGS_SUGGEST_SCORE",
+    Setting("reairings.suggest_score", float, 0.5, "RAQIB_REAIRINGS_SUGGEST_SCORE",
             "Score (0-1) from which a match is kept as a suggested re-airing link."),
     Setting("reairings.link_score", float, 0.8, "RAQIB_REAIRINGS_LINK_SCORE",
             "Score (0-1) from which a match is linked without waiting for a reviewer."),

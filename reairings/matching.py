@@ -12,8 +12,9 @@ The method (pure functions over numpy arrays; the database side is ``links``):
    the query's own source (counting the query) is a jingle or an ident; query stretches
    dense in such keys, up to ``jingle_max_seconds`` long, take no part in matching.
 3. **Verification at the offset**: the bit error rate between aligned items, smoothed over
-   a second; stretches under ``ber_max`` of at least ``min_seconds`` are matches, scored
-   ``1 - 2 * mean bit error`` (1: identical, 0: unrelated audio).
+   a second; stretches under ``ber_max`` of at least ``min_seconds`` (and varied enough:
+   ``min_distinct``, not a held tone) are matches, scored ``1 - 2 * mean bit error``
+   (1: identical, 0: unrelated audio).
 
 The query is given in a few phases (its audio shifted by a fraction of an item,
 ``fingerprint.compute``) so a passage placed at any sub-item offset lines up with the
@@ -48,6 +49,9 @@ class Params:
     jingle_density: float = 0.2
     jingle_max_seconds: float = 40.0
     max_candidates: int = 40
+    # Share of distinct items a matched stretch must have: a held tone or a hum gives the
+    # same item again and again, and two different tones can look alike.
+    min_distinct: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,8 @@ def verify(query: np.ndarray, other: np.ndarray, offset: int, mask: np.ndarray,
     found = []
     shortest = params.min_seconds / params.item_seconds
     for a, b in merged:
-        if b - a >= shortest:
+        if b - a >= shortest and len(np.unique(query[a + lo:b + lo])) \
+                >= params.min_distinct * (b - a):
             score = max(0.0, min(1.0, 1.0 - 2.0 * float(errors[a:b].mean())))
             found.append((a + lo, b + lo, score))
     return found

@@ -4,8 +4,9 @@ English), consecutive repeats merged, stored as an ``ocr`` transcript track with
 Sampling (``ocr.sampler``): ``interval`` takes a frame every ``ocr.interval`` seconds,
 ``scene`` one at each scene change (ffmpeg's scene score above ``ocr.scene_threshold``) and
 the first frame. ffmpeg's ``showinfo`` gives each sampled frame's time; the bottom
-``ocr.region`` of the frame is cropped, scaled up and made grey, and all frames go to one
-``tesseract`` run (a list file; pages come back separated by form feeds). The lines read are
+``ocr.region`` of the frame is cropped, denoised, scaled up and made grey, and all frames
+go to one ``tesseract`` run per page mode (a list file; pages come back separated by form
+feeds). The lines read are
 stored exactly as Tesseract gave them; a line that repeats on the next frames is one segment
 from its first frame to the last one. ``read_broadcast`` replaces the broadcast's OCR track
 and re-indexes it (the search shows it as on-screen text and plays from that second).
@@ -82,7 +83,8 @@ def sample_frames(media: Path, out_dir: Path, *, sampler: str = "interval",
     if not 0 < region <= 1:
         raise OCRError("ocr.region must be above 0 and at most 1")
     crop = f"crop=iw:ih*{region:g}:0:ih-ih*{region:g}"
-    vf = (f"select='{select}',showinfo,{crop},scale=iw*2:-2:flags=bicubic,format=gray")
+    vf = (f"select='{select}',showinfo,{crop},hqdn3d=8:8:6:6,scale=iw*2:-2:flags=bicubic,"
+          "format=gray")
     cmd = [_tool("ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner", "-i", str(media), "-an",
            "-vf", vf, "-fps_mode", "passthrough", "-frames:v", str(MAX_FRAMES),
            str(out_dir / "f%06d.png")]
@@ -99,23 +101,31 @@ def sample_frames(media: Path, out_dir: Path, *, sampler: str = "interval",
     return list(zip(times, frames, strict=False))
 
 
+PAGE_MODES = ("6", "11")  # a block of text; sparse text (a banner over a busy picture)
+
+
 def read_frames(frames: list[Path], languages: str, work: Path) -> list[str]:
-    """The text Tesseract reads in each image (one string per frame, in order)."""
+    """The text Tesseract reads in each image (one string per frame, in order), in both
+    page modes: neither alone reads every banner (measured in benchmarks/reairings_eval.py);
+    ``clean_lines`` drops a line read twice."""
     if not frames:
         return []
     listing = work / "frames.txt"
     listing.write_text("\n".join(str(f) for f in frames) + "\n", encoding="utf-8")
-    cmd = [_tool("tesseract", "tesseract-ocr"), str(listing), "stdout", "-l", languages,
-           "--psm", "11"]  # sparse text: a banner over a busy picture
-    try:
-        run = subprocess.run(cmd, capture_output=True, text=True, timeout=TESSERACT_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise OCRError(f"tesseract took longer than {TESSERACT_TIMEOUT} s") from exc
-    if run.returncode != 0:
-        tail = run.stderr.strip().splitlines()
-        raise OCRError("tesseract failed" + (f": {tail[-1][:300]}" if tail else ""))
-    pages = run.stdout.split("\f")
-    return (pages + [""] * len(frames))[:len(frames)]
+    texts = [""] * len(frames)
+    for mode in PAGE_MODES:
+        cmd = [_tool("tesseract", "tesseract-ocr"), str(listing), "stdout", "-l", languages,
+               "--psm", mode]
+        try:
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=TESSERACT_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise OCRError(f"tesseract took longer than {TESSERACT_TIMEOUT} s") from exc
+        if run.returncode != 0:
+            tail = run.stderr.strip().splitlines()
+            raise OCRError("tesseract failed" + (f": {tail[-1][:300]}" if tail else ""))
+        pages = (run.stdout.split("\f") + [""] * len(frames))[:len(frames)]
+        texts = [f"{a}\n{b}" for a, b in zip(texts, pages, strict=True)]
+    return texts
 
 
 def clean_lines(text: str) -> list[str]:
@@ -125,7 +135,9 @@ def clean_lines(text: str) -> list[str]:
         # Tesseract wraps runs in LRM/RLM marks: layout hints of its own, not screen text.
         line = " ".join(line.translate(_MARKS).split())
         letters = sum(ch.isalpha() for ch in line)
-        if letters >= 3 and letters >= 0.5 * len(line.replace(" ", "")):
+        if letters >= 3 and letters >= 0.5 * len(line.replace(" ", "")) and not any(
+                difflib.SequenceMatcher(None, _key(k), _key(line)).ratio() >= 0.8
+                for k in kept):
             kept.append(line)
     return kept
 
