@@ -65,7 +65,8 @@ def test_reviewer_confirms_with_note_and_filters(alert) -> None:
     assert "لا توجد تنبيهات" in reviewer.get("/alerts/").content.decode()
     confirmed = reviewer.get(f"/alerts/?status=confirmed&watchlist={alert.watchlist_id}")
     assert "بثّ اعتراف" in confirmed.content.decode()
-    assert "لا توجد تنبيهات" in reviewer.get("/alerts/?watchlist=999999&status=all").content.decode()
+    empty = reviewer.get("/alerts/?watchlist=999999&status=all").content.decode()
+    assert "لا توجد تنبيهات" in empty
     bad = reviewer.post(f"/alerts/{alert.pk}/review/", {"action": "delete",
                                                         "csrfmiddlewaretoken": token})
     assert bad.status_code == 400
