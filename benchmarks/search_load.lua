@@ -5,6 +5,7 @@
 -- A response that is not 200 or is not a result page (no `class="count"`, e.g. a redirect
 -- to the login page or the "search backend failed" message) counts as bad. done() prints
 -- one JSON line: latency percentiles in ms, requests, bad responses and wrk's socket errors.
+-- RAQIB_LOAD_THINK_MS (default 0): a pause after each answer, a reviewer reading the hits.
 -- To add a check: extend response().
 
 local function lines(path)
@@ -32,6 +33,12 @@ function init(args)
   n = id * 13
   bad = 0
   seen = 0
+end
+
+think = tonumber(os.getenv("RAQIB_LOAD_THINK_MS") or "0")
+
+function delay()
+  return think
 end
 
 function request()

@@ -9,7 +9,8 @@ users with the reviewer role, starts ``raqib serve`` on a free loopback port, lo
 reviewer in through the real login form (session and CSRF cookies), and runs ``wrk``
 (Debian package ``wrk``; ``scripts/setup.sh`` installs it) with ``search_load.lua``: one
 thread and one connection per reviewer, each sending the next search as soon as the last
-answered (no think time: the hardest case for 20 people). The searches are the benchmark's
+answered (``--think-ms 0``, the default: the hardest case for 20 people; a reviewer who
+reads the hits for a few seconds is ``--think-ms 3000``). The searches are the benchmark's
 word, phrase and filtered (outlet + six months) queries, as the search page sends them
 (facets on, 20 hits with highlights). Prints a Markdown row and the JSON (latency p50/p95/
 p99, requests/s, bad responses: not 200 or not a result page, and socket errors).
@@ -63,9 +64,11 @@ def _add_reviewers(home: Path, count: int, password: str) -> list[str]:
 
 
 def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
+    # the server's log (waitress warns of its queue depth under load) goes to home/serve.log
     server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
                                "--port", "0"], env=_env(home), cwd=ROOT, text=True,
-                              stdout=subprocess.PIPE)
+                              stdout=subprocess.PIPE,
+                              stderr=(home / "serve.log").open("a"))
     line = server.stdout.readline() if server.stdout else ""
     found = re.search(r"http://127\.0\.0\.1:\d+/", line)
     if not found:
@@ -110,6 +113,8 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=20)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--queries", type=int, default=50, help="distinct queries per kind")
+    parser.add_argument("--think-ms", type=int, default=0,
+                        help="pause of each reviewer after each answer (ms)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     args = parser.parse_args()
@@ -127,7 +132,8 @@ def main() -> None:
                                                          args.queries)) + "\n")
             cookies_file.write_text("\n".join(cookies) + "\n")
             env = {**os.environ, "RAQIB_LOAD_PATHS": str(paths_file),
-                   "RAQIB_LOAD_COOKIES": str(cookies_file)}
+                   "RAQIB_LOAD_COOKIES": str(cookies_file),
+                   "RAQIB_LOAD_THINK_MS": str(args.think_ms)}
             started = time.time()
             done = subprocess.run(
                 ["wrk", "-t", str(args.reviewers), "-c", str(args.reviewers),
@@ -138,8 +144,10 @@ def main() -> None:
         server.wait(timeout=30)
     result = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
     report = {"segments": size, "reviewers": args.reviewers, "duration_s": args.duration,
+              "think_ms": args.think_ms,
               "started": started, "cpus": os.cpu_count(), **result}
-    print(f"| {size:,} | {args.reviewers} | {result['requests']:,} | {result['rps']} | "
+    print(f"| {size:,} | {args.reviewers} | {args.think_ms} | {result['requests']:,} | "
+          f"{result['rps']} | "
           f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']} | "
           f"{result['bad']} bad, {sum(result['errors'].values())} socket errors |")
     print(json.dumps(report, indent=2))
