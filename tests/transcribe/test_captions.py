@@ -164,7 +164,7 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
     page = client.get(f"/broadcasts/{broadcast.id}/?transcript={asr.id}").content.decode()
     assert "non-arabic" in page and "hint-overridden" in page
     assert "اشتركوا في القناة" in page and "(subtitle credit)" in page
-    assert "ترجمة القناة · captions" in page  # the captions track in the switcher
+    assert "ترجمة القناة" in page  # the captions track in the switcher (Arabic UI)
     page = client.get(f"/broadcasts/{broadcast.id}/?transcript={captions.id}").content.decode()
-    assert "Outlet captions" in page and "أتبرأ منها" in page
-    assert "Segments dropped" not in page
+    assert "ترجمة نشرتها القناة" in page and "أتبرأ منها" in page  # "Outlet captions"
+    assert "مقاطع حذفها مرشّح الهلوسة" not in page  # "Segments dropped by the ... filter"
