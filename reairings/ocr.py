@@ -186,13 +186,16 @@ def read_media(media: Path, config: Any) -> list[ScreenLine]:
 
 
 def store_ocr(broadcast: Broadcast, lines: list[ScreenLine], config: Any,
-              tool: str) -> tuple[Transcript, list[int]]:
-    """Replace ``broadcast``'s OCR track with ``lines``; return it and the replaced ids."""
+              tool: str) -> tuple[Transcript | None, list[int]]:
+    """Replace ``broadcast``'s OCR track with ``lines``; return it (None when nothing was
+    read: no empty track beside the speech) and the replaced ids."""
     model_id = f"{ENGINE}-{config.get('ocr.languages')}"
     with transaction.atomic():
         old = Transcript.objects.filter(broadcast=broadcast, track=TRACK_OCR)
         replaced = list(old.values_list("id", flat=True))
         old.delete()
+        if not lines:
+            return None, replaced
         transcript = Transcript.objects.create(
             broadcast=broadcast, media=broadcast.media, track=TRACK_OCR, engine=ENGINE,
             model_id=model_id, params={"tool": tool, "sampler": config.get("ocr.sampler"),
@@ -217,7 +220,7 @@ def has_video(media: Path) -> bool:
 
 def read_broadcast(broadcast: Broadcast, config: Any) -> Transcript | None:
     """OCR ``broadcast``'s captured video into its ``ocr`` track (indexed by the caller);
-    None for audio-only media."""
+    None for audio-only media or when no text was read."""
     if broadcast.media is None:
         raise OCRError(f"broadcast {broadcast.pk} has no captured media")
     if not has_video(config.data_dir / broadcast.media.path):

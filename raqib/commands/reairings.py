@@ -19,7 +19,7 @@ from raqib.logs import progress
 from reairings.chromaprint import FingerprintError
 from reairings.links import ReairingError, link_json, links_of, review_link
 from reairings.models import Fingerprint, ScreenName
-from reairings.ocr import OCRError
+from reairings.ocr import OCRError, has_video
 from reairings.stage import fingerprint_and_match, ocr_broadcast
 from review.incidents import ReviewRuleError
 
@@ -94,11 +94,15 @@ def ocr_command(args: argparse.Namespace) -> int:
     config = settings.CONFIG
     broadcast = _broadcast(args.broadcast_id)
     try:
+        if broadcast.media is None or not has_video(config.data_dir / broadcast.media.path):
+            raise CommandError(f"broadcast {broadcast.pk} has no video to read", code=1)
         transcript = ocr_broadcast(broadcast, config)
     except OCRError as exc:
         raise CommandError(str(exc)) from exc
     if transcript is None:
-        raise CommandError(f"broadcast {broadcast.pk} has no video to read", code=1)
+        emit(args, [], ["start", "end", "text"])
+        progress(f"broadcast {broadcast.pk}: no on-screen text read")
+        return 0
     try:
         get_backend(config).index_transcript(transcript.pk)
     except BackendError as exc:
