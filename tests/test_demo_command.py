@@ -127,7 +127,7 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
 
 def _log_out(page: object) -> None:
     with page.expect_navigation():
-        page.click("header form.inline-form button[type=submit]")
+        page.click("header form.inline-form:not(.language-switch) button[type=submit]")
 
 
 def test_hit_to_confirmed_incident_in_a_browser(demo_env: dict[str, str]) -> None:
