@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
+from catalog import fencing
 from catalog.models import Broadcast
 from reairings.chromaprint import (
     ITEM_SECONDS,
@@ -29,6 +30,7 @@ def store_fingerprint(broadcast: Broadcast, items: np.ndarray, duration: float,
                       tool: str) -> Fingerprint:
     """Replace ``broadcast``'s fingerprint and postings (one transaction)."""
     with transaction.atomic():
+        fencing.check()  # a worker whose claim was taken over writes nothing
         Fingerprint.objects.filter(broadcast=broadcast).delete()
         FingerprintPosting.objects.filter(broadcast=broadcast).delete()
         fingerprint = Fingerprint.objects.create(

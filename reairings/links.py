@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from catalog import audit
+from catalog import audit, fencing
 from catalog.models import Broadcast
 from reairings import chromaprint as fp
 from reairings.matching import Match, Params, Phase, find_matches
@@ -94,6 +94,7 @@ def save_matches(broadcast: Broadcast, matches: list[Match], config: Any) -> lis
     """Store ``matches`` of ``broadcast``; a re-run updates, never duplicates."""
     saved = []
     with transaction.atomic():
+        fencing.check()  # a worker whose claim was taken over writes nothing
         for m in matches:
             status = _status(m.score, config)
             if status is None:

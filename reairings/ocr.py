@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import transaction
 
+from catalog import fencing
 from catalog.models import Broadcast, Segment, Transcript
 from index.arabic import normalize_prefix, tokenize
 from index.registry import get_backend
@@ -191,6 +192,7 @@ def store_ocr(broadcast: Broadcast, lines: list[ScreenLine], config: Any,
     read: no empty track beside the speech) and the replaced ids."""
     model_id = f"{ENGINE}-{config.get('ocr.languages')}"
     with transaction.atomic():
+        fencing.check()  # a worker whose claim was taken over writes nothing
         old = Transcript.objects.filter(broadcast=broadcast, track=TRACK_OCR)
         replaced = list(old.values_list("id", flat=True))
         old.delete()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from catalog import fencing
 from catalog.models import Transcript
 from reairings.models import ScreenName
 from review.models import Person
@@ -34,6 +35,7 @@ def suggest_persons(transcript: Transcript) -> list[ScreenName]:
                     broadcast=transcript.broadcast, person=person, start=segment.start,
                     end=segment.end, text=segment.text)
     with transaction.atomic():
+        fencing.check()  # a worker whose claim was taken over writes nothing
         ScreenName.objects.filter(broadcast=transcript.broadcast,
                                   status=ScreenName.Status.SUGGESTED).delete()
         decided = set(ScreenName.objects.filter(broadcast=transcript.broadcast)

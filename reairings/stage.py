@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from catalog.fencing import ClaimLost
 from catalog.models import Broadcast, Transcript
 from reairings.fingerprint import fingerprint_broadcast
 from reairings.links import match_broadcast
@@ -43,6 +44,8 @@ def after_download(broadcast: Broadcast, config: Any) -> None:
         return
     try:
         links = fingerprint_and_match(broadcast, config)
+    except ClaimLost:  # the claim was taken over: the stage stops here, writing nothing
+        raise
     except Exception as exc:  # noqa: BLE001 - logged, never fails the download
         log.warning("fingerprint failed", extra={"broadcast": broadcast.pk,
                                                   "error": f"{type(exc).__name__}: {exc}"})
@@ -55,6 +58,8 @@ def before_transcription(broadcast: Broadcast, config: Any) -> None:
         return
     try:
         transcript = ocr_broadcast(broadcast, config)
+    except ClaimLost:  # the claim was taken over: the stage stops here, writing nothing
+        raise
     except Exception as exc:  # noqa: BLE001 - logged, never fails the transcription
         log.warning("ocr failed", extra={"broadcast": broadcast.pk,
                                           "error": f"{type(exc).__name__}: {exc}"})

@@ -165,3 +165,31 @@ def test_a_command_reclaims_only_a_dead_local_holders_claim() -> None:
             # Released by the rerun if it reclaimed it; else still the first holder's (a
             # plain claim never reclaims).
             assert held is reclaimed, holder
+
+
+def test_re_airing_and_ocr_writes_are_fenced_too() -> None:
+    """The fingerprint, its match links, the ocr track and the on-screen name suggestions
+    (issue 16's steps inside the download and transcribe stages) are refused to a worker
+    whose claim was taken over, like the stage's own writes."""
+    import numpy as np
+
+    from reairings.fingerprint import store_fingerprint
+    from reairings.links import save_matches
+    from reairings.models import Fingerprint, Reairing
+    from reairings.ocr import store_ocr
+
+    broadcast = _broadcast("http://127.0.0.1:9")
+    key = f"{leases.STAGE_PREFIX}{broadcast.id}"
+    assert leases.acquire(key, "B", 60)  # B holds the claim now; A still runs
+    with fencing.holding(key, "A", 60):
+        with pytest.raises(ClaimLost):
+            store_fingerprint(broadcast, np.arange(8, dtype=np.uint32), 1.0, "fpcalc")
+        with pytest.raises(ClaimLost):
+            save_matches(broadcast, [], CONFIG)
+        with pytest.raises(ClaimLost):
+            store_ocr(broadcast, [], CONFIG, "tesseract")
+    assert not Fingerprint.objects.filter(broadcast=broadcast).exists()
+    assert not Reairing.objects.exists()
+    assert not Transcript.objects.filter(broadcast=broadcast).exists()
+    with fencing.holding(key, "B", 60):  # the holder writes as before
+        assert store_fingerprint(broadcast, np.arange(8, dtype=np.uint32), 1.0, "fpcalc")
