@@ -5,25 +5,34 @@ FROM python:3.11-slim
 
 ARG EXTRAS=""
 
-# ffmpeg: audio extraction and stream recording; espeak-ng: the `raqib demo` outlet's speech.
+# ffmpeg: audio extraction and stream recording; espeak-ng: the `raqib demo` outlet's speech;
+# fpcalc (Chromaprint): re-airing fingerprints; Tesseract (Arabic, English): on-screen text;
+# openssl: RFC 3161 timestamps of evidence packages; gettext: compiling the UI catalogs.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg espeak-ng \
+    && apt-get install -y --no-install-recommends ffmpeg espeak-ng libchromaprint-tools \
+       tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng openssl gettext \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     RAQIB_DATA_DIR=/data \
-    RAQIB_CONFIG=/config/raqib.toml
+    RAQIB_CONFIG=/config/raqib.toml \
+    RAQIB_LOCALE_DIR=/app/locale
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY catalog ./catalog
 COPY raqib ./raqib
 COPY crawler ./crawler
 COPY transcribe ./transcribe
 COPY index ./index
+COPY review ./review
+COPY reairings ./reairings
 COPY review_ui ./review_ui
-RUN pip install ".${EXTRAS:+[$EXTRAS]}"
+COPY locale ./locale
+RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
+    && for po in locale/*/LC_MESSAGES/django.po; do msgfmt -o "${po%.po}.mo" "$po"; done
 
 # Evidence and models live on a volume; run unprivileged.
 RUN useradd --system --uid 10001 --home-dir /data raqib \

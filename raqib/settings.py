@@ -7,6 +7,7 @@ data dir unless ``DATABASE_URL`` is set (PostgreSQL).
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -135,7 +136,9 @@ LANGUAGES = [("ar", "العربية"), ("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 # Catalogs: locale/<lang>/LC_MESSAGES/django.po (versioned), compiled to .mo at set-up.
-LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
+# RAQIB_LOCALE_DIR names them where Raqib is installed from a wheel (the Docker image).
+LOCALE_PATHS = [Path(os.environ.get("RAQIB_LOCALE_DIR")
+                     or Path(__file__).resolve().parent.parent / "locale")]
 LANGUAGE_COOKIE_NAME = "raqib-language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -9,6 +9,7 @@ service is health-checked or waits for healthy services, and named volumes are d
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +211,19 @@ def test_dockerfile() -> None:
         assert (ROOT / package).is_dir(), f"Dockerfile copies missing {package}/"
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert "data" in ignored and ".git" in ignored
+
+
+def test_dockerfile_copies_every_installed_package_and_the_catalogs() -> None:
+    """The image installs Raqib from its sources, so each top-level package pyproject's
+    packages.find includes must be copied in (a missing one fails at import inside the
+    container only), and the UI catalogs must be there, compiled, where settings looks."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = set(re.findall(r"^COPY (\w+) ", text, re.M))
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in include}
+    assert packages <= copied, f"Dockerfile does not copy {sorted(packages - copied)}"
+    assert "locale" in copied and "msgfmt" in text
+    assert "RAQIB_LOCALE_DIR=/app/locale" in text
+    for tool in ("libchromaprint-tools", "tesseract-ocr-ara", "openssl"):
+        assert tool in text, f"the image lacks {tool}"
