@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL and Redis servers on loopback for the scaled-mode tests.
+"""Throwaway PostgreSQL and Redis servers on loopback for the scaled-mode tests, and
+``raqib serve`` on a free loopback port for the browser tests (``serve_ui``).
 
 Each starts from nothing in a temporary directory on a free port and is stopped after the
 test. When the server binaries are missing the fixture skips and says how to install them
@@ -85,3 +86,21 @@ def redis_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_ui(env: dict[str, str]) -> Iterator[str]:
+    """Run ``raqib serve`` on a free loopback port with ``env`` (its data dir and config);
+    yield the base URL (``http://127.0.0.1:PORT/``) and stop the server afterwards."""
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
+                               "--port", "0"], env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        line = server.stdout.readline()  # "Raqib review UI: http://127.0.0.1:PORT/ ..."
+        assert "http://" in line, line
+        yield "http://" + line.split("http://", 1)[1].split()[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

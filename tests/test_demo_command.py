@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from raqib.demo.fixture_site import build_fixture_site
-from tests.services import free_port
+from tests.services import free_port, serve_ui
 
 pytestmark = pytest.mark.slow
 
@@ -116,15 +116,6 @@ def test_second_run_duplicates_nothing(demo_env: dict[str, str]) -> None:
         h["segment_id"] for h in json.loads(before_hits)["hits"]]
 
 
-def _serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    line = server.stdout.readline()  # "Raqib review UI: http://127.0.0.1:PORT/ ..."
-    assert "http://" in line, line
-    return server, "http://" + line.split("http://", 1)[1].split()[0]
-
-
 def _log_out(page: object) -> None:
     with page.expect_navigation():
         page.click("header form.inline-form:not(.language-switch) button[type=submit]")
@@ -148,82 +139,77 @@ def test_hit_to_confirmed_incident_in_a_browser(demo_env: dict[str, str]) -> Non
     for name, role in (("reviewer1", "reviewer"), ("lead1", "lead"), ("lead2", "lead")):
         made = raqib(env, "users", "create", name, "--role", role)
         assert made.returncode == 0, made.stderr
-    server, base = _serve(env)
     data_dir = demo_env["RAQIB_DATA_DIR"]
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True)
-            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            browser_login(page, base, "reviewer1", lead_password, data_dir=data_dir)
-            page.goto(base)
-            page.fill("input[name=q]", "أماني")
-            page.click("form.search-form button[type=submit]")
-            page.locator("li.hit").first.wait_for()
-            with page.expect_navigation():
-                page.locator("li.hit a.open-incident").first.click()
-            assert "/incidents/new/" in page.url
-            assert page.input_value("#id_start") != "" and page.input_value("#id_end") != ""
-            page.fill("#id_title", "والد د. أماني بلور يتبرأ منها على الإخبارية")
-            page.fill("#id_person", "والد أماني بلور")
-            page.select_option("#id_person_kind", "relative")
-            page.select_option("#id_role", "disowns")
-            page.fill("#id_relation", "والد · father of")
-            page.fill("#id_targeted", "د. أماني بلور")
-            page.check("#id_create_missing")
-            page.check("#propose-sign-reads-script")
-            page.select_option("#propose-confidence", "high")
-            with page.expect_navigation():
-                page.click("#propose")
-            incident_url = page.url
-            incident_id = incident_url.rstrip("/").rsplit("/", 1)[-1]
-            assert page.get_attribute("#incident-status", "data-status") == "suspected"
-            assert "د. أماني بلور" in page.locator(".incident-person .targeted").inner_text()
-            assert page.locator("ol.clip-lines li").count() >= 1
-            assert "أماني" in page.locator("ol.clip-lines").inner_text()
-            assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-            with page.expect_navigation():
-                page.click("#send-for-review")
-            assert page.get_attribute("#incident-status", "data-status") == "under_review"
-            page.screenshot(path="/tmp/raqib-ui-incident.png", full_page=True)
-            _log_out(page)
+    with serve_ui(env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        browser_login(page, base, "reviewer1", lead_password, data_dir=data_dir)
+        page.goto(base)
+        page.fill("input[name=q]", "أماني")
+        page.click("form.search-form button[type=submit]")
+        page.locator("li.hit").first.wait_for()
+        with page.expect_navigation():
+            page.locator("li.hit a.open-incident").first.click()
+        assert "/incidents/new/" in page.url
+        assert page.input_value("#id_start") != "" and page.input_value("#id_end") != ""
+        page.fill("#id_title", "والد د. أماني بلور يتبرأ منها على الإخبارية")
+        page.fill("#id_person", "والد أماني بلور")
+        page.select_option("#id_person_kind", "relative")
+        page.select_option("#id_role", "disowns")
+        page.fill("#id_relation", "والد · father of")
+        page.fill("#id_targeted", "د. أماني بلور")
+        page.check("#id_create_missing")
+        page.check("#propose-sign-reads-script")
+        page.select_option("#propose-confidence", "high")
+        with page.expect_navigation():
+            page.click("#propose")
+        incident_url = page.url
+        incident_id = incident_url.rstrip("/").rsplit("/", 1)[-1]
+        assert page.get_attribute("#incident-status", "data-status") == "suspected"
+        assert "د. أماني بلور" in page.locator(".incident-person .targeted").inner_text()
+        assert page.locator("ol.clip-lines li").count() >= 1
+        assert "أماني" in page.locator("ol.clip-lines").inner_text()
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        with page.expect_navigation():
+            page.click("#send-for-review")
+        assert page.get_attribute("#incident-status", "data-status") == "under_review"
+        page.screenshot(path="/tmp/raqib-ui-incident.png", full_page=True)
+        _log_out(page)
 
-            # lead1 edits the incident: the two-person rule then keeps lead1 from deciding
-            browser_login(page, base, "lead1", lead_password, data_dir=data_dir)
-            page.goto(incident_url)
-            page.click("section.edit-incident summary")
-            page.fill("#edit-notes", "يقرأ من ورقة أمامه")
-            with page.expect_navigation():
-                page.click("#save-edit")
-            assert page.locator("#two-person-notice").is_visible()
-            assert page.locator("#confirm").count() == 0 and page.locator("#assess").count() == 0
-            forged = page.evaluate(
-                """async (url) => {
-                    const token = document.querySelector('[name=csrfmiddlewaretoken]').value;
-                    const body = new URLSearchParams({csrfmiddlewaretoken: token,
-                        status: 'confirmed', version: '3'});
-                    const r = await fetch(url + 'review/', {method: 'POST', body});
-                    return r.status; }""", incident_url)
-            assert forged == 403
-            _log_out(page)
+        # lead1 edits the incident: the two-person rule then keeps lead1 from deciding
+        browser_login(page, base, "lead1", lead_password, data_dir=data_dir)
+        page.goto(incident_url)
+        page.click("section.edit-incident summary")
+        page.fill("#edit-notes", "يقرأ من ورقة أمامه")
+        with page.expect_navigation():
+            page.click("#save-edit")
+        assert page.locator("#two-person-notice").is_visible()
+        assert page.locator("#confirm").count() == 0 and page.locator("#assess").count() == 0
+        forged = page.evaluate(
+            """async (url) => {
+                const token = document.querySelector('[name=csrfmiddlewaretoken]').value;
+                const body = new URLSearchParams({csrfmiddlewaretoken: token,
+                    status: 'confirmed', version: '3'});
+                const r = await fetch(url + 'review/', {method: 'POST', body});
+                return r.status; }""", incident_url)
+        assert forged == 403
+        _log_out(page)
 
-            # lead2: blind assessment first, then the proposer's is shown, then confirm
-            browser_login(page, base, "lead2", lead_password, data_dir=data_dir)
-            page.goto(incident_url)
-            assert page.locator("#blind-notice").is_visible()
-            assert page.locator("#proposer-confidence").count() == 0
-            page.check("#assess-sign-detention-setting")
-            page.select_option("#assess-confidence", "medium")
-            with page.expect_navigation():
-                page.click("#assess")
-            assert page.locator("#proposer-confidence").inner_text() == "high"
-            with page.expect_navigation():
-                page.click("#confirm")
-            assert page.get_attribute("#incident-status", "data-status") == "confirmed"
-            page.screenshot(path="/tmp/raqib-ui-incident-confirmed.png", full_page=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        # lead2: blind assessment first, then the proposer's is shown, then confirm
+        browser_login(page, base, "lead2", lead_password, data_dir=data_dir)
+        page.goto(incident_url)
+        assert page.locator("#blind-notice").is_visible()
+        assert page.locator("#proposer-confidence").count() == 0
+        page.check("#assess-sign-detention-setting")
+        page.select_option("#assess-confidence", "medium")
+        with page.expect_navigation():
+            page.click("#assess")
+        assert page.locator("#proposer-confidence").inner_text() == "high"
+        with page.expect_navigation():
+            page.click("#confirm")
+        assert page.get_attribute("#incident-status", "data-status") == "confirmed"
+        page.screenshot(path="/tmp/raqib-ui-incident-confirmed.png", full_page=True)
+        browser.close()
     shown = json.loads(raqib(demo_env, "incidents", "show", incident_id, "--format",
                              "json").stdout)
     assert shown["status"] == "confirmed" and shown["decided_by"] == "lead2"

@@ -14,6 +14,8 @@ import pytest
 from django.test import Client
 from ui_helpers import PASSWORD, login_client, make_broadcast, make_user
 
+from tests.services import serve_ui
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -120,64 +122,54 @@ def test_browser_create_watchlist_index_transcript_confirm_alert(tmp_path: Path)
                               capture_output=True, timeout=120, check=True)
 
     raqib("users", "create", "rana", "--role", "reviewer")
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
     problems: list[str] = []
-    try:
-        line = server.stdout.readline()
-        assert "http://" in line, line
-        base = "http://" + line.split("http://", 1)[1].split()[0]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-            page = browser.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(base + "login/")
-            page.fill("#id_username", "rana")
-            page.fill("#id_password", PASSWORD)
-            page.click("form button[type=submit]")
-            page.wait_for_url(base + "dashboard/")  # the landing page
+    with serve_ui(env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(base + "login/")
+        page.fill("#id_username", "rana")
+        page.fill("#id_password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(base + "dashboard/")  # the landing page
 
-            page.goto(base + "watchlists/")
-            page.fill("#id_name", "تبرؤ")
-            page.fill("#id_query", '"أتبرأ من')
-            page.click("form.watchlist-form button[type=submit]")
-            assert "unbalanced quote" in page.locator(".field-error").inner_text()
-            page.fill("#id_query", '"أتبرأ من" OR تبرأ')
-            page.click("form.watchlist-form button[type=submit]")
-            row = page.locator("table.watchlists tbody tr.active")
-            assert "تبرؤ" in row.inner_text() and "rana" in row.inner_text()
-            assert page.locator(".nav-count").inner_text() == "0"
+        page.goto(base + "watchlists/")
+        page.fill("#id_name", "تبرؤ")
+        page.fill("#id_query", '"أتبرأ من')
+        page.click("form.watchlist-form button[type=submit]")
+        assert "unbalanced quote" in page.locator(".field-error").inner_text()
+        page.fill("#id_query", '"أتبرأ من" OR تبرأ')
+        page.click("form.watchlist-form button[type=submit]")
+        row = page.locator("table.watchlists tbody tr.active")
+        assert "تبرؤ" in row.inner_text() and "rana" in row.inner_text()
+        assert page.locator(".nav-count").inner_text() == "0"
 
-            doc = {"broadcast": {"outlet": "Al-Ikhbariya", "title": "من النفق إلى النور",
-                                 "url": "https://example.org/tunnel", "language": "ar",
-                                 "aired_at": "2021-04-20T18:00:00+00:00"},
-                   "segments": [{"start": 0, "end": 4, "text": "نشرة الأخبار"},
-                                {"start": 4, "end": 9.5, "text": "أنا أماني وأتبرأ من أخي"}]}
-            path = tmp_path / "t.json"
-            path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-            broadcast_id = int(raqib("import", str(path)).stdout.strip())
+        doc = {"broadcast": {"outlet": "Al-Ikhbariya", "title": "من النفق إلى النور",
+                             "url": "https://example.org/tunnel", "language": "ar",
+                             "aired_at": "2021-04-20T18:00:00+00:00"},
+               "segments": [{"start": 0, "end": 4, "text": "نشرة الأخبار"},
+                            {"start": 4, "end": 9.5, "text": "أنا أماني وأتبرأ من أخي"}]}
+        path = tmp_path / "t.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        broadcast_id = int(raqib("import", str(path)).stdout.strip())
 
-            page.goto(base + "alerts/")
-            assert page.locator(".nav-count").inner_text() == "1"
-            item = page.locator("li.alert").first
-            assert "أنا أماني وأتبرأ من أخي" in item.inner_text()
-            assert item.locator("mark").all_inner_texts() == ["وأتبرأ"]
-            assert item.evaluate("el => getComputedStyle(el).direction") == "rtl"
-            href = item.locator("a.hit-link").get_attribute("href")
-            assert href == f"/broadcasts/{broadcast_id}/?t=4"
-            item.locator("input[name=note]").fill("اعتراف قسري")
-            item.locator("button.confirm").click()
-            page.wait_for_load_state()
-            assert page.locator(".nav-count").inner_text() == "0"
-            assert page.locator("li.alert").count() == 0
-            page.goto(base + "alerts/?status=confirmed")
-            assert "اعتراف قسري" in page.locator("li.alert").first.inner_text()
-            page.screenshot(path="/tmp/raqib-ui-alerts.png", full_page=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        page.goto(base + "alerts/")
+        assert page.locator(".nav-count").inner_text() == "1"
+        item = page.locator("li.alert").first
+        assert "أنا أماني وأتبرأ من أخي" in item.inner_text()
+        assert item.locator("mark").all_inner_texts() == ["وأتبرأ"]
+        assert item.evaluate("el => getComputedStyle(el).direction") == "rtl"
+        href = item.locator("a.hit-link").get_attribute("href")
+        assert href == f"/broadcasts/{broadcast_id}/?t=4"
+        item.locator("input[name=note]").fill("اعتراف قسري")
+        item.locator("button.confirm").click()
+        page.wait_for_load_state()
+        assert page.locator(".nav-count").inner_text() == "0"
+        assert page.locator("li.alert").count() == 0
+        page.goto(base + "alerts/?status=confirmed")
+        assert "اعتراف قسري" in page.locator("li.alert").first.inner_text()
+        page.screenshot(path="/tmp/raqib-ui-alerts.png", full_page=True)
+        browser.close()
     assert not [p for p in problems if "Content Security Policy" in p], problems
     listed = raqib("alerts", "list", "--status", "confirmed", "--format", "json")
     (confirmed,) = json.loads(listed.stdout)

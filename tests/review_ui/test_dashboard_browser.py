@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from ui_helpers import PASSWORD, browser_login
 
+from tests.services import serve_ui
+
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
@@ -39,20 +41,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     seeded = subprocess.run([sys.executable, str(HERE / "seed_dashboard_db.py")], env=env,
                             text=True, capture_output=True, timeout=120, check=True)
     info = json.loads(seeded.stdout.strip().splitlines()[-1])
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        line = server.stdout.readline()
-        assert "http://" in line, line
-        info["base"] = "http://" + line.split("http://", 1)[1].split()[0]
+    with serve_ui(env) as base:
+        info["base"] = base
         info["data_dir"] = str(root / "data")
         info["shots"] = root / "shots"
         info["shots"].mkdir()
         yield info
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _pages(info: dict) -> list[str]:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import serve_ui
+
 HERE = Path(__file__).resolve().parent
 PASSWORD = "queue-keys-secret-1"
 CHROMIUM = "/usr/bin/chromium"
@@ -34,17 +36,9 @@ def live_queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     seeded = subprocess.run([sys.executable, str(HERE / "seed_queue_db.py")], env=env,
                             text=True, capture_output=True, timeout=120, check=True)
     info = json.loads(seeded.stdout.strip().splitlines()[-1])
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        line = server.stdout.readline()  # "Raqib review UI: http://127.0.0.1:PORT/ ..."
-        assert "http://" in line, line
-        info["base"] = "http://" + line.split("http://", 1)[1].split()[0]
+    with serve_ui(env) as base:
+        info["base"] = base
         yield info
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_queue_keyboard_shortcuts(live_queue: dict) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from ui_helpers import browser_login
 
+from tests.services import serve_ui
+
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser-lead-passphrase"
 
@@ -35,35 +37,25 @@ def test_lead_enrols_then_logs_in_with_a_token(tmp_path: Path) -> None:
         env.pop(var, None)
     subprocess.run([sys.executable, "-m", "raqib", "users", "create", "lina", "--role", "lead"],
                    env=env, check=True, timeout=120, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        line = server.stdout.readline()
-        assert "http://" in line, line
-        base = "http://" + line.split("http://", 1)[1].split()[0]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-            first = browser.new_context().new_page()
-            first.goto(base + "login/")
-            first.fill("#id_username", "lina")
-            first.fill("#id_password", PASSWORD)
-            with first.expect_navigation():
-                first.click("form button[type=submit]")
-            assert "/account/2fa/setup/" in first.url
-            assert first.locator("img.totp-qr").evaluate("el => el.naturalWidth") > 0
-            first.screenshot(path="/tmp/raqib-ui-2fa.png", full_page=True)
-            first.goto(base + "incidents/")  # nothing else opens before the second factor
-            assert "/account/2fa/setup/" in first.url
-            browser_login(first, base, "lina", PASSWORD)  # enrols (the form is shown again)
-            first.goto(base + "incidents/")
-            assert first.url == base + "incidents/"
+    with serve_ui(env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        first = browser.new_context().new_page()
+        first.goto(base + "login/")
+        first.fill("#id_username", "lina")
+        first.fill("#id_password", PASSWORD)
+        with first.expect_navigation():
+            first.click("form button[type=submit]")
+        assert "/account/2fa/setup/" in first.url
+        assert first.locator("img.totp-qr").evaluate("el => el.naturalWidth") > 0
+        first.screenshot(path="/tmp/raqib-ui-2fa.png", full_page=True)
+        first.goto(base + "incidents/")  # nothing else opens before the second factor
+        assert "/account/2fa/setup/" in first.url
+        browser_login(first, base, "lina", PASSWORD)  # enrols (the form is shown again)
+        first.goto(base + "incidents/")
+        assert first.url == base + "incidents/"
 
-            second = browser.new_context().new_page()
-            browser_login(second, base, "lina", PASSWORD, data_dir=data)
-            second.goto(base + "vocabulary/")
-            assert second.url == base + "vocabulary/"
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        second = browser.new_context().new_page()
+        browser_login(second, base, "lina", PASSWORD, data_dir=data)
+        second.goto(base + "vocabulary/")
+        assert second.url == base + "vocabulary/"
+        browser.close()

@@ -24,6 +24,8 @@ import pytest
 from django.test import Client
 from ui_helpers import make_user
 
+from tests.services import serve_ui
+
 HOST = "raqib.example.org"
 PASSWORD = "proxy-test-passphrase"
 
@@ -40,17 +42,9 @@ def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         env.pop(var, None)
     subprocess.run([sys.executable, "-m", "raqib", "users", "create", "monitor", "--role",
                     "viewer"], env=env, check=True, timeout=120, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        line = server.stdout.readline()
-        assert "http://" in line, line
-        port = int(line.split("http://", 1)[1].split()[0].rstrip("/").rsplit(":", 1)[1])
+    with serve_ui(env) as base:
+        port = int(base.rstrip("/").rsplit(":", 1)[1])
         yield "127.0.0.1", port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _request(addr: tuple[str, int], method: str, path: str, cookies: dict[str, str],

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import serve_ui
+
 HERE = Path(__file__).resolve().parent
 PASSWORD = "browser-test-secret"
 PAGE_SIZE = 2
@@ -61,17 +63,9 @@ def live_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     info = json.loads(seeded.stdout.strip().splitlines()[-1])
     subprocess.run([sys.executable, "-m", "raqib", "users", "create", "monitor", "--role",
                     "viewer"], env=env, check=True, timeout=60, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        line = server.stdout.readline()  # "Raqib review UI: http://127.0.0.1:PORT/ ..."
-        assert "http://" in line, line
-        info["base"] = "http://" + line.split("http://", 1)[1].split()[0]
+    with serve_ui(env) as base:
+        info["base"] = base
         yield info
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
