@@ -217,17 +217,18 @@ def alerts_by_outlet() -> Chart:
 
 
 def review_waits(user: Any) -> Chart:
-    """Incidents under review by how long they have waited for a lead (days)."""
+    """Incidents under review by how long they have waited for a lead (whole days); each
+    bar opens the list filtered to its bucket (``waited``), the same query it counts."""
+    from review_ui.views.incident_list import WAIT_BUCKETS
+
     chart = Chart("review_waits", _("Waiting for a second review"),
                   label_title=_("Waiting (days)"))
-    waiting = _matching(user, status=Incident.Status.UNDER_REVIEW)
     now = timezone.now()
-    ages = [(now - changed).days for changed in waiting.values_list("status_changed_at",
-                                                                   flat=True)]
-    for low, high in ((0, 1), (2, 7), (8, 30), (31, None)):
+    for key, (low, high) in WAIT_BUCKETS.items():
         label = f"{low}–{high}" if high is not None else f"> {low - 1}"
-        n = sum(1 for age in ages if age >= low and (high is None or age <= high))
-        chart.rows.append(Row(label, n, _incidents_url(status="under_review")))
+        n = _matching(user, waited=key, now=now).count()
+        chart.rows.append(Row(label, n, _incidents_url(status="under_review", waited=key),
+                              key))
     return chart
 
 

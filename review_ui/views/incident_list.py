@@ -9,19 +9,25 @@ ALL matches of the other filters, and its links narrow the list to that value, s
 count is the length of the list its link opens. A lead who has not yet recorded a blind
 second assessment of an incident under review does not see its proposer's signs: such
 incidents are left out of the sign facet and of the sign filter, and their row shows no
-signs (``review.workflow.proposer_assessment_hidden``). Bad parameters are ignored with a
-message, never a 500. To add a filter: a field in ``IncidentFilters``, its clause in
+signs (``review.workflow.proposer_assessment_hidden``). ``waited`` (one of ``WAIT_BUCKETS``'
+keys: 0-1, 2-7, 8-30, 31-) lists the incidents under review that have waited that many
+whole days since they were sent for review, as the dashboard's second-review bars count
+them. Bad parameters are ignored with a message (``waited``: 400), never a 500. To add a
+filter: a field in ``IncidentFilters``, its clause in
 ``_apply`` and, for a facet, an entry in ``_facets``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import BadRequest
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -34,8 +40,12 @@ from review.roles import has_role
 from review_ui.roles import role_required
 from review_ui.views.common import filter_query, form_errors, paginate, with_params
 
-FILTER_KEYS = ("status", "outlet", "person", "targeted", "date_from", "date_to", "sign")
+FILTER_KEYS = ("status", "outlet", "person", "targeted", "date_from", "date_to", "sign",
+               "waited")
 MAX_ID = 2**63 - 1
+# days waited under review (whole days since sent for review), inclusive; None: no upper end
+WAIT_BUCKETS: dict[str, tuple[int, int | None]] = {
+    "0-1": (0, 1), "2-7": (2, 7), "8-30": (8, 30), "31-": (31, None)}
 
 
 class IncidentFilters(forms.Form):
@@ -55,8 +65,23 @@ class IncidentFilters(forms.Form):
     sign = forms.SlugField(label=_("Sign"), required=False, max_length=64)
 
 
+def waited_between(incidents: QuerySet[Incident], key: str,
+                   now: dt.datetime | None = None) -> QuerySet[Incident]:
+    """The incidents under review that have waited the whole days of bucket ``key``."""
+    low, high = WAIT_BUCKETS[key]
+    now = now or timezone.now()
+    incidents = incidents.filter(status=Incident.Status.UNDER_REVIEW,
+                                 status_changed_at__lte=now - dt.timedelta(days=low))
+    if high is not None:
+        incidents = incidents.filter(status_changed_at__gt=now - dt.timedelta(days=high + 1))
+    return incidents
+
+
 def read_filters(query: QueryDict) -> tuple[dict[str, Any], str]:
     """The valid filters (empty ones dropped) and a message naming the ignored ones."""
+    waited = query.get("waited", "")
+    if waited and waited not in WAIT_BUCKETS:
+        raise BadRequest(f"waited must be one of {', '.join(WAIT_BUCKETS)}")
     form = IncidentFilters({key: query.get(key, "") for key in FILTER_KEYS})
     form.is_valid()
     data = {key: value for key, value in form.cleaned_data.items()
@@ -66,6 +91,8 @@ def read_filters(query: QueryDict) -> tuple[dict[str, Any], str]:
     if isinstance(data.get("targeted"), str):
         data["targeted"] = data["targeted"].strip() or None
     data = {key: value for key, value in data.items() if value is not None}
+    if waited:
+        data["waited"] = waited
     message = ""
     if form.errors:
         message = gettext("Ignored an invalid filter: %(reason)s") % {"reason": form_errors(form)}
@@ -102,6 +129,8 @@ def _apply(incidents: QuerySet[Incident], data: dict[str, Any], user: Any,
         incidents = incidents.filter(first_aired__gte=data["date_from"])
     if data.get("date_to"):
         incidents = incidents.filter(first_aired__lte=data["date_to"])
+    if data.get("waited"):
+        incidents = waited_between(incidents, data["waited"], data.get("now"))
     if data.get("sign") and skip != "sign":
         incidents = incidents.filter(
             pk__in=Incident.objects.filter(signs__code=data["sign"]).values("pk")).exclude(
@@ -181,6 +210,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "statuses": Incident.Status.choices,
         "outlets": Outlet.objects.filter(incidents__in=visible).distinct().order_by("name"),
         "signs": CoercionSign.objects.order_by("code"),
+        "waits": list(WAIT_BUCKETS),
         "raw": {key: request.GET.get(key, "")[:200] for key in FILTER_KEYS},
         "filters": filter_query(**filters),
         "clear_links": [{"name": key, "query": _without(request.GET, key)}

@@ -20,6 +20,7 @@ from incident_seed import seed
 from ui_helpers import login_client, make_broadcast
 
 from review import incidents as inc
+from review import workflow
 from review_ui import dashboard as figures
 from review_ui.views.dashboard import csv_cell
 
@@ -133,3 +134,40 @@ def test_the_language_switch_keeps_the_numbers(world) -> None:
     assert away["Location"] == "/"  # Django's set_language refuses an off-site next
     rev.post("/language/", {"language": "xx", "next": "/dashboard/"})
     assert '<html lang="en"' in rev.get("/dashboard/").content.decode()  # unknown: kept
+
+
+def test_each_review_wait_bar_lists_exactly_its_bucket(world) -> None:
+    """Incidents under review for 0, 5, 12 and 40 days: each bar counts one (two for the
+    lead, who also sees the restricted one) and its link lists exactly those rows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from review.models import Incident
+
+    now = timezone.now()
+    ages = {world["disown"].pk: 0, world["hidden"].pk: 40}
+    extra = inc.propose(world["users"]["rev"], broadcast_id=world["broadcasts"][0].pk,
+                        start="0:00", end="0:04", title="wait five", first_aired="2021-05-01")
+    older = inc.propose(world["users"]["rev"], broadcast_id=world["broadcasts"][0].pk,
+                        start="0:04", end="0:08", title="wait twelve", first_aired="2021-05-02")
+    for incident, days in ((extra, 5), (older, 12)):
+        workflow.set_status(incident.pk, world["users"]["rev"], "under_review")
+        ages[incident.pk] = days
+    for pk, days in ages.items():
+        Incident.objects.filter(pk=pk).update(
+            status_changed_at=now - timedelta(days=days, hours=1))
+    expected = {"rev": {"0-1": 1, "2-7": 1, "8-30": 1, "31-": 0},
+                "lead": {"0-1": 1, "2-7": 1, "8-30": 1, "31-": 1}}
+    for name, wanted in expected.items():
+        client = client_for(world, name)
+        found = bars(client.get("/dashboard/").content.decode(), "review_waits")
+        got = {href.split("waited=")[1]: n for href, n in found}
+        assert got == wanted, name
+        for href, n in found:
+            assert "status=under_review" in href
+            assert listed(client, href) == n, (name, href)
+    rows = client_for(world, "rev").get("/incidents/?waited=2-7").content.decode()
+    assert re.findall(r'data-incident="(\d+)"', rows) == [str(extra.pk)]
+    for bad in ("3", "0-1;drop", "31", "-1", "x" * 300):
+        assert client_for(world, "rev").get("/incidents/", {"waited": bad}).status_code == 400
