@@ -1,7 +1,9 @@
 """``raqib demo --no-serve`` from an empty data dir, as a newcomer runs it: the whole
-pipeline on the fixture outlet, then ``raqib search أماني`` finds the documentary segment.
-A second run adds nothing. Last, on the same demo data, the flow from a hit to a confirmed
-incident in a real browser (Chromium), under the two-person rule."""
+pipeline on the fixture outlet, then ``raqib search أماني`` finds the documentary segment;
+the demo's incidents were made under the review rules (one confirmed, one waiting for a
+second review). A second run adds nothing. Then, on the same demo data, in a real browser
+(Chromium): the flow from a hit to a confirmed incident under the two-person rule, and a
+demo lead reading the dashboard in Arabic and in English and clicking bars into the list."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from raqib.demo.fixture_site import build_fixture_site
+from raqib.demo.incidents import INCIDENTS
 from tests.services import free_port, serve_ui
 
 pytestmark = pytest.mark.slow
@@ -42,8 +45,35 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_demo_prints_credentials_that_work(demo_env: dict[str, str]) -> None:
     match = re.search(r"Demo user: (\S+)\s+password: (\S+)", demo_env["FIRST_STDOUT"])
     assert match, demo_env["FIRST_STDOUT"]
+    leads = re.findall(r"Demo lead: (\S+)\s+password: (\S+)", demo_env["FIRST_STDOUT"])
+    assert [name for name, _ in leads] == ["demo-lead1", "demo-lead2"]
     users = json.loads(raqib(demo_env, "users", "list", "--format", "json").stdout)
     assert {"name": "demo", "role": "reviewer"}.items() <= users[0].items()
+    assert [(u["name"], u["role"]) for u in users[1:3]] == [
+        ("demo-lead1", "lead"), ("demo-lead2", "lead")]
+
+
+def _demo_incidents(env: dict[str, str]) -> list[dict]:
+    titles = {spec.title for spec in INCIDENTS}
+    rows = json.loads(raqib(env, "incidents", "list", "--format", "json").stdout)
+    return [row for row in rows if row["title"] in titles]
+
+
+def test_the_demo_documents_incidents_under_the_review_rules(demo_env: dict[str, str]) -> None:
+    rows = {row["title"]: row for row in _demo_incidents(demo_env)}
+    confirmed, waiting = (rows[spec.title] for spec in INCIDENTS)
+    assert (confirmed["status"], waiting["status"]) == ("confirmed", "under_review")
+    shown = json.loads(raqib(demo_env, "incidents", "show", str(confirmed["id"]),
+                             "--format", "json").stdout)
+    assert shown["proposed_by"] == "demo" and shown["decided_by"] == "demo-lead1"
+    assert [(a["kind"], a["by"]) for a in shown["assessments"]] == [
+        ("proposer", "demo"), ("second", "demo-lead1")]
+    assert [h["action"] for h in shown["history"]] == [
+        "proposed", "status-changed", "assessed", "status-changed"]
+    person = shown["persons"][0]
+    assert (person["name"], person["targeted_name"]) == (
+        "والد الدكتورة أماني بلور", "الدكتورة أماني بلور")
+    assert shown["first_aired"] == "2021-04-20" and shown["clips"]
 
 
 def test_search_finds_the_documentary_segment(demo_env: dict[str, str]) -> None:
@@ -114,6 +144,11 @@ def test_second_run_duplicates_nothing(demo_env: dict[str, str]) -> None:
     hits = json.loads(raqib(demo_env, "search", "أماني", "--format", "json").stdout)["hits"]
     assert [h["segment_id"] for h in hits] == [
         h["segment_id"] for h in json.loads(before_hits)["hits"]]
+    assert len(_demo_incidents(demo_env)) == len(INCIDENTS)  # none made twice
+    persons = json.loads(raqib(demo_env, "persons", "list", "--format", "json").stdout)
+    assert sorted(p["name"] for p in persons) == [
+        "الدكتورة أماني بلور", "والد الدكتورة أماني بلور"]
+    demo_env["LAST_STDOUT"] = again.stdout  # the passwords were drawn again
 
 
 def _log_out(page: object) -> None:
@@ -220,3 +255,65 @@ def test_hit_to_confirmed_incident_in_a_browser(demo_env: dict[str, str]) -> Non
         ("proposer", "reviewer1"), ("second", "lead2")]
     assert [h["action"] for h in shown["history"]] == [
         "proposed", "status-changed", "edited", "assessed", "status-changed"]
+
+
+def _bars(page: object, chart: str) -> list[tuple[str, int]]:
+    """(link, count) of each bar of a dashboard chart, as the page shows them."""
+    return page.eval_on_selector_all(
+        f'svg[data-chart="{chart}"] a.chart-link',
+        "links => links.map(a => [a.getAttribute('href'), Number(a.dataset.value)])")
+
+
+def _listed_ids(page: object) -> list[int]:
+    return sorted(int(i) for i in page.eval_on_selector_all(
+        "tr.incident[data-incident]", "rows => rows.map(r => r.dataset.incident)"))
+
+
+def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, str]) -> None:
+    """Issue 12's "done when": a demo lead (printed credentials, first login enrols TOTP)
+    lands on the dashboard in Arabic (rtl), switches to English and sees the same numbers
+    left-to-right; clicking a bar lists exactly the incidents it counts."""
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("needs /usr/bin/chromium (scripts/setup.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).parent / "review_ui"))
+    from ui_helpers import browser_login
+
+    printed = demo_env.get("LAST_STDOUT", demo_env["FIRST_STDOUT"])
+    lead, password = re.findall(r"Demo lead: (\S+)\s+password: (\S+)", printed)[1]
+    incidents = json.loads(raqib(demo_env, "incidents", "list", "--format", "json").stdout)
+    charts = ("incidents_over_time", "incidents_by_outlet", "incidents_by_sign",
+              "review_waits", "delay_distribution")
+    with serve_ui(demo_env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        browser_login(page, base, lead, password, data_dir=demo_env["RAQIB_DATA_DIR"])
+        assert page.url == base + "dashboard/"  # the landing page, past the enrolment
+        assert page.get_attribute("html", "dir") == "rtl"
+        arabic = {chart: _bars(page, chart) for chart in charts}
+        by_outlet = arabic["incidents_by_outlet"]
+        assert len(by_outlet) == 1 and by_outlet[0][1] == len(incidents)  # one demo outlet
+        assert sum(n for _, n in arabic["delay_distribution"]) >= 2
+        with page.expect_navigation():
+            page.click("header form.language-switch button[value=en]")
+        assert page.url.endswith("/dashboard/")
+        assert page.get_attribute("html", "dir") == "ltr"
+        assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
+        assert {chart: _bars(page, chart) for chart in charts} == arabic
+        page.screenshot(path="/tmp/raqib-demo-dashboard-en.png", full_page=True)
+        href, count = by_outlet[0]
+        with page.expect_navigation():
+            page.click(f'svg[data-chart="incidents_by_outlet"] a.chart-link[href="{href}"]')
+        assert "/incidents/?outlet=" in page.url
+        assert _listed_ids(page) == sorted(r["id"] for r in incidents)
+        assert len(_listed_ids(page)) == count
+        page.go_back()
+        href, count = next((h, n) for h, n in _bars(page, "review_waits") if n)
+        with page.expect_navigation():
+            page.click(f'svg[data-chart="review_waits"] a.chart-link[href="{href}"]')
+        assert _listed_ids(page) == sorted(
+            r["id"] for r in incidents if r["status"] == "under_review")
+        assert len(_listed_ids(page)) == count
+        browser.close()

@@ -3,9 +3,12 @@
 It builds a small generated Arabic site (listing pages, item pages with HTML5 video, media
 made with ffmpeg and espeak-ng at first run) themed on the documented case of Dr Amani
 Ballour's father, serves it on loopback, registers it as a source, crawls, downloads,
-transcribes with the offline Whisper base model and indexes it, creates a demo user and
-serves the review UI. ``--no-serve`` stops after the pipeline. Running it again finds
-nothing new and duplicates nothing. Parser: ``raqib.commands.parsers.demo``.
+transcribes with the offline Whisper base model and indexes it, creates a demo reviewer and
+two demo leads, documents a few incidents on the demo broadcasts through the review rules
+(``raqib.demo.incidents``: one confirmed, one waiting for a second review) and serves the
+review UI. A lead's first login enrols a second factor (TOTP), as any lead's does.
+``--no-serve`` stops after the pipeline. Running it again finds nothing new and duplicates
+nothing (the passwords are drawn again and printed). Parser: ``raqib.commands.parsers.demo``.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from raqib.commands.output import CommandError
 from raqib.commands.processing import process_broadcasts
 from raqib.commands.serve import serve_forever
 from raqib.demo.fixture_site import start_fixture_outlet
+from raqib.demo.incidents import seed_incidents
 from raqib.logs import progress
 from review_ui.roles import set_role
 
 DEMO_USER = "demo"
+DEMO_LEADS = ("demo-lead1", "demo-lead2")
 DEMO_QUERY = "أماني"
 
 
@@ -47,13 +52,14 @@ def _register_source(source_config: dict) -> Source:
     return source
 
 
-def _demo_user() -> str:
-    """Create (or reset) the demo reviewer with a fresh random password (one that passes
-    every password validator, like any other path that sets one); return it."""
+def _demo_account(username: str, role: str) -> tuple[object, str]:
+    """Create (or reset) a demo account with the role and a fresh random password (one that
+    passes every password validator, like any other path that sets one); return both. A
+    lead's second-factor device, once enrolled, is kept."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
 
-    user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
+    user, _ = get_user_model().objects.get_or_create(username=username)
     while True:
         password = secrets.token_urlsafe(12)
         try:
@@ -64,8 +70,8 @@ def _demo_user() -> str:
     user.set_password(password)
     user.is_active = True
     user.save()
-    set_role(user, "reviewer")
-    return password
+    set_role(user, role)
+    return user, password
 
 
 def _show_search() -> bool:
@@ -101,9 +107,15 @@ def demo_command(args: argparse.Namespace) -> int:
         progress("pipeline: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
                                  or "nothing new (already processed)"))
         found = _show_search()
-        password = _demo_user()
+        reviewer, password = _demo_account(DEMO_USER, "reviewer")
+        leads = [_demo_account(name, "lead") for name in DEMO_LEADS]
+        seeded = seed_incidents(reviewer, [lead for lead, _ in leads])
+        progress("incidents: " + ", ".join(f"{v} {k}" for k, v in seeded.items() if v))
         progress("demo 5/5: done")
         print(f"\nDemo user: {DEMO_USER}   password: {password}")
+        for lead, lead_password in leads:
+            print(f"Demo lead: {lead.get_username()}   password: {lead_password}   "
+                  "(first login: enrol an authenticator app, TOTP)")
         print(f"Try: raqib search {DEMO_QUERY} --format json")
         if not found:
             return 1
