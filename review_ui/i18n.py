@@ -1,8 +1,12 @@
 """The UI language: Arabic or English by the user's choice, Arabic until one is made.
 
-``ChosenLanguageMiddleware`` activates the language stored in the language cookie (set by
-the header's switch, ``views.language.set_language``, a POST with CSRF) and otherwise
-``settings.LANGUAGE_CODE`` (Arabic). Unlike Django's ``LocaleMiddleware`` it ignores the
+``ChosenLanguageMiddleware`` activates the signed-in user's language (kept in the session:
+copied there at login from ``review_ui.models.UserLanguage``, by ``on_login``), else the one
+in the language cookie, else ``settings.LANGUAGE_CODE`` (Arabic). The header's switch
+(``views.language.set_language``, a POST with CSRF) sets the cookie and, for a signed-in
+user, stores the choice (``remember_choice``, audited) so that it follows the user to any
+browser; the middleware then keeps that browser's cookie in step, so the login page after
+a logout stays in the user's language. Unlike Django's ``LocaleMiddleware`` it ignores the
 browser's Accept-Language on purpose: a monitor's screen shows the language it was set to,
 the same on every machine, and tests are deterministic. ``direction()`` gives "rtl"/"ltr"
 for the active language (``base.html`` puts it on ``<html dir>``). To add a language: add
@@ -14,19 +18,55 @@ fails on an empty one).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 Handler = Callable[[HttpRequest], HttpResponse]
+SESSION_KEY = "raqib-language"
+
+
+def _known(code: Any) -> bool:
+    return isinstance(code, str) and code in dict(settings.LANGUAGES)
 
 
 def chosen_language(request: HttpRequest) -> str:
-    """The language code of the cookie when it names a configured language, else the default."""
+    """The signed-in user's language (session), else the cookie's when it names a
+    configured language, else the default."""
+    session = getattr(request, "session", None)
+    code = session.get(SESSION_KEY, "") if session is not None else ""
+    if _known(code):
+        return code
     code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return code if _known(code) else settings.LANGUAGE_CODE
+
+
+def remember_choice(request: HttpRequest, code: str) -> None:
+    """Store a signed-in user's choice (and put it in their session); audited."""
+    from catalog import audit
+    from review_ui.models import UserLanguage
+
+    user = request.user
+    if not (_known(code) and user.is_authenticated):
+        return
+    UserLanguage.objects.update_or_create(user=user, defaults={
+        "language": code, "changed_at": timezone.now()})
+    request.session[SESSION_KEY] = code
+    audit.record("ui-language-set", user, details={"language": code})
+
+
+def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """``user_logged_in`` receiver: the user's stored language becomes the session's."""
+    from review_ui.models import UserLanguage
+
+    if request is None or not hasattr(request, "session"):
+        return
+    code = UserLanguage.objects.filter(user=user).values_list("language", flat=True).first()
+    if _known(code):
+        request.session[SESSION_KEY] = code
 
 
 def direction(code: str | None = None) -> str:
@@ -52,4 +92,17 @@ class ChosenLanguageMiddleware:
             translation.deactivate()
         response.headers.setdefault("Content-Language", code)
         patch_vary_headers(response, ("Cookie",))
+        session = getattr(request, "session", None)
+        chosen = session.get(SESSION_KEY) if session is not None else None
+        if _known(chosen) and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != chosen \
+                and settings.LANGUAGE_COOKIE_NAME not in response.cookies:
+            _set_cookie(response, chosen)  # this browser follows the user's choice
         return response
+
+
+def _set_cookie(response: HttpResponse, code: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE)

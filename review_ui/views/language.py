@@ -2,8 +2,10 @@
 
 Django's ``set_language`` checks the language against ``settings.LANGUAGES`` and ``next``
 against the host (no open redirect), then sets the language cookie that
-``review_ui.i18n.ChosenLanguageMiddleware`` reads on every request. A GET changes nothing
-(it only redirects back). The choice is per browser (the cookie lasts a year).
+``review_ui.i18n.ChosenLanguageMiddleware`` reads on every request. A GET answers 405 and
+changes nothing. A signed-in user's choice is also stored (``review_ui.i18n.remember_choice``:
+``UserLanguage``, audited) and applied at their next login on any browser; an unknown
+language changes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from review_ui.i18n import remember_choice
 from review_ui.roles import signed_in_view
 
 
@@ -19,4 +22,6 @@ from review_ui.roles import signed_in_view
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the chosen UI language in the language cookie and go back to ``next``."""
-    return django_set_language(request)
+    response = django_set_language(request)
+    remember_choice(request, request.POST.get("language", ""))
+    return response
