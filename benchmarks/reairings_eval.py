@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "tests" / "reairings"))
 import media_gen as g  # noqa: E402
 
 from reairings import chromaprint as fp  # noqa: E402
-from reairings.matching import Params, Phase, find_matches, sub_hashes  # noqa: E402
+from reairings.matching import KEY_GAP, Params, Phase, find_matches, sub_hashes  # noqa: E402
 
 _VOCABULARY = """
 بيت مدرسة شارع سوق مدينة قرية نهر جبل بحر شمس قمر نجم سماء أرض مطر ريح نار ماء
@@ -157,84 +157,148 @@ def truth_pairs(programmes: list[dict], min_seconds: float) -> dict[tuple[int, i
     return pairs
 
 
-def evaluate_accuracy(quick: bool) -> dict:
-    rng = random.Random(16)
-    params = Params()
-    from raqib.config import SETTINGS_BY_KEY
-
-    suggest = SETTINGS_BY_KEY["reairings.suggest_score"].default
-    link = SETTINGS_BY_KEY["reairings.link_score"].default
+def fingerprint_archive(seed: int, quick: bool) -> tuple[list[dict], float]:
+    """Generate the archive of ``seed`` and fingerprint every programme in the query's
+    phases (as ``reairings.links.query_phases`` does); the media is deleted afterwards."""
+    rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="raqib-reair-eval-") as tmp:
         d = Path(tmp)
         t0 = time.time()
         programmes = build_archive(d, rng, confessions=3 if quick else 6,
                                    unrelated=4 if quick else 9)
-        build_s = time.time() - t0
-        stored: dict[int, np.ndarray] = {}
-        postings: dict[int, list[tuple[int, int]]] = {}
-        found = []
-        match_times = []
-        for i, prog in enumerate(programmes):
-            phases = []
-            for n in range(4):  # as reairings.links.query_phases does
+        for prog in programmes:
+            prog["phases"] = []
+            for n in range(4):
                 skip = round(fp.HOP_SAMPLES * n / 4)
-                phases.append(Phase(fp.compute(prog["path"], skip_samples=skip)[0],
-                                    skip / fp.HOP_SAMPLES))
-            source = {j: programmes[j]["source"] for j in stored}
+                prog["phases"].append(Phase(fp.compute(prog["path"], skip_samples=skip)[0],
+                                            skip / fp.HOP_SAMPLES))
+            prog["seconds"] = g.duration(prog["path"])
+            prog["path"] = str(prog["path"])
+        return programmes, time.time() - t0
 
-            def lookup(keys: list[int]) -> list[tuple[int, int, int]]:
-                return [(k, b, p) for k in keys for b, p in postings.get(k, ())]
 
-            t = time.perf_counter()
-            matches = find_matches(phases, lookup, stored.__getitem__,
-                                   lambda b, s=prog["source"], src=source: src[b] == s, params)
-            match_times.append(time.perf_counter() - t)
-            for m in matches:
-                if m.score >= suggest:
-                    found.append((m.other_id, i, m))
-            stored[i] = phases[0].items
-            for key, pos in fp.posting_keys(phases[0].items):
-                postings.setdefault(key, []).append((i, pos))
-        truth = truth_pairs(programmes, params.min_seconds)
-        tp, fp_links, errors, hit_pairs = 0, [], [], set()
-        tp_link = fp_link = 0
-        for a, b, m in found:
-            expected = truth.get((a, b))
-            ok = False
-            if expected:
-                (ea0, ea1), (eb0, eb1) = expected["a"], expected["b"]
-                overlap = min(m.other_end, ea1) - max(m.other_start, ea0)
-                ok = overlap > 0.5 * (ea1 - ea0) and (a, b) not in hit_pairs
-            if ok:
-                tp += 1
-                hit_pairs.add((a, b))
-                errors += [abs(m.other_start - ea0), abs(m.start - eb0),
-                           abs(m.other_end - ea1), abs(m.end - eb1)]
-                tp_link += m.score >= link
-            else:
-                fp_links.append({"a": programmes[a]["name"], "b": programmes[b]["name"],
-                                 "range_b": [m.start, m.end],
-                                 "range_a": [m.other_start, m.other_end], "score": m.score})
-                fp_link += m.score >= link
-        missed = [{"a": programmes[a]["name"], "b": programmes[b]["name"],
-                   "transform": v["transform"]} for (a, b), v in truth.items()
-                  if (a, b) not in hit_pairs]
-        starts = errors[0::4] + errors[1::4]
-        return {
-            "programmes": len(programmes),
-            "audio_minutes": round(sum(g.duration(p["path"]) for p in programmes) / 60, 1),
-            "build_seconds": round(build_s, 1),
-            "true_pairs": len(truth), "links_suggested": len(found),
-            "true_positives": tp, "false_positives": len(fp_links),
-            "precision": round(tp / len(found), 3) if found else None,
-            "recall": round(tp / len(truth), 3) if truth else None,
-            "auto_linked_true": tp_link, "auto_linked_false": fp_link,
-            "offset_error_start_mean_s": round(float(np.mean(starts)), 2) if starts else None,
-            "offset_error_max_s": round(float(np.max(errors)), 2) if errors else None,
-            "offset_error_start_max_s": round(float(np.max(starts)), 2) if starts else None,
-            "match_seconds_mean": round(float(np.mean(match_times)), 3),
-            "false_positive_links": fp_links, "missed_pairs": missed,
-        }
+def save_archive(path: Path, programmes: list[dict]) -> None:
+    arrays = {f"{i}_{n}": ph.items for i, p in enumerate(programmes)
+              for n, ph in enumerate(p["phases"])}
+    meta = [{k: v for k, v in p.items() if k != "phases"} |
+            {"shifts": [ph.shift for ph in p["phases"]]} for p in programmes]
+    np.savez(path, meta=json.dumps(meta), **arrays)
+
+
+def load_archive(path: Path) -> list[dict]:
+    data = np.load(path)
+    programmes = json.loads(str(data["meta"]))
+    for i, p in enumerate(programmes):
+        p["phases"] = [Phase(data[f"{i}_{n}"], s) for n, s in enumerate(p.pop("shifts"))]
+    return programmes
+
+
+def score_archive(programmes: list[dict], params: Params, suggest: float,
+                  link: float) -> dict:
+    """Match the programmes in air order, each against those before it; the figures."""
+    stored: dict[int, np.ndarray] = {}
+    postings: dict[int, list[tuple[int, int]]] = {}
+    found = []
+    match_times = []
+    for i, prog in enumerate(programmes):
+        phases = prog["phases"]
+        source = {j: programmes[j]["source"] for j in stored}
+
+        def lookup(keys: list[int]) -> list[tuple[int, int, int]]:
+            return [(k, b, p) for k in keys for b, p in postings.get(k, ())]
+
+        t = time.perf_counter()
+        matches = find_matches(phases, lookup, stored.__getitem__,
+                               lambda b, s=prog["source"], src=source: src[b] == s, params)
+        match_times.append(time.perf_counter() - t)
+        for m in matches:
+            if m.score >= suggest:
+                found.append((m.other_id, i, m))
+        stored[i] = phases[0].items
+        for key, pos in fp.posting_keys(phases[0].items):
+            postings.setdefault(key, []).append((i, pos))
+    truth = truth_pairs(programmes, params.min_seconds)
+    tp, fp_links, errors, hit_pairs = 0, [], [], set()
+    tp_link = fp_link = 0
+    scores_true: list[float] = []
+    worst: list[dict] = []
+    for a, b, m in found:
+        expected = truth.get((a, b))
+        ok = False
+        if expected:
+            (ea0, ea1), (eb0, eb1) = expected["a"], expected["b"]
+            overlap = min(m.other_end, ea1) - max(m.other_start, ea0)
+            ok = overlap > 0.5 * (ea1 - ea0) and (a, b) not in hit_pairs
+        if ok:
+            tp += 1
+            hit_pairs.add((a, b))
+            errors += [abs(m.other_start - ea0), abs(m.start - eb0),
+                       abs(m.other_end - ea1), abs(m.end - eb1)]
+            tp_link += m.score >= link
+            scores_true.append(m.score)
+            worst.append({"a": programmes[a]["name"], "b": programmes[b]["name"],
+                          "error_s": round(max(errors[-4:]), 2), "score": m.score,
+                          "errors_starts_ends_s": [round(e, 2) for e in errors[-4:]],
+                          "transform": expected["transform"]})
+        else:
+            fp_links.append({"a": programmes[a]["name"], "b": programmes[b]["name"],
+                             "range_b": [m.start, m.end],
+                             "range_a": [m.other_start, m.other_end], "score": m.score})
+            fp_link += m.score >= link
+    missed = [{"a": programmes[a]["name"], "b": programmes[b]["name"],
+               "transform": v["transform"]} for (a, b), v in truth.items()
+              if (a, b) not in hit_pairs]
+    starts = errors[0::4] + errors[1::4]
+    negatives = sum(1 for i in range(len(programmes)) for j in range(i)
+                    if (j, i) not in truth)
+    return {
+        "programmes": len(programmes),
+        "audio_minutes": round(sum(p["seconds"] for p in programmes) / 60, 1),
+        "true_pairs": len(truth), "negative_pairs": negatives,
+        "links_suggested": len(found),
+        "true_positives": tp, "false_positives": len(fp_links),
+        "precision": round(tp / len(found), 3) if found else None,
+        "recall": round(tp / len(truth), 3) if truth else None,
+        "auto_linked_true": tp_link, "auto_linked_false": fp_link,
+        "true_score_min": round(min(scores_true), 3) if scores_true else None,
+        "offset_error_start_mean_s": round(float(np.mean(starts)), 2) if starts else None,
+        "offset_error_max_s": round(float(np.max(errors)), 2) if errors else None,
+        "offset_error_start_max_s": round(float(np.max(starts)), 2) if starts else None,
+        "match_seconds_mean": round(float(np.mean(match_times)), 3),
+        "false_score_max": max((f["score"] for f in fp_links), default=None),
+        "worst_offsets": sorted(worst, key=lambda w: -w["error_s"])[:3],
+        "false_positive_links": fp_links, "missed_pairs": missed,
+    }
+
+
+def evaluate_accuracy(quick: bool, seeds: list[int], cache: Path | None = None) -> dict:
+    """Per seed (the first is the one the parameters were tuned on, the others held out):
+    generate, fingerprint and score the archive. ``cache``: keep fingerprinted archives
+    there (``seed-N.npz``) and reuse them."""
+    from raqib.config import SETTINGS_BY_KEY
+
+    suggest = SETTINGS_BY_KEY["reairings.suggest_score"].default
+    link = SETTINGS_BY_KEY["reairings.link_score"].default
+    out = {}
+    for seed in seeds:
+        file = cache / f"seed-{seed}{'-quick' if quick else ''}.npz" if cache else None
+        build_s = None
+        if file and file.is_file():
+            programmes = load_archive(file)
+        else:
+            programmes, build_s = fingerprint_archive(seed, quick)
+            if file:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                save_archive(file, programmes)
+        result = score_archive(programmes, Params(), suggest, link)
+        result["seed"] = seed
+        result["role"] = "tuned on" if seed == seeds[0] else "held out"
+        result["build_seconds"] = round(build_s, 1) if build_s else "cached"
+        out[f"seed_{seed}"] = result
+        print(f"[accuracy] seed {seed}: " + json.dumps(
+            {k: v for k, v in result.items() if k not in ("false_positive_links",)},
+            ensure_ascii=False), file=sys.stderr, flush=True)
+    return out
 
 
 # --- 2. scale -------------------------------------------------------------------------------
@@ -257,7 +321,7 @@ def evaluate_scale(sizes: list[int]) -> list[dict]:
     archive = np.concatenate([synth_items(rng, ITEMS_PER_HOUR) for _ in range(largest)])
     keys_all = np.concatenate([sub_hashes(archive[h * ITEMS_PER_HOUR:(h + 1) * ITEMS_PER_HOUR])
                                for h in range(largest)]).astype(np.int32)
-    per = ITEMS_PER_HOUR - 4
+    per = ITEMS_PER_HOUR - KEY_GAP
     for hours in sizes:
         keys = keys_all[:hours * per]
         bids = np.repeat(np.arange(hours, dtype=np.int32), per)
@@ -368,15 +432,19 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["accuracy", "scale", "ocr"], help="leave a part out")
+    parser.add_argument("--seeds", default="16,17",
+                        help="archive seeds: the first was tuned on, the rest are held out")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep (and reuse) the fingerprinted archives in this folder")
     parser.add_argument("--sizes", default="100,500,1000,2500,5000",
                         help="broadcast-hours of the scale runs (comma-separated)")
     args = parser.parse_args()
     out: dict = {}
     if "accuracy" not in args.skip:
         print("[accuracy] generating and matching the archive", file=sys.stderr, flush=True)
-        out["accuracy"] = evaluate_accuracy(args.quick)
-        print(json.dumps({k: v for k, v in out["accuracy"].items()}, ensure_ascii=False,
-                         indent=1), file=sys.stderr, flush=True)
+        out["accuracy"] = evaluate_accuracy(args.quick,
+                                            [int(x) for x in args.seeds.split(",")],
+                                            args.cache)
     if "ocr" not in args.skip:
         print("[ocr] rendering and reading banners", file=sys.stderr, flush=True)
         out["ocr"] = evaluate_ocr(args.quick)

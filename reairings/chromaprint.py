@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reairings.matching import sub_hashes
+from reairings.matching import stationary, sub_hashes
 
 SAMPLE_RATE = 11025  # what Chromaprint resamples to
 HOP_SAMPLES = 1365  # its hop: frames of 4096 samples overlapping by 2/3
@@ -93,6 +93,10 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
 
 
 def posting_keys(items: np.ndarray) -> list[tuple[int, int]]:
-    """(key, position) pairs posted for ``items`` (``matching.sub_hashes``), silence left out."""
+    """(key, position) pairs posted for ``items`` (``matching.sub_hashes``), silence and
+    held sounds (``matching.stationary``) left out."""
     keys = sub_hashes(items)
-    return [(int(k), i) for i, k in enumerate(keys.tolist()) if k not in SILENT_KEYS]
+    held = stationary(keys)
+    return [(int(k), i) for i, (k, h) in enumerate(zip(keys.tolist(), held.tolist(),
+                                                       strict=True))
+            if k not in SILENT_KEYS and not h]

@@ -3,7 +3,7 @@
 The method (pure functions over numpy arrays; the database side is ``links``):
 
 1. **Candidates from the inverted index**: every item of the new broadcast is looked up by
-   its key (``sub_hashes``: 10 stable bits of the item and of the item 4 later) in the
+   its key (``sub_hashes``: 9 stable bits of the item and of the items 3 and 6 later) in the
    postings (``lookup``: keys → (key, broadcast, position)); each hit votes for (other
    broadcast, position difference). Only pairs with enough votes are verified, so the work
    grows with the postings of the query's keys, not with the archive. A key posted more
@@ -13,8 +13,9 @@ The method (pure functions over numpy arrays; the database side is ``links``):
    dense in such keys, up to ``jingle_max_seconds`` long, take no part in matching.
 3. **Verification at the offset**: the bit error rate between aligned items, smoothed over
    a second; stretches under ``ber_max`` of at least ``min_seconds`` (and varied enough:
-   ``min_distinct``, not a held tone) are matches, scored ``1 - 2 * mean bit error``
-   (1: identical, 0: unrelated audio).
+   ``min_distinct``, not a held tone) are matches, scored by the share of their items
+   within ``frame_ber`` bit errors (1: every item agrees; coverage-aware: a copy cut to
+   half its length is scored over the stretch it shares, not the whole programme).
 
 The query is given in a few phases (its audio shifted by a fraction of an item,
 ``fingerprint.compute``) so a passage placed at any sub-item offset lines up with the
@@ -41,6 +42,10 @@ class Params:
     lag_seconds: float = 0.6
     min_seconds: float = 10.0
     ber_max: float = 0.33
+    # The score: the share of the matched stretch's items within this bit error rate (a
+    # re-airing under music keeps 60-80 % of its items within it, unrelated speech that
+    # passed the smoothed ``ber_max`` at most 40 %; benchmarks/reairings_eval.py).
+    frame_ber: float = 0.2
     smooth_items: int = 9  # about 1.1 s
     max_gap_seconds: float = 2.0
     min_votes: int = 4
@@ -70,23 +75,43 @@ class Match:
     score: float
 
 
-# The 10 bits of a Chromaprint item that change least under re-encoding, volume, a
-# sub-item shift and music under the speech (measured on generated speech: 1-9 % of them
-# flip where the other bits flip up to 20 %). A key joins them for item i and item i + 4.
-STABLE_BITS = (3, 1, 23, 11, 7, 2, 29, 9, 21, 25)
-KEY_GAP = 4
+# The 9 bits of a Chromaprint item that change least under re-encoding, volume, a
+# sub-item shift and music under the speech, among the bits set in 30-70 % of items (bits
+# 26, 27 and 31 flip rarely because they are rarely set): measured over every transform of
+# benchmarks/reairings_eval.py's seed-16 archive, 3-9 % of them flip where others flip up to
+# 15 %. A key joins them for items i, i + 3 and i + 6: 27 bits, so postings per key stay
+# few as the archive grows (2^27 keys), and a re-aired copy still agrees on 10-40 % of them.
+STABLE_BITS = (21, 23, 20, 7, 11, 1, 22, 13, 19)
+KEY_GAPS = (0, 3, 6)
+KEY_GAP = KEY_GAPS[-1]  # the keys of n items: n - KEY_GAP of them
+KEY_SCHEME = "27-bit: bits 21,23,20,7,11,1,22,13,19 of items i, i+3, i+6"
 
 
 def sub_hashes(items: np.ndarray) -> np.ndarray:
-    """The 20-bit key of each item position (``len(items) - KEY_GAP`` of them): a
-    re-broadcast copy agrees exactly on a fifth to a third of its keys."""
+    """The 27-bit key of each item position (``len(items) - KEY_GAP`` of them)."""
     items = items.astype(np.uint32)
+    if len(items) <= KEY_GAP:
+        return np.zeros(0, dtype=np.int32)
     packed = np.zeros(len(items), dtype=np.int32)
     for k, bit in enumerate(STABLE_BITS):
         packed |= ((items >> bit) & 1).astype(np.int32) << k
-    if len(items) <= KEY_GAP:
-        return np.zeros(0, dtype=np.int32)
-    return (packed[:-KEY_GAP] << len(STABLE_BITS)) | packed[KEY_GAP:]
+    n = len(items) - KEY_GAP
+    keys = np.zeros(n, dtype=np.int32)
+    for j, gap in enumerate(KEY_GAPS):
+        keys |= packed[gap:gap + n] << (len(STABLE_BITS) * j)
+    return keys
+
+
+def stationary(keys: np.ndarray, window: int = 8) -> np.ndarray:
+    """True where a key recurs within ``window`` positions: held tones, hum and silence
+    give the same key again and again, and such keys vote for every nearby offset of any
+    other held sound; they are neither posted nor looked up."""
+    mask = np.zeros(len(keys), dtype=bool)
+    for lag in range(1, min(window, len(keys)) + 1):
+        same = keys[lag:] == keys[:-lag]
+        mask[lag:] |= same
+        mask[:-lag] |= same
+    return mask
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -149,7 +174,7 @@ def verify(query: np.ndarray, other: np.ndarray, offset: int, mask: np.ndarray,
     for a, b in merged:
         if b - a >= shortest and len(np.unique(query[a + lo:b + lo])) \
                 >= params.min_distinct * (b - a):
-            score = max(0.0, min(1.0, 1.0 - 2.0 * float(errors[a:b].mean())))
+            score = float((errors[a:b] <= params.frame_ber).mean())
             found.append((a + lo, b + lo, score))
     return found
 
@@ -217,7 +242,7 @@ def find_matches(phases: list[Phase], lookup: Lookup, load: Callable[[int], np.n
     for k, mask, phase in zip(phase_keys, masks, phases, strict=True):
         idx = np.searchsorted(keys, k)
         idx[idx >= len(keys)] = 0
-        hit = (keys[idx] == k) & ~mask[:len(k)] & (k != 0) & ~stopped[idx]
+        hit = (keys[idx] == k) & ~mask[:len(k)] & (k != 0) & ~stopped[idx] & ~stationary(k)
         qi = np.flatnonzero(hit)
         post = _expand(starts[idx[qi]], counts[idx[qi]])
         q_of = np.repeat(qi, counts[idx[qi]])

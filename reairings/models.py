@@ -80,6 +80,9 @@ class ScreenName(models.Model):
     end = models.FloatField()
     text = models.TextField()  # the on-screen line exactly as read
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUGGESTED)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,18 +2,26 @@
 one of its variants or its transliteration), compared Arabic-normalised
 (``review.persons.search_words``), is suggested as that person's appearance in the broadcast
 at that time (``ScreenName``, status ``suggested``). Re-running replaces the suggestions
-not yet decided. To widen matching (e.g. fuzzy), change ``_contains``.
+not yet decided; a reviewer's decision (``review_name``: accept or reject, audited) stands.
+To widen matching (e.g. fuzzy), change ``_contains``.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
-from catalog import fencing
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import audit, fencing
 from catalog.models import Transcript
 from reairings.models import ScreenName
 from review.models import Person
 from review.persons import search_words
+
+
+class ScreenNameError(ValueError):
+    """Bad input for an on-screen name decision; the message says what to change."""
 
 
 def _contains(words: list[str], name: list[str]) -> bool:
@@ -43,3 +51,29 @@ def suggest_persons(transcript: Transcript) -> list[ScreenName]:
         fresh = [s for key, s in found.items() if key not in decided]
         ScreenName.objects.bulk_create(fresh)
     return fresh
+
+
+def review_name(name_id: int, user: Any, decision: str) -> ScreenName:
+    """A reviewer accepts (the person appears in the broadcast at that time) or rejects an
+    on-screen name suggestion, audited; ``ScreenNameError`` on bad input,
+    ``review.incidents.ReviewRuleError`` for a user below reviewer."""
+    from review.incidents import require_role
+
+    if decision not in ("accept", "reject"):
+        raise ScreenNameError("the decision is 'accept' or 'reject'")
+    require_role(user, "reviewer", f"{decision} an on-screen name")
+    with transaction.atomic():
+        name = ScreenName.objects.select_for_update().select_related("broadcast") \
+            .filter(pk=name_id).first()
+        if name is None:
+            raise ScreenNameError(f"no on-screen name suggestion with id {name_id}")
+        before = name.status
+        name.status = (ScreenName.Status.ACCEPTED if decision == "accept"
+                       else ScreenName.Status.REJECTED)
+        name.reviewed_by = user
+        name.reviewed_at = timezone.now()
+        name.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        audit.record(f"screen-name-{decision}ed", user, broadcast=name.broadcast, details={
+            "screen_name": name.pk, "from": before, "person": name.person_id,
+            "start": name.start, "end": name.end, "text": name.text[:200]})
+    return name

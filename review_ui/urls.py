@@ -77,6 +77,8 @@ urlpatterns = [
     path("incidents/<int:incident_id>/airings/", reairings.incident_add_airings,
          name="incident_add_airings"),
     path("reairings/<int:link_id>/review/", reairings.reairing_review, name="reairing_review"),
+    path("screen-names/<int:name_id>/review/", reairings.screen_name_review,
+         name="screen_name_review"),
     path("health/", health.health, name="health"),
     path("language/", language.set_language, name="set_language"),
     path("sources/", sources.source_list, name="source_list"),

@@ -1,6 +1,8 @@
 """``{% incident_airings incident as timeline %}``: every airing of an incident's clips
 (the clips themselves and their linked, accepted or suggested re-airings), first airing
 first, for ``_incident_reairings.html``. To show more per airing: ``_airing``.
+``{% screen_names broadcast as names %}``: the persons whose names were read on the
+broadcast's screen (every status), for ``_broadcast_screen_names.html``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from django import template
 
 from catalog.models import Broadcast
 from reairings.links import airings_of
-from reairings.models import Reairing
+from reairings.models import Reairing, ScreenName
 from review_ui.views.reairings import covered
 
 register = template.Library()
@@ -44,3 +46,9 @@ def incident_airings(incident: Any) -> dict[str, Any]:
     rows.sort(key=lambda r: (r["aired_at"].isoformat() if r["aired_at"] else far,
                              r["broadcast"].pk, r["start"]))
     return {"rows": rows, "addable": addable}
+
+
+@register.simple_tag
+def screen_names(broadcast: Any) -> list[ScreenName]:
+    return list(ScreenName.objects.filter(broadcast=broadcast)
+                .select_related("person", "reviewed_by").order_by("start", "person_id"))

@@ -1,8 +1,10 @@
 """Re-airing actions of the review UI (POST + CSRF, audited in ``reairings.links`` and
 ``review.incidents``): a reviewer accepts or rejects a suggested link, and adds every
-linked airing of an incident's clips as clips in one click. The incident page's timeline
-is ``templatetags/reairings_ui.py`` + ``_incident_reairings.html``. To add an action: a
-view here and a URL line.
+linked airing of an incident's clips as clips in one click; a reviewer accepts or rejects
+a person's name read on screen (``screen_name_review``, audited in
+``reairings.screen_names``). The incident page's timeline is ``templatetags/reairings_ui.py``
++ ``_incident_reairings.html``; the broadcast page's on-screen names
+``_broadcast_screen_names.html``. To add an action: a view here and a URL line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reairings.links import ReairingError, airings_of, review_link
+from reairings.screen_names import ScreenNameError, review_name
 from review import incidents as inc
 from review_ui.roles import role_required
 
@@ -79,3 +82,21 @@ def incident_add_airings(request: HttpRequest, incident_id: int) -> HttpResponse
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     messages.success(request, _("Linked airings added as clips: %(n)s") % {"n": added})
     return _back(request, incident_id)
+
+
+@require_POST
+@role_required("reviewer")
+def screen_name_review(request: HttpRequest, name_id: int) -> HttpResponse:
+    """Accept or reject an on-screen name suggestion; back to the broadcast's page at the
+    name's time."""
+    try:
+        name = review_name(name_id, request.user, request.POST.get("decision", ""))
+    except ScreenNameError as exc:
+        if "no on-screen name" in str(exc):
+            raise Http404("no such on-screen name") from None
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    except inc.ReviewRuleError as exc:
+        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+    messages.success(request, _("On-screen name saved"))
+    url = reverse("review_ui:broadcast_detail", args=[name.broadcast_id])
+    return HttpResponseRedirect(f"{url}#screen-names")

@@ -95,6 +95,15 @@ def _reairing(world: dict) -> int:
                                    other_start=5, other_end=17, score=0.5).pk
 
 
+def _screen_name(world: dict) -> int:
+    from reairings.models import ScreenName
+    from review.models import Person
+
+    person = Person.objects.create(name="أماني بلور")
+    return ScreenName.objects.create(broadcast=world["broadcast"], person=person, start=3,
+                                     end=6, text="أماني بلور - طبيبة").pk
+
+
 SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
     "chart": lambda world: "incidents_over_time",
     "broadcast_id": _world_broadcast,
@@ -105,6 +114,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
     "sign_id": _sign,
     "incident_id": _incident,
     "link_id": _reairing,
+    "name_id": _screen_name,
 }
 
 
