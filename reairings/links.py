@@ -6,9 +6,11 @@ the reviewer's decision.
 each match once per pair of broadcasts (``Reairing.broadcast`` is the lower id). A score at
 or above ``reairings.link_score`` is ``linked`` at once; from ``reairings.suggest_score`` it
 is ``suggested`` until a reviewer accepts or rejects it (``review_link``, audited). A re-run
-updates suggestions in place and never touches a reviewed link. ``airings_of`` gives every
-accepted or linked airing of a clip's range, for the incident page and
-``raqib reairings list``. To add a field to the JSON: ``link_json``.
+updates suggestions in place and never touches a reviewed link. What a source's own
+broadcasts share is held until the source has enough broadcasts to tell an ident from a
+re-airing (``match_broadcast``), so jingle learning does not depend on arrival order.
+``airings_of`` gives every accepted or linked airing of a clip's range, for the incident
+page and ``raqib reairings list``. To add a field to the JSON: ``link_json``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.utils import timezone
 from catalog import audit, fencing
 from catalog.models import Broadcast
 from reairings import chromaprint as fp
-from reairings.matching import Match, Params, Phase, find_matches
+from reairings.matching import Match, Params, Phase, find_matches, jingle_mask, sub_hashes
 from reairings.models import Fingerprint, FingerprintPosting, Reairing
 from review.incidents import require_role
 
@@ -117,8 +119,21 @@ def save_matches(broadcast: Broadcast, matches: list[Match], config: Any) -> lis
     return saved
 
 
-def match_broadcast(broadcast: Broadcast, config: Any) -> list[Reairing]:
-    """Match a fingerprinted broadcast against the archive and store the links."""
+def _own_source_fingerprinted(broadcast: Broadcast) -> list[int]:
+    return list(Fingerprint.objects.filter(broadcast__source_id=broadcast.source_id)
+                .values_list("broadcast_id", flat=True).order_by("broadcast_id"))
+
+
+def match_broadcast(broadcast: Broadcast, config: Any, *, cascade: bool = True
+                    ) -> list[Reairing]:
+    """Match a fingerprinted broadcast against the archive and store the links.
+
+    Jingle learning does not depend on the order broadcasts come in: while the broadcast's
+    source has fewer than ``reairings.jingle_broadcasts`` fingerprinted broadcasts, what it
+    shares with its own source's broadcasts cannot be told from an ident and is held (not
+    stored); when the source reaches that many, its earlier broadcasts are matched again
+    (``cascade``), and unreviewed links between two of its broadcasts that now lie in
+    recurring audio are removed (``prune_recurring``)."""
     phases = query_phases(broadcast, config.data_dir)
     if not len(phases[0].items):
         return []
@@ -130,11 +145,59 @@ def match_broadcast(broadcast: Broadcast, config: Any) -> list[Reairing]:
                 .values_list("source_id", flat=True).first() or 0
         return sources[other_id] == broadcast.source_id
 
-    matches = find_matches(phases, db_lookup, load_items, same_source,
-                           params_from_config(config), exclude=frozenset({broadcast.pk}))
+    params = params_from_config(config)
+    matches = find_matches(phases, db_lookup, load_items, same_source, params,
+                           exclude=frozenset({broadcast.pk}))
+    own = _own_source_fingerprinted(broadcast)
+    if len(own) < params.jingle_broadcasts:
+        matches = [m for m in matches if not same_source(m.other_id)]
     links = save_matches(broadcast, matches, config)
     Fingerprint.objects.filter(broadcast=broadcast).update(matched_at=timezone.now())
-    return links
+    if cascade and len(own) == params.jingle_broadcasts:
+        for other_id in own:
+            if other_id != broadcast.pk:
+                other = Broadcast.objects.select_related("media").get(pk=other_id)
+                match_broadcast(other, config, cascade=False)
+    if cascade and len(own) >= params.jingle_broadcasts:
+        prune_recurring(broadcast.source_id, params)
+    return [link for link in links if Reairing.objects.filter(pk=link.pk).exists()]
+
+
+def _recurring_share(broadcast_id: int, start: float, end: float, source_id: int,
+                     params: Params) -> float:
+    """The share of ``broadcast_id``'s [start, end) that lies in audio recurring in
+    ``params.jingle_broadcasts`` or more of ``source_id``'s broadcasts."""
+    items = load_items(broadcast_id)
+    keys = sub_hashes(items)
+    lo = max(0, int((start - params.lag_seconds) / params.item_seconds))
+    hi = min(len(keys), int((end - params.lag_seconds) / params.item_seconds) + 1)
+    if hi <= lo:
+        return 0.0
+    wanted = sorted({int(k) for k in keys[lo:hi].tolist() if k})
+    counts: dict[int, set[int]] = {}
+    for i in range(0, len(wanted), LOOKUP_CHUNK):
+        for key, bid in FingerprintPosting.objects.filter(
+                key__in=wanted[i:i + LOOKUP_CHUNK], broadcast__source_id=source_id) \
+                .values_list("key", "broadcast_id").distinct():
+            counts.setdefault(key, set()).add(bid)
+    recurring = {k for k, bids in counts.items() if len(bids) >= params.jingle_broadcasts}
+    return float(jingle_mask(keys, recurring, params)[lo:hi].mean())
+
+
+def prune_recurring(source_id: int, params: Params) -> int:
+    """Remove unreviewed links between two broadcasts of ``source_id`` whose stretch is
+    mostly recurring (own-source) audio; returns how many. A reviewer's decision stands."""
+    links = Reairing.objects.filter(
+        broadcast__source_id=source_id, other__source_id=source_id,
+        status__in=[Reairing.Status.SUGGESTED, Reairing.Status.LINKED])
+    gone = [link.pk for link in links
+            if _recurring_share(link.broadcast_id, link.start, link.end, source_id,
+                                params) > 0.5]
+    if gone:
+        with transaction.atomic():
+            fencing.check()  # a worker whose claim was taken over writes nothing
+            Reairing.objects.filter(pk__in=gone).delete()
+    return len(gone)
 
 
 def links_of(broadcast_id: int | None = None) -> QuerySet[Reairing]:
