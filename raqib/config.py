@@ -138,6 +138,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.cookies_dir", str, "", "RAQIB_WEB_COOKIES_DIR",
             "The only directory cookie files of sources added in the web UI may come from; "
             "empty means DATA_DIR/cookies."),
+    Setting("web.arabic_digits", bool, False, "RAQIB_WEB_ARABIC_DIGITS",
+            "Write dates and numbers in the Arabic UI with Arabic-Indic digits (٠١٢…)."),
     Setting("crawl.user_agent", str, "Raqib/0.1 (human-rights media monitoring)",
             "RAQIB_CRAWL_USER_AGENT", "User-Agent sent by the crawler and downloader."),
     Setting("crawl.download_delay", float, 1.0, "RAQIB_CRAWL_DOWNLOAD_DELAY",

@@ -144,6 +144,10 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 USE_TZ = True
+# Dates and numbers shown per language (review_ui/formats, applied by review_ui.l10n);
+# Arabic-Indic digits in the Arabic UI when web.arabic_digits is on.
+FORMAT_MODULE_PATH = ["review_ui.formats"]
+RAQIB_ARABIC_DIGITS = CONFIG.get("web.arabic_digits")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

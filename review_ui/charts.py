@@ -5,16 +5,17 @@ per ``Row``: the label at the inline start, the bar, the count; each row is a li
 (``<a href>``) to the list behind it, with a ``<title>`` tooltip. Colours and fonts come
 from ``raqib.css`` through class names (the CSP forbids inline styles). In a
 right-to-left page the x axis is mirrored, so bars grow from the right. Text is escaped
-(``django.utils.html.escape``) and bidi-neutralised. To add a chart type: a function here
-returning ``SafeString`` built the same way.
+(``django.utils.html.escape``) and bidi-neutralised; the counts shown are in the UI's
+language (``review_ui.l10n.shown_number``), ``data-value`` stays a plain integer. To add
+a chart type: a function here returning ``SafeString`` built the same way.
 """
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from review_ui.l10n import shown_number
 from review_ui.templatetags.raqib_ui import bidi_safe
 
 WIDTH = 640
@@ -51,7 +52,7 @@ def bar_chart(chart: object, direction: str = "rtl") -> SafeString:
             label_x, label_anchor = WIDTH - LABEL_WIDTH, "start"
             bar_x = WIDTH - bar_start - bar
             value_x, value_anchor = bar_x - BAR_GAP, "end"
-        value = number_format(row.value)
+        value = shown_number(row.value)
         title = f"{_label(row.label)}: {value}"
         link_open = (f'<a href="{escape(row.href)}" class="chart-link" '
                      f'data-value="{row.value}" data-key="{escape(row.key)}">'

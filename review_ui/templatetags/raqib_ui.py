@@ -84,3 +84,27 @@ def current_role(context: template.Context) -> str:
 
     request = context.get("request")
     return (user_role(request.user) if request is not None else None) or ""
+
+
+@register.filter(name="shown_date")
+def shown_date_filter(value: object) -> str:
+    """A date in the UI's language (``review_ui.l10n``); keep ISO in attributes."""
+    from review_ui.l10n import shown_date
+
+    return shown_date(value)
+
+
+@register.filter(name="shown_datetime")
+def shown_datetime_filter(value: object, arg: str = "") -> str:
+    """A datetime in the UI's language; ``|shown_datetime:"s"`` adds the seconds."""
+    from review_ui.l10n import shown_datetime
+
+    return shown_datetime(value, seconds=arg == "s")
+
+
+@register.filter(name="shown_number")
+def shown_number_filter(value: object) -> str:
+    """A count in the UI's language (grouping; Arabic-Indic digits when configured)."""
+    from review_ui.l10n import shown_number
+
+    return shown_number(value)
