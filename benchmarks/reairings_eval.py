@@ -222,6 +222,8 @@ def score_archive(programmes: list[dict], params: Params, suggest: float,
     tp_link = fp_link = 0
     scores_true: list[float] = []
     worst: list[dict] = []
+    signed_starts: list[float] = []
+    signed_ends: list[float] = []
     for a, b, m in found:
         expected = truth.get((a, b))
         ok = False
@@ -232,6 +234,8 @@ def score_archive(programmes: list[dict], params: Params, suggest: float,
         if ok:
             tp += 1
             hit_pairs.add((a, b))
+            signed_starts += [m.other_start - ea0, m.start - eb0]
+            signed_ends += [m.other_end - ea1, m.end - eb1]
             errors += [abs(m.other_start - ea0), abs(m.start - eb0),
                        abs(m.other_end - ea1), abs(m.end - eb1)]
             tp_link += m.score >= link
@@ -264,6 +268,9 @@ def score_archive(programmes: list[dict], params: Params, suggest: float,
         "offset_error_start_mean_s": round(float(np.mean(starts)), 2) if starts else None,
         "offset_error_max_s": round(float(np.max(errors)), 2) if errors else None,
         "offset_error_start_max_s": round(float(np.max(starts)), 2) if starts else None,
+        # bias: + when found late
+        "start_error_signed_mean_s": round(float(np.mean(signed_starts)), 2) if starts else None,
+        "end_error_signed_mean_s": round(float(np.mean(signed_ends)), 2) if starts else None,
         "match_seconds_mean": round(float(np.mean(match_times)), 3),
         "false_score_max": max((f["score"] for f in fp_links), default=None),
         "worst_offsets": sorted(worst, key=lambda w: -w["error_s"])[:3],

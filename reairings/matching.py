@@ -37,15 +37,20 @@ Lookup = Callable[[list[int]], Iterable[Posting]]
 @dataclass(frozen=True)
 class Params:
     item_seconds: float = 1365 / 11025
-    # An item describes the ~2 s of audio after its start; matched stretches come out this
-    # much early (measured on generated programmes, benchmarks/reairings_eval.py).
-    lag_seconds: float = 0.6
+    # An item describes the ~2 s of audio after its start; matched stretches (after the
+    # edge trim) start this much early and end end_lag_seconds early (signed bias measured
+    # on the seed-16 archive of benchmarks/reairings_eval.py: -0.25 s and -0.7 s with 0.6).
+    lag_seconds: float = 0.85
+    end_lag_seconds: float = 1.3
     min_seconds: float = 10.0
     ber_max: float = 0.33
     # The score: the share of the matched stretch's items within this bit error rate (a
     # re-airing under music keeps 60-80 % of its items within it, unrelated speech that
     # passed the smoothed ``ber_max`` at most 40 %; benchmarks/reairings_eval.py).
     frame_ber: float = 0.2
+    # Edges: a stretch starts and ends where the next half second agrees within edge_ber.
+    edge_ber: float = 0.25
+    edge_items: int = 4
     smooth_items: int = 9  # about 1.1 s
     max_gap_seconds: float = 2.0
     min_votes: int = 4
@@ -171,12 +176,25 @@ def verify(query: np.ndarray, other: np.ndarray, offset: int, mask: np.ndarray,
             merged.append([a, b])
     found = []
     shortest = params.min_seconds / params.item_seconds
+    merged = [_trim(errors, a, b, params) for a, b in merged]
     for a, b in merged:
         if b - a >= shortest and len(np.unique(query[a + lo:b + lo])) \
                 >= params.min_distinct * (b - a):
             score = float((errors[a:b] <= params.frame_ber).mean())
             found.append((a + lo, b + lo, score))
     return found
+
+
+def _trim(errors: np.ndarray, a: int, b: int, params: Params) -> list[int]:
+    """Narrow a stretch [a, b) at each edge past items whose next half second disagrees
+    more than ``edge_ber``: smoothing lets a stretch start up to two seconds early where
+    an item's audio (~2 s) is partly the shared passage and partly what precedes it."""
+    width = params.edge_items
+    while b - a > width and errors[a:a + width].mean() > params.edge_ber:
+        a += 1
+    while b - a > width and errors[b - width:b].mean() > params.edge_ber:
+        b -= 1
+    return [a, b]
 
 
 Postings = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, broadcast ids, positions
@@ -281,9 +299,10 @@ def find_matches(phases: list[Phase], lookup: Lookup, load: Callable[[int], np.n
                 for a, b, score in verify(phase.items, other, d, mask, params):
                     best.append((score, a + phase.shift, b + phase.shift, a + d, b + d))
         for score, a, b, oa, ob in sorted(best, reverse=True):
-            item, lag = params.item_seconds, params.lag_seconds
-            match = Match(other_id, round(max(0.0, a * item + lag), 2), round(b * item + lag, 2),
-                          round(max(0.0, oa * item + lag), 2), round(ob * item + lag, 2),
+            item, lag, end_lag = params.item_seconds, params.lag_seconds, params.end_lag_seconds
+            match = Match(other_id, round(max(0.0, a * item + lag), 2),
+                          round(b * item + end_lag, 2),
+                          round(max(0.0, oa * item + lag), 2), round(ob * item + end_lag, 2),
                           round(score, 3))
             if not any(m.other_id == other_id and _overlap(m, match) for m in matches):
                 matches.append(match)

@@ -5,11 +5,11 @@ fpcalc on generated audio)."""
 
 from __future__ import annotations
 
+import media_gen as g
 import pytest
 from reair_helpers import add_media
 from test_reairings_cli import _broadcast
 
-import media_gen as g
 from raqib.cli import main
 from reairings.models import Reairing
 
