@@ -14,7 +14,10 @@ reads the hits for a few seconds is ``--think-ms 3000``). The searches are the b
 word, phrase and filtered (outlet + six months) queries, as the search page sends them
 (facets on, 20 hits with highlights). Prints a Markdown row and the JSON (latency p50/p95/
 p99, requests/s, bad responses: not 200 or not a result page, and socket errors).
-To add a query kind: add its URLs in ``search_paths``.
+``--in-process N`` serves nothing: it renders N search pages through Django's test client in
+this process, as the first reviewer (SQL statements per page, mean page time, time in
+``SearchBackend.search_page`` alone, and with ``--profile`` cProfile's top functions), to
+see where a page's time goes. To add a query kind: add its URLs in ``search_paths``.
 """
 
 from __future__ import annotations
@@ -106,6 +109,75 @@ def search_paths(size: int, seed: int, n: int) -> list[str]:
             for trio in zip(words, phrases, filtered, strict=True) for params in trio]
 
 
+def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
+    """Render ``args.in_process`` search pages in this process (the test client, logged in
+    as the first load reviewer); the page's SQL statements, its time and the backend's."""
+    import cProfile
+    import io
+    import pstats
+
+    os.environ.update(_env(home))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from index.tantivy_backend import TantivyBackend
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(User.objects.get(username="load-reviewer-0"))
+    paths = search_paths(size or 100_000, args.seed, args.queries)[:args.in_process]
+    backend_seconds: list[float] = []
+    original = {TantivyBackend: TantivyBackend.search_page}  # the embedded backend
+
+    def timed(method):  # noqa: ANN001, ANN202  (wraps a backend's search_page)
+        def wrapper(self, request):  # noqa: ANN001, ANN202
+            started = time.perf_counter()
+            try:
+                return method(self, request)
+            finally:
+                backend_seconds.append(time.perf_counter() - started)
+        return wrapper
+
+    for cls, method in original.items():
+        cls.search_page = timed(method)
+    for path in paths[:6]:  # warm-up: templates compiled, index opened
+        client.get(path)
+    backend_seconds.clear()
+    profiler = cProfile.Profile() if args.profile else None
+    statements = []
+    page_seconds = []
+    for path in paths:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            response = client.get(path)
+            if profiler:
+                profiler.disable()
+            page_seconds.append(time.perf_counter() - started)
+        if response.status_code != 200 or b'class="count"' not in response.content:
+            raise SystemExit(f"{path}: not a result page ({response.status_code})")
+        statements.append(len(captured.captured_queries))
+    report = {"segments": size, "pages": len(paths),
+              "sql_per_page_max": max(statements), "sql_per_page_min": min(statements),
+              "page_mean_ms": round(1000 * sum(page_seconds) / len(paths), 2),
+              "page_p50_ms": round(1000 * sorted(page_seconds)[len(paths) // 2], 2),
+              "backend_mean_ms": round(1000 * sum(backend_seconds) / len(backend_seconds), 2),
+              "backend_p50_ms": round(1000 * sorted(backend_seconds)[len(backend_seconds) // 2],
+                                      2)}
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(args.profile).print_stats(30)
+        report["profile"] = out.getvalue()
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, required=True,
@@ -117,10 +189,24 @@ def main() -> None:
                         help="pause of each reviewer after each answer (ms)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the JSON here")
+    parser.add_argument("--in-process", type=int, default=0, metavar="N",
+                        help="no server: render N pages in this process and report where "
+                        "the time goes (SQL statements, backend time)")
+    parser.add_argument("--profile", choices=("tottime", "cumulative"),
+                        help="with --in-process: cProfile's top functions by this order")
     args = parser.parse_args()
+    size = int(args.home.name) if args.home.name.isdigit() else 0
+    if args.in_process:
+        password = secrets.token_urlsafe(18)
+        _add_reviewers(args.home, 1, password)
+        report = in_process(args.home, size, args)
+        print(report.pop("profile", ""))
+        print(json.dumps(report, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2))
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk; scripts/setup.sh does)")
-    size = int(args.home.name) if args.home.name.isdigit() else 0
     password = secrets.token_urlsafe(18)
     users = _add_reviewers(args.home, args.reviewers, password)
     server, base = _serve(args.home)

@@ -5,14 +5,45 @@ every surface, so the web UI and the command line apply the same rules to the sa
 A user's role is the highest role among their groups (a superuser counts as admin); an
 inactive user has none. ``review_ui.roles`` builds its view decorators on these. To add a
 role: insert its name in ``ROLES`` at the right rank.
+
+The role groups a user holds are read from the database once per user object and kept on
+it (a page asks ``has_role`` a dozen times: the view, the templates, the navigation). The
+web loads a new user object for every request, so a role changed anywhere (another
+process included) applies from the next request. Within a process, any change of group
+membership (``user.groups.add/remove/set/clear``, ``group.user_set...``, ``set_role``) or a
+role group saved or deleted bumps ``_generation`` (``forget_roles``, connected to Django's
+signals in ``review.apps``), which makes every kept answer stale at once. ``is_active`` and
+``is_superuser`` are read from the user object each time, never kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "lead", "admin")
 RANK = {name: rank for rank, name in enumerate(ROLES)}
+
+_CACHE_ATTR = "_raqib_role_groups"  # (generation, frozenset of role group names)
+_generation = 0
+
+
+def forget_roles(*_args: Any, **_kwargs: Any) -> None:
+    """Make every user object's kept role groups stale (a signal receiver: membership or
+    a group changed)."""
+    global _generation
+    _generation += 1
+
+
+def _role_groups(user: Any) -> frozenset[str]:
+    kept = getattr(user, _CACHE_ATTR, None)
+    if kept is not None and kept[0] == _generation:
+        return kept[1]
+    generation = _generation  # read before the query: a change meanwhile makes it stale
+    names = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    with contextlib.suppress(AttributeError):  # an object without attributes: asked again
+        setattr(user, _CACHE_ATTR, (generation, names))
+    return names
 
 
 def user_role(user: Any) -> str | None:
@@ -21,7 +52,7 @@ def user_role(user: Any) -> str | None:
         return None
     if getattr(user, "is_superuser", False):
         return "admin"
-    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    names = _role_groups(user)
     held = [name for name in ROLES if name in names]
     return held[-1] if held else None
 

@@ -5,6 +5,12 @@ sent to the configured backend; a bad query or a backend that is down gives a me
 the page, never a 500. Facet links and the pager keep the other parameters
 (``common.with_params``). Reading needs the viewer role. To add a filter: a field in
 ``search_forms.SearchForm`` and its hand-over in ``search_request``.
+
+What each hit shows that costs template work (its highlighted text, escaped span by span,
+and its links) is prepared once in Python by ``hit_rows``: the template's loop over every
+span and a ``{% url %}`` per link were most of a result page's rendering time
+(``benchmarks/search_load.py --in-process``). The text is escaped and bidi-neutralised
+exactly as the template did it (``escape(bidi_safe(...))``), so the HTML is the same.
 """
 
 from __future__ import annotations
@@ -15,11 +21,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
-from index.base import QueryError, SearchPage, SearchRequest
+from index.base import Hit, QueryError, SearchPage, SearchRequest
 from review_ui.roles import has_role, role_required
+from review_ui.templatetags.raqib_ui import bidi_safe, http_href, seconds_param
 from review_ui.views.common import form_errors, page_links, with_params
 from review_ui.views.search_forms import SearchForm
 
@@ -72,6 +82,38 @@ def facet_links(page: SearchPage, query: QueryDict) -> list[dict[str, Any]]:
     return groups
 
 
+def highlight_html(hit: Hit) -> SafeString:
+    """The hit's text as HTML: each span escaped and bidi-neutralised, matches in
+    ``<mark>`` (the whole text, escaped, when there are no spans)."""
+    if not hit.highlight:
+        return escape(bidi_safe(hit.text))
+    return mark_safe("".join(  # noqa: S308  (every piece of text is escaped here)
+        f"<mark>{escape(bidi_safe(span.text))}</mark>" if span.match
+        else escape(bidi_safe(span.text)) for span in hit.highlight))
+
+
+def hit_rows(hits: list[Hit], can_propose: bool) -> list[dict[str, Any]]:
+    """What the template shows for each hit: the hit, its text as HTML, the link into the
+    broadcast at the hit's time, the original page's link ("" unless http(s)) and, for a
+    reviewer, the link that opens an incident on the hit's time range."""
+    details: dict[int, str] = {}
+    create = reverse("review_ui:incident_create") if can_propose else ""
+    rows = []
+    for hit in hits:
+        detail = details.get(hit.broadcast_id)
+        if detail is None:
+            detail = details[hit.broadcast_id] = reverse("review_ui:broadcast_detail",
+                                                         args=[hit.broadcast_id])
+        rows.append({
+            "hit": hit, "text_html": highlight_html(hit),
+            "href": f"{detail}?t={seconds_param(hit.play_from)}",
+            "original": http_href(hit.url),
+            "incident_href": (f"{create}?broadcast={hit.broadcast_id}"
+                              f"&start={seconds_param(hit.start)}"
+                              f"&end={seconds_param(hit.end)}") if can_propose else ""})
+    return rows
+
+
 @require_GET
 @role_required("viewer")
 def search(request: HttpRequest) -> HttpResponse:
@@ -85,9 +127,11 @@ def search(request: HttpRequest) -> HttpResponse:
         page, error = run_search(form.cleaned_data)
     elif form.is_bound and not form.is_valid():
         error = form_errors(form)
-    context: dict[str, Any] = {"form": form, "hits": page.hits if page else [], "page": page,
-                               "error": error, "searched": searched, "facets": [],
-                               "can_propose": has_role(request.user, "reviewer")}
+    can_propose = has_role(request.user, "reviewer")
+    hits = page.hits if page else []
+    context: dict[str, Any] = {"form": form, "hits": hits, "rows": hit_rows(hits, can_propose),
+                               "page": page, "error": error, "searched": searched,
+                               "facets": [], "can_propose": can_propose}
     if page:
         context["facets"] = facet_links(page, request.GET)
         context.update(page_links(request.GET, page.page, page.pages))
