@@ -173,7 +173,7 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
                                       2)}
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.profile).print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats(args.profile).print_stats(args.profile_lines)
         report["profile"] = out.getvalue()
     return report
 
@@ -194,6 +194,7 @@ def main() -> None:
                         "the time goes (SQL statements, backend time)")
     parser.add_argument("--profile", choices=("tottime", "cumulative"),
                         help="with --in-process: cProfile's top functions by this order")
+    parser.add_argument("--profile-lines", type=int, default=30, help=argparse.SUPPRESS)
     args = parser.parse_args()
     size = int(args.home.name) if args.home.name.isdigit() else 0
     if args.in_process:

@@ -6,17 +6,19 @@ Run (full figures): .venv/bin/python benchmarks/search_scale.py --sizes 100000,1
 
 For each size a child process gets a fresh RAQIB_DATA_DIR, bulk-creates the catalog rows
 (Broadcast/Transcript/Segment) of ``benchmarks.corpus`` and indexes it through
-``TantivyBackend.rebuild`` (the ``raqib reindex`` path, analysis included). Then each
-query kind runs ``--queries`` distinct queries (one warm-up round,
-one timed round): a word (mid-frequency vocabulary ranks), a phrase (two consecutive words
-taken from the corpus) and a filtered, faceted query (word + outlet + a 6-month air-date
-range, facets on) through ``search_page(SearchRequest(...))``. Tantivy indexes the same
-segments as our analyzer's terms joined by spaces (its default tokenizer; stop-word gaps
-are not kept as positions) with outlet/lang/month fast fields, and runs the same queries
-(term, phrase, and term + outlet + month range with terms aggregations). Prints a Markdown
-table and the JSON (``--json PATH`` also writes it; ``--keep DIR`` keeps each size's data
-dir for ``benchmarks/search_load.py``). To add a query kind: add it to
-``query_sets`` and to both ``_time_raqib`` and ``_time_tantivy``.
+``TantivyBackend.rebuild`` (the ``raqib reindex`` path, analysis included). Then each query
+kind runs ``--queries`` distinct queries (one warm-up round, one timed round): a word
+(mid-frequency vocabulary ranks), a phrase (two consecutive words taken from the corpus) and
+a filtered, faceted query (word + outlet + a 6-month air-date range, facets on) through
+``search_page(SearchRequest(...))``, full pages (hits read from the catalog, highlights),
+and again as the engine alone (``raqib_engine``: the same call with the hits left as segment
+ids and scores: query, ranking, count, facets). Tantivy indexes the same segments as our
+analyzer's terms joined by spaces (its default tokenizer; stop-word gaps are not kept as
+positions) with outlet/lang/month fast fields, and runs the same queries (term, phrase, and
+term + outlet + month range with terms aggregations). Prints a Markdown table and the JSON
+(``--json PATH`` also writes it; ``--keep DIR`` keeps each size's data dir for
+``benchmarks/search_load.py``). To add a query kind: add it to ``query_sets`` and to both
+``_time_raqib`` and ``_time_tantivy``.
 """
 
 from __future__ import annotations
@@ -124,9 +126,9 @@ def _time_raqib(backend: object, queries: dict[str, list[dict]]) -> dict[str, di
         return SearchRequest(q["word"], outlet=q["outlet"], aired_from=q["from"],
                              aired_to=q["to"], facets=True)
 
-    out = {}
-    for kind in KINDS:
-        requests = [request(kind, q) for q in queries[kind]]
+    import index.tantivy_backend as module
+
+    def timed(requests: list[SearchRequest]) -> tuple[list[float], list[int]]:
         for r in requests:  # warm-up
             backend.search_page(r)
         times, totals = [], []
@@ -135,7 +137,23 @@ def _time_raqib(backend: object, queries: dict[str, list[dict]]) -> dict[str, di
             page = backend.search_page(r)
             times.append(time.perf_counter() - started)
             totals.append(page.total)
+        return times, totals
+
+    out = {}
+    for kind in KINDS:
+        requests = [request(kind, q) for q in queries[kind]]
+        times, totals = timed(requests)
         out[kind] = {**_percentiles(times), "mean_hits": round(statistics.mean(totals), 1)}
+        # the engine alone: the same search_page call with the hits left as (segment id,
+        # score) pairs, i.e. parse + query + ranking + count + facets + ids, no catalog
+        # reads or highlights (what the bare-Tantivy floor is compared with)
+        build_hits = module.build_hits
+        module.build_hits = lambda ranked, parsed: ranked
+        try:
+            engine_times, _ = timed(requests)
+        finally:
+            module.build_hits = build_hits
+        out[kind]["engine"] = _percentiles(engine_times)
     return out
 
 
@@ -270,12 +288,15 @@ def markdown(results: list[dict]) -> str:
     lines = ["| segments | engine | index rate (seg/s) | word p50/p95 ms | phrase p50/p95 ms "
              "| filtered+faceted p50/p95 ms |", "|---|---|---|---|---|---|"]
     for result in results:
-        for engine in ("raqib_tantivy", "tantivy"):
-            if engine not in result:
+        for engine in ("raqib_tantivy", "raqib_engine", "tantivy"):
+            r = result.get("raqib_tantivy" if engine == "raqib_engine" else engine)
+            if r is None:
                 continue
-            r = result[engine]
-            cells = [f"{r[k]['p50_ms']} / {r[k]['p95_ms']}" for k in KINDS]
-            lines.append(f"| {result['size']:,} | {engine} | {r['index_rate_segments_per_s']:,} "
+            timings = ({k: r[k]["engine"] for k in KINDS} if engine == "raqib_engine"
+                       else {k: r[k] for k in KINDS})
+            cells = [f"{timings[k]['p50_ms']} / {timings[k]['p95_ms']}" for k in KINDS]
+            rate = "" if engine == "raqib_engine" else f"{r['index_rate_segments_per_s']:,}"
+            lines.append(f"| {result['size']:,} | {engine} | {rate} "
                          f"| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
