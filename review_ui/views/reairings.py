@@ -28,6 +28,11 @@ def covered(airing: tuple[int, float, float], clips: list[tuple[int, float, floa
                for cb, cs, ce in clips)
 
 
+def _refused(exc: Exception, status: int) -> HttpResponse:
+    """The rule or input error as a plain-text answer with its status (400, 403)."""
+    return HttpResponse(str(exc), status=status, content_type="text/plain; charset=utf-8")
+
+
 def _back(request: HttpRequest, incident_id: int | None) -> HttpResponseRedirect:
     if incident_id:
         return HttpResponseRedirect(reverse("review_ui:incident_detail", args=[incident_id]))
@@ -45,9 +50,9 @@ def reairing_review(request: HttpRequest, link_id: int) -> HttpResponse:
     except ReairingError as exc:
         if "no re-airing link" in str(exc):
             raise Http404("no such link") from None
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return _refused(exc, 400)
     except inc.ReviewRuleError as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+        return _refused(exc, 403)
     messages.success(request, _("Re-airing link saved"))
     return _back(request, incident_id)
 
@@ -77,9 +82,9 @@ def incident_add_airings(request: HttpRequest, incident_id: int) -> HttpResponse
                 have.append(key)
                 added += 1
     except inc.ReviewRuleError as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+        return _refused(exc, 403)
     except inc.IncidentError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return _refused(exc, 400)
     messages.success(request, _("Linked airings added as clips: %(n)s") % {"n": added})
     return _back(request, incident_id)
 
@@ -94,9 +99,9 @@ def screen_name_review(request: HttpRequest, name_id: int) -> HttpResponse:
     except ScreenNameError as exc:
         if "no on-screen name" in str(exc):
             raise Http404("no such on-screen name") from None
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return _refused(exc, 400)
     except inc.ReviewRuleError as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+        return _refused(exc, 403)
     messages.success(request, _("On-screen name saved"))
     url = reverse("review_ui:broadcast_detail", args=[name.broadcast_id])
     return HttpResponseRedirect(f"{url}#screen-names")
