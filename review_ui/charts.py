@@ -53,7 +53,7 @@ def bar_chart(chart: object, direction: str = "rtl") -> SafeString:
             bar_x = WIDTH - bar_start - bar
             value_x, value_anchor = bar_x - BAR_GAP, "end"
         value = shown_number(row.value)
-        title = f"{_label(row.label)}: {value}"
+        title = f"{_label(row.display)}: {value}"
         link_open = (f'<a href="{escape(row.href)}" class="chart-link" '
                      f'data-value="{row.value}" data-key="{escape(row.key)}">'
                      if row.href else '<g class="chart-row">')
@@ -61,7 +61,7 @@ def bar_chart(chart: object, direction: str = "rtl") -> SafeString:
             f'{link_open}<title>{escape(title)}</title>'
             f'<rect class="chart-hit" x="0" y="{y}" width="{WIDTH}" height="{ROW_HEIGHT - 2}"/>'
             f'<text class="chart-label" x="{label_x}" y="{y + 17}" '
-            f'text-anchor="{label_anchor}">{escape(_label(row.label))}</text>'
+            f'text-anchor="{label_anchor}">{escape(_label(row.display))}</text>'
             f'<rect class="chart-bar" x="{bar_x}" y="{y + 4}" width="{bar}" '
             f'height="{ROW_HEIGHT - 10}"/>'
             f'<text class="chart-value" x="{value_x}" y="{y + 17}" '

@@ -2,6 +2,8 @@
 map; second-review waits; repeated appearances; the public-act → appearance delay;
 re-airings per incident. Each figure is a ``Chart`` of ``Row``s (label, value, the link to
 the filtered list behind it), so one chart gives the SVG, the table and the CSV alike.
+A period row also has ``shown``, its label in the UI's language ("نيسان 2021", "week of
+19 Apr 2021"), for the SVG and the table; the CSV keeps the ISO ``label`` (2021-04).
 
 Counts respect the role: incidents come from ``views.incident_list.matching`` (the same
 query as the incident list, so a bar's count equals the list it opens: restricted
@@ -23,13 +25,15 @@ from django.apps import apps
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Alert, Broadcast
 from review.models import Incident, IncidentPerson
 from review.persons import visible_persons
+from review_ui.l10n import digits, shown_date
 from review_ui.roles import has_role
 
 MAX_PERIODS = 24  # at most this many months (or weeks) back from the latest data
@@ -45,6 +49,11 @@ class Row:
     value: int
     href: str = ""
     key: str = ""
+    shown: str = ""  # the label for a reader (a month in the UI's language); CSV keeps label
+
+    @property
+    def display(self) -> str:
+        return self.shown or self.label
 
 
 @dataclass
@@ -102,6 +111,13 @@ def _period_label(start: date, period: str) -> str:
     return start.strftime("%G-W%V") if period == "week" else start.strftime("%Y-%m")
 
 
+def period_shown(start: date, period: str) -> str:
+    """The period for a reader: "نيسان 2021" / "April 2021", or the week's first day."""
+    if period == "week":
+        return gettext("week of %(date)s") % {"date": shown_date(start)}
+    return digits(formats.date_format(start, "MONTH_YEAR_FORMAT"))
+
+
 def incidents_over_time(user: Any, period: str = "month") -> Chart:
     """Visible incidents by first airing, per month (or week), each linking to the list."""
     chart = Chart("incidents_over_time", _("Incidents by first airing"),
@@ -117,7 +133,8 @@ def incidents_over_time(user: Any, period: str = "month") -> Chart:
     for start in _periods(max(dates), min(dates), period):
         first, last = period_bounds(start, period)
         chart.rows.append(Row(_period_label(start, period), counts.get(start, 0),
-                              _incidents_url(date_from=first, date_to=last), str(first)))
+                              _incidents_url(date_from=first, date_to=last), str(first),
+                              period_shown(start, period)))
     return chart
 
 
@@ -178,12 +195,13 @@ def heat_map(user: Any) -> dict[str, Any]:
             n = counts.get((outlet_id, month), 0)
             first, last = period_bounds(month, "month")
             cell = Row(f"{name} · {month:%Y-%m}", n, _incidents_url(
-                status="confirmed", outlet=outlet_id, date_from=first, date_to=last))
+                status="confirmed", outlet=outlet_id, date_from=first, date_to=last),
+                shown=f"{name} · {period_shown(month, 'month')}")
             cell.level = 0 if n == 0 else 1 + min(3, (n - 1) * 4 // top)  # type: ignore[attr-defined]
             cells.append(cell)
             chart.rows.append(cell)
         grid.append({"outlet": name, "cells": cells})
-    return {"months": [f"{m:%Y-%m}" for m in months], "rows": grid, "max": top,
+    return {"months": [period_shown(m, "month") for m in months], "rows": grid, "max": top,
             "chart": chart}
 
 
@@ -201,7 +219,8 @@ def alerts_over_time(period: str = "month") -> Chart:
         first, last = period_bounds(start, period)
         n = sum(c for d, c in days.items() if first <= d <= last)
         chart.rows.append(Row(_period_label(start, period), n,
-                              _alerts_url(date_from=first, date_to=last), str(first)))
+                              _alerts_url(date_from=first, date_to=last), str(first),
+                              period_shown(start, period)))
     return chart
 
 

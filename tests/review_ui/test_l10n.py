@@ -54,3 +54,19 @@ def test_pages_show_local_dates_and_keep_iso_attributes() -> None:
         client.post("/language/", {"language": "ar", "next": "/"})
         html = client.get("/incidents/").content.decode()
         assert '<time datetime="2021-04-20">٢٠ نيسان ٢٠٢١</time>' in html
+
+
+@pytest.mark.django_db
+def test_dashboard_periods_read_in_the_language_and_the_csv_stays_iso() -> None:
+    world = seed()
+    client = login_client(Client(), world["users"]["rev"])
+    for lang, month, week in (("ar", "نيسان 2021", "أسبوع 3 كانون الثاني 2022"),
+                              ("en", "April 2021", "week of 3 Jan 2022")):
+        client.post("/language/", {"language": lang, "next": "/"})
+        html = client.get("/dashboard/").content.decode()
+        svg = re.search(r'<svg [^>]*data-chart="incidents_over_time">.*?</svg>', html, re.S)
+        assert f">{month}</text>" in svg.group(0), lang
+        weekly = client.get("/dashboard/?period=week").content.decode()
+        assert f">{week}</text>" in weekly, lang
+        csv_text = client.get("/dashboard/incidents_over_time.csv").content.decode()
+        assert "\r\n2021-04,1," in csv_text and month not in csv_text
