@@ -5,7 +5,9 @@
 -- A response that is not 200 or is not a result page (no `class="count"`, e.g. a redirect
 -- to the login page or the "search backend failed" message) counts as bad. done() prints
 -- one JSON line: latency percentiles in ms, requests, bad responses and wrk's socket errors.
--- RAQIB_LOAD_THINK_MS (default 0): a pause after each answer, a reviewer reading the hits.
+-- RAQIB_LOAD_THINK_MS (default 0): the mean pause after each answer, a reviewer reading the
+-- hits; each pause is drawn from an exponential distribution with that mean (seeded per
+-- reviewer), so reviewers that started together do not keep arriving in one burst.
 -- To add a check: extend response().
 
 local function lines(path)
@@ -31,6 +33,7 @@ end
 function init(args)
   cookie = cookies[((id - 1) % #cookies) + 1]
   n = id * 13
+  math.randomseed(id * 7919)
   bad = 0
   seen = 0
 end
@@ -38,7 +41,8 @@ end
 think = tonumber(os.getenv("RAQIB_LOAD_THINK_MS") or "0")
 
 function delay()
-  return think
+  if think <= 0 then return 0 end
+  return math.floor(-think * math.log(1 - math.random()))
 end
 
 function request()

@@ -10,7 +10,10 @@ reviewer in through the real login form (session and CSRF cookies), and runs ``w
 (Debian package ``wrk``; ``scripts/setup.sh`` installs it) with ``search_load.lua``: one
 thread and one connection per reviewer, each sending the next search as soon as the last
 answered (``--think-ms 0``, the default: the hardest case for 20 people; a reviewer who
-reads the hits for a few seconds is ``--think-ms 3000``). The searches are the benchmark's
+reads the hits for a few seconds is ``--think-ms 3000``, the mean of exponentially drawn
+pauses). Before the measured run, ``--warmup`` seconds of the same load are sent and not
+counted (the server's first requests open the index, database connections and catalogs;
+that run's figures are reported as ``warmup``). The searches are the benchmark's
 word, phrase and filtered (outlet + six months) queries, as the search page sends them
 (facets on, 20 hits with highlights). Prints a Markdown row and the JSON (latency p50/p95/
 p99, requests/s, bad responses: not 200 or not a result page, and socket errors).
@@ -178,6 +181,16 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
     return report
 
 
+def _wrk(reviewers: int, seconds: int, env: dict[str, str], base: str) -> dict:
+    """One wrk run of ``seconds`` with one thread and connection per reviewer; the JSON
+    line ``search_load.lua`` prints."""
+    done = subprocess.run(
+        ["wrk", "-t", str(reviewers), "-c", str(reviewers), "-d", f"{seconds}s",
+         "--timeout", "30s", "-s", str(LUA), base],
+        env=env, capture_output=True, text=True, check=True)
+    return json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, required=True,
@@ -187,6 +200,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50, help="distinct queries per kind")
     parser.add_argument("--think-ms", type=int, default=0,
                         help="pause of each reviewer after each answer (ms)")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="seconds of the same load sent first and not counted (0: none)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     parser.add_argument("--in-process", type=int, default=0, metavar="N",
@@ -221,18 +236,18 @@ def main() -> None:
             env = {**os.environ, "RAQIB_LOAD_PATHS": str(paths_file),
                    "RAQIB_LOAD_COOKIES": str(cookies_file),
                    "RAQIB_LOAD_THINK_MS": str(args.think_ms)}
+            warmup = _wrk(args.reviewers, args.warmup, env, base) if args.warmup else None
             started = time.time()
-            done = subprocess.run(
-                ["wrk", "-t", str(args.reviewers), "-c", str(args.reviewers),
-                 "-d", f"{args.duration}s", "--timeout", "30s", "-s", str(LUA), base],
-                env=env, capture_output=True, text=True, check=True)
+            done = _wrk(args.reviewers, args.duration, env, base)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    result = done
     report = {"segments": size, "reviewers": args.reviewers, "duration_s": args.duration,
-              "think_ms": args.think_ms,
-              "started": started, "cpus": os.cpu_count(), **result}
+              "think_ms": args.think_ms, "think": "exponential" if args.think_ms else "none",
+              "started": started, "cpus": os.cpu_count(), **result,
+              "warmup": ({"seconds": args.warmup, **{k: warmup[k] for k in (
+                  "requests", "p50_ms", "p95_ms", "max_ms", "bad")}} if warmup else None)}
     print(f"| {size:,} | {args.reviewers} | {args.think_ms} | {result['requests']:,} | "
           f"{result['rps']} | "
           f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']} | "
