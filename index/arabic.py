@@ -331,8 +331,10 @@ def index_terms(text: str) -> list[str]:
     (``index.tantivy_backend``)."""
     found = _regexes()
     raws = (found.full_words if found.joins.search(text) else found.runs).findall(text)
-    get = _index_cache.get
-    terms = [get(raw) or _index_term(raw) for raw in raws]
+    terms = list(map(_index_cache.get, raws))  # one C-level pass; None where not cached
+    if None in terms:
+        terms = [_index_term(raw) if term is None else term
+                 for term, raw in zip(terms, raws, strict=True)]
     if _irregular and not _irregular.isdisjoint(raws):
         return " ".join(terms).split()
     return terms
