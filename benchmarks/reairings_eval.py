@@ -19,6 +19,10 @@ Run: ``nice -n 10 .venv/bin/python benchmarks/reairings_eval.py [--quick] [--jso
    as Chromaprint's do): archives of 100 to 5,000 broadcast-hours (one-hour broadcasts);
    the time to match one new hour holding a 60 s passage (10 % of bits flipped) of an
    archived broadcast, and whether it is found.
+   **Through SQL** (``--sql-sizes``, default 100,300; ``--skip sql`` leaves it out): the
+   same runs with the postings in the catalog's ``FingerprintPosting`` table on SQLite,
+   looked up by ``reairings.links.db_lookup`` as ``match_broadcast`` does. Loading the
+   synthetic rows is the slow part (about 4.5 minutes per 100 hours on the 2 cores).
 3. **OCR** (pango-view with Debian Noto Arabic fonts, ffmpeg, Tesseract ara+eng): banners
    with a name (and a title) over a grainy picture, read by ``reairings.ocr.read_media``;
    character error rate of the best line against the banner text, and the share of names
@@ -376,6 +380,73 @@ def evaluate_scale(sizes: list[int]) -> list[dict]:
     return rows
 
 
+def evaluate_sql(sizes: list[int]) -> list[dict]:
+    """The same scale runs with the postings in the catalog's ``FingerprintPosting`` table
+    (SQLite in a temporary data dir, migrated as Raqib migrates it; rows written with the
+    driver's ``executemany``, foreign-key checks off for the synthetic broadcast ids, the
+    ``key`` index dropped during the load and built after it) and
+    looked up by ``reairings.links.db_lookup``, the function ``match_broadcast`` uses; the
+    items to verify come from memory."""
+    import django
+
+    os.environ["RAQIB_DATA_DIR"] = tempfile.mkdtemp(prefix="raqib-sql-eval-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raqib.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from reairings.links import db_lookup
+
+    call_command("migrate", verbosity=0)
+    rng = np.random.default_rng(5000)
+    largest = max(sizes)
+    archive = np.concatenate([synth_items(rng, ITEMS_PER_HOUR) for _ in range(largest)])
+    per = ITEMS_PER_HOUR - KEY_GAP
+    rows, have = [], 0
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA foreign_keys = OFF")
+    for hours in sorted(sizes):
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            # Bulk load: the key index is built once after the rows, as a restore would.
+            cur.execute("DROP INDEX IF EXISTS fp_posting_key")
+            for h in range(have, hours):
+                keys = sub_hashes(archive[h * ITEMS_PER_HOUR:(h + 1) * ITEMS_PER_HOUR])
+                cur.executemany(
+                    "INSERT INTO reairings_fingerprintposting (key, broadcast_id, position) "
+                    "VALUES (%s, %s, %s)",
+                    [(int(k), h + 1, i) for i, k in enumerate(keys.tolist())])
+            cur.execute("CREATE INDEX fp_posting_key ON reairings_fingerprintposting (key)")
+        have = hours
+        insert_s = time.perf_counter() - t0
+        times, found = [], 0
+        for _ in range(3):
+            source = int(rng.integers(hours))
+            at = int(rng.integers(ITEMS_PER_HOUR - 600))
+            passage = archive[source * ITEMS_PER_HOUR + at:source * ITEMS_PER_HOUR + at + 485]
+            noise = np.packbits(rng.random((len(passage), 32)) < 0.10, axis=1,
+                                bitorder="little").view("<u4").ravel()
+            query = synth_items(rng, ITEMS_PER_HOUR)
+            query[10000:10000 + len(passage)] = passage ^ noise
+            start = time.perf_counter()
+            matches = find_matches(
+                [Phase(query)], db_lookup,
+                lambda b: archive[(b - 1) * ITEMS_PER_HOUR:b * ITEMS_PER_HOUR],
+                lambda b: False, Params())
+            times.append(time.perf_counter() - start)
+            expected = at * fp.ITEM_SECONDS + Params().lag_seconds
+            found += any(m.other_id == source + 1 and abs(m.other_start - expected) < 2
+                         for m in matches)
+        db = Path(os.environ["RAQIB_DATA_DIR"]) / "raqib.sqlite3"
+        rows.append({"broadcast_hours": hours, "postings": hours * per,
+                     "database_mb": round(db.stat().st_size / 2**20),
+                     "insert_seconds": round(insert_s, 1),
+                     "match_seconds_per_new_hour": round(float(np.median(times)), 3),
+                     "passages_found": f"{found}/3"})
+        print(f"[sql] {rows[-1]}", file=sys.stderr, flush=True)
+    return rows
+
+
 # --- 3. OCR ---------------------------------------------------------------------------------
 
 NAMES = ("سامر الحلبي", "أماني بلور", "خالد العمر", "رهف الأحمد", "يوسف الخطيب",
@@ -438,7 +509,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a smaller run (a few minutes)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["accuracy", "scale", "ocr"], help="leave a part out")
+                        choices=["accuracy", "scale", "sql", "ocr"], help="leave a part out")
+    parser.add_argument("--sql-sizes", default="100,300",
+                        help="broadcast-hours of the SQL (FingerprintPosting) runs")
     parser.add_argument("--seeds", default="16,17",
                         help="archive seeds: the first was tuned on, the rest are held out")
     parser.add_argument("--cache", type=Path, default=None,
@@ -459,6 +532,8 @@ def main() -> int:
                          ensure_ascii=False, indent=1), file=sys.stderr, flush=True)
     if "scale" not in args.skip:
         out["scale"] = evaluate_scale([int(x) for x in args.sizes.split(",")])
+    if "sql" not in args.skip:
+        out["sql"] = evaluate_sql([int(x) for x in args.sql_sizes.split(",")])
     print(json.dumps(out, ensure_ascii=False, indent=1))
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
