@@ -371,12 +371,35 @@ def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, list[
                         for name in FACET_FIELDS})
 
 
+TID_CHUNK = 50_000  # transcript ids per terms aggregation (Tantivy refuses > 65,000 buckets)
+_TID_MAX = (1 << 63) - 1
+
+
 def _indexed_transcripts(searcher: tantivy.Searcher) -> dict[int, int]:
-    if not searcher.num_docs:
-        return {}
-    result = searcher.aggregate(tantivy.Query.all_query(), {
-        "t": {"terms": {"field": "tid", "size": searcher.num_docs + 1}}})
-    return {int(b["key"]): int(b["doc_count"]) for b in result["t"]["buckets"]}
+    """{transcript id: its indexed segments}, counted in ranges of TID_CHUNK ids: one terms
+    aggregation over every transcript failed past 65,000 transcripts (Tantivy's bucket
+    limit; the 10M-segment benchmark has 250,000). Each range starts at the smallest id
+    left, so sparse ids cost no empty ranges."""
+    counts: dict[int, int] = {}
+    start = _smallest_tid(searcher, 0) if searcher.num_docs else None
+    while start is not None:
+        end = start + TID_CHUNK
+        result = searcher.aggregate(_tid_range(start, end), {
+            "t": {"terms": {"field": "tid", "size": TID_CHUNK}}})
+        counts.update((int(b["key"]), int(b["doc_count"])) for b in result["t"]["buckets"])
+        start = _smallest_tid(searcher, end)
+    return counts
+
+
+def _tid_range(lower: int, upper: int) -> tantivy.Query:
+    return tantivy.Query.range_query(_SCHEMA, "tid", tantivy.FieldType.Unsigned, lower,
+                                     upper, include_lower=True, include_upper=False)
+
+
+def _smallest_tid(searcher: tantivy.Searcher, lower: int) -> int | None:
+    result = searcher.aggregate(_tid_range(lower, _TID_MAX), {"m": {"min": {"field": "tid"}}})
+    value = result["m"]["value"]
+    return None if value is None else int(value)
 
 
 class _Generation(SearchBackend):
