@@ -325,6 +325,27 @@ def synth_items(rng: np.random.Generator, n: int, flip: float = 0.18) -> np.ndar
     return np.packbits(bits, axis=1, bitorder="little").view("<u4").ravel().astype(np.uint32)
 
 
+def new_hour(rng: np.random.Generator, archive: np.ndarray,
+             hours: int) -> tuple[int, int, np.ndarray]:
+    """A new hour of synthetic items holding a 60 s passage (10 % of bits flipped) of one of
+    the first ``hours`` archived hours: (that hour's index, the passage's item there, the
+    new hour's items)."""
+    source = int(rng.integers(hours))
+    at = int(rng.integers(ITEMS_PER_HOUR - 600))
+    passage = archive[source * ITEMS_PER_HOUR + at:source * ITEMS_PER_HOUR + at + 485]
+    noise = np.packbits(rng.random((len(passage), 32)) < 0.10, axis=1,
+                        bitorder="little").view("<u4").ravel()
+    query = synth_items(rng, ITEMS_PER_HOUR)
+    query[10000:10000 + len(passage)] = passage ^ noise
+    return source, at, query
+
+
+def passage_found(matches: list, other_id: int, at: int) -> bool:
+    """Whether a match places the passage in broadcast ``other_id`` within 2 s."""
+    expected = at * fp.ITEM_SECONDS + Params().lag_seconds
+    return any(m.other_id == other_id and abs(m.other_start - expected) < 2 for m in matches)
+
+
 def evaluate_scale(sizes: list[int]) -> list[dict]:
     rng = np.random.default_rng(5000)
     largest = max(sizes)
@@ -355,23 +376,14 @@ def evaluate_scale(sizes: list[int]) -> list[dict]:
         times, found = [], 0
         trials = 3
         for _ in range(trials):
-            source = int(rng.integers(hours))
-            at = int(rng.integers(ITEMS_PER_HOUR - 600))
-            passage = archive[source * ITEMS_PER_HOUR + at:source * ITEMS_PER_HOUR + at + 485]
-            noise = np.packbits(rng.random((len(passage), 32)) < 0.10, axis=1,
-                                bitorder="little").view("<u4").ravel()
-            query = synth_items(rng, ITEMS_PER_HOUR)
-            where = 10000
-            query[where:where + len(passage)] = passage ^ noise
+            source, at, query = new_hour(rng, archive, hours)
             start = time.perf_counter()
             matches = find_matches(
                 [Phase(query)], lookup,
                 lambda b: archive[b * ITEMS_PER_HOUR:(b + 1) * ITEMS_PER_HOUR],
                 lambda b: False, Params())
             times.append(time.perf_counter() - start)
-            expected = at * fp.ITEM_SECONDS + Params().lag_seconds
-            found += any(m.other_id == source and abs(m.other_start - expected) < 2
-                         for m in matches)
+            found += passage_found(matches, source, at)
         rows.append({"broadcast_hours": hours, "postings": int(len(sk)),
                      "match_seconds_per_new_hour": round(float(np.median(times)), 3),
                      "passages_found": f"{found}/{trials}"})
@@ -421,22 +433,14 @@ def evaluate_sql(sizes: list[int]) -> list[dict]:
         insert_s = time.perf_counter() - t0
         times, found = [], 0
         for _ in range(3):
-            source = int(rng.integers(hours))
-            at = int(rng.integers(ITEMS_PER_HOUR - 600))
-            passage = archive[source * ITEMS_PER_HOUR + at:source * ITEMS_PER_HOUR + at + 485]
-            noise = np.packbits(rng.random((len(passage), 32)) < 0.10, axis=1,
-                                bitorder="little").view("<u4").ravel()
-            query = synth_items(rng, ITEMS_PER_HOUR)
-            query[10000:10000 + len(passage)] = passage ^ noise
+            source, at, query = new_hour(rng, archive, hours)
             start = time.perf_counter()
             matches = find_matches(
                 [Phase(query)], db_lookup,
                 lambda b: archive[(b - 1) * ITEMS_PER_HOUR:b * ITEMS_PER_HOUR],
                 lambda b: False, Params())
             times.append(time.perf_counter() - start)
-            expected = at * fp.ITEM_SECONDS + Params().lag_seconds
-            found += any(m.other_id == source + 1 and abs(m.other_start - expected) < 2
-                         for m in matches)
+            found += passage_found(matches, source + 1, at)
         db = Path(os.environ["RAQIB_DATA_DIR"]) / "raqib.sqlite3"
         rows.append({"broadcast_hours": hours, "postings": hours * per,
                      "database_mb": round(db.stat().st_size / 2**20),
