@@ -15,9 +15,13 @@ renames it into place only when complete (a failed export leaves nothing half-ma
   (Arabic and English);
 * ``data/custody/``: the custody events of the included files and the incident's events of
   the audit chain (``audit-chain.json``, with their hashes and the chain head);
-* ``verify.py`` (``review.evidence.verify_bag``) and ``README.txt`` as tag files, then an
-  RFC 3161 timestamp over ``tagmanifest-sha256.txt`` from each ``evidence.tsa_urls`` TSA
-  under ``timestamps/`` (reply, query and the TSA's certificates).
+* ``verify.py`` (``review.evidence.verify_bag``), ``README.txt`` and the organisation's
+  public key (``signing-key.pub.pem``; its fingerprint in ``bag-info.txt``) as tag files;
+  then the Ed25519 signature over ``tagmanifest-sha256.txt`` (``review.evidence.signing``;
+  ``tagmanifest-sha256.txt.sig``; no key, no export) and an RFC 3161 timestamp over it
+  from each ``evidence.tsa_urls`` TSA under ``timestamps/`` (reply, query and the TSA's
+  certificates). A symbolic link or special file, in the data dir or the staging folder,
+  stops the export.
 
 ``profile="public"`` leaves restricted persons' names, the incident's notes and the review
 events out (the originals and their hashes are the same) and lists what was left out.
@@ -26,27 +30,31 @@ To add a part: write it in ``_payload`` under the staging folder (it becomes ``d
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
 import json
 import os
 import shutil
+import stat
 import subprocess
+import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import bagit
+from django.conf import settings
 from django.db.models import Q
 
 from catalog import audit
 from catalog.audit_chain import chain_head, event_json
 from catalog.evidence import file_extension
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
-from review.evidence import tsa, verify_bag
+from review.evidence import signing, tsa, verify_bag
 from review.incident_json import incident_json
 from review.models import Incident, Person
 from review.timecode import format_time
@@ -72,20 +80,45 @@ class ExportResult:
     tagmanifest_sha256: str
     timestamps: list[str] = field(default_factory=list)  # the TSA URLs that stamped it
     withheld: list[str] = field(default_factory=list)
+    signing_key: str = ""  # the fingerprint of the key that signed the tag manifest
 
     def as_dict(self) -> dict[str, Any]:
         return {"incident": self.incident_id, "path": str(self.path), "profile": self.profile,
                 "files": self.files, "bytes": self.bytes,
                 "tagmanifest_sha256": self.tagmanifest_sha256,
+                "signing_key": self.signing_key,
                 "timestamps": self.timestamps, "withheld": self.withheld}
 
 
-def _copy_checked(src: Path, dest: Path, expected: str) -> None:
-    """Copy ``src`` to ``dest`` while hashing; refuse a source that lost its SHA-256."""
+def _open_plain(src: Path) -> Any:
+    """``src`` opened for reading if it is a regular file reached without a symbolic link
+    (a link or FIFO planted in the data dir must not pull other bytes into a package)."""
+    try:
+        fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError as exc:
+        raise EvidenceExportError(f"stored file {src} is missing (raqib verify)") from exc
+    except OSError as exc:
+        raise EvidenceExportError(f"stored file {src} is a symbolic link or cannot be "
+                                  f"read ({exc.strerror}); refusing to package it") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise EvidenceExportError(f"stored file {src} is not a regular file (device, "
+                                  "socket or FIFO); refusing to package it")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _copy_checked(data_dir: Path, stored: str, dest: Path, expected: str) -> None:
+    """Copy the stored file to ``dest`` while hashing; refuse one that lost its SHA-256, is
+    not a plain file or is named outside the data dir."""
+    if Path(stored).is_absolute() or ".." in Path(stored).parts:
+        raise EvidenceExportError(f"stored path {stored!r} leads outside the data dir; "
+                                  "refusing to package it")
+    src = Path(data_dir) / stored
     dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     try:
-        with src.open("rb") as reader, dest.open("wb") as writer:
+        with _open_plain(src) as reader, dest.open("wb") as writer:
             for block in iter(lambda: reader.read(CHUNK), b""):
                 digest.update(block)
                 writer.write(block)
@@ -252,7 +285,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
             parent_rel = f"media/{media.sha256}{ext}"
             if media.pk not in copied:
                 say(f"evidence: copying original {media.path} ({media.size} bytes)")
-                _copy_checked(data_dir / media.path, root / parent_rel, media.sha256)
+                _copy_checked(data_dir, media.path, root / parent_rel, media.sha256)
                 copied.add(media.pk)
             clip_rel = f"clips/clip-{clip.pk}{ext}"
             (root / "clips").mkdir(parents=True, exist_ok=True)
@@ -289,7 +322,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
     for ev in EvidenceFile.objects.filter(broadcast_id__in=broadcasts).order_by("id"):
         rel = f"captures/{ev.broadcast_id}/{ev.kind}-{ev.pk}-{Path(ev.path).name}"
         say(f"evidence: copying {ev.kind} {ev.path}")
-        _copy_checked(data_dir / ev.path, root / rel, ev.sha256)
+        _copy_checked(data_dir, ev.path, root / rel, ev.sha256)
     _write_json(root / "incident" / "incident.json", {**data, "profile": profile,
                                                       "withheld": withheld})
     (root / "incident" / "summary.html").write_text(
@@ -320,8 +353,13 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
 
 README = """Raqib evidence package (BagIt, RFC 8493) for incident {incident}.
 
-Check it without Raqib:  python3 verify.py        (Python 3 standard library + openssl)
-  or with any BagIt validator (e.g. `bagit.py --validate .`).
+Check it without Raqib:
+  python3 verify.py --public-key ORG.pub.pem     (Python 3 standard library + openssl)
+where ORG.pub.pem is the organisation's published public key (or --key-fingerprint with its
+published fingerprint). tagmanifest-sha256.txt.sig is the organisation's Ed25519 signature
+over tagmanifest-sha256.txt, which covers every file; this bag was signed by the key
+{fingerprint}. Without the organisation's key, verify.py shows only that the bag is
+self-consistent. Any BagIt validator (e.g. `bagit.py --validate .`) checks the hashes.
 data/incident/summary.html is the readable summary (Arabic and English).
 Timestamps (RFC 3161) over tagmanifest-sha256.txt are in timestamps/ when a TSA was
 configured; verify.py checks them with openssl.
@@ -330,14 +368,24 @@ configured; verify.py checks them with openssl.
 
 def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output: bool = False,
                tsa_urls: list[str] | None = None, data_dir: Path, user: Any = None,
+               signing_key: Path | None = None,
                progress: Callable[[str], None] | None = None) -> ExportResult:
-    """Write incident ``incident_id``'s bag at ``out`` (``out``.zip when ``zip_output``)."""
+    """Write incident ``incident_id``'s bag at ``out`` (``out``.zip when ``zip_output``),
+    signed with the private key at ``signing_key`` (default: ``evidence.signing_key``, else
+    under ``data_dir``)."""
     say = progress or (lambda _line: None)
     if profile not in PROFILES:
         raise EvidenceExportError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
         raise EvidenceExportError(f"no incident with id {incident_id}")
+    try:
+        key = signing.load_private_key(signing_key or signing.key_path(
+            settings.CONFIG.get("evidence.signing_key"), data_dir))
+    except signing.SigningError as exc:
+        raise EvidenceExportError(str(exc)) from exc
+    public_pem = signing.public_pem(key)
+    key_fingerprint = signing.fingerprint(public_pem)
     out = Path(out)
     final = out.with_name(out.name + ".zip") if zip_output else out
     if final.exists() and (final.is_file() or any(final.iterdir())):
@@ -354,16 +402,21 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
         info = {"Source-Organization": "Raqib", "Raqib-Incident-Id": str(incident.pk),
                 "Raqib-Profile": profile, "Raqib-Exported-By": audit.actor_name(user),
                 "Raqib-Exported-At": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "External-Description": f"Evidence package of incident {incident.pk}"}
+                "External-Description": f"Evidence package of incident {incident.pk}",
+                "Raqib-Signing-Key-SHA256": key_fingerprint}
         for n, url in enumerate(tsa_urls, 1):
             info[f"Raqib-TSA-{n}"] = url
-        bag = bagit.make_bag(str(staging), info, checksums=["sha256"])
-        (staging / "verify.py").write_text(Path(verify_bag.__file__).read_text("utf-8"),
-                                           encoding="utf-8")
-        (staging / "README.txt").write_text(README.format(incident=incident.pk),
-                                            encoding="utf-8")
-        bag.save(manifests=False)  # regenerates the tag manifest over the new tag files
+        with bagit_path(staging) as neutral:
+            bag = bagit.make_bag(str(neutral), info, checksums=["sha256"])
+            (staging / "verify.py").write_text(Path(verify_bag.__file__).read_text("utf-8"),
+                                               encoding="utf-8")
+            (staging / "README.txt").write_text(README.format(
+                incident=incident.pk, fingerprint=key_fingerprint), encoding="utf-8")
+            (staging / verify_bag.PUBLIC_KEY).write_bytes(public_pem)
+            _refuse_special(staging)
+            bag.save(manifests=False)  # regenerates the tag manifest over the new tag files
         tagmanifest = staging / verify_bag.TAGMANIFEST
+        (staging / verify_bag.SIGNATURE).write_bytes(signing.sign(tagmanifest, key))
         stamped = []
         for n, url in enumerate(tsa_urls, 1):
             say(f"evidence: timestamping the tag manifest at {url}")
@@ -389,11 +442,34 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
             os.replace(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result = ExportResult(incident.pk, final, profile, count, size, tag_sha, stamped, withheld)
+    result = ExportResult(incident.pk, final, profile, count, size, tag_sha, stamped, withheld,
+                          key_fingerprint)
     audit.record("evidence-exported", user, details={
         **{k: v for k, v in result.as_dict().items() if k != "withheld"},
         "zip": zip_output, "withheld": withheld})
     return result
+
+
+@contextlib.contextmanager
+def bagit_path(folder: Path) -> Iterator[Path]:
+    """``folder`` under a neutral name for the ``bagit`` library, which tells a manifest
+    from a tag manifest by searching the whole path for "tagmanifest-" (a bag in a folder
+    named like one made it fail with ValueError)."""
+    with tempfile.TemporaryDirectory(prefix="raqib-bagit-") as tmp:
+        neutral = Path(tmp) / "bag"
+        neutral.symlink_to(Path(folder).resolve(), target_is_directory=True)
+        yield neutral
+
+
+def _refuse_special(root: Path) -> None:
+    """A bag holds only plain files and folders: stop at a link or special file."""
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        for name in dirs + names:
+            mode = (Path(folder) / name).lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                rel = (Path(folder) / name).relative_to(root).as_posix()
+                raise EvidenceExportError(f"{rel} in the package is a symbolic link or "
+                                          "special file; refusing to make the package")
 
 
 def _zip_named(folder: Path, name: str, dest: Path) -> None:
