@@ -24,7 +24,8 @@ from django.conf import settings
 from raqib.commands.output import CommandError, emit
 from raqib.commands.persons import account
 from review.evidence import signing, verify_bag
-from review.evidence.package import EvidenceExportError, bagit_path, export_bag
+from review.evidence.files import bagit_path
+from review.evidence.package import EvidenceExportError, export_bag
 
 
 def _say(line: str) -> None:

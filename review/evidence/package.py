@@ -23,25 +23,24 @@ renames it into place only when complete (a failed export leaves nothing half-ma
   certificates). A symbolic link or special file, in the data dir or the staging folder,
   stops the export.
 
-``profile="public"`` leaves restricted persons' names, the incident's notes and the review
-events out (the originals and their hashes are the same) and lists what was left out.
+``profile="public"`` names the staff by pseudonyms and leaves restricted persons' names,
+free texts not marked public and the review events out (``review.evidence.redact``; the
+originals and their hashes are the same); ``data/incident/redactions.json`` and the summary
+list what was left out. ``full`` keeps everything.
 To add a part: write it in ``_payload`` under the staging folder (it becomes ``data/``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import html
 import json
 import os
 import shutil
-import stat
 import subprocess
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,12 +54,13 @@ from catalog.audit_chain import chain_head, event_json
 from catalog.evidence import file_extension
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
 from review.evidence import signing, tsa, verify_bag
+from review.evidence.files import StoredFileError, bagit_path, copy_checked, refuse_special
+from review.evidence.redact import RedactionError, Redactor
 from review.incident_json import incident_json
-from review.models import Incident, Person
+from review.models import Incident
 from review.timecode import format_time
 
 PROFILES = ("full", "public")
-WITHHELD_NAME = "[withheld: restricted person · محجوب: شخص مقيّد]"
 CHUNK = 1 << 20
 
 
@@ -88,45 +88,6 @@ class ExportResult:
                 "tagmanifest_sha256": self.tagmanifest_sha256,
                 "signing_key": self.signing_key,
                 "timestamps": self.timestamps, "withheld": self.withheld}
-
-
-def _open_plain(src: Path) -> Any:
-    """``src`` opened for reading if it is a regular file reached without a symbolic link
-    (a link or FIFO planted in the data dir must not pull other bytes into a package)."""
-    try:
-        fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError as exc:
-        raise EvidenceExportError(f"stored file {src} is missing (raqib verify)") from exc
-    except OSError as exc:
-        raise EvidenceExportError(f"stored file {src} is a symbolic link or cannot be "
-                                  f"read ({exc.strerror}); refusing to package it") from exc
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise EvidenceExportError(f"stored file {src} is not a regular file (device, "
-                                  "socket or FIFO); refusing to package it")
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")
-
-
-def _copy_checked(data_dir: Path, stored: str, dest: Path, expected: str) -> None:
-    """Copy the stored file to ``dest`` while hashing; refuse one that lost its SHA-256, is
-    not a plain file or is named outside the data dir."""
-    if Path(stored).is_absolute() or ".." in Path(stored).parts:
-        raise EvidenceExportError(f"stored path {stored!r} leads outside the data dir; "
-                                  "refusing to package it")
-    src = Path(data_dir) / stored
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    try:
-        with _open_plain(src) as reader, dest.open("wb") as writer:
-            for block in iter(lambda: reader.read(CHUNK), b""):
-                digest.update(block)
-                writer.write(block)
-    except FileNotFoundError as exc:
-        raise EvidenceExportError(f"stored file {src} is missing (raqib verify)") from exc
-    if digest.hexdigest() != expected:
-        raise EvidenceExportError(f"stored file {src} no longer has its recorded SHA-256 "
-                                  f"{expected} (raqib verify); refusing to package it")
 
 
 def _sha256(path: Path) -> str:
@@ -164,30 +125,6 @@ def webvtt(segments: list[dict[str, Any]], offset: float) -> str:
         lines += [f"{_vtt_time(seg['start'] - offset)} --> {_vtt_time(seg['end'] - offset)}",
                   seg["text"].replace("-->", "->"), ""]
     return "\n".join(lines)
-
-
-def _redact(data: dict[str, Any]) -> list[str]:
-    """Leave restricted persons' names and the incident's notes out of ``data``."""
-    withheld: list[str] = []
-    restricted = set(Person.objects.filter(
-        pk__in=[p["person_id"] for p in data["persons"]]
-        + [p["targeted_person_id"] for p in data["persons"] if p["targeted_person_id"]],
-        restricted=True).values_list("pk", flat=True))
-    for p in data["persons"]:
-        if p["person_id"] in restricted:
-            p["name"] = WITHHELD_NAME
-            withheld.append(f"name of restricted person {p['person_id']}")
-        if p["targeted_person_id"] in restricted:
-            p["targeted_name"] = WITHHELD_NAME
-            withheld.append(f"name of restricted targeted person {p['targeted_person_id']}")
-    if data.get("notes"):
-        data["notes"] = ""
-        withheld.append("the incident's notes")
-    for h in data["history"]:
-        h["changes"], h["reason"] = {}, ""
-    withheld.append("the reasons and changes in the incident history")
-    withheld.append("review events of the audit chain (only file custody events included)")
-    return sorted(set(withheld), key=withheld.index)
 
 
 def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: str,
@@ -260,10 +197,13 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
-             tsa_urls: list[str], say: Callable[[str], None]) -> list[str]:
-    """Write the payload under ``root`` (it becomes ``data/``); return what was withheld."""
+             tsa_urls: list[str], say: Callable[[str], None],
+             redactor: Redactor | None = None) -> list[str]:
+    """Write the payload under ``root`` (it becomes ``data/``), redacted by ``redactor``
+    for the public profile; return what was withheld."""
     data = incident_json(incident)
-    withheld = _redact(data) if profile == "public" else []
+    if redactor is not None:
+        redactor.incident(data)
     ffmpeg = ffmpeg_version()
     clips_out: list[dict[str, Any]] = []
     copied: set[int] = set()
@@ -285,7 +225,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
             parent_rel = f"media/{media.sha256}{ext}"
             if media.pk not in copied:
                 say(f"evidence: copying original {media.path} ({media.size} bytes)")
-                _copy_checked(data_dir, media.path, root / parent_rel, media.sha256)
+                copy_checked(data_dir, media.path, root / parent_rel, media.sha256)
                 copied.add(media.pk)
             clip_rel = f"clips/clip-{clip.pk}{ext}"
             (root / "clips").mkdir(parents=True, exist_ok=True)
@@ -322,11 +262,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
     for ev in EvidenceFile.objects.filter(broadcast_id__in=broadcasts).order_by("id"):
         rel = f"captures/{ev.broadcast_id}/{ev.kind}-{ev.pk}-{Path(ev.path).name}"
         say(f"evidence: copying {ev.kind} {ev.path}")
-        _copy_checked(data_dir, ev.path, root / rel, ev.sha256)
-    _write_json(root / "incident" / "incident.json", {**data, "profile": profile,
-                                                      "withheld": withheld})
-    (root / "incident" / "summary.html").write_text(
-        _summary_html(data, clips_out, profile, tsa_urls, withheld), encoding="utf-8")
+        copy_checked(data_dir, ev.path, root / rel, ev.sha256)
     media_ids = list(MediaFile.objects.filter(broadcasts__in=broadcasts).values_list(
         "pk", flat=True))
     files_q = Q(broadcast_id__in=broadcasts) | Q(media_id__in=media_ids)
@@ -338,16 +274,30 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
                                           "source_url", "final_url", "http_status", "host",
                                           "tool_versions", "details")
     events = [event_json(r) for r in rows]
-    _write_json(root / "custody" / "custody-events.json",
-                [e for e in events if e["broadcast_id"] in broadcasts
-                 or e["media_id"] in media_ids])
+    of_files = [e for e in events if e["broadcast_id"] in broadcasts
+                or e["media_id"] in media_ids]
+    if redactor is not None:
+        events = redactor.events(events, "data/custody/audit-chain.json")
+        of_files = redactor.events(of_files, "data/custody/custody-events.json")
+        redactor.note("review events of the audit chain (only file custody events "
+                      "included)", "data/custody/audit-chain.json")
+    _write_json(root / "custody" / "custody-events.json", of_files)
     _write_json(root / "custody" / "audit-chain.json", {
         "about": "Events of Raqib's hash-chained audit log that concern this incident and "
                  "its files. Each hash is SHA-256 over canonical JSON of the chained fields, "
                  "prev_hash and v=1 (verify.py recomputes it). The rows between them are "
                  "other work and are not included; confirm the head with the organisation "
-                 "(raqib audit verify --expect SEQ:HASH).",
+                 "(raqib audit verify --expect SEQ:HASH)." + (
+                     " Events marked redacted name staff: only their seq and hash are "
+                     "shown (public profile)." if redactor else ""),
         "head": chain_head(), "events": events})
+    withheld = redactor.withheld if redactor is not None else []
+    _write_json(root / "incident" / "incident.json", {**data, "profile": profile,
+                                                      "withheld": withheld})
+    if redactor is not None:
+        _write_json(root / "incident" / "redactions.json", redactor.document())
+    (root / "incident" / "summary.html").write_text(
+        _summary_html(data, clips_out, profile, tsa_urls, withheld), encoding="utf-8")
     return withheld
 
 
@@ -397,10 +347,12 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        withheld = _payload(incident, staging, data_dir, profile, tsa_urls, say)
+        redactor = Redactor(incident) if profile == "public" else None
+        exported_by = redactor.exporter(user) if redactor else audit.actor_name(user)
+        withheld = _payload(incident, staging, data_dir, profile, tsa_urls, say, redactor)
         say("evidence: writing the BagIt manifests")
         info = {"Source-Organization": "Raqib", "Raqib-Incident-Id": str(incident.pk),
-                "Raqib-Profile": profile, "Raqib-Exported-By": audit.actor_name(user),
+                "Raqib-Profile": profile, "Raqib-Exported-By": exported_by,
                 "Raqib-Exported-At": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "External-Description": f"Evidence package of incident {incident.pk}",
                 "Raqib-Signing-Key-SHA256": key_fingerprint}
@@ -413,7 +365,9 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
             (staging / "README.txt").write_text(README.format(
                 incident=incident.pk, fingerprint=key_fingerprint), encoding="utf-8")
             (staging / verify_bag.PUBLIC_KEY).write_bytes(public_pem)
-            _refuse_special(staging)
+            refuse_special(staging)
+            if redactor is not None:
+                redactor.check_tree(staging)
             bag.save(manifests=False)  # regenerates the tag manifest over the new tag files
         tagmanifest = staging / verify_bag.TAGMANIFEST
         (staging / verify_bag.SIGNATURE).write_bytes(signing.sign(tagmanifest, key))
@@ -440,6 +394,8 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
             if final.exists():
                 final.rmdir()  # empty (checked above)
             os.replace(staging, final)
+    except (RedactionError, StoredFileError) as exc:
+        raise EvidenceExportError(str(exc)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result = ExportResult(incident.pk, final, profile, count, size, tag_sha, stamped, withheld,
@@ -448,28 +404,6 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
         **{k: v for k, v in result.as_dict().items() if k != "withheld"},
         "zip": zip_output, "withheld": withheld})
     return result
-
-
-@contextlib.contextmanager
-def bagit_path(folder: Path) -> Iterator[Path]:
-    """``folder`` under a neutral name for the ``bagit`` library, which tells a manifest
-    from a tag manifest by searching the whole path for "tagmanifest-" (a bag in a folder
-    named like one made it fail with ValueError)."""
-    with tempfile.TemporaryDirectory(prefix="raqib-bagit-") as tmp:
-        neutral = Path(tmp) / "bag"
-        neutral.symlink_to(Path(folder).resolve(), target_is_directory=True)
-        yield neutral
-
-
-def _refuse_special(root: Path) -> None:
-    """A bag holds only plain files and folders: stop at a link or special file."""
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        for name in dirs + names:
-            mode = (Path(folder) / name).lstat().st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                rel = (Path(folder) / name).relative_to(root).as_posix()
-                raise EvidenceExportError(f"{rel} in the package is a symbolic link or "
-                                          "special file; refusing to make the package")
 
 
 def _zip_named(folder: Path, name: str, dest: Path) -> None:
