@@ -131,11 +131,15 @@ def export_child(args: argparse.Namespace) -> None:
     data_dir = Path(args.data_dir)
     _setup(data_dir, args.database_url)
     from review.evidence.package import export_bag
+    from review.evidence.signing import generate_key
 
+    key = data_dir.parent / "bench-signing-key.pem"
+    if not key.exists():
+        generate_key(key)
     tracemalloc.start()
     started = time.perf_counter()
     result = export_bag(args.incident, data_dir.parent / "bag", data_dir=data_dir,
-                        zip_output=args.zip)
+                        zip_output=args.zip, signing_key=key)
     elapsed = time.perf_counter() - started
     _, heap_peak = tracemalloc.get_traced_memory()
     print(json.dumps({

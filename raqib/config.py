@@ -206,6 +206,10 @@ SETTINGS: tuple[Setting, ...] = (
             "RFC 3161 timestamp authorities (http(s) URLs; comma-separated in the "
             "variable) that timestamp each evidence package's tag manifest; empty: no "
             "timestamp, and the package says so."),
+    Setting("evidence.signing_key", str, "", "RAQIB_EVIDENCE_SIGNING_KEY",
+            "The organisation's Ed25519 private key (PEM, mode 0600) that signs every "
+            "evidence package; empty: <data dir>/keys/evidence-signing-key.pem "
+            "(raqib evidence keygen writes it)."),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

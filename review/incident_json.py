@@ -69,7 +69,7 @@ def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
                      "targeted_name": p.targeted.name if p.targeted else None}
                     for p in incident.people.select_related("person", "targeted")],
         "assessments": [_assessment_json(a) for a in assessments],
-        "history": [{"at": e.at.isoformat(), "by": _user(e.by), "action": e.action,
+        "history": [{"id": e.pk, "at": e.at.isoformat(), "by": _user(e.by), "action": e.action,
                      "from": e.from_status or None, "to": e.to_status or None,
                      "reason": e.reason, "changes": e.changes, "version": e.version}
                     for e in incident.events.select_related("by").order_by("at", "id")],

@@ -8,13 +8,15 @@ admins and the reviewers assigned to it. Input is checked before anything is wri
 ``IncidentConflict`` (optimistic versioning: ``version`` goes up with every change) and
 writes nothing. Each change appends an ``IncidentEvent`` and a ``catalog.audit`` entry.
 Status changes and assessments are in ``review.workflow``; the JSON form in
-``review.incident_json``. To add an editable field: the model, ``EDITABLE`` and
-``incident_json``.
+``review.incident_json``. A lead marks an incident's title, notes or a history reason as
+fit for a public evidence package (``mark_public``; ``review.evidence.redact`` reads the
+marks). To add an editable field: the model, ``EDITABLE`` and ``incident_json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,7 @@ from review.models import (
     IncidentEvent,
     IncidentPerson,
     Person,
+    PublicText,
 )
 from review.persons import PersonError, find_person
 from review.roles import has_role
@@ -346,3 +349,39 @@ def assign(incident_id: int, lead: Any, reviewer: Any) -> Incident:
         incident.assigned.add(reviewer)
         record_event(incident, lead, "assigned", changes={"reviewer": reviewer.get_username()})
     return incident
+
+
+def public_marks(incident: Incident) -> dict[tuple[str, int | None], PublicText]:
+    """The standing decision per text: ``(field, event id or None)`` -> its latest mark."""
+    return {(m.field, m.event_id): m for m in incident.public_texts.order_by("at", "id")}
+
+
+def mark_public(incident_id: int, lead: Any, field: str, *, event_id: Any = None,
+                public: bool = True) -> PublicText:
+    """A lead marks the incident's ``title``, ``notes`` or one event's ``reason`` public
+    (as it reads now) or withdraws the mark; audited, and not an edit of the incident."""
+    require_role(lead, "lead", "mark an incident's text public")
+    incident = get_incident(incident_id, lead)
+    if field not in PublicText.Field.values:
+        raise IncidentError(f"field must be one of {', '.join(PublicText.Field.values)}")
+    event = None
+    if field == PublicText.Field.REASON:
+        try:
+            event = incident.events.filter(pk=int(event_id)).first()
+        except (TypeError, ValueError):
+            event = None
+        if event is None or not event.reason:
+            raise IncidentError(f"incident {incident.pk} has no history event {event_id!r} "
+                                "with a reason")
+        text = event.reason
+    else:
+        text = getattr(incident, field)
+        if not text:
+            raise IncidentError(f"incident {incident.pk} has no {field} to mark")
+    mark = PublicText.objects.create(incident=incident, field=field, event=event, text=text,
+                                     public=bool(public), by=lead)
+    audit.record("incident-text-public" if public else "incident-text-withdrawn", lead,
+                 details={"incident": incident.pk, "field": field,
+                          **({"incident_event": event.pk} if event else {}),
+                          "text_sha256": hashlib.sha256(text.encode()).hexdigest()})
+    return mark

@@ -216,3 +216,29 @@ class IncidentEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("incident history is append-only")
+
+
+class PublicText(models.Model):
+    """A lead's decision that one free text of an incident (its title, its notes, or the
+    reason of one history event) may appear in a public evidence package, or no longer may.
+
+    Each decision is a new row (the latest for a text wins; none are changed or deleted).
+    ``text`` is the exact text the lead saw: a text edited since is not public until a lead
+    marks it again (``review.evidence.redact``)."""
+
+    class Field(models.TextChoices):
+        TITLE = "title"
+        NOTES = "notes"
+        REASON = "reason"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="public_texts")
+    field = models.CharField(max_length=8, choices=Field.choices)
+    event = models.ForeignKey(IncidentEvent, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")  # the event whose reason (field "reason")
+    text = models.TextField(blank=True)
+    public = models.BooleanField(default=True)  # False: a lead withdrew the mark
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -22,6 +22,11 @@ os.environ.setdefault("RAQIB_TRANSCRIBE_MODEL", "bundled-base")
 # Django settings are named here, not in pyproject.toml, so pytest-django loads them only
 # after the variables above are set (it reads an ini-named module before any conftest).
 os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
+# Every evidence package is signed: the session's organisation key (a real Ed25519 key).
+from review.evidence.signing import generate_key  # noqa: E402 - no Django needed
+
+generate_key(_SESSION_DIR / "evidence-signing-key.pem")
+os.environ["RAQIB_EVIDENCE_SIGNING_KEY"] = str(_SESSION_DIR / "evidence-signing-key.pem")
 for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND"):
     os.environ.pop(_var, None)
 # A test that runs a suite on a throw-away PostgreSQL names it here (tests/services.py).

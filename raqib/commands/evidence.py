@@ -1,9 +1,12 @@
-"""``raqib evidence export|verify``: write an incident's BagIt evidence package, check one.
+"""``raqib evidence export|verify|keygen``: write an incident's BagIt evidence package,
+check one, make the organisation's signing key.
 
-``export`` runs ``review.evidence.package.export_bag`` with ``evidence.tsa_urls``;
-``verify`` runs the bag's own checks (``review.evidence.verify_bag``, the code every bag
-carries as ``verify.py``) and then the ``bagit`` library's validator. To check more: add it
-to ``verify_bag`` so recipients get it too.
+``export`` runs ``review.evidence.package.export_bag`` with ``evidence.tsa_urls`` and the
+``evidence.signing_key``; ``verify`` runs the bag's own checks (``review.evidence.verify_bag``,
+the code every bag carries as ``verify.py``, with the signature checked by
+``review.evidence.signing``) and then the ``bagit`` library's validator; ``keygen`` runs
+``review.evidence.signing.generate_key``. To check more: add it to ``verify_bag`` so
+recipients get it too.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from django.conf import settings
 
 from raqib.commands.output import CommandError, emit
 from raqib.commands.persons import account
-from review.evidence import verify_bag
+from review.evidence import signing, verify_bag
+from review.evidence.files import bagit_path
 from review.evidence.package import EvidenceExportError, export_bag
 
 
@@ -33,13 +37,15 @@ def export_command(args: argparse.Namespace) -> int:
     try:
         result = export_bag(args.incident_id, Path(args.out), profile=args.profile,
                             zip_output=args.zip, user=user, data_dir=settings.CONFIG.data_dir,
-                            tsa_urls=settings.CONFIG.get("evidence.tsa_urls"), progress=_say)
+                            tsa_urls=settings.CONFIG.get("evidence.tsa_urls"),
+                            signing_key=configured_key(), progress=_say)
     except EvidenceExportError as exc:
         raise CommandError(str(exc), code=1) from exc
     data = result.as_dict()
     lines = [f"evidence package of incident {result.incident_id}: {result.path}",
              f"{result.files} payload file(s), {result.bytes} bytes; tag manifest SHA-256 "
              f"{result.tagmanifest_sha256}",
+             f"signed by the organisation's key {result.signing_key}",
              (f"timestamped by {', '.join(result.timestamps)}" if result.timestamps else
               "no TSA configured (evidence.tsa_urls): no timestamp")]
     lines += [f"left out: {w}" for w in result.withheld]
@@ -47,9 +53,36 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def configured_key() -> Path:
+    """The private key's path from ``evidence.signing_key`` (else under the data dir)."""
+    return signing.key_path(settings.CONFIG.get("evidence.signing_key"),
+                            settings.CONFIG.data_dir)
+
+
+def keygen_command(args: argparse.Namespace) -> int:
+    path = Path(args.out).expanduser() if args.out else configured_key()
+    try:
+        public_path, pem = signing.generate_key(path)
+    except signing.SigningError as exc:
+        raise CommandError(str(exc), code=1) from exc
+    fingerprint = signing.fingerprint(pem)
+    emit(args, {"private_key": str(path), "public_key": str(public_path),
+                "fingerprint": fingerprint, "public_key_pem": pem.decode("ascii")},
+         footer=[f"private key (keep it secret, back it up offline): {path}",
+                 f"public key: {public_path}",
+                 f"fingerprint: {fingerprint}",
+                 "publish the public key and its fingerprint (docs/security.md):",
+                 pem.decode("ascii").rstrip()])
+    return 0
+
+
 def _bagit_problems(path: Path) -> list[dict[str, Any]]:
     """bagit's validator over a folder (a zip is extracted first)."""
     def check(folder: Path) -> list[dict[str, Any]]:
+        with bagit_path(folder) as neutral:  # a folder named "...tagmanifest-..." too
+            return _validate(neutral, folder.name)
+
+    def _validate(folder: Path, name: str) -> list[dict[str, Any]]:
         try:
             bagit.Bag(str(folder)).validate(processes=1)
         except bagit.BagValidationError as exc:
@@ -57,9 +90,9 @@ def _bagit_problems(path: Path) -> list[dict[str, Any]]:
             if details:
                 return [{"file": getattr(d, "path", str(d)), "reason": f"bagit: {d}"}
                         for d in details]
-            return [{"file": str(folder.name), "reason": f"bagit: {exc}"}]
+            return [{"file": name, "reason": f"bagit: {exc}"}]
         except bagit.BagError as exc:
-            return [{"file": str(folder.name), "reason": f"bagit: {exc}"}]
+            return [{"file": name, "reason": f"bagit: {exc}"}]
         return []
 
     if path.is_file() and zipfile.is_zipfile(path):
@@ -78,15 +111,25 @@ def verify_command(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise CommandError(f"{path} does not exist", code=1)
-    result = verify_bag.verify(path, Path(args.tsa_ca) if args.tsa_ca else None)
+    try:
+        public_key = signing.read_public_key(Path(args.public_key)) if args.public_key else None
+    except signing.SigningError as exc:
+        raise CommandError(str(exc), code=1) from exc
+    result = verify_bag.verify(path, Path(args.tsa_ca) if args.tsa_ca else None,
+                               public_key=public_key, fingerprint=args.key_fingerprint,
+                               signature_checker=signing.check)
     seen = {f["file"] for f in result["failures"]}
-    extra = [p for p in _bagit_problems(path) if p["file"] not in seen]
+    refused = any("refused" in f["reason"] for f in result["failures"])
+    extra = [] if refused else [p for p in _bagit_problems(path) if p["file"] not in seen]
     result["bagit_validator"] = "ok" if not extra and result["ok"] else "failed"
     result["failures"] += extra
     result["ok"] = not result["failures"]
     lines = [f"ok: {n}" for n in result["notes"]]
     lines += [f"FAILED: {f['file']}: {f['reason']}" for f in result["failures"]]
-    lines.append("evidence package verified" if result["ok"] else
-                 f"{len(result['failures'])} problem(s): the package does not verify")
+    lines.append(("evidence package verified" + (
+        " against the organisation's key" if result["signature"] == "verified" else
+        " as self-consistent only: no organisation key given (--public-key)"))
+        if result["ok"] else
+        f"{len(result['failures'])} problem(s): the package does not verify")
     emit(args, result, footer=lines)
     return 0 if result["ok"] else 1

@@ -1,5 +1,5 @@
 """Incident commands: ``raqib incidents propose|review|show|list|export|add-clip|assign|
-signs`` (logic in ``review.incidents`` and ``review.workflow``).
+mark-public|signs`` (logic in ``review.incidents`` and ``review.workflow``).
 
 ``--by USER`` names the account an action is recorded for; the role and the two-person
 rule apply to it exactly as in the UI. Exit codes: 0 done; 1 the rules forbid it (wrong
@@ -126,6 +126,25 @@ def assign_command(args: argparse.Namespace) -> int:
     except (inc.IncidentError, inc.ReviewRuleError) as exc:
         raise _fail(exc) from exc
     _show(args, incident, lead)
+    return 0
+
+
+def mark_public_command(args: argparse.Namespace) -> int:
+    lead = account(args.by)
+    wanted = ([("title", None)] if args.title else []) + (
+        [("notes", None)] if args.notes else []) + [("reason", e) for e in args.reason]
+    if not wanted:
+        raise CommandError("name a text: --title, --notes or --reason EVENT_ID", code=2)
+    try:
+        marks = [inc.mark_public(args.incident_id, lead, field, event_id=event,
+                                 public=not args.withdraw) for field, event in wanted]
+    except (inc.IncidentError, inc.ReviewRuleError) as exc:
+        raise _fail(exc) from exc
+    rows = [{"field": m.field, "event": m.event_id, "public": m.public, "text": m.text}
+            for m in marks]
+    emit(args, {"incident": args.incident_id, "marked": rows},
+         footer=[f"{'withdrawn' if args.withdraw else 'public'}: {r['field']}"
+                 + (f" of event {r['event']}" if r["event"] else "") for r in rows])
     return 0
 
 

@@ -15,12 +15,18 @@ renames it into place only when complete (a failed export leaves nothing half-ma
   (Arabic and English);
 * ``data/custody/``: the custody events of the included files and the incident's events of
   the audit chain (``audit-chain.json``, with their hashes and the chain head);
-* ``verify.py`` (``review.evidence.verify_bag``) and ``README.txt`` as tag files, then an
-  RFC 3161 timestamp over ``tagmanifest-sha256.txt`` from each ``evidence.tsa_urls`` TSA
-  under ``timestamps/`` (reply, query and the TSA's certificates).
+* ``verify.py`` (``review.evidence.verify_bag``), ``README.txt`` and the organisation's
+  public key (``signing-key.pub.pem``; its fingerprint in ``bag-info.txt``) as tag files;
+  then the Ed25519 signature over ``tagmanifest-sha256.txt`` (``review.evidence.signing``;
+  ``tagmanifest-sha256.txt.sig``; no key, no export) and an RFC 3161 timestamp over it
+  from each ``evidence.tsa_urls`` TSA under ``timestamps/`` (reply, query and the TSA's
+  certificates). A symbolic link or special file, in the data dir or the staging folder,
+  stops the export.
 
-``profile="public"`` leaves restricted persons' names, the incident's notes and the review
-events out (the originals and their hashes are the same) and lists what was left out.
+``profile="public"`` names the staff by pseudonyms and leaves restricted persons' names,
+free texts not marked public and the review events out (``review.evidence.redact``; the
+originals and their hashes are the same); ``data/incident/redactions.json`` and the summary
+list what was left out. ``full`` keeps everything.
 To add a part: write it in ``_payload`` under the staging folder (it becomes ``data/``).
 """
 
@@ -40,19 +46,21 @@ from pathlib import Path
 from typing import Any
 
 import bagit
+from django.conf import settings
 from django.db.models import Q
 
 from catalog import audit
 from catalog.audit_chain import chain_head, event_json
 from catalog.evidence import file_extension
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
-from review.evidence import tsa, verify_bag
+from review.evidence import signing, tsa, verify_bag
+from review.evidence.files import StoredFileError, bagit_path, copy_checked, refuse_special
+from review.evidence.redact import RedactionError, Redactor
 from review.incident_json import incident_json
-from review.models import Incident, Person
+from review.models import Incident
 from review.timecode import format_time
 
 PROFILES = ("full", "public")
-WITHHELD_NAME = "[withheld: restricted person · محجوب: شخص مقيّد]"
 CHUNK = 1 << 20
 
 
@@ -72,28 +80,14 @@ class ExportResult:
     tagmanifest_sha256: str
     timestamps: list[str] = field(default_factory=list)  # the TSA URLs that stamped it
     withheld: list[str] = field(default_factory=list)
+    signing_key: str = ""  # the fingerprint of the key that signed the tag manifest
 
     def as_dict(self) -> dict[str, Any]:
         return {"incident": self.incident_id, "path": str(self.path), "profile": self.profile,
                 "files": self.files, "bytes": self.bytes,
                 "tagmanifest_sha256": self.tagmanifest_sha256,
+                "signing_key": self.signing_key,
                 "timestamps": self.timestamps, "withheld": self.withheld}
-
-
-def _copy_checked(src: Path, dest: Path, expected: str) -> None:
-    """Copy ``src`` to ``dest`` while hashing; refuse a source that lost its SHA-256."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    try:
-        with src.open("rb") as reader, dest.open("wb") as writer:
-            for block in iter(lambda: reader.read(CHUNK), b""):
-                digest.update(block)
-                writer.write(block)
-    except FileNotFoundError as exc:
-        raise EvidenceExportError(f"stored file {src} is missing (raqib verify)") from exc
-    if digest.hexdigest() != expected:
-        raise EvidenceExportError(f"stored file {src} no longer has its recorded SHA-256 "
-                                  f"{expected} (raqib verify); refusing to package it")
 
 
 def _sha256(path: Path) -> str:
@@ -131,30 +125,6 @@ def webvtt(segments: list[dict[str, Any]], offset: float) -> str:
         lines += [f"{_vtt_time(seg['start'] - offset)} --> {_vtt_time(seg['end'] - offset)}",
                   seg["text"].replace("-->", "->"), ""]
     return "\n".join(lines)
-
-
-def _redact(data: dict[str, Any]) -> list[str]:
-    """Leave restricted persons' names and the incident's notes out of ``data``."""
-    withheld: list[str] = []
-    restricted = set(Person.objects.filter(
-        pk__in=[p["person_id"] for p in data["persons"]]
-        + [p["targeted_person_id"] for p in data["persons"] if p["targeted_person_id"]],
-        restricted=True).values_list("pk", flat=True))
-    for p in data["persons"]:
-        if p["person_id"] in restricted:
-            p["name"] = WITHHELD_NAME
-            withheld.append(f"name of restricted person {p['person_id']}")
-        if p["targeted_person_id"] in restricted:
-            p["targeted_name"] = WITHHELD_NAME
-            withheld.append(f"name of restricted targeted person {p['targeted_person_id']}")
-    if data.get("notes"):
-        data["notes"] = ""
-        withheld.append("the incident's notes")
-    for h in data["history"]:
-        h["changes"], h["reason"] = {}, ""
-    withheld.append("the reasons and changes in the incident history")
-    withheld.append("review events of the audit chain (only file custody events included)")
-    return sorted(set(withheld), key=withheld.index)
 
 
 def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: str,
@@ -227,10 +197,13 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
-             tsa_urls: list[str], say: Callable[[str], None]) -> list[str]:
-    """Write the payload under ``root`` (it becomes ``data/``); return what was withheld."""
+             tsa_urls: list[str], say: Callable[[str], None],
+             redactor: Redactor | None = None) -> list[str]:
+    """Write the payload under ``root`` (it becomes ``data/``), redacted by ``redactor``
+    for the public profile; return what was withheld."""
     data = incident_json(incident)
-    withheld = _redact(data) if profile == "public" else []
+    if redactor is not None:
+        redactor.incident(data)
     ffmpeg = ffmpeg_version()
     clips_out: list[dict[str, Any]] = []
     copied: set[int] = set()
@@ -252,7 +225,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
             parent_rel = f"media/{media.sha256}{ext}"
             if media.pk not in copied:
                 say(f"evidence: copying original {media.path} ({media.size} bytes)")
-                _copy_checked(data_dir / media.path, root / parent_rel, media.sha256)
+                copy_checked(data_dir, media.path, root / parent_rel, media.sha256)
                 copied.add(media.pk)
             clip_rel = f"clips/clip-{clip.pk}{ext}"
             (root / "clips").mkdir(parents=True, exist_ok=True)
@@ -289,11 +262,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
     for ev in EvidenceFile.objects.filter(broadcast_id__in=broadcasts).order_by("id"):
         rel = f"captures/{ev.broadcast_id}/{ev.kind}-{ev.pk}-{Path(ev.path).name}"
         say(f"evidence: copying {ev.kind} {ev.path}")
-        _copy_checked(data_dir / ev.path, root / rel, ev.sha256)
-    _write_json(root / "incident" / "incident.json", {**data, "profile": profile,
-                                                      "withheld": withheld})
-    (root / "incident" / "summary.html").write_text(
-        _summary_html(data, clips_out, profile, tsa_urls, withheld), encoding="utf-8")
+        copy_checked(data_dir, ev.path, root / rel, ev.sha256)
     media_ids = list(MediaFile.objects.filter(broadcasts__in=broadcasts).values_list(
         "pk", flat=True))
     files_q = Q(broadcast_id__in=broadcasts) | Q(media_id__in=media_ids)
@@ -305,23 +274,42 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
                                           "source_url", "final_url", "http_status", "host",
                                           "tool_versions", "details")
     events = [event_json(r) for r in rows]
-    _write_json(root / "custody" / "custody-events.json",
-                [e for e in events if e["broadcast_id"] in broadcasts
-                 or e["media_id"] in media_ids])
+    of_files = [e for e in events if e["broadcast_id"] in broadcasts
+                or e["media_id"] in media_ids]
+    if redactor is not None:
+        events = redactor.events(events, "data/custody/audit-chain.json")
+        of_files = redactor.events(of_files, "data/custody/custody-events.json")
+        redactor.note("review events of the audit chain (only file custody events "
+                      "included)", "data/custody/audit-chain.json")
+    _write_json(root / "custody" / "custody-events.json", of_files)
     _write_json(root / "custody" / "audit-chain.json", {
         "about": "Events of Raqib's hash-chained audit log that concern this incident and "
                  "its files. Each hash is SHA-256 over canonical JSON of the chained fields, "
                  "prev_hash and v=1 (verify.py recomputes it). The rows between them are "
                  "other work and are not included; confirm the head with the organisation "
-                 "(raqib audit verify --expect SEQ:HASH).",
+                 "(raqib audit verify --expect SEQ:HASH)." + (
+                     " Events marked redacted name staff: only their seq and hash are "
+                     "shown (public profile)." if redactor else ""),
         "head": chain_head(), "events": events})
+    withheld = redactor.withheld if redactor is not None else []
+    _write_json(root / "incident" / "incident.json", {**data, "profile": profile,
+                                                      "withheld": withheld})
+    if redactor is not None:
+        _write_json(root / "incident" / "redactions.json", redactor.document())
+    (root / "incident" / "summary.html").write_text(
+        _summary_html(data, clips_out, profile, tsa_urls, withheld), encoding="utf-8")
     return withheld
 
 
 README = """Raqib evidence package (BagIt, RFC 8493) for incident {incident}.
 
-Check it without Raqib:  python3 verify.py        (Python 3 standard library + openssl)
-  or with any BagIt validator (e.g. `bagit.py --validate .`).
+Check it without Raqib:
+  python3 verify.py --public-key ORG.pub.pem     (Python 3 standard library + openssl)
+where ORG.pub.pem is the organisation's published public key (or --key-fingerprint with its
+published fingerprint). tagmanifest-sha256.txt.sig is the organisation's Ed25519 signature
+over tagmanifest-sha256.txt, which covers every file; this bag was signed by the key
+{fingerprint}. Without the organisation's key, verify.py shows only that the bag is
+self-consistent. Any BagIt validator (e.g. `bagit.py --validate .`) checks the hashes.
 data/incident/summary.html is the readable summary (Arabic and English).
 Timestamps (RFC 3161) over tagmanifest-sha256.txt are in timestamps/ when a TSA was
 configured; verify.py checks them with openssl.
@@ -330,14 +318,24 @@ configured; verify.py checks them with openssl.
 
 def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output: bool = False,
                tsa_urls: list[str] | None = None, data_dir: Path, user: Any = None,
+               signing_key: Path | None = None,
                progress: Callable[[str], None] | None = None) -> ExportResult:
-    """Write incident ``incident_id``'s bag at ``out`` (``out``.zip when ``zip_output``)."""
+    """Write incident ``incident_id``'s bag at ``out`` (``out``.zip when ``zip_output``),
+    signed with the private key at ``signing_key`` (default: ``evidence.signing_key``, else
+    under ``data_dir``)."""
     say = progress or (lambda _line: None)
     if profile not in PROFILES:
         raise EvidenceExportError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
         raise EvidenceExportError(f"no incident with id {incident_id}")
+    try:
+        key = signing.load_private_key(signing_key or signing.key_path(
+            settings.CONFIG.get("evidence.signing_key"), data_dir))
+    except signing.SigningError as exc:
+        raise EvidenceExportError(str(exc)) from exc
+    public_pem = signing.public_pem(key)
+    key_fingerprint = signing.fingerprint(public_pem)
     out = Path(out)
     final = out.with_name(out.name + ".zip") if zip_output else out
     if final.exists() and (final.is_file() or any(final.iterdir())):
@@ -349,21 +347,30 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        withheld = _payload(incident, staging, data_dir, profile, tsa_urls, say)
+        redactor = Redactor(incident) if profile == "public" else None
+        exported_by = redactor.exporter(user) if redactor else audit.actor_name(user)
+        withheld = _payload(incident, staging, data_dir, profile, tsa_urls, say, redactor)
         say("evidence: writing the BagIt manifests")
         info = {"Source-Organization": "Raqib", "Raqib-Incident-Id": str(incident.pk),
-                "Raqib-Profile": profile, "Raqib-Exported-By": audit.actor_name(user),
+                "Raqib-Profile": profile, "Raqib-Exported-By": exported_by,
                 "Raqib-Exported-At": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "External-Description": f"Evidence package of incident {incident.pk}"}
+                "External-Description": f"Evidence package of incident {incident.pk}",
+                "Raqib-Signing-Key-SHA256": key_fingerprint}
         for n, url in enumerate(tsa_urls, 1):
             info[f"Raqib-TSA-{n}"] = url
-        bag = bagit.make_bag(str(staging), info, checksums=["sha256"])
-        (staging / "verify.py").write_text(Path(verify_bag.__file__).read_text("utf-8"),
-                                           encoding="utf-8")
-        (staging / "README.txt").write_text(README.format(incident=incident.pk),
-                                            encoding="utf-8")
-        bag.save(manifests=False)  # regenerates the tag manifest over the new tag files
+        with bagit_path(staging) as neutral:
+            bag = bagit.make_bag(str(neutral), info, checksums=["sha256"])
+            (staging / "verify.py").write_text(Path(verify_bag.__file__).read_text("utf-8"),
+                                               encoding="utf-8")
+            (staging / "README.txt").write_text(README.format(
+                incident=incident.pk, fingerprint=key_fingerprint), encoding="utf-8")
+            (staging / verify_bag.PUBLIC_KEY).write_bytes(public_pem)
+            refuse_special(staging)
+            if redactor is not None:
+                redactor.check_tree(staging)
+            bag.save(manifests=False)  # regenerates the tag manifest over the new tag files
         tagmanifest = staging / verify_bag.TAGMANIFEST
+        (staging / verify_bag.SIGNATURE).write_bytes(signing.sign(tagmanifest, key))
         stamped = []
         for n, url in enumerate(tsa_urls, 1):
             say(f"evidence: timestamping the tag manifest at {url}")
@@ -387,9 +394,12 @@ def export_bag(incident_id: int, out: Path, *, profile: str = "full", zip_output
             if final.exists():
                 final.rmdir()  # empty (checked above)
             os.replace(staging, final)
+    except (RedactionError, StoredFileError) as exc:
+        raise EvidenceExportError(str(exc)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result = ExportResult(incident.pk, final, profile, count, size, tag_sha, stamped, withheld)
+    result = ExportResult(incident.pk, final, profile, count, size, tag_sha, stamped, withheld,
+                          key_fingerprint)
     audit.record("evidence-exported", user, details={
         **{k: v for k, v in result.as_dict().items() if k != "withheld"},
         "zip": zip_output, "withheld": withheld})

@@ -1,4 +1,5 @@
-"""Parser of ``raqib incidents propose|review|show|list|export|add-clip|assign``
+"""Parser of ``raqib incidents propose|review|show|list|export|add-clip|assign|
+mark-public``
 (handlers: ``raqib.commands.incidents``).
 
 Every action names its account with ``--by USER``; the role and the two-person rule apply
@@ -109,6 +110,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_by(assign, required=True)
     flags.add_format(assign)
     flags.set_handler(assign, f"{HANDLERS}:assign_command")
+    mark = isub.add_parser(
+        "mark-public", help="a lead marks an incident's title, notes or a reason public",
+        description="Mark the incident's title (--title), notes (--notes) or the reason of "
+                    "history event ID (--reason ID, repeatable) as they read now fit for a "
+                    "public evidence package (--profile public leaves every other free text "
+                    "out), or withdraw the mark (--withdraw). A text edited later is "
+                    "withheld again until marked again. Leads only; audited.")
+    mark.add_argument("incident_id", type=int, help="the incident's id")
+    mark.add_argument("--title", action="store_true", help="the incident's title")
+    mark.add_argument("--notes", action="store_true", help="the incident's notes")
+    mark.add_argument("--reason", type=int, action="append", default=[], metavar="EVENT_ID",
+                      help="the reason of this history event (see incidents show)")
+    mark.add_argument("--withdraw", action="store_true", help="withdraw the marks instead")
+    add_by(mark, required=True)
+    flags.add_format(mark)
+    flags.set_handler(mark, f"{HANDLERS}:mark_public_command")
     signs = isub.add_parser("signs", help="the coded signs of coercion (leads keep the list)",
                             description="List the signs of coercion; with add, activate "
                             "or deactivate a lead changes the list (signs are never deleted).")
