@@ -111,3 +111,14 @@ def test_a_cookie_file_in_the_cookies_dir_is_accepted(admin: Client, settings) -
     finally:
         (cookies / "link.txt").unlink(missing_ok=True)
         (cookies / "tv.txt").unlink(missing_ok=True)
+
+
+def test_a_pattern_re2_cannot_run_is_refused_by_the_form(admin: Client) -> None:
+    """Issue 23: an admin's url_pattern runs on RE2 (linear time) or is refused."""
+    snippet = 'url = "https://93.184.215.14/sitemap.xml"\nurl_pattern = "(a)\\\\1"\n'
+    response = admin.post("/sources/new/", _form(snippet, "sitemap"))
+    assert response.status_code == 400
+    assert "not a valid regular expression" in response.content.decode()
+    assert not Source.objects.exists()
+    ok = admin.post("/sources/new/", _form(snippet.replace("(a)\\\\1", "(a+)+$"), "sitemap"))
+    assert ok.status_code == 302  # compiled by RE2: no exponential backtracking possible
