@@ -244,3 +244,44 @@ def test_crawl_settings_for_a_job_round_trip() -> None:
     settings = replace(CrawlSettings("ua", 0.0, 5.0, 1), egress=policy)
     data = json.loads(json.dumps(asdict(settings)))
     assert EgressPolicy.from_dict(data["egress"]) == policy
+
+
+TWISTED_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from crawler.egress import EgressPolicy, arm_process
+    state = arm_process(EgressPolicy(allowed_hosts=(f"127.0.0.1:{sys.argv[1]}",)))
+    from twisted.internet import defer, endpoints, protocol, reactor
+    results = {}
+
+    @defer.inlineCallbacks
+    def main():
+        for name, port in (("outlet", sys.argv[1]), ("internal", sys.argv[2])):
+            point = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", int(port), timeout=5)
+            try:
+                conn = yield point.connect(protocol.Factory.forProtocol(protocol.Protocol))
+                conn.transport.loseConnection()
+                results[name] = "connected"
+            except Exception as exc:
+                results[name] = f"{type(exc).__name__}: {exc}"
+        results["refusals"] = state.refusals
+        reactor.stop()
+
+    reactor.callWhenRunning(main)
+    reactor.run()
+    print(json.dumps(results))
+""")
+
+
+def test_twisted_connections_are_checked_at_connect_time() -> None:
+    """Scrapy's downloader connects through Twisted: with the per-request check out of the
+    way, the connection itself is still refused (in a subprocess: arming is process-wide)."""
+    with RouteServer() as outlet, RouteServer() as internal:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        proc = subprocess.run([sys.executable, "-c", TWISTED_SCRIPT, str(outlet.port),
+                               str(internal.port)], capture_output=True, text=True,
+                              timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["outlet"] == "connected"
+    assert out["internal"].startswith("ConnectError") and "Permission denied" in out["internal"]
+    assert len(out["refusals"]) == 1 and f"port {internal.port}" in out["refusals"][0]
