@@ -4,10 +4,10 @@
 (``policy`` None). For a source added in the web UI it arms ``egress.guard(policy)`` on
 this thread, so every connection yt-dlp opens (the page, its API calls, each redirect, the
 media and its fragments) is checked at connect time, and it keeps yt-dlp's requests in
-this process: native downloaders only, one fragment at a time, ffmpeg forbidden from
-opening anything but local files when yt-dlp hands it a stream, and any other external
-program (rtmpdump, mplayer...) refused before it starts. A refusal leaves yt-dlp as a
-``DownloadError``; ``youtube_dl`` turns it back into ``EgressRefused`` with the readable
+this process: native downloaders only, one fragment at a time, any downloader that is a
+separate program (ffmpeg, rtmpdump, mpv...) refused before it starts, and ffmpeg forbidden
+from opening anything but local files should yt-dlp's HLS downloader hand it a stream.
+A refusal leaves yt-dlp as a ``DownloadError``; ``youtube_dl`` turns it back into ``EgressRefused`` with the readable
 reason, which callers record as their own error (``CaptureError``, ``CollectError``...).
 
 To run yt-dlp somewhere new: use ``with youtube_dl(options, settings.egress) as ydl``.
@@ -22,6 +22,8 @@ from typing import Any
 import yt_dlp
 from yt_dlp.downloader import get_suitable_downloader
 from yt_dlp.downloader.external import ExternalFD
+from yt_dlp.downloader.fragment import FragmentFD
+from yt_dlp.downloader.http import HttpFD
 from yt_dlp.utils import DownloadError
 
 from crawler.egress import EgressPolicy, EgressRefused, guard, ytdlp_guard_options
@@ -32,16 +34,21 @@ _FFMPEG_LOCAL_ONLY = {"ffmpeg_i": ["-protocol_whitelist", "file,crypto,data"]}
 
 
 class GuardedYoutubeDL(yt_dlp.YoutubeDL):
-    """A YoutubeDL that refuses downloaders run as separate programs."""
+    """A YoutubeDL that downloads only with yt-dlp's in-process downloaders (plain HTTP
+    and the fragment ones: HLS, DASH...), never a separate program (ffmpeg, rtmpdump,
+    mpv...), whose connections the guard cannot see."""
 
     def dl(self, name: str, info: dict[str, Any], subtitle: bool = False,
            test: bool = False) -> Any:
         chosen = get_suitable_downloader(dict(info), self.params, to_stdout=(name == "-"))
-        if isinstance(chosen, type) and issubclass(chosen, ExternalFD) \
-                and chosen.get_basename() != "ffmpeg":
+        in_process = isinstance(chosen, type) and issubclass(chosen, (HttpFD, FragmentFD)) \
+            and not issubclass(chosen, ExternalFD)
+        if not in_process:
+            program = {"RtmpFD": "rtmpdump", "RtspFD": "mpv/mplayer"}.get(
+                getattr(chosen, "__name__", ""), getattr(chosen, "get_basename", str)())
             raise DownloadError(
                 f"refused: protocol {info.get('protocol')!r} would be fetched by "
-                f"{chosen.get_basename()}, outside the egress guard of a source added in "
+                f"{program}, outside the egress guard of a source added in "
                 "the web UI")
         return super().dl(name, info, subtitle=subtitle, test=test)
 

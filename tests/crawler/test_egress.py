@@ -285,3 +285,20 @@ def test_twisted_connections_are_checked_at_connect_time() -> None:
     assert out["outlet"] == "connected"
     assert out["internal"].startswith("ConnectError") and "Permission denied" in out["internal"]
     assert len(out["refusals"]) == 1 and f"port {internal.port}" in out["refusals"][0]
+
+
+@pytest.mark.parametrize(("info", "program"), [
+    ({"protocol": "rtmp", "url": "rtmp://93.184.215.14/live/x", "ext": "flv"}, "rtmpdump"),
+    ({"protocol": "m3u8_native", "url": "https://93.184.215.14/live.m3u8", "ext": "mp4",
+      "is_live": True}, "ffmpeg"),
+])
+def test_ytdlp_never_hands_a_guarded_download_to_another_program(tmp_path: Path, info,
+                                                                  program) -> None:
+    """Programs yt-dlp would start (rtmpdump, ffmpeg) connect outside the guard: refused
+    before they start (and nothing is connected to: the addresses are not even local)."""
+    from crawler.egress_ytdlp import youtube_dl
+
+    with pytest.raises(EgressRefused, match=f"fetched by {program}"), \
+            youtube_dl({"quiet": True}, EgressPolicy()) as ydl:
+        ydl.dl(str(tmp_path / f"x.{info['ext']}"), {"id": "x", **info})
+    assert list(tmp_path.iterdir()) == []
