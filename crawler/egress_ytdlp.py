@@ -8,7 +8,8 @@ this process: native downloaders only, one fragment at a time, any downloader th
 separate program (ffmpeg, rtmpdump, mpv...) refused before it starts, and ffmpeg forbidden
 from opening anything but local files should yt-dlp's HLS downloader hand it a stream.
 A refusal leaves yt-dlp as a ``DownloadError``; ``youtube_dl`` turns it back into
-``EgressRefused`` with the readable reason, which callers record as their own error (``CaptureError``, ``CollectError``...).
+``EgressRefused`` with the readable reason, which callers record as their own error
+(``CaptureError``, ``CollectError``...).
 
 To run yt-dlp somewhere new: use ``with youtube_dl(options, settings.egress) as ydl``.
 """
