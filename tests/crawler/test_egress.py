@@ -302,3 +302,29 @@ def test_ytdlp_never_hands_a_guarded_download_to_another_program(tmp_path: Path,
             youtube_dl({"quiet": True}, EgressPolicy()) as ydl:
         ydl.dl(str(tmp_path / f"x.{info['ext']}"), {"id": "x", **info})
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_a_ui_source_download_is_refused_and_recorded_on_the_broadcast(hops,
+                                                                      monkeypatch) -> None:
+    from django.conf import settings as django_settings
+
+    from catalog.models import Broadcast, Outlet, Source
+    from raqib.pipeline import run_stage
+
+    outlet, internal, _, _ = hops
+    config = django_settings.CONFIG
+    monkeypatch.setitem(config.values, "web.source_allowed_hosts", f"127.0.0.1:{outlet.port}")
+    monkeypatch.setitem(config.values, "crawl.download_retries", 0)
+    where = Outlet.objects.create(name="O")
+    source = Source.objects.create(name="ui-feed", outlet=where, kind="feed", config={
+        "name": "ui-feed", "outlet": "O", "kind": "feed", "url": outlet.base + "/ok",
+        "origin": "ui"})
+    item = Broadcast.objects.create(source=source, outlet=where, external_id="x",
+                                    url=outlet.base + "/ok",
+                                    media_url=outlet.base + "/video.mp4")
+    assert run_stage(item.pk, "download", config) is False
+    item.refresh_from_db()
+    assert item.status == "failed" and item.failed_stage == "download"
+    assert REFUSED in item.error and f"port {internal.port}" in item.error, item.error
+    assert "Traceback" not in item.error and internal.hits == []
