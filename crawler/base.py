@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from catalog.components import Settings
+from crawler.egress import EgressPolicy
 
 
 class CollectError(Exception):
@@ -70,6 +71,9 @@ class CrawlSettings:
     download_delay: float
     timeout: float
     max_pages: int
+    # Set for a source added in the web UI: every fetch for it goes through
+    # ``crawler.egress.guard`` (public addresses only, unless the operator allowed more).
+    egress: EgressPolicy | None = None
 
     @classmethod
     def from_config(cls, config: Any) -> CrawlSettings:

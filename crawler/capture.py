@@ -170,7 +170,7 @@ def _snapshot(broadcast: Broadcast, workdir: Path, settings: CrawlSettings) -> t
     try:
         snap = snapshot_page(broadcast.url, workdir / "page.warc.gz",
                              user_agent=settings.user_agent, timeout=settings.timeout,
-                             software=f"raqib/{__version__}")
+                             software=f"raqib/{__version__}", egress=settings.egress)
     except (SnapshotError, OSError) as exc:
         log.warning("page snapshot failed", extra={"broadcast": broadcast.id,
                                                    "error": str(exc)})

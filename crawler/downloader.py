@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yt_dlp
 from yt_dlp.utils import DownloadError, GeoRestrictedError
 
 from crawler.base import CrawlSettings
+from crawler.egress import EgressRefused
+from crawler.egress_ytdlp import youtube_dl
 
 log = logging.getLogger("raqib.crawler.download")
 
@@ -348,9 +349,11 @@ def download_media(url: str, workdir: Path, settings: CrawlSettings,
     if policy.max_filesize_mb or policy.max_duration:
         opts["match_filter"] = limits
     try:
-        with yt_dlp.YoutubeDL(opts) as ydl:
+        with youtube_dl(opts, settings.egress) as ydl:  # a UI source: crawler.egress
             info = ydl.extract_info(url, download=True)
             info = ydl.sanitize_info(info)
+    except EgressRefused as exc:
+        raise CaptureError(str(exc), retryable=False) from exc
     except DownloadError as exc:
         raise capture_error(exc, logger) from exc
     except OSError as exc:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings, DiscoveredItem
+from crawler.egress import EgressRefused, check_url, guard
 from crawler.live_playlist import (
     PlaylistError,
     best_variant,
@@ -80,25 +81,34 @@ def fetch(url: str, settings: CrawlSettings) -> tuple[bytes, str]:
     """GET ``url``; return (body, final URL); raise FetchError with a readable reason."""
     request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:
+        check_url(url, settings.egress)  # a UI source: checked again at every connect
+        with guard(settings.egress), \
+                urllib.request.urlopen(request, timeout=settings.timeout) as response:
             return response.read(), response.geturl()
+    except EgressRefused as exc:
+        raise FetchError(str(exc)) from None
     except urllib.error.HTTPError as exc:
         raise FetchError(f"HTTP {exc.code}", exc.code) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, EgressRefused):  # a redirect into the network
+            raise FetchError(str(reason)) from None
         raise FetchError(f"unreachable ({reason})") from None
 
 
 def _resolve_with_ytdlp(url: str, settings: CrawlSettings) -> str:
-    import yt_dlp
     from yt_dlp.utils import DownloadError
+
+    from crawler.egress_ytdlp import youtube_dl
 
     options = {"quiet": True, "no_warnings": True, "noplaylist": True, "cachedir": False,
                "socket_timeout": settings.timeout, "format": "best[protocol^=m3u8]/best",
                "http_headers": {"User-Agent": settings.user_agent}}
     try:
-        with yt_dlp.YoutubeDL(options) as ydl:
+        with youtube_dl(options, settings.egress) as ydl:  # a UI source: crawler.egress
             info = ydl.extract_info(url, download=False)
+    except EgressRefused as exc:
+        raise FetchError(str(exc)) from None
     except DownloadError as exc:
         raise FetchError(f"yt-dlp found no stream: {str(exc).removeprefix('ERROR: ')}") from None
     protocol = str(info.get("protocol", ""))

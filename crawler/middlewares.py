@@ -1,4 +1,5 @@
-"""Scrapy downloader middlewares for Raqib's crawls: honouring ``Retry-After``.
+"""Scrapy downloader middlewares for Raqib's crawls: honouring ``Retry-After``, and the
+egress guard of sources added in the web UI (``EgressMiddleware``, below).
 
 Scrapy's ``RetryMiddleware`` retries a 429 or 503 at once, ignoring the ``Retry-After``
 header an outlet sends to say when it will talk to us again. ``RetryAfterMiddleware``
@@ -13,6 +14,12 @@ sits just before it (closer to the downloader, so it sees the response first):
   when the outlet asked us to stay away (``crawl_source`` stores it in
   ``Source.retry_after_until`` and the scheduler skips the source until then), and the
   spider is closed with the reason ``retry_after``.
+
+``EgressMiddleware`` (only when the job carries an egress policy, the
+``RAQIB_EGRESS`` setting) refuses every request — the first, robots.txt, each redirect's
+target — whose host resolves to an address ``crawler.egress`` refuses, as an
+``EgressRefusedRequest`` whose text the spider records as the error's reason; the
+connection itself is checked again at connect time (``crawler.egress.arm_process``).
 
 The cap is the ``RAQIB_RETRY_AFTER_MAX`` Scrapy setting (seconds; ``scrapy_runner`` sets
 it). Records go through the spider's ``sink`` (see ``crawler.site_spider``). To add
@@ -29,9 +36,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
+
+from crawler.egress import EgressPolicy, url_problem
 
 log = logging.getLogger("raqib.crawler")
 
@@ -41,6 +50,29 @@ DEFAULT_MAX_WAIT_S = 600.0
 
 class RetryAfterTooLong(IgnoreRequest):
     """The outlet asked us to wait longer than we wait inside one crawl."""
+
+
+class EgressRefusedRequest(IgnoreRequest):
+    """The request's host is not a public address (``crawler.egress``); says why."""
+
+
+class EgressMiddleware:
+    """Refuse requests the source's egress policy does not allow (see the docstring)."""
+
+    def __init__(self, policy: EgressPolicy) -> None:
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> EgressMiddleware:
+        policy = EgressPolicy.from_dict(crawler.settings.getdict("RAQIB_EGRESS") or None)
+        if policy is None:
+            raise NotConfigured("no egress policy: an operator's source")
+        return cls(policy)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        problem = url_problem(request.url, self.policy)
+        if problem:
+            raise EgressRefusedRequest(problem)
 
 
 def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:

@@ -24,10 +24,13 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import default_settings
+
+from crawler.egress import EgressPolicy, arm_process
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # Scrapy 2.19 renamed RANDOMIZE_DOWNLOAD_DELAY (and warns when the old name is set).
@@ -90,12 +93,21 @@ def run(payload: dict[str, Any], out: TextIO) -> None:
 
     options = scrapy_settings(source, settings, int(payload.get("time_limit", 3600)))
     options.update(payload.get("scrapy_overrides") or {})
+    policy = EgressPolicy.from_dict(settings.get("egress"))
+    armed = None
+    if policy is not None:  # a source added in the web UI: crawler.egress, every thread
+        armed = arm_process(policy)
+        options["RAQIB_EGRESS"] = asdict(policy)
+        options["DOWNLOADER_MIDDLEWARES"] = {**options["DOWNLOADER_MIDDLEWARES"],
+                                             "crawler.middlewares.EgressMiddleware": 50}
     process = CrawlerProcess(options)
     crawler = process.create_crawler(spider_class(payload))
     process.crawl(crawler, source=source, max_pages=settings["max_pages"], sink=sink,
                   known_ids=payload.get("known_ids") or [],
                   full_scan=bool(payload.get("full_scan")))
     process.start()
+    for refusal in dict.fromkeys(armed.refusals if armed else []):  # refused at connect
+        sink({"type": "error", "url": "", "reason": refusal})
     stats = crawler.stats.get_stats() if crawler.stats else {}
     sink({"type": "stats", "requests": stats.get("downloader/request_count", 0),
           "responses": stats.get("downloader/response_count", 0),

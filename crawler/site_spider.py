@@ -226,9 +226,9 @@ def describe_failure(failure: Any) -> str:
     from scrapy.exceptions import IgnoreRequest
     from scrapy.spidermiddlewares.httperror import HttpError
 
-    from crawler.middlewares import RetryAfterTooLong
+    from crawler.middlewares import EgressRefusedRequest, RetryAfterTooLong
 
-    if failure.check(RetryAfterTooLong):
+    if failure.check(RetryAfterTooLong, EgressRefusedRequest):
         return str(failure.value)
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"

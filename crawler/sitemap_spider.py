@@ -6,7 +6,8 @@ AutoThrottle, retries), gunzips it when it is gzipped (``.xml.gz``) and reads it
 - ``<sitemapindex>``: each child ``<sitemap><loc>`` is fetched in turn, up to
   ``crawl.max_pages`` sitemap documents in all (the index included);
 - ``<urlset>``: every ``<url>`` whose ``<loc>`` matches the optional ``url_pattern``
-  regular expression (``re.search``) becomes an item: ``external_id``/``url`` = ``<loc>``;
+  regular expression (RE2, ``crawler.patterns``: linear time) becomes an item:
+  ``external_id``/``url`` = ``<loc>``;
   from its ``<video:video>`` (Google's video sitemap namespace): ``media_url`` =
   ``content_loc``, else ``player_loc``, else "" (the downloader hands the page to yt-dlp),
   ``title``, ``description`` and ``aired_at`` = ``publication_date`` (a Google News
@@ -20,7 +21,6 @@ document; the rest goes on. To read another ``<url>`` extension: extend ``_url_i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +31,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from crawler.base import DiscoveredItem
 from crawler.feed_spider import ListingSpider, plain_text
+from crawler.patterns import compile_pattern
 from crawler.scrapy_collector import ScrapyCollector
 
 MAX_SITEMAP_BYTES = 100 * 1024 * 1024  # decompressed; the protocol's own limit is 50 MB
@@ -70,7 +71,7 @@ class SitemapSpider(ListingSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pattern = self.source.get("url_pattern")
-        self.url_pattern = re.compile(pattern) if pattern else None
+        self.url_pattern = compile_pattern(pattern) if pattern else None  # RE2
         self.documents = 1  # sitemap documents requested so far (the entry URL)
 
     async def start(self):  # noqa: ANN201 - Scrapy's async generator

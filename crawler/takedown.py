@@ -32,7 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from catalog.hashing import sha256_file
 from catalog.models import Broadcast, CustodyEvent
 from crawler.base import CrawlSettings
 from crawler.downloader import CaptureError, DownloadPolicy, capture_error, download_media
+from crawler.egress import EgressPolicy, EgressRefused, check_url, guard
 
 log = logging.getLogger("raqib.crawler.takedown")
 
@@ -68,7 +69,9 @@ def _request(url: str, method: str, settings: CrawlSettings):  # noqa: ANN202
     req = urllib.request.Request(url, method=method,
                                  headers={"User-Agent": settings.user_agent,
                                           "Accept-Encoding": "identity"})
-    return urllib.request.urlopen(req, timeout=settings.timeout)  # noqa: S310 - http(s) only
+    check_url(url, settings.egress)  # a UI source's broadcast: crawler.egress
+    with guard(settings.egress):  # the connection (and each redirect's) is checked
+        return urllib.request.urlopen(req, timeout=settings.timeout)  # noqa: S310
 
 
 def _http_error(broadcast: Broadcast, url: str, method: str,
@@ -121,18 +124,20 @@ def _ytdlp_failure(broadcast: Broadcast, url: str, method: str, exc: BaseExcepti
 
 
 def _check_metadata(broadcast: Broadcast, settings: CrawlSettings) -> Check:
-    import yt_dlp
     from yt_dlp.utils import DownloadError
 
     from crawler.downloader import ytdlp_options
+    from crawler.egress_ytdlp import youtube_dl
 
     url = broadcast.media_url or broadcast.url
     with tempfile.TemporaryDirectory(prefix="takedown-") as tmp:
         opts = ytdlp_options(Path(tmp), settings, DownloadPolicy(retries=1))
         opts.update({"writeinfojson": False, "skip_download": True})
         try:
-            with yt_dlp.YoutubeDL(opts) as ydl:
+            with youtube_dl(opts, settings.egress) as ydl:
                 info = ydl.extract_info(url, download=False) or {}
+        except EgressRefused as exc:
+            return Check(broadcast.id, ERROR, str(exc), url, method="metadata")
         except DownloadError as exc:
             return _ytdlp_failure(broadcast, url, "metadata", exc)
     old, new = broadcast.media.duration, info.get("duration")
@@ -226,9 +231,12 @@ def due(interval: timedelta, now: datetime | None = None, source: str | None = N
 
 def check_due(config: Any, actor: str, source: str | None = None, force: bool = False,
               rehash: bool = False, limit: int = 0,
-              on_check: Callable[[Check, Broadcast], None] | None = None) -> list[Check]:
+              on_check: Callable[[Check, Broadcast], None] | None = None,
+              egress_for: Callable[[Any], EgressPolicy | None] | None = None) -> list[Check]:
     """Check the due broadcasts one at a time, politely (``crawl.download_delay`` apart);
-    ``actor`` is who the custody events name (the caller's worker or user)."""
+    ``actor`` is who the custody events name (the caller's worker or user);
+    ``egress_for(source)`` is the egress policy of a broadcast's source (a source added
+    in the web UI is fetched under ``crawler.egress``)."""
     from crawler.schema import parse_interval
 
     interval = timedelta(seconds=parse_interval(config.get("crawl.takedown_interval")))
@@ -239,7 +247,9 @@ def check_due(config: Any, actor: str, source: str | None = None, force: bool = 
     for n, broadcast in enumerate(broadcasts):
         if n and settings.download_delay:
             time.sleep(settings.download_delay)
-        check = check_broadcast(broadcast, settings, config.data_dir, actor, rehash)
+        policy = egress_for(broadcast.source) if egress_for else None
+        check = check_broadcast(broadcast, replace(settings, egress=policy), config.data_dir,
+                                actor, rehash)
         results.append(check)
         if on_check:
             on_check(check, broadcast)

@@ -7,7 +7,9 @@ response is recorded, and writes a gzipped WARC 1.1 file with warcio: a ``warcin
 record, then a ``request`` and a ``response`` record per hop. Bodies are recorded as
 received (``Accept-Encoding: identity`` is asked for); a body over ``max_bytes`` is cut
 and marked ``WARC-Truncated: length``. To record more (e.g. page resources): write more
-request/response pairs with ``_write_exchange``.
+request/response pairs with ``_write_exchange``. For a source added in the web UI
+(``egress`` given) every hop is checked before it is requested and connected only under
+``crawler.egress.guard``: a redirect into the network is refused, with the reason.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from crawler.egress import EgressPolicy, EgressRefused, check_url, guard
 
 MAX_REDIRECTS = 5
 MAX_BYTES = 20 * 1024 * 1024
@@ -100,7 +104,8 @@ def _write_exchange(writer: WARCWriter, url: str, target: str, req_headers: list
 
 
 def snapshot_page(url: str, dest: Path, *, user_agent: str, timeout: float,
-                  software: str = "raqib", max_bytes: int = MAX_BYTES) -> Snapshot:
+                  software: str = "raqib", max_bytes: int = MAX_BYTES,
+                  egress: EgressPolicy | None = None) -> Snapshot:
     """Fetch ``url`` and write a gzipped WARC to ``dest``; raise SnapshotError.
 
     A page answering with an HTTP error is still recorded (the WARC shows the 404); only
@@ -118,8 +123,12 @@ def snapshot_page(url: str, dest: Path, *, user_agent: str, timeout: float,
             current = url
             for _ in range(MAX_REDIRECTS + 1):
                 try:
-                    (target, req_headers, status, reason, resp_headers, body, truncated,
-                     peer) = _fetch(current, user_agent, timeout, max_bytes)
+                    check_url(current, egress)
+                    with guard(egress):
+                        (target, req_headers, status, reason, resp_headers, body, truncated,
+                         peer) = _fetch(current, user_agent, timeout, max_bytes)
+                except EgressRefused as exc:
+                    raise SnapshotError(f"cannot fetch {current}: {exc}") from exc
                 except (OSError, http.client.HTTPException) as exc:
                     kind = "timeout" if isinstance(exc, TimeoutError) \
                         else type(exc).__name__

@@ -34,7 +34,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yt_dlp
 from yt_dlp.utils import DownloadError, unsmuggle_url
 
 from crawler.base import (
@@ -45,6 +44,8 @@ from crawler.base import (
     DiscoveredItem,
 )
 from crawler.dates import parse_aired_at, source_timezone
+from crawler.egress import EgressPolicy, EgressRefused
+from crawler.egress_ytdlp import youtube_dl
 from crawler.site_spider import is_media_url
 
 log = logging.getLogger("raqib.crawler.ytdlp")
@@ -181,11 +182,14 @@ class YtdlpCollector(Collector):
     kind = "ytdlp"
     config_keys = {"url": True, "cookies": False, "proxy": False, "max_items": False}
 
-    def _extract(self, url: str, options: dict[str, Any]) -> dict[str, Any]:
+    def _extract(self, url: str, options: dict[str, Any],
+                 egress: EgressPolicy | None = None) -> dict[str, Any]:
         try:
-            with yt_dlp.YoutubeDL(options) as ydl:
+            with youtube_dl(options, egress) as ydl:  # a UI source: crawler.egress
                 info = ydl.extract_info(url, download=False)
                 return ydl.sanitize_info(info) or {}
+        except EgressRefused as exc:
+            raise CollectError(f"cannot list {url}: {exc}") from exc
         except DownloadError as exc:
             raise CollectError(f"cannot list {url}: {reason_for(exc)}") from exc
 
@@ -197,7 +201,7 @@ class YtdlpCollector(Collector):
             raise CollectError(f"cookies file {cookies!r} does not exist")
         options = listing_options(source, settings)
         now = datetime.now(UTC)
-        info = self._extract(source["url"], options)
+        info = self._extract(source["url"], options, settings.egress)
         result = CollectResult(pages=1)
         if info.get("_type") == "playlist":
             entries = info.get("entries")
@@ -213,7 +217,7 @@ class YtdlpCollector(Collector):
                 continue
             if _is_nested_listing(entry):
                 try:
-                    nested = self._extract(entry["url"], options)
+                    nested = self._extract(entry["url"], options, settings.egress)
                 except CollectError as exc:
                     result.errors.append(str(exc))
                     continue

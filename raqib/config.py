@@ -130,11 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.max_body_kb", int, 1024, "RAQIB_WEB_MAX_BODY_KB",
             "Largest request body the web UI accepts, in KiB (larger: 413, unread)."),
     Setting("web.source_allowed_hosts", str, "", "RAQIB_WEB_SOURCE_ALLOWED_HOSTS",
-            "Comma-separated host names that sources added in the web UI may use although "
-            "they resolve to loopback, private, link-local or metadata addresses."),
+            "Comma-separated hosts (`host` or `host:port`) that sources added in the web UI "
+            "may reach although they are not globally routable; checked by the form and "
+            "at every connection of every fetch (crawler/egress.py)."),
     Setting("web.source_allowed_networks", str, "", "RAQIB_WEB_SOURCE_ALLOWED_NETWORKS",
-            "Comma-separated networks (CIDR) that sources added in the web UI may point at "
-            "although they are loopback, private or link-local."),
+            "Comma-separated networks (CIDR) that sources added in the web UI may reach "
+            "although they are not globally routable; the form and every connection."),
     Setting("web.cookies_dir", str, "", "RAQIB_WEB_COOKIES_DIR",
             "The only directory cookie files of sources added in the web UI may come from; "
             "empty means DATA_DIR/cookies."),

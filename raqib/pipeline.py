@@ -120,7 +120,7 @@ def crawl_source(source: Source, config: Config,
         return report
     was_incomplete = source.last_error.startswith(INCOMPLETE_SCAN)
     try:
-        result = _collect(collector, source, settings or crawl_settings(config),
+        result = _collect(collector, source, crawl_settings(config, source, settings),
                           was_incomplete)
     except CollectError as exc:
         report.failed = str(exc)
@@ -175,7 +175,8 @@ def _stage_download(broadcast: Broadcast, config: Config, options: StageOptions)
         policy = DownloadPolicy.from_config(config, broadcast.source.config,
                                             broadcast.language)
         capture_broadcast_media(broadcast, data_dir=config.data_dir,
-                                settings=crawl_settings(config), actor=actor(),
+                                settings=crawl_settings(config, broadcast.source),
+                                actor=actor(),
                                 policy=policy, warc=config.get("crawl.warc"))
     except CaptureError as exc:
         schedule_retry(broadcast)  # next_retry_at: 5 min, doubling (raqib.tasks)

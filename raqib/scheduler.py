@@ -104,8 +104,10 @@ def check_takedowns() -> int:
     """Re-check captured items not checked for crawl.takedown_interval (gone? re-cut?);
     see crawler.takedown. Returns how many were checked."""
     from crawler.takedown import check_due
+    from raqib.stages import egress_policy
 
-    return len(check_due(CONFIG, pipeline.actor(), limit=TAKEDOWN_BATCH))
+    return len(check_due(CONFIG, pipeline.actor(), limit=TAKEDOWN_BATCH,
+                         egress_for=lambda source: egress_policy(CONFIG, source)))
 
 
 def default_jobs() -> list[Job]:

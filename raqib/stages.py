@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import errno
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from catalog.components import Settings
 from crawler.base import CrawlSettings
+from crawler.egress import EgressPolicy
 
 
 class StageError(Exception):
@@ -51,5 +53,20 @@ def actor() -> str:
     return f"raqib-worker@{socket.gethostname()}"
 
 
-def crawl_settings(config: Settings) -> CrawlSettings:
-    return CrawlSettings.from_config(config)
+def crawl_settings(config: Settings, source: Any = None,
+                   settings: CrawlSettings | None = None) -> CrawlSettings:
+    """The crawl settings for fetching ``source`` (``settings`` if given, else the
+    configured ones): for a source added in the web UI they carry the egress policy
+    (``crawler.egress``), so every fetcher refuses internal addresses for it."""
+    settings = settings or CrawlSettings.from_config(config)
+    if source is not None and egress_policy(config, source) is not None:
+        settings = replace(settings, egress=egress_policy(config, source))
+    return settings
+
+
+def egress_policy(config: Settings, source: Any) -> EgressPolicy | None:
+    """The egress policy for fetching ``source``: None for the operator's raqib.toml
+    sources, ``web.source_allowed_*`` for a source added in the web UI."""
+    from raqib.sources_sync import is_ui_source
+
+    return EgressPolicy.from_config(config) if is_ui_source(source) else None

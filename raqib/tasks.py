@@ -234,7 +234,7 @@ def record_live_task(source_id: int) -> int:
             recorder.stop()
 
     try:
-        recorder = LiveRecorder(source, CONFIG.data_dir, pipeline.crawl_settings(CONFIG),
+        recorder = LiveRecorder(source, CONFIG.data_dir, pipeline.crawl_settings(CONFIG, source),
                                 pipeline.actor(), on_chunk=on_chunk)
         return len(recorder.run())
     except LiveError as exc:  # a bad chunk length, an unsupported stream, already running

@@ -2,7 +2,10 @@
 
 ``suspected`` → ``under_review`` → ``confirmed`` | ``dismissed``, and back to ``under_review``
 with a reason. Any reviewer sends a suspected incident for review. Only a lead confirms or
-dismisses, and never an incident that lead proposed or last edited (the two-person rule).
+dismisses, and never an incident that lead proposed or changed at any point, whoever touched
+it since (the two-person rule, read from the append-only ``IncidentEvent`` history: every
+event except the ``NOT_SHAPING`` ones — assessing, deciding, assigning — shapes the incident,
+so an action added later counts as shaping until it is listed there).
 Before confirming, the lead records an independent assessment (confidence and signs) without
 seeing the proposer's (``proposer_assessment_hidden``): the blind second review; both are
 kept. Dismissing needs a reason; so does reopening a decided incident (a lead). Every
@@ -16,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from review.incidents import (
@@ -28,7 +32,7 @@ from review.incidents import (
     record_event,
     require_role,
 )
-from review.models import Assessment, Incident
+from review.models import Assessment, Incident, IncidentEvent
 from review.roles import has_role
 from review.text import clean_text
 
@@ -41,9 +45,23 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Events that do not shape what an incident says: whoever did only these may still decide it.
+NOT_SHAPING: tuple[str, ...] = ("assessed", "status-changed", "assigned")
+
+
+def shaped_by(user: Any) -> QuerySet[IncidentEvent]:
+    """The ids (``incident``) of every incident ``user`` proposed or changed, ever."""
+    return (IncidentEvent.objects.filter(by=user).exclude(action__in=NOT_SHAPING)
+            .values("incident"))
+
+
 def is_own(incident: Incident, user: Any) -> bool:
-    """True when ``user`` proposed or last edited the incident (may not decide on it)."""
-    return user.pk in (incident.proposed_by_id, incident.last_edited_by_id)
+    """True when ``user`` proposed or changed the incident at any point (title, notes,
+    clips, persons, signs, ...), whoever touched it since: they may not decide on it."""
+    if user.pk in (incident.proposed_by_id, incident.last_edited_by_id):
+        return True
+    return (IncidentEvent.objects.filter(incident=incident, by=user)
+            .exclude(action__in=NOT_SHAPING).exists())
 
 
 def second_assessment(incident: Incident, user: Any) -> Assessment | None:
@@ -64,7 +82,7 @@ def assess(incident_id: int, user: Any, *, confidence: str, signs: list[str] | N
     require_role(user, "lead", "record a second assessment")
     incident = get_incident(incident_id, user)
     if is_own(incident, user):
-        raise ReviewRuleError(f"{user.get_username()} proposed or last edited incident "
+        raise ReviewRuleError(f"{user.get_username()} proposed or changed incident "
                               f"{incident.pk}: the second assessment must be another lead's")
     if incident.status != S.UNDER_REVIEW:
         raise ReviewRuleError(f"incident {incident.pk} is {incident.status}; only an incident "
@@ -103,7 +121,7 @@ def _check_transition(incident: Incident, user: Any, status: str, reason: str) -
         return
     if is_own(incident, user):
         raise ReviewRuleError(
-            f"two-person rule: {user.get_username()} proposed or last edited incident "
+            f"two-person rule: {user.get_username()} proposed or changed incident "
             f"{incident.pk} and may not {'confirm' if status == S.CONFIRMED else 'dismiss'} "
             "it; another lead must")
     if status == S.DISMISSED and not reason:

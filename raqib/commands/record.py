@@ -34,7 +34,7 @@ def record_command(args: argparse.Namespace) -> int:
                            "use `raqib crawl --source` for it")
     on_chunk = enqueue_stage if args.enqueue else None
     try:
-        recorder = LiveRecorder(source, config.data_dir, pipeline.crawl_settings(config),
+        recorder = LiveRecorder(source, config.data_dir, pipeline.crawl_settings(config, source),
                                 pipeline.actor(), chunk=args.chunk, on_chunk=on_chunk,
                                 report=progress)
     except LiveError as exc:

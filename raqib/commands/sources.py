@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
 from crawler.base import CollectError, CrawlSettings
+from crawler.egress import EgressPolicy
 from crawler.registry import get_collector
 from crawler.scrapy_collector import source_entry_url
 from raqib.commands.output import CommandError, emit
@@ -38,8 +40,9 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
         from raqib.commands.sources_catalog import find_ui_source
 
         table, ui_names = find_ui_source(name)
-        if table is not None:
-            return table, CrawlSettings.from_config(config)
+        if table is not None:  # fetched under the egress guard (crawler.egress)
+            return table, replace(CrawlSettings.from_config(config),
+                                  egress=EgressPolicy.from_config(config))
         known += [f"{n} (UI)" for n in ui_names]
     raise CommandError(f"no source named {name!r} in raqib.toml or added in the UI "
                        f"(known: {', '.join(known) or 'none configured'})")

@@ -16,7 +16,7 @@ from catalog.models import Source
 from crawler.takedown import ERROR, check_due
 from raqib.commands.output import CommandError, emit
 from raqib.logs import progress
-from raqib.stages import actor
+from raqib.stages import actor, egress_policy
 
 
 def check_command(args: argparse.Namespace) -> int:
@@ -32,7 +32,8 @@ def check_command(args: argparse.Namespace) -> int:
                  len(rows))
 
     check_due(settings.CONFIG, actor(), source=args.source, force=args.all, rehash=args.rehash,
-              limit=args.limit, on_check=show)
+              limit=args.limit, on_check=show,
+              egress_for=lambda source: egress_policy(settings.CONFIG, source))
     emit(args, rows, ["id", "availability", "reason", "url"])
     counts: dict[str, int] = {}
     for row in rows:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from catalog.models import Outlet
+from review import workflow
 from review.incidents import visible_incidents
 from review.models import Assessment, CoercionSign, Incident
 from review.persons import search_persons
@@ -107,6 +108,7 @@ def blind_incidents(user: Any) -> QuerySet[Incident]:
                                      by=user)
     return (Incident.objects.filter(status=Incident.Status.UNDER_REVIEW)
             .exclude(proposed_by=user).exclude(last_edited_by=user)
+            .exclude(pk__in=workflow.shaped_by(user))
             .exclude(Exists(mine)))
 
 

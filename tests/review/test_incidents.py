@@ -259,3 +259,41 @@ def test_csv_export_neutralises_formulas(people, broadcast, amani) -> None:
     header, row = text.splitlines()[:2]
     assert header.startswith("id,title,status")
     assert "'=HYPERLINK" in row and ",=HYPERLINK" not in row
+
+
+@pytest.mark.parametrize("shape", ["edit", "clip", "person", "signs"])
+def test_two_person_rule_covers_everyone_who_ever_shaped_it(people, broadcast, amani,
+                                                            shape) -> None:
+    """Finding 4 of issue 23: a lead changes an incident, a reviewer makes a trivial edit
+    after, and the lead may still not assess, confirm or dismiss it."""
+    incident = propose(people, broadcast, amani, by="rev")
+    lead = people["lead"]
+    if shape == "edit":
+        inc.edit(incident.pk, lead, title="rewritten by the lead", notes="the lead's story")
+    elif shape == "clip":
+        inc.add_clip(incident.pk, lead, broadcast_id=broadcast.pk, start=900, end=960)
+    elif shape == "person":
+        inc.add_person(incident.pk, lead, inc.OnAir("د. أماني بلور"))
+    else:
+        inc.edit(incident.pk, lead, signs=["reads-script", "detention-setting"])
+    inc.edit(incident.pk, people["rev2"], notes="a trivial typo fixed")
+    workflow.set_status(incident.pk, people["rev2"], "under_review")
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.last_edited_by == people["rev2"] and incident.proposed_by == people["rev"]
+    assert workflow.is_own(incident, lead)
+    assert not workflow.proposer_assessment_hidden(incident, lead)
+    with pytest.raises(inc.ReviewRuleError, match="another lead"):
+        workflow.assess(incident.pk, lead, confidence="high")
+    with pytest.raises(inc.ReviewRuleError, match="two-person rule"):
+        workflow.set_status(incident.pk, lead, "confirmed", confidence="high")
+    with pytest.raises(inc.ReviewRuleError, match="two-person rule"):
+        workflow.set_status(incident.pk, lead, "dismissed", reason="not a confession")
+    assert Incident.objects.get(pk=incident.pk).status == "under_review"
+    assert not incident.assessments.filter(kind="second").exists()
+    # a lead who only read it, assigned it or sent it on decides it
+    inc.assign(incident.pk, people["lead2"], people["rev2"])
+    done = workflow.set_status(incident.pk, people["lead2"], "confirmed", confidence="high")
+    assert done.status == "confirmed" and done.decided_by == people["lead2"]
+    # deciding is not shaping: lead2 may still reopen and decide again
+    workflow.set_status(incident.pk, people["admin"], "under_review", reason="new footage")
+    assert not workflow.is_own(Incident.objects.get(pk=incident.pk), people["lead2"])

@@ -171,3 +171,27 @@ def test_leads_keep_the_signs_list(capsys, setup_db) -> None:
     code, person, _ = run(capsys, "persons", "add", "ناشط", "--public-act-on", "2020-03-01",
                           "--public-act", "شهادة أمام مجلس الأمن", "--format", "json")
     assert person["public_act_on"] == "2020-03-01" and person["public_act"].startswith("شهادة")
+
+
+def test_lead_who_added_a_clip_may_not_confirm_after_someone_else_touched_it(
+        capsys, setup_db) -> None:
+    """Finding 4 of issue 23 through ``raqib incidents review --by``."""
+    add_people(capsys)
+    incident = str(propose(capsys, setup_db, by="rev")["id"])
+    for by, start in (("lead1", "20:00"), ("rev", "22:00")):  # lead1 shapes, rev touches last
+        code, _, err = run(capsys, "incidents", "add-clip", incident, "--broadcast",
+                           str(setup_db.pk), "--start", start, "--end", "21:30"
+                           if start == "20:00" else "23:00", "--by", by, "--format", "json")
+        assert code == 0, err
+    assert run(capsys, "incidents", "review", incident, "--status", "under_review", "--by",
+               "rev")[0] == 0
+    for extra in (["--status", "confirmed", "--confidence", "high"],
+                  ["--status", "dismissed", "--reason", "not a confession"]):
+        code, err = cli_error(capsys, "incidents", "review", incident, *extra, "--by", "lead1")
+        assert code == 1 and "two-person rule" in err, err
+    stored = Incident.objects.get()
+    assert stored.status == "under_review" and stored.decided_by is None
+    assert not stored.assessments.filter(kind="second").exists()
+    code, done, _ = run(capsys, "incidents", "review", incident, "--status", "confirmed",
+                        "--confidence", "medium", "--by", "lead2", "--format", "json")
+    assert code == 0 and done["decided_by"] == "lead2"

@@ -92,6 +92,40 @@ def test_propose_then_confirm_as_second_lead(clients, broadcast) -> None:
     assert incident.status == "confirmed" and incident.decided_by.username == "lead2"
 
 
+def test_lead_who_rewrote_it_may_not_decide_after_a_reviewer_touched_it(clients,
+                                                                       broadcast) -> None:
+    """Finding 4 of issue 23 through the screens: lead1 rewrites the incident, a reviewer
+    fixes a typo after, and lead1 still gets no assess/confirm/dismiss, on the page or by
+    a forged POST."""
+    assert clients["rev"].post("/incidents/new/", propose_form(broadcast)).status_code == 302
+    incident = Incident.objects.get()
+    base = f"/incidents/{incident.pk}/"
+    form = {"title": "رواية القائد", "confidence": "high", "signs": ["reads-script"],
+            "notes": "كتبها القائد"}
+    assert clients["lead1"].post(base + "edit/", {**form, "version": 1}).status_code == 302
+    assert clients["rev2"].post(base + "edit/", {**form, "notes": "كتبها القائد.",
+                                                 "version": 2}).status_code == 302
+    assert clients["rev2"].post(base + "review/", {"status": "under_review", "version": 3}
+                                ).status_code == 302
+    incident.refresh_from_db()
+    assert incident.last_edited_by.username == "rev2"
+    page = clients["lead1"].get(base).content.decode()
+    assert 'id="two-person-notice"' in page
+    assert 'id="assess"' not in page and 'id="confirm"' not in page and 'id="dismiss"' not in page
+    assert 'id="blind-notice"' not in page  # one who shaped it is not a blind reviewer
+    assessed = clients["lead1"].post(base + "assess/", {"version": 4, "confidence": "high"})
+    assert assessed.status_code == 403 and "another lead" in assessed.content.decode()
+    for status in ("confirmed", "dismissed"):
+        refused = clients["lead1"].post(base + "review/", {
+            "status": status, "version": 4, "confidence": "high", "reason": "x"})
+        assert refused.status_code == 403 and "two-person rule" in refused.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == "under_review" and incident.decided_by is None
+    # lead2 never touched it: the blind review and the decision are theirs
+    page = clients["lead2"].get(base).content.decode()
+    assert 'id="blind-notice"' in page and 'id="assess"' in page
+
+
 def test_roles_and_restricted_incidents(clients, broadcast) -> None:
     assert clients["watcher"].get("/incidents/new/").status_code == 403
     assert clients["watcher"].post("/incidents/new/", propose_form(broadcast)

@@ -205,6 +205,8 @@ def test_cli_lists_and_checks_a_ui_source(admin: Client, tmp_path: Path, capsys,
     import json
 
     monkeypatch.setitem(settings.CONFIG.values, "web.source_allowed_hosts", "127.0.0.1")
+    # `sources check` loads the configuration afresh and fetches under the egress guard
+    monkeypatch.setenv("RAQIB_WEB_SOURCE_ALLOWED_HOSTS", "127.0.0.1")
 
     from raqib.cli import main
     from raqib.demo.server import StaticServer

@@ -61,7 +61,7 @@ def _review(sub: argparse._SubParsersAction) -> None:
         "review", help="change an incident's status (two-person rule)",
         description="Move an incident along suspected -> under_review -> confirmed | "
         "dismissed, or back to under_review with a reason. Only a lead confirms or "
-        "dismisses, never an incident they proposed or last edited; confirming records "
+        "dismisses, never an incident they proposed or changed at any point; confirming records "
         "the lead's own assessment first (--confidence, --sign). Exit 1 when the rules "
         "forbid it.")
     cmd.add_argument("incident_id", type=int, help="the incident's id")
