@@ -30,7 +30,8 @@ def interval_seconds(config: Any) -> float | None:
 def anchor_audit_head(config: Any) -> dict[str, Any]:
     """Anchor the head at every ``evidence.tsa_urls`` TSA under the lease. ``status``:
     ``done`` (``anchors`` says what each TSA did), ``busy`` or ``no-tsa``. A TSA that fails
-    raises ``review.evidence.tsa.TimestampError``."""
+    raises ``review.evidence.tsa.TimestampError``, a chain that no longer matches its last
+    anchor ``review.audit_anchors.ChainMismatch``."""
     urls = list(config.get("evidence.tsa_urls"))
     if not urls:
         return {"status": "no-tsa", "anchors": []}

@@ -6,9 +6,10 @@ same ``openssl ts`` client the evidence bags use) for a token over the current h
 (``catalog.chain.anchor_statement(seq, hash)``), then stores it as an ``AuditAnchor`` and
 appends an ``audit-anchored`` event to the chain, in one transaction: a run killed while
 the TSA answers writes nothing. A head already anchored (nothing but anchor records since)
-is not anchored again. The caller serialises runs (``raqib.scheduler.anchor_audit_head``
-holds a lease); two runs racing anyway meet the ``(seq, tsa)`` unique key and the loser
-writes nothing.
+is not anchored again, nor a chain that no longer holds its last anchored hash
+(``ChainMismatch``: a fresh token over a rewritten head would look like a good one).
+The caller serialises runs (``raqib.anchoring.anchor_audit_head`` holds a lease); two
+runs racing anyway meet the ``(seq, tsa)`` unique key and the loser writes nothing.
 
 ``check_anchors(tsa_ca)`` verifies every anchor's token (``openssl ts -verify``, against
 ``tsa_ca`` or else the certificates kept with the anchor), compares the chain's hash at the
@@ -39,11 +40,24 @@ ANCHORED = "audit-anchored"  # the chain's record of an anchor
 FIELDS = ("id", "seq", "head_hash", "tsa", "token", "certificates", "gen_time", "created_at")
 
 
+class ChainMismatch(Exception):
+    """The chain no longer holds the hash of its last anchor: it is not anchored again
+    (a fresh token over a rewritten head would look like a good one); ``raqib audit
+    verify`` names the rows."""
+
+
 def _up_to_date(url: str) -> int | None:
-    """The seq last anchored at ``url`` when nothing but anchor records came after it."""
-    last = AuditAnchor.objects.filter(tsa=url).order_by("-seq").values("seq").first()
+    """The seq last anchored at ``url`` when nothing but anchor records came after it;
+    ``ChainMismatch`` when the chain no longer holds that anchor's hash."""
+    last = (AuditAnchor.objects.filter(tsa=url).order_by("-seq")
+            .values("id", "seq", "head_hash").first())
     if last is None:
         return None
+    held = CustodyEvent.objects.filter(seq=last["seq"]).values_list("hash", flat=True).first()
+    if held != last["head_hash"]:
+        raise ChainMismatch(f"the chain no longer holds the hash of anchor {last['id']} at "
+                            f"seq {last['seq']} (rewritten or truncated); not anchoring it "
+                            "again: raqib audit verify names the rows")
     newer = CustodyEvent.objects.filter(seq__gt=last["seq"]).exclude(action=ANCHORED)
     return None if newer.exists() else last["seq"]
 
@@ -57,8 +71,9 @@ def _timestamp(seq: int, head_hash: str, url: str) -> tsa.Timestamp:
 
 def anchor_head(tsa_urls: Iterable[str]) -> list[dict[str, Any]]:
     """Anchor the current head at each TSA; one result per TSA (``status``: anchored,
-    up-to-date, raced or empty). Raises ``tsa.TimestampError`` for a TSA that fails
-    (anchors already taken at the TSAs before it are kept)."""
+    up-to-date, raced or empty). Raises ``tsa.TimestampError`` for a TSA that fails and
+    ``ChainMismatch`` when the chain no longer matches the TSA's last anchor (anchors
+    already taken at the TSAs before it are kept)."""
     head = chain_head()
     results: list[dict[str, Any]] = []
     for url in tsa_urls:

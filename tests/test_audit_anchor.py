@@ -150,6 +150,9 @@ def test_a_truncated_tail_below_an_anchor_is_named(
         "but not recorded on the chain (added behind the chain's back)" in result["anchors"][
             "problems"]  # its record was among the rows removed
     assert "ANCHOR PROBLEM TRUNCATED" in text
+    # The truncated chain is not anchored afresh (a new token would look like a good one).
+    assert main(["audit", "anchor"]) == 1
+    assert "no longer holds the hash of anchor" in capsys.readouterr().err
 
 
 def test_a_rewritten_chain_is_caught_by_the_first_anchor_that_no_longer_matches(
@@ -253,3 +256,33 @@ def test_anchor_without_a_tsa_or_with_a_dead_one_says_so(
     assert not CustodyEvent.objects.filter(action="audit-anchored").exists()
     code, result, text = _verify(capsys)
     assert code == 0 and "NO ANCHORS" in text and result["anchors"]["unanchored_tail"] == 1
+
+
+@pytest.mark.scaled
+def test_the_attacks_are_named_on_postgresql() -> None:
+    """This file and the incident replay's, on a throw-away PostgreSQL (tests.services)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.services import postgres_server
+
+    repo = Path(__file__).resolve().parent.parent
+    with postgres_server() as url:
+        env = {**os.environ, "RAQIB_TEST_DATABASE_URL": url}
+        env.pop("DJANGO_SETTINGS_MODULE", None)  # settings load after conftest names the db
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m",
+             "not scaled", __file__, "tests/review/test_incident_replay.py",
+             f"{__file__}::test_the_suite_runs_on_postgresql"],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "10 passed" in proc.stdout and "skipped" not in proc.stdout, proc.stdout[-2000:]
+
+
+def test_the_suite_runs_on_postgresql() -> None:
+    import os
+
+    if not os.environ.get("RAQIB_TEST_DATABASE_URL"):
+        pytest.skip("runs inside test_the_attacks_are_named_on_postgresql")
+    assert connection.vendor == "postgresql"

@@ -23,7 +23,7 @@ from django.conf import settings
 from catalog.audit_chain import chain_head, check_expected, verify_chain
 from raqib.anchoring import anchor_audit_head
 from raqib.commands.output import CommandError, emit
-from review.audit_anchors import anchors_json, check_anchors
+from review.audit_anchors import ChainMismatch, anchors_json, check_anchors
 from review.evidence.tsa import TimestampError
 from review.incident_replay import replay_incidents
 
@@ -125,7 +125,7 @@ def head_command(args: argparse.Namespace) -> int:
 def anchor_command(args: argparse.Namespace) -> int:
     try:
         result = anchor_audit_head(settings.CONFIG)
-    except TimestampError as exc:
+    except (TimestampError, ChainMismatch) as exc:
         raise CommandError(f"audit head not anchored: {exc}", code=1) from exc
     if result["status"] == "no-tsa":
         raise CommandError("no TSA configured (evidence.tsa_urls): nothing to anchor with")
