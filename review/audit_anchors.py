@@ -181,25 +181,26 @@ def _anchor_problems(row: dict[str, Any], held: str | None, head_seq: int, good_
 
 def check_anchors(tsa_ca: Path | None = None) -> dict[str, Any]:
     """Check every anchor against the chain and its TSA (see the module docstring)."""
-    rows = list(AuditAnchor.objects.order_by("seq", "id").values(*FIELDS))
+    anchors = AuditAnchor.objects.order_by("seq", "id")
     head = chain_head()
-    held = _chain_hashes({r["seq"] for r in rows})
+    held = _chain_hashes(set(anchors.values_list("seq", flat=True)))
     recorded = _recorded()
     problems: list[str] = []
     good_below = 0  # the highest seq up to which every anchor so far matched
-    for row in rows:
+    count, last = 0, None
+    for row in anchors.values(*FIELDS).iterator(chunk_size=200):  # tokens: a few KB each
         found = _anchor_problems(row, held.get(row["seq"]), head["seq"], good_below,
                                  recorded.pop(row["id"], None), tsa_ca)
         problems += found
         if not found:
             good_below = max(good_below, row["seq"])
+        count, last = count + 1, row
     for anchor_id, details in sorted(recorded.items(), key=lambda kv: kv[1]["event_seq"]):
         problems.append(f"anchor {anchor_id} (seq {details.get('seq')}), recorded on the chain "
                         f"at seq {details['event_seq']}, is missing from the anchor table "
                         "(deleted)")
-    last = rows[-1] if rows else None
-    return {"ok": not problems, "count": len(rows), "problems": problems,
+    return {"ok": not problems, "count": count, "problems": problems,
             "trust": "audit.tsa_ca" if tsa_ca else "kept with each anchor",
-            "last_anchored_seq": good_below if rows else None,
+            "last_anchored_seq": good_below if count else None,
             "last_anchor_time": last["gen_time"] if last else None,
             "unanchored_tail": head["seq"] - good_below}
