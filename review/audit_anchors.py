@@ -200,7 +200,7 @@ def check_anchors(tsa_ca: Path | None = None) -> dict[str, Any]:
                         f"at seq {details['event_seq']}, is missing from the anchor table "
                         "(deleted)")
     return {"ok": not problems, "count": count, "problems": problems,
-            "trust": "audit.tsa_ca" if tsa_ca else "kept with each anchor",
+            "trust": "audit.tsa_ca" if tsa_ca else "kept with each anchor (set audit.tsa_ca)",
             "last_anchored_seq": good_below if count else None,
             "last_anchor_time": last["gen_time"] if last else None,
             "unanchored_tail": head["seq"] - good_below}
