@@ -1,7 +1,8 @@
 """Reading the audit chain back: walk and check it (``verify_chain``), its head
 (``chain_head``) and the slice an evidence bag carries (``chain_slice``).
 
-``raqib audit verify|head`` and ``raqib evidence`` are built on these; the hash itself is
+``raqib audit verify|head`` and ``raqib evidence`` are built on these (``check_expected``:
+the published heads ``--expect`` names); the hash itself is
 defined once in ``catalog.chain``. To check something more about the log: add it to
 ``verify_chain`` and to its result.
 """
@@ -68,3 +69,27 @@ def chain_slice(first_seq: int, last_seq: int) -> list[dict[str, Any]]:
     rows = (CustodyEvent.objects.filter(seq__gte=first_seq, seq__lte=last_seq)
             .order_by("seq").values(*ROW_FIELDS))
     return [event_json(r) for r in rows]
+
+
+TAIL_SHOWN = 20  # rows after an expected head listed by name
+
+
+def check_expected(expected: list[tuple[int, str]]) -> dict[str, Any]:
+    """Compare published heads (seq, hash) with the chain. Each must be held at its seq
+    (the whole chain up to it is then unchanged, as every hash covers the one before). The
+    rows after the highest expected seq are *not covered* by the expectation: counted and
+    the first ``TAIL_SHOWN`` listed, so a row appended behind the publisher's back is shown,
+    never silently accepted."""
+    held = dict(CustodyEvent.objects.filter(seq__in=[seq for seq, _ in expected])
+                .values_list("seq", "hash"))
+    checks = [{"seq": seq, "hash": digest, "found": held.get(seq),
+               "ok": held.get(seq) == digest} for seq, digest in expected]
+    covered = max(seq for seq, _ in expected)
+    after = CustodyEvent.objects.filter(seq__gt=covered).order_by("seq")
+    count = after.count()
+    uncovered = None
+    if count:
+        rows = after.values("seq", "id", "action", "actor", "at")[:TAIL_SHOWN]
+        uncovered = {"from_seq": covered + 1, "count": count,
+                     "rows": [{**r, "at": chain.utc_text(r["at"])} for r in rows]}
+    return {"expected": checks, "uncovered": uncovered}

@@ -14,6 +14,7 @@ breaks the chain from that row on.
 * ``trigger_sql(vendor)`` / ``drop_trigger_sql(vendor)``: the triggers that make the
   database refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the append-only tables
   (``APPEND_ONLY_TABLES``); ``missing_triggers`` says which are gone.
+* ``anchor_statement(seq, hash)``: the bytes an audit anchor's timestamp is over.
 * ``verify_rows(rows)`` walks (seq, hash, prev_hash, fields...) rows in ``seq`` order and
   returns the first problem.
 
@@ -37,7 +38,8 @@ GENESIS = "0" * 64
 CHAINED_FIELDS = ("seq", "at", "action", "actor", "broadcast_id", "media_id", "sha256",
                   "source_url", "final_url", "http_status", "host", "tool_versions", "details")
 # Append-only tables: the database refuses UPDATE and DELETE on them.
-APPEND_ONLY_TABLES = ("raqib_custodyevent", "raqib_alertreview", "review_incidentevent")
+APPEND_ONLY_TABLES = ("raqib_custodyevent", "raqib_alertreview", "review_incidentevent",
+                      "raqib_auditanchor")
 ADVISORY_KEY = 7_231_964_105  # pg_advisory_xact_lock key of the audit chain
 # A new event dated this much before the head is refused as back-dated.
 BACKDATE_TOLERANCE = dt.timedelta(minutes=5)
@@ -65,6 +67,13 @@ def event_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
     body["prev_hash"] = prev_hash
     body["v"] = FORMAT_VERSION
     return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def anchor_statement(seq: int, head_hash: str) -> bytes:
+    """The bytes an audit anchor's RFC 3161 token is over: the head as canonical JSON,
+    ``{"hash":"<hex>","seq":<n>,"type":"raqib-audit-head"}`` (anyone can rebuild it from a
+    published head and check the token with ``openssl ts -verify -data``)."""
+    return canonical({"hash": head_hash, "seq": int(seq), "type": "raqib-audit-head"})
 
 
 def json_roundtrip(value: Any) -> Any:

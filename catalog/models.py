@@ -461,3 +461,31 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} held by {self.holder}"
+
+
+class AuditAnchor(models.Model):
+    """An RFC 3161 timestamp token over one head of the audit chain (``seq`` and its
+    ``head_hash``), obtained from a time-stamp authority by ``raqib audit anchor``. The
+    token is over ``catalog.chain.anchor_statement(seq, head_hash)``; a rewrite of the chain
+    at or below ``seq`` no longer matches it (``raqib audit verify``). Append-only."""
+
+    seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    tsa = models.CharField(max_length=2000)  # the TSA's URL as configured
+    token = models.BinaryField()  # the DER TimeStampResp, as the TSA sent it
+    certificates = models.TextField(blank=True)  # PEM: the certificates the token carries
+    gen_time = models.CharField(max_length=100, blank=True)  # as openssl prints it
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seq", "id"]
+        constraints = [models.UniqueConstraint(fields=["seq", "tsa"],
+                                               name="audit_anchor_key")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit anchors are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit anchors are append-only")

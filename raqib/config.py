@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.schema import validate_sources
+from crawler.schema import parse_interval, validate_sources
 from index.registry import BACKENDS
 from transcribe.registry import ENGINES
 
@@ -211,6 +211,12 @@ SETTINGS: tuple[Setting, ...] = (
             "The organisation's Ed25519 private key (PEM, mode 0600) that signs every "
             "evidence package; empty: <data dir>/keys/evidence-signing-key.pem "
             "(raqib evidence keygen writes it)."),
+    Setting("audit.anchor_interval", str, "1h", "RAQIB_AUDIT_ANCHOR_INTERVAL",
+            "How often the scheduler anchors the audit chain's head with an RFC 3161 "
+            "timestamp from the evidence.tsa_urls TSAs ('30m', '1h', '1d'); 'off' never."),
+    Setting("audit.tsa_ca", str, "", "RAQIB_AUDIT_TSA_CA",
+            "PEM file of the TSA certificates (or their CA) that raqib audit verify trusts "
+            "for anchor tokens; empty: the certificates kept with each anchor."),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -350,6 +356,11 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
                                                 values["crawl.default_interval"],
                                                 base_dir=path.resolve().parent)
     problems.extend(source_problems)
+    if values["audit.anchor_interval"].strip().lower() != "off":
+        try:
+            parse_interval(values["audit.anchor_interval"])
+        except ValueError as exc:
+            problems.append(f"audit.anchor_interval: {exc} (or 'off')")
     if values["search.backend"] == "elasticsearch" and not values["search.elasticsearch_url"]:
         problems.append("search.elasticsearch_url: required when search.backend is elasticsearch")
     if problems:

@@ -8,8 +8,10 @@ lease (a paused holder waking up) never run a period twice. When the holder dies
 lease lapses and another process takes over within ``queue.lease_seconds`` plus a poll.
 
 Jobs: ``crawl-tick`` every ``queue.tick_seconds`` (due crawls, live recorders, failed
-broadcasts retried with back-off, lost work queued again) and ``takedowns`` hourly. To add
-a job: append a ``Job`` in ``default_jobs``.
+broadcasts retried with back-off, lost work queued again), ``takedowns`` hourly and
+``audit-anchor`` every ``audit.anchor_interval`` (an RFC 3161 timestamp over the audit
+chain's head, ``raqib.anchoring``; its own lease keeps a manual ``raqib audit anchor`` from
+running beside it). To add a job: append a ``Job`` in ``default_jobs``.
 """
 
 from __future__ import annotations
@@ -110,9 +112,26 @@ def check_takedowns() -> int:
                          egress_for=lambda source: egress_policy(CONFIG, source)))
 
 
+def anchor_audit_chain() -> dict:
+    """Timestamp the audit chain's head (``raqib.anchoring``); without a TSA configured,
+    say so in the log and do nothing."""
+    from raqib.anchoring import anchor_audit_head
+
+    result = anchor_audit_head(CONFIG)
+    if result["status"] == "no-tsa":
+        log.warning("audit chain not anchored: no TSA configured (evidence.tsa_urls)")
+    return result
+
+
 def default_jobs() -> list[Job]:
-    return [Job("crawl-tick", float(CONFIG.get("queue.tick_seconds")), schedule_due_crawls),
+    from raqib.anchoring import interval_seconds
+
+    jobs = [Job("crawl-tick", float(CONFIG.get("queue.tick_seconds")), schedule_due_crawls),
             Job("takedowns", 3600.0, check_takedowns)]
+    every = interval_seconds(CONFIG)
+    if every is not None:
+        jobs.append(Job("audit-anchor", every, anchor_audit_chain))
+    return jobs
 
 
 class Scheduler:

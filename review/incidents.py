@@ -181,7 +181,10 @@ def record_assessment(incident: Incident, user: Any, kind: str, confidence: str,
 
 
 def record_event(incident: Incident, user: Any, action: str, *, from_status: str = "",
-                 reason: str = "", changes: dict[str, Any] | None = None) -> IncidentEvent:
+                 reason: str = "", changes: dict[str, Any] | None = None,
+                 assessment: Assessment | None = None) -> IncidentEvent:
+    """The incident's history row and its audit-chain entry; the entry carries what
+    ``review.incident_replay`` replays (status, version, the assessment recorded with it)."""
     event = IncidentEvent.objects.create(
         incident=incident, by=user, action=action, from_status=from_status,
         to_status=incident.status, reason=reason, changes=changes or {},
@@ -190,8 +193,17 @@ def record_event(incident: Incident, user: Any, action: str, *, from_status: str
         "incident": incident.pk, "incident_event": event.pk, "version": incident.version,
         "status": incident.status, **({"changes": changes} if changes else {}),
         **({"from": from_status} if from_status else {}), **({"reason": reason} if reason
-                                                                 else {})})
+                                                                 else {}),
+        **({"assessment": assessment_facts(assessment)} if assessment else {})})
     return event
+
+
+def assessment_facts(assessment: Assessment) -> dict[str, Any]:
+    """What the chain keeps of an assessment (the note as its SHA-256 only)."""
+    return {"id": assessment.pk, "kind": assessment.kind, "by": assessment.by.get_username(),
+            "confidence": assessment.confidence,
+            "signs": sorted(assessment.signs.values_list("code", flat=True)),
+            "note_sha256": hashlib.sha256(assessment.note.encode("utf-8")).hexdigest()}
 
 
 def bump(incident: Incident, user: Any, expected_version: int | None, *,
@@ -248,9 +260,10 @@ def propose(user: Any, *, broadcast_id: Any, start: Any, end: Any, title: str,
         Clip.objects.create(incident=incident, broadcast=broadcast, start=start_s, end=end_s,
                             added_by=user)
         _add_people(incident, resolved)
-        record_assessment(incident, user, "proposer", confidence, sign_rows)
+        assessment = record_assessment(incident, user, "proposer", confidence, sign_rows)
         record_event(incident, user, "proposed", changes={
-            "clip": {"broadcast": broadcast.pk, "start": start_s, "end": end_s}})
+            "clip": {"broadcast": broadcast.pk, "start": start_s, "end": end_s}},
+            assessment=assessment)
     return incident
 
 
@@ -297,10 +310,11 @@ def edit(incident_id: int, user: Any, *, version: int | None = None,
             incident.save(update_fields=list(new))
         if signs is not None:
             incident.signs.set(signs)
+        assessment = None
         if "confidence" in changes or "signs" in changes:
-            record_assessment(incident, user, "proposer", incident.confidence,
-                              list(incident.signs.all()))
-        record_event(incident, user, "edited", changes=changes)
+            assessment = record_assessment(incident, user, "proposer", incident.confidence,
+                                           list(incident.signs.all()))
+        record_event(incident, user, "edited", changes=changes, assessment=assessment)
     return incident
 
 

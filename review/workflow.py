@@ -99,7 +99,8 @@ def assess(incident_id: int, user: Any, *, confidence: str, signs: list[str] | N
         assessment = record_assessment(incident, user, Assessment.Kind.SECOND, confidence,
                                        sign_rows, note)
         record_event(incident, user, "assessed", changes={
-            "confidence": confidence, "signs": [s.code for s in sign_rows]})
+            "confidence": confidence, "signs": [s.code for s in sign_rows]},
+            assessment=assessment)
     return assessment
 
 
