@@ -70,7 +70,7 @@ def check_source(args: argparse.Namespace) -> int:
     emit(args, {"source": entry["name"], "kind": entry["kind"], "ok": True,
                 "count": len(result.items), "pages": result.pages,
                 "requests": result.requests, "items": items, "errors": result.errors},
-         ITEM_COLUMNS, footer=[
+         ITEM_COLUMNS, rows=items, footer=[
              f"{entry['name']}: {len(result.items)} item(s){more} from {result.pages} page(s), "
              f"{result.requests} request(s); nothing was written",
              *(f"  page error: {error}" for error in result.errors)])
