@@ -162,9 +162,9 @@ def finish(args: argparse.Namespace, command: str, outcome: Outcome, report: dic
     stderr and a summary) and return its exit code."""
     report_failures(outcome, command)
     emit(args, {**report, "ok": not outcome.failures, "failures": outcome.failures,
-                "expected_failures": outcome.expected},
-         notes=f"{command}: " + (f"{len(outcome.failures)} failed (listed above)"
-                                 if outcome.failures else "every item succeeded"))
+                "expected_failures": outcome.expected})
+    progress(f"{command}: " + (f"{len(outcome.failures)} failed (listed above); exit code 1"
+                               if outcome.failures else "every item succeeded"))
     return outcome.exit_code
 
 
