@@ -12,7 +12,7 @@ import sys
 
 from catalog.audit_chain import chain_head, verify_chain
 from catalog.models import CustodyEvent
-from raqib.commands.output import CommandError, emit
+from raqib.commands.output import CommandError, Outcome, emit
 
 
 def _progress(n: int) -> None:
@@ -50,8 +50,19 @@ def verify_command(args: argparse.Namespace) -> int:
                      f"not the published {exp['hash']}")
     if result["ok"]:
         lines.append("audit chain intact")
+    outcome = Outcome(done=result["events"])
+    if problem:
+        outcome.fail(problem["seq"], "audit-chain", problem["reason"])
+    for name in result["missing_triggers"]:
+        outcome.fail(name, "append-only-trigger", "missing")
+    if exp and not exp["ok"]:
+        outcome.fail(exp["seq"], "expected-head", f"holds {exp['found'] or 'no row'}, not "
+                                                  f"the published {exp['hash']}")
+    if not result["ok"] and not outcome.failures:
+        outcome.fail("chain", "audit-chain", "the chain does not verify")
+    result["failures"] = outcome.failures
     emit(args, result, footer=lines)
-    return 0 if result["ok"] else 1
+    return outcome.exit_code
 
 
 def head_command(args: argparse.Namespace) -> int:

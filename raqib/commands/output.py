@@ -62,7 +62,8 @@ class Outcome:
 
     def summary(self) -> str:
         """``3 succeeded, 1 failed`` (plus ``, 1 failed as intended``)."""
-        text = f"{max(0, self.done - len(self.failures))} succeeded, {len(self.failures)} failed"
+        ok = max(0, self.done - len(self.failures) - len(self.expected))
+        text = f"{ok} succeeded, {len(self.failures)} failed"
         return text + (f", {len(self.expected)} failed as intended" if self.expected else "")
 
 
