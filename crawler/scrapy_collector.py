@@ -17,7 +17,7 @@ the collector to ``crawler.registry``. The subprocess is told which spider class
 
 Bounded waiting: the crawl stops at ``settings.deadline`` (``crawl.source_deadline``),
 keeping what it found and recording the cut as an error; the subprocess is killed if it
-outlives that by more than a request timeout and a grace period. While it runs, its
+outlives that by more than the requests its downloader holds and a grace period. While it runs, its
 ``waiting`` records (``crawler.waiting``) are logged as they arrive: "waiting for URL
 (source NAME) 10 s…" on the ``raqib.crawler`` logger (stderr, or the JSON log).
 """
@@ -39,8 +39,11 @@ from typing import Any, ClassVar
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings, DiscoveredItem
 from crawler.dates import parse_aired_at
 
-# Beyond its deadline and one request timeout, a crawl subprocess gets this long to write
-# its last records and exit before it is killed.
+# Requests a crawl hands Scrapy's downloader at once (one in flight per host, the rest
+# queued; crawler.scrapy_runner sets CONCURRENT_REQUESTS to it).
+IN_DOWNLOADER = 2
+# Beyond its deadline and the requests its downloader holds, a crawl subprocess gets this
+# long to write its last records and exit before it is killed.
 KILL_GRACE_S = 60.0
 POLL_S = 0.5
 
@@ -137,8 +140,8 @@ class ScrapyCollector(Collector):
         with tempfile.TemporaryDirectory(prefix="raqib-crawl-") as tmp:
             out = Path(tmp) / "records.jsonl"
             out.touch()
-            proc, stderr = _run_watched(payload, out, source,
-                                        deadline + float(settings.timeout) + KILL_GRACE_S)
+            limit = deadline + IN_DOWNLOADER * float(settings.timeout) + KILL_GRACE_S
+            proc, stderr = _run_watched(payload, out, source, limit)
             records = _read_records(out)
             if proc is None:  # killed past its deadline
                 records.append({"type": "error", "url": source_entry_url(source),

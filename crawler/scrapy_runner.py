@@ -34,6 +34,8 @@ from typing import Any, TextIO
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import default_settings
 
+from crawler.scrapy_collector import IN_DOWNLOADER
+
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # Scrapy 2.19 renamed RANDOMIZE_DOWNLOAD_DELAY (and warns when the old name is set).
 _NO_JITTER = ({"DOWNLOAD_DELAY_JITTER": 0.0} if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER")
@@ -53,10 +55,11 @@ def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
         # The configured delay is a floor: Scrapy's default ±50 % jitter would halve it.
         **_NO_JITTER,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        # One request in flight and none queued behind it in the downloader: a crawl cut
-        # at its deadline (CLOSESPIDER_TIMEOUT) waits for that one only, not for every
-        # page Scrapy had already handed to the downloader.
-        "CONCURRENT_REQUESTS": 1,
+        # One request in flight and at most one queued behind it in the downloader: a
+        # crawl cut at its deadline (CLOSESPIDER_TIMEOUT) or by a long Retry-After still
+        # finishes what the downloader holds, which is then two requests, not the 16
+        # pages Scrapy would otherwise have handed it (each up to a request timeout).
+        "CONCURRENT_REQUESTS": IN_DOWNLOADER,
         "AUTOTHROTTLE_ENABLED": True,
         # Scrapy's default start delay (5 s) would override a shorter configured delay.
         "AUTOTHROTTLE_START_DELAY": delay,
