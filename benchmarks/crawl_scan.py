@@ -76,7 +76,8 @@ def scan(source: dict, pages: int, known: list[str], concurrency: int) -> dict:
     settings = CrawlSettings(user_agent="RaqibBench/1.0", download_delay=0.0, timeout=30.0,
                              max_pages=pages + 10)
     overrides = {"AUTOTHROTTLE_ENABLED": False,
-                 "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency}
+                 "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+                 "CONCURRENT_REQUESTS": concurrency}
     started = time.perf_counter()
     result = SiteCollector().collect(source, settings, known, scrapy_overrides=overrides)
     wall = time.perf_counter() - started

@@ -69,18 +69,21 @@ class DiscoveredItem:
 class CrawlSettings:
     user_agent: str
     download_delay: float
-    timeout: float
+    timeout: float  # per request (crawl.request_timeout): answered within it, or given up
     max_pages: int
     # Set for a source added in the web UI: every fetch for it goes through
     # ``crawler.egress.guard`` (public addresses only, unless the operator allowed more).
     egress: EgressPolicy | None = None
+    deadline: float = 900.0  # per crawl of one source (crawl.source_deadline)
 
     @classmethod
     def from_config(cls, config: Any) -> CrawlSettings:
         """The ``[crawl]`` settings of a ``raqib.config.Config``."""
         return cls(user_agent=config.get("crawl.user_agent"),
                    download_delay=config.get("crawl.download_delay"),
-                   timeout=config.get("crawl.timeout"), max_pages=config.get("crawl.max_pages"))
+                   timeout=config.get("crawl.request_timeout"),
+                   max_pages=config.get("crawl.max_pages"),
+                   deadline=config.get("crawl.source_deadline"))
 
 
 @dataclass

@@ -14,14 +14,22 @@ To add a Scrapy-based kind: write the spider (constructor ``source``, ``max_page
 ``sink``, ``known_ids``, ``full_scan``; see ``crawler.site_spider.SiteSpider``), subclass
 ``ScrapyCollector`` with its ``kind``, ``config_keys`` and ``spider = YourSpider``, and add
 the collector to ``crawler.registry``. The subprocess is told which spider class to run.
+
+Bounded waiting: the crawl stops at ``settings.deadline`` (``crawl.source_deadline``),
+keeping what it found and recording the cut as an error; the subprocess is killed if it
+outlives that by more than the requests its downloader holds and a grace period. While it runs, its
+``waiting`` records (``crawler.waiting``) are logged as they arrive: "waiting for URL
+(source NAME) 10 s…" on the ``raqib.crawler`` logger (stderr, or the JSON log).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
@@ -31,8 +39,15 @@ from typing import Any, ClassVar
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings, DiscoveredItem
 from crawler.dates import parse_aired_at
 
-# A crawl that runs longer than this is stopped; what it found so far is kept.
-CRAWL_TIME_LIMIT_S = 3600
+# Requests a crawl hands Scrapy's downloader at once (one in flight per host, the rest
+# queued; crawler.scrapy_runner sets CONCURRENT_REQUESTS to it).
+IN_DOWNLOADER = 2
+# Beyond its deadline and the requests its downloader holds, a crawl subprocess gets this
+# long to write its last records and exit before it is killed.
+KILL_GRACE_S = 60.0
+POLL_S = 0.5
+
+log = logging.getLogger("raqib.crawler")
 
 
 def _read_records(path: Path) -> list[dict[str, Any]]:
@@ -79,6 +94,10 @@ def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:
             result.complete = False
         elif rec["type"] == "stats":
             result.complete = result.complete and rec.get("finish_reason") == "finished"
+            if rec.get("finish_reason") == "closespider_timeout":
+                result.errors.append(f"{rec.get('start_url', '')}: source deadline of "
+                                     f"{rec.get('deadline', 0):g} s reached; the crawl "
+                                     "stopped with what it had found".lstrip(": "))
     if not any(rec["type"] == "stats" for rec in records):
         result.complete = False  # killed before it could finish
     if listings == 0:
@@ -112,29 +131,80 @@ class ScrapyCollector(Collector):
         settings (the benchmark turns AutoThrottle off with them)."""
         if self.spider is None:
             raise TypeError(f"{type(self).__name__} declares no spider")
+        deadline = float(settings.deadline)
         payload = json.dumps({"source": source, "settings": asdict(settings),
                               "spider": spider_path(self.spider),
                               "known_ids": sorted(set(known_ids)), "full_scan": full_scan,
                               "scrapy_overrides": scrapy_overrides or {},
-                              "time_limit": CRAWL_TIME_LIMIT_S}, ensure_ascii=False)
+                              "time_limit": deadline}, ensure_ascii=False)
         with tempfile.TemporaryDirectory(prefix="raqib-crawl-") as tmp:
             out = Path(tmp) / "records.jsonl"
             out.touch()
-            try:
-                proc = subprocess.run(
-                    [sys.executable, "-m", "crawler.scrapy_runner", str(out)],
-                    input=payload, capture_output=True, text=True,
-                    timeout=CRAWL_TIME_LIMIT_S + 120,
-                )
-            except subprocess.TimeoutExpired:
-                records = _read_records(out)
-                records.append({"type": "error", "url": source_entry_url(source),
-                                "reason": "crawl killed: ran past its time limit"})
-                return build_result(records, requests=0)
+            limit = deadline + IN_DOWNLOADER * float(settings.timeout) + KILL_GRACE_S
+            proc, stderr = _run_watched(payload, out, source, limit)
             records = _read_records(out)
+            if proc is None:  # killed past its deadline
+                records.append({"type": "error", "url": source_entry_url(source),
+                                "reason": f"crawl killed: ran past its deadline of "
+                                          f"{deadline:g} s"})
+                return build_result(records, requests=0)
         stats = next((r for r in records if r["type"] == "stats"), {})
         if proc.returncode != 0 and not stats:
-            tail = proc.stderr.strip().splitlines()[-5:]
+            tail = stderr.strip().splitlines()[-5:]
             raise CollectError(f"crawler process failed (exit {proc.returncode}): "
                                + " | ".join(tail))
         return build_result(records, requests=int(stats.get("requests", 0)))
+
+
+def _run_watched(payload: str, out: Path, source: dict[str, Any],
+                 limit: float) -> tuple[subprocess.Popen | None, str]:
+    """Run the crawl subprocess, logging its ``waiting`` records as they arrive; return
+    it and its stderr, or (None, stderr) when it was killed after ``limit`` seconds."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "crawler.scrapy_runner", str(out)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
+                                text=True)
+        try:
+            proc.stdin.write(payload)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it died at once; its stderr says why
+        killed_at = time.monotonic() + limit
+        offset = 0
+        while True:
+            try:
+                proc.wait(timeout=POLL_S)
+                done = True
+            except subprocess.TimeoutExpired:
+                done = False
+            offset = _log_waiting(out, offset, source)
+            if done:
+                break
+            if time.monotonic() > killed_at:
+                proc.kill()
+                proc.wait()
+                err.seek(0)
+                return None, err.read()
+        err.seek(0)
+        return proc, err.read()
+
+
+def _log_waiting(out: Path, offset: int, source: dict[str, Any]) -> int:
+    """Log the ``waiting`` records written since ``offset``; return the new offset (the
+    end of the last complete line)."""
+    with out.open("rb") as fh:
+        fh.seek(offset)
+        chunk = fh.read()
+    end = chunk.rfind(b"\n") + 1
+    for line in chunk[:end].splitlines():
+        if b'"waiting"' not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if rec.get("type") == "waiting":
+            log.info("waiting for %s (source %s) %s s…", rec["url"], source.get("name", ""),
+                     rec["seconds"], extra={"source": source.get("name", ""),
+                                            "url": rec["url"], "waited_s": rec["seconds"]})
+    return offset + end

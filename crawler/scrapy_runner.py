@@ -12,6 +12,11 @@ Politeness (see docs/operations.md): one request at a time per host, at least
 on top, robots.txt obeyed unless the source says ``robots = false``, and
 ``crawler.middlewares.RetryAfterMiddleware`` honouring 429/503 ``Retry-After``.
 
+Bounded waiting (``crawler.waiting``): each request waits at most ``timeout``
+(``crawl.request_timeout``) and a timed-out one is not retried; a request still waiting
+after ``RAQIB_WAIT_REPORT_S`` is reported as a ``waiting`` record; the crawl stops at
+``time_limit`` (``crawl.source_deadline``) with what it found.
+
 Which spider runs: ``"spider": "module:Class"`` in the job (``ScrapyCollector`` sends its
 class's ``spider``), else the ``spider`` of the collector registered for the source's
 kind. Nothing here names a kind: a new Scrapy-based kind declares its spider on its
@@ -31,6 +36,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import default_settings
 
 from crawler.egress import EgressPolicy, arm_process
+from crawler.scrapy_collector import IN_DOWNLOADER
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # Scrapy 2.19 renamed RANDOMIZE_DOWNLOAD_DELAY (and warns when the old name is set).
@@ -41,7 +47,7 @@ RETRY_AFTER_MAX_S = 600
 
 
 def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
-                    time_limit: int) -> dict[str, Any]:
+                    time_limit: float) -> dict[str, Any]:
     """Scrapy settings for one crawl, built from the source and Raqib's crawl settings."""
     delay = float(settings["download_delay"])
     return {
@@ -51,6 +57,11 @@ def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
         # The configured delay is a floor: Scrapy's default ±50 % jitter would halve it.
         **_NO_JITTER,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        # One request in flight and at most one queued behind it in the downloader: a
+        # crawl cut at its deadline (CLOSESPIDER_TIMEOUT) or by a long Retry-After still
+        # finishes what the downloader holds, which is then two requests, not the 16
+        # pages Scrapy would otherwise have handed it (each up to a request timeout).
+        "CONCURRENT_REQUESTS": IN_DOWNLOADER,
         "AUTOTHROTTLE_ENABLED": True,
         # Scrapy's default start delay (5 s) would override a shorter configured delay.
         "AUTOTHROTTLE_START_DELAY": delay,
@@ -58,7 +69,15 @@ def scrapy_settings(source: dict[str, Any], settings: dict[str, Any],
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RetryAfterMiddleware": 560},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.RetryAfterMiddleware": 560,
+            # Scrapy's RetryMiddleware, except that a timed-out request is not retried.
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.waiting.TimeoutNotRetriedMiddleware": 550,
+        },
+        "EXTENSIONS": {"crawler.waiting.WaitReporter": 500},
+        # Report a request still waiting after 10 s (half the timeout when that is shorter).
+        "RAQIB_WAIT_REPORT_S": min(10.0, max(1.0, float(settings["timeout"]) / 2)),
         "RAQIB_RETRY_AFTER_MAX": min(RETRY_AFTER_MAX_S, time_limit),
         "DOWNLOAD_TIMEOUT": float(settings["timeout"]),
         "CLOSESPIDER_TIMEOUT": time_limit,
@@ -91,7 +110,8 @@ def run(payload: dict[str, Any], out: TextIO) -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
 
-    options = scrapy_settings(source, settings, int(payload.get("time_limit", 3600)))
+    time_limit = max(1.0, float(payload.get("time_limit", 3600)))  # 0 would mean "none"
+    options = scrapy_settings(source, settings, time_limit)
     options.update(payload.get("scrapy_overrides") or {})
     policy = EgressPolicy.from_dict(settings.get("egress"))
     armed = None
@@ -111,7 +131,8 @@ def run(payload: dict[str, Any], out: TextIO) -> None:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     sink({"type": "stats", "requests": stats.get("downloader/request_count", 0),
           "responses": stats.get("downloader/response_count", 0),
-          "finish_reason": stats.get("finish_reason", "")})
+          "finish_reason": stats.get("finish_reason", ""), "deadline": time_limit,
+          "start_url": (source.get("start_urls") or [source.get("url", "")])[0]})
 
 
 def main(argv: list[str] | None = None) -> int:

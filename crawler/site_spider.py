@@ -235,6 +235,10 @@ def describe_failure(failure: Any) -> str:
     names = {cls.__name__ for cls in type(failure.value).__mro__}
     for candidates, reason in _FAILURE_REASONS:
         if names.intersection(candidates):
+            waited = getattr(getattr(failure, "request", None), "meta", {}).get(
+                "download_timeout")
+            if reason == "timeout" and waited:  # crawl.request_timeout; not retried
+                return f"timeout: no answer within {float(waited):g} s"
             return reason
     if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
         return "forbidden by robots.txt"

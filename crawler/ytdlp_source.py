@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,6 +202,7 @@ class YtdlpCollector(Collector):
             raise CollectError(f"cookies file {cookies!r} does not exist")
         options = listing_options(source, settings)
         now = datetime.now(UTC)
+        stop_at = time.monotonic() + float(settings.deadline)  # crawl.source_deadline
         info = self._extract(source["url"], options, settings.egress)
         result = CollectResult(pages=1)
         if info.get("_type") == "playlist":
@@ -216,6 +218,12 @@ class YtdlpCollector(Collector):
             if not isinstance(entry, dict):
                 continue
             if _is_nested_listing(entry):
+                if time.monotonic() > stop_at:
+                    result.errors.append(f"{source['url']}: source deadline of "
+                                         f"{float(settings.deadline):g} s reached; the "
+                                         "listing stopped with what it had found")
+                    result.complete = False
+                    break
                 try:
                     nested = self._extract(entry["url"], options, settings.egress)
                 except CollectError as exc:

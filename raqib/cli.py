@@ -9,9 +9,10 @@ command needs it (``raqib.commands.runtime``) and only then imports the handler'
 To add a command: see ``raqib.commands``; list a new parser module in ``COMMANDS`` and
 document the command in ``docs/cli.md`` (a test checks every command is documented).
 
-Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid configuration. A handler
-reports a problem by raising ``raqib.commands.output.CommandError`` (printed here as
-``raqib: MESSAGE``).
+Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid configuration (docs/cli.md
+"Exit codes"). A handler reports a problem by raising ``raqib.commands.output.CommandError``
+(printed here as ``raqib: MESSAGE``); one that processes items returns the exit code of
+its ``raqib.commands.output.Outcome`` (1 when some item failed, each listed).
 """
 
 from __future__ import annotations

@@ -45,6 +45,12 @@ class Setting:
     env: str
     doc: str
     choices: Collection[str] = ()  # a tuple, or a stage's registry (its names)
+    positive: bool = False  # a number that must be more than 0
+
+
+# Former setting names still read (file key or variable -> the setting that replaced it).
+RENAMED = {"crawl.timeout": "crawl.request_timeout"}
+RENAMED_ENV = {"RAQIB_CRAWL_TIMEOUT": "crawl.request_timeout"}
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -147,7 +153,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between two requests to the same host."),
     Setting("crawl.default_interval", str, "6h", "RAQIB_CRAWL_DEFAULT_INTERVAL",
             "How often a source is crawled when it sets no interval."),
-    Setting("crawl.timeout", float, 60.0, "RAQIB_CRAWL_TIMEOUT", "Network timeout in seconds."),
+    Setting("crawl.request_timeout", float, 30.0, "RAQIB_CRAWL_REQUEST_TIMEOUT",
+            "Seconds one network request (a page, robots.txt, a yt-dlp listing or download "
+            "socket, a WARC snapshot, a live playlist or segment) may wait for an answer; a "
+            "request that times out is not retried within the same crawl. Formerly "
+            "crawl.timeout ($RAQIB_CRAWL_TIMEOUT), still read.", positive=True),
+    Setting("crawl.source_deadline", float, 900.0, "RAQIB_CRAWL_SOURCE_DEADLINE",
+            "Seconds one crawl of one source may take (its listing and item pages); past "
+            "it the crawl stops, keeps what it found, records the cut as a page error and "
+            "the next source goes on.", positive=True),
     Setting("crawl.max_pages", int, 100, "RAQIB_CRAWL_MAX_PAGES",
             "Most listing pages followed in one crawl of one source."),
     Setting("crawl.max_interval", str, "7d", "RAQIB_CRAWL_MAX_INTERVAL",
@@ -258,6 +272,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> tuple[Any, str | None]
         return None, f"{origin}: {value!r} is not one of {', '.join(setting.choices)}"
     if want is int and value < 0:
         return None, f"{origin}: must not be negative"
+    if setting.positive and value <= 0:
+        return None, f"{origin}: must be more than 0, got {value!r}"
     return value, None
 
 
@@ -319,6 +335,11 @@ def _file_values(doc: dict[str, Any], problems: list[str]) -> dict[str, tuple[An
             continue
         for name, value in body.items():
             key = f"{section}.{name}"
+            if key in RENAMED:  # a former name: read as the new one unless that is set too
+                if RENAMED[key].split(".", 1)[1] in body:
+                    continue
+                found[RENAMED[key]] = (value, key)
+                continue
             if key not in SETTINGS_BY_KEY:
                 known = ", ".join(s.key.split(".")[1] for s in SETTINGS
                                   if s.key.startswith(f"{section}."))
@@ -335,6 +356,9 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     path = path or config_path(env)
     doc, problems = _read_toml(path, explicit)
     raw = _file_values(doc, problems)
+    for var, key in RENAMED_ENV.items():
+        if var in env and SETTINGS_BY_KEY[key].env not in env:
+            raw[key] = (env[var], f"{key} (from ${var})")
     for setting in SETTINGS:
         if setting.env in env:
             raw[setting.key] = (env[setting.env], f"{setting.key} (from ${setting.env})")

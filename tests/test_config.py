@@ -107,6 +107,26 @@ def test_invalid_environment_value_is_named_by_variable(tmp_path: Path) -> None:
     assert "search.backend (from $RAQIB_SEARCH_BACKEND): 'solr' is not one of" in str(info.value)
 
 
+def test_crawl_timeouts_are_validated_and_the_former_name_still_read(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[crawl]\ntimeout = 12\n"), environ={})
+    assert config.get("crawl.request_timeout") == 12.0  # crawl.timeout, the former name
+    assert config.get("crawl.source_deadline") == 900.0
+    both = "[crawl]\ntimeout = 12\nrequest_timeout = 7\n"
+    assert load_config(write(tmp_path, both), environ={}).get("crawl.request_timeout") == 7.0
+    config = load_config(write(tmp_path, ""), environ={"RAQIB_CRAWL_TIMEOUT": "9"})
+    assert config.get("crawl.request_timeout") == 9.0
+    config = load_config(write(tmp_path, ""), environ={"RAQIB_CRAWL_TIMEOUT": "9",
+                                                       "RAQIB_CRAWL_REQUEST_TIMEOUT": "4"})
+    assert config.get("crawl.request_timeout") == 4.0
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, "[crawl]\nrequest_timeout = 0\n"),
+                    environ={"RAQIB_CRAWL_SOURCE_DEADLINE": "-1"})
+    assert info.value.problems == [
+        "crawl.request_timeout: must be more than 0, got 0.0",
+        "crawl.source_deadline (from $RAQIB_CRAWL_SOURCE_DEADLINE): must be more than 0, "
+        "got -1.0"]
+
+
 def test_toml_syntax_error_and_missing_explicit_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[web\nport = 1"), environ={})

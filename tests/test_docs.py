@@ -50,3 +50,25 @@ def test_example_config_is_valid() -> None:
 
     config = load_config(ROOT / "raqib.example.toml", environ={})
     assert config.sources and config.sources[0]["kind"] == "site"
+
+
+LINK = re.compile(r"\]\(\s*<?([^)>\s]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def _markdown_files() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("page", _markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve_inside_the_repository(page: Path) -> None:
+    """A newcomer has only this checkout: every relative link of the README and docs/
+    names a file or folder in the repository (not ``../shared/...``)."""
+    broken = []
+    for target in LINK.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("#"):
+            continue  # http(s)://, mailto:, an anchor in the same page
+        path = (page.parent / target.split("#", 1)[0]).resolve()
+        if not path.is_relative_to(ROOT) or not path.exists():
+            broken.append(target)
+    assert not broken, f"{page.relative_to(ROOT)} links outside the repository or to "\
+                       f"nothing: {broken}"

@@ -75,7 +75,11 @@ def test_bad_input_is_recorded_and_the_rest_goes_on(static_server, monkeypatch) 
     build_site(static_server.root)
     configure(static_server.base_url)
 
-    assert crawl_sources(None, do_process=True) == 1  # one source failed outright
+    outcome, _ = crawl_sources(None, do_process=True)
+    assert outcome.exit_code == 1  # one source failed outright, four items failed
+    assert sorted((f["stage"], f["reason"][:17]) for f in outcome.failures) == [
+        ("crawl", "cannot reach http"), ("download", "HTTP 404: media n"),
+        ("transcribe", "ffmpeg cannot rea"), ("transcribe", "zero-length audio")]
 
     dead = Source.objects.get(name="dead")
     assert dead.last_error == "cannot reach http://127.0.0.1:9/: connection refused"

@@ -22,7 +22,7 @@ from django.conf import settings
 
 from catalog.audit_chain import chain_head, check_expected, verify_chain
 from raqib.anchoring import anchor_audit_head
-from raqib.commands.output import CommandError, emit
+from raqib.commands.output import CommandError, Outcome, emit
 from review.audit_anchors import ChainMismatch, anchors_json, check_anchors
 from review.evidence.tsa import TimestampError
 from review.incident_replay import replay_incidents
@@ -112,8 +112,28 @@ def verify_command(args: argparse.Namespace) -> int:
     result["ok"] = ok
     if ok:
         lines.append("audit chain intact")
+    outcome = Outcome(done=result["events"])
+    if problem:
+        outcome.fail(problem["seq"], "audit-chain", problem["reason"])
+    for name in result["missing_triggers"]:
+        outcome.fail(name, "append-only-trigger", "missing")
+    for exp in result.get("expected") or []:
+        if not exp["ok"]:
+            outcome.fail(exp["seq"], "expected-head", f"holds {exp.get('found') or 'no row'}, "
+                                                      f"not the published {exp['hash']}")
+    if expect and result.get("uncovered") and not args.allow_tail:
+        outcome.fail("tail", "expected-head", f"{result['uncovered']['count']} row(s) after "
+                     "the published head are not covered by it")
+    if not result["anchors"]["ok"]:
+        outcome.fail("anchors", "audit-anchor", "an anchor does not verify or the chain "
+                     "disagrees with it")
+    for p in result["replay"]["problems"]:
+        outcome.fail("replay", "incident-replay", str(p))
+    if not ok and not outcome.failures:
+        outcome.fail("chain", "audit-chain", "the chain does not verify")
+    result["failures"] = outcome.failures
     emit(args, result, footer=lines)
-    return 0 if ok else 1
+    return outcome.exit_code
 
 
 def head_command(args: argparse.Namespace) -> int:

@@ -8,7 +8,11 @@ two demo leads, documents a few incidents on the demo broadcasts through the rev
 (``raqib.demo.incidents``: one confirmed, one waiting for a second review) and serves the
 review UI. A lead's first login enrols a second factor (TOTP), as any lead's does.
 ``--no-serve`` stops after the pipeline. Running it again finds nothing new and duplicates
-nothing (the passwords are drawn again and printed). Parser: ``raqib.commands.parsers.demo``.
+nothing (the passwords are drawn again and printed). The summary says which of the demo
+broadcasts failed and whether as intended (the fixture's removed video, see
+``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure that was not
+intended, or a search that finds nothing, makes it exit 1. ``--format json`` prints the
+summary as JSON. Parser: ``raqib.commands.parsers.demo``.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from catalog.models import Outlet, Source
+from catalog.models import Broadcast, Outlet, Source
 from crawler.schema import validate_sources
 from index.registry import get_backend
 from raqib import pipeline
-from raqib.commands.output import CommandError
-from raqib.commands.processing import process_broadcasts
+from raqib.commands.output import CommandError, Outcome, emit
+from raqib.commands.processing import expected_failure, process_broadcasts
 from raqib.commands.serve import serve_forever
 from raqib.demo.fixture_site import start_fixture_outlet
 from raqib.demo.incidents import seed_incidents
@@ -84,6 +88,31 @@ def _show_search() -> bool:
     return bool(hits)
 
 
+def _outlet_summary(source: Source) -> tuple[dict[str, int], list[dict]]:
+    """The demo source's broadcasts by status, and its failed ones, each with its stage,
+    reason and, when the failure is intended, why (``expected``)."""
+    counts: dict[str, int] = {}
+    failed = []
+    for b in Broadcast.objects.filter(source=source).order_by("id"):
+        counts[b.status] = counts.get(b.status, 0) + 1
+        if b.status == Broadcast.Status.FAILED:
+            failed.append({"id": b.id, "url": b.url, "stage": b.failed_stage,
+                           "reason": b.error, "expected": expected_failure(b)})
+    return counts, failed
+
+
+def _summary_lines(counts: dict[str, int], failed: list[dict]) -> list[str]:
+    lines = ["demo outlet: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))]
+    for f in failed:
+        if f["expected"]:
+            lines.append(f"  failed as intended: #{f['id']} at {f['stage']}: {f['reason']}; "
+                         f"{f['expected']}")
+        else:
+            lines.append(f"  FAILED (not intended): #{f['id']} {f['url']} at {f['stage']}: "
+                         f"{f['reason']}")
+    return lines
+
+
 def demo_command(args: argparse.Namespace) -> int:
     config = settings.CONFIG
     progress("demo 1/5: building the fixture outlet (the first run makes its media with "
@@ -103,24 +132,34 @@ def demo_command(args: argparse.Namespace) -> int:
         progress(f"crawled: {report.found} listed, {len(report.new_ids)} new")
         progress("demo 4/5: download → transcribe → index")
         options = pipeline.StageOptions(model=args.model)
-        counts = process_broadcasts(pipeline.pending(config), options)
+        outcome = Outcome()  # this run's failures; the removed video's is "expected"
+        counts = process_broadcasts(pipeline.pending(config), options, outcome)
         progress("pipeline: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
                                  or "nothing new (already processed)"))
+        outlet_counts, failed = _outlet_summary(source)
+        for line in _summary_lines(outlet_counts, failed):
+            progress(line)
         found = _show_search()
         reviewer, password = _demo_account(DEMO_USER, "reviewer")
         leads = [_demo_account(name, "lead") for name in DEMO_LEADS]
         seeded = seed_incidents(reviewer, [lead for lead, _ in leads])
         progress("incidents: " + ", ".join(f"{v} {k}" for k, v in seeded.items() if v))
         progress("demo 5/5: done")
-        print(f"\nDemo user: {DEMO_USER}   password: {password}")
-        for lead, lead_password in leads:
-            print(f"Demo lead: {lead.get_username()}   password: {lead_password}   "
-                  "(first login: enrol an authenticator app, TOTP)")
-        print(f"Try: raqib search {DEMO_QUERY} --format json")
-        if not found:
-            return 1
-        if args.no_serve:
-            return 0
+        accounts = [{"name": DEMO_USER, "role": "reviewer", "password": password}] + [
+            {"name": lead.get_username(), "role": "lead", "password": lead_password}
+            for lead, lead_password in leads]
+        code = 1 if outcome.failures or not found else 0
+        emit(args, {"ok": code == 0, "broadcasts": outlet_counts,
+                    "failures": [f for f in failed if not f["expected"]],
+                    "expected_failures": [f for f in failed if f["expected"]],
+                    "search_hit": found, "accounts": accounts},
+             footer=["", f"Demo user: {DEMO_USER}   password: {password}",
+                     *(f"Demo lead: {lead.get_username()}   password: {lead_password}   "
+                       "(first login: enrol an authenticator app, TOTP)"
+                       for lead, lead_password in leads),
+                     f"Try: raqib search {DEMO_QUERY} --format json"])
+        if code or args.no_serve:
+            return code
         return serve_forever(args.host or config.get("web.host"),
                              args.port or config.get("web.port"))
     finally:

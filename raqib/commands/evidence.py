@@ -21,7 +21,7 @@ from typing import Any
 import bagit
 from django.conf import settings
 
-from raqib.commands.output import CommandError, emit
+from raqib.commands.output import CommandError, Outcome, emit
 from raqib.commands.persons import account
 from review.evidence import signing, verify_bag
 from review.evidence.files import bagit_path
@@ -123,6 +123,11 @@ def verify_command(args: argparse.Namespace) -> int:
     extra = [] if refused else [p for p in _bagit_problems(path) if p["file"] not in seen]
     result["bagit_validator"] = "ok" if not extra and result["ok"] else "failed"
     result["failures"] += extra
+    outcome = Outcome()
+    for f in result["failures"]:  # each keeps "file"; the shared fields are added
+        outcome.fail(f["file"], "verify", f["reason"])
+    result["failures"] = [{**f, **shared} for f, shared in
+                          zip(result["failures"], outcome.failures, strict=True)]
     result["ok"] = not result["failures"]
     lines = [f"ok: {n}" for n in result["notes"]]
     lines += [f"FAILED: {f['file']}: {f['reason']}" for f in result["failures"]]
@@ -132,4 +137,4 @@ def verify_command(args: argparse.Namespace) -> int:
         if result["ok"] else
         f"{len(result['failures'])} problem(s): the package does not verify")
     emit(args, result, footer=lines)
-    return 0 if result["ok"] else 1
+    return outcome.exit_code

@@ -6,6 +6,15 @@ writes) and the table for people, and reports a problem the user can fix by rais
 ``CommandError(message, code)``: ``raqib.cli`` prints it as ``raqib: MESSAGE`` on stderr and
 exits with its code (2 by default, 1 when the work failed). To add a command: see
 ``raqib.commands``; it needs nothing from here but these two.
+
+A command that processes items (crawl, process, takedown check, verify, retranscribe...)
+keeps an ``Outcome``: each failed item is added with ``outcome.fail(item, stage, reason,
+url)``, and its exit code is ``outcome.exit_code`` (0 every item succeeded, 1 some failed;
+2 stays for bad usage, raised as ``CommandError``). ``report_failures`` lists the failures
+on stderr for people; ``outcome.failures`` is the stable JSON list ``[{"id", "url",
+"stage", "reason"}]`` that the command puts under ``"failures"`` in its ``--format json``
+output. A failure that is expected (the demo's deliberately removed video) is added with
+``expected=WHY``: it is listed, with why, but does not make the exit code 1.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,6 +33,49 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+@dataclass
+class Outcome:
+    """What a command that processes items did: how many items it handled, which failed
+    (each with its stage and reason) and so its exit code. See the module docstring."""
+
+    done: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    expected: list[dict[str, Any]] = field(default_factory=list)
+
+    def fail(self, item: str | int, stage: str, reason: str, url: str = "", *,
+             expected: str = "") -> None:
+        """Record a failed item: its id (a broadcast id, a source name, a file...), the
+        stage it failed at, why, and its URL when it has one. ``expected``: why this
+        failure was meant to happen (it is listed, but the exit code stays 0)."""
+        row = {"id": item, "url": url or "", "stage": stage, "reason": reason}
+        if expected:
+            self.expected.append({**row, "expected": expected})
+        else:
+            self.failures.append(row)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no item failed (expected failures aside), 1 when some did."""
+        return 1 if self.failures else 0
+
+    def summary(self) -> str:
+        """``3 succeeded, 1 failed`` (plus ``, 1 failed as intended``)."""
+        ok = max(0, self.done - len(self.failures) - len(self.expected))
+        text = f"{ok} succeeded, {len(self.failures)} failed"
+        return text + (f", {len(self.expected)} failed as intended" if self.expected else "")
+
+
+def report_failures(outcome: Outcome, command: str) -> None:
+    """List each failure (and each intended one, with why) on stderr, one line each."""
+    for f in outcome.failures:
+        where = f" ({f['url']})" if f["url"] and f["url"] != str(f["id"]) else ""
+        print(f"{command}: FAILED {f['id']}{where} at {f['stage']}: {f['reason']}",
+              file=sys.stderr, flush=True)
+    for f in outcome.expected:
+        print(f"{command}: failed as intended: {f['id']} at {f['stage']}: {f['reason']} "
+              f"({f['expected']})", file=sys.stderr, flush=True)
 
 
 def print_json(data: Any) -> None:

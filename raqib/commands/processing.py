@@ -26,7 +26,7 @@ from catalog.fencing import ClaimLost
 from catalog.models import Broadcast, Source
 from crawler.registry import is_scheduled
 from raqib import pipeline
-from raqib.commands.output import CommandError
+from raqib.commands.output import CommandError, Outcome, emit, report_failures
 from raqib.config import Config
 from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 from raqib.logs import progress
@@ -43,10 +43,13 @@ def _config() -> Config:
 CLAIMED = "left to a worker"  # the count of broadcasts a worker held
 
 
-def process_broadcasts(ids: list[int], options: StageOptions | None = None) -> dict[str, int]:
+def process_broadcasts(ids: list[int], options: StageOptions | None = None,
+                       outcome: Outcome | None = None) -> dict[str, int]:
     """Advance each broadcast through its remaining stages under its claim, as a worker
-    would, printing a line per step; a broadcast a worker holds is left to it."""
+    would, printing a line per step; a broadcast a worker holds is left to it. Each
+    broadcast that ends failed is added to ``outcome`` with its stage and reason."""
     config = _config()
+    outcome = outcome if outcome is not None else Outcome()
     counts: dict[str, int] = {}
     for n, broadcast_id in enumerate(ids, 1):
         title = Broadcast.objects.filter(pk=broadcast_id).values_list("title", flat=True).first()
@@ -71,18 +74,46 @@ def process_broadcasts(ids: list[int], options: StageOptions | None = None) -> d
                 counts[CLAIMED] = counts.get(CLAIMED, 0) + 1
                 continue
         counts[status] = counts.get(status, 0) + 1
+        outcome.done += 1
         if status == Broadcast.Status.FAILED:
             b = Broadcast.objects.get(pk=broadcast_id)
             progress(f"failed: #{broadcast_id} at {b.failed_stage}: {b.error}", n, len(ids))
+            outcome.fail(broadcast_id, b.failed_stage or "process", b.error, b.url,
+                         expected=expected_failure(b))
     return counts
 
 
+def expected_failure(broadcast: Broadcast) -> str:
+    """Why this broadcast's failure was meant to happen, or "" (a real failure): only the
+    demo's fixture outlet has such items (``raqib.demo.fixture_site.deliberate_failure``)."""
+    from raqib.demo.fixture_site import deliberate_failure  # the demo's own knowledge
+
+    return deliberate_failure(broadcast.source.name if broadcast.source_id else "",
+                              broadcast.url, broadcast.failed_stage)
+
+
+def _page_failure(source: Source, error: str) -> tuple[str, str]:
+    """(url, reason) of a page error ``"URL: reason"`` (or ("", error) for another)."""
+    url, sep, reason = error.partition(": ")
+    if sep and "://" in url:
+        return url, reason
+    return source_url(source), error
+
+
+def source_url(source: Source) -> str:
+    config = source.config or {}
+    return (config.get("start_urls") or [config.get("url", "")])[0] or ""
+
+
 def crawl_sources(names: list[str] | None, do_process: bool,
-                  options: StageOptions | None = None) -> int:
-    """Crawl the named (or all enabled) sources; return 1 if any crawl failed outright."""
+                  options: StageOptions | None = None) -> tuple[Outcome, dict]:
+    """Crawl the named (or all enabled) sources, then (``do_process``) process what has
+    work left; return the outcome (each failed source, page and broadcast with its stage
+    and reason: the exit code) and the report printed with ``--format json``."""
     config = _config()
     sources = _select_sources(names)
-    failed = False
+    outcome = Outcome()
+    crawled: list[dict] = []
     for n, source in enumerate(sources, 1):
         progress(f"crawl: {source.name}", n, len(sources))
         with Claim(f"{SOURCE_PREFIX}{source.id}", config.get("queue.lease_seconds"),
@@ -95,28 +126,46 @@ def crawl_sources(names: list[str] | None, do_process: bool,
             except ClaimLost:
                 progress(f"skipped: {source.name}: a worker took the crawl over", n, len(sources))
                 continue
+        outcome.done += 1
+        crawled.append({"source": source.name, "found": report.found,
+                        "new": len(report.new_ids), "page_errors": report.errors,
+                        "failed": report.failed})
         if report.failed:
-            failed = True
             progress(f"crawl failed: {source.name}: {report.failed}", n, len(sources))
+            outcome.fail(source.name, "crawl", report.failed, source_url(source))
             continue
         progress(f"crawled {source.name}: {report.found} listed, {len(report.new_ids)} new"
                  + (f", {len(report.errors)} page errors" if report.errors else ""),
                  n, len(sources))
         for error in report.errors:
             progress(f"  page error: {error}")
+            url, reason = _page_failure(source, error)
+            outcome.fail(source.name, "crawl", reason, url)
+    counts: dict[str, int] = {}
     if do_process:
-        ids = pipeline.pending(config)
-        counts = process_broadcasts(ids, options)
+        counts = process_broadcasts(pipeline.pending(config), options, outcome)
         progress("done: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
                              or "nothing to process"))
-    return 1 if failed else 0
+    return outcome, {"sources": crawled, "processed": counts}
 
 
 def crawl_command(args: argparse.Namespace) -> int:
     names = [args.source] if args.source else None
     if args.enqueue:
         return enqueue_crawls(names)
-    return crawl_sources(names, not args.no_process)
+    outcome, report = crawl_sources(names, not args.no_process)
+    return finish(args, "crawl", outcome, report)
+
+
+def finish(args: argparse.Namespace, command: str, outcome: Outcome, report: dict) -> int:
+    """Print the run's result (JSON: ``report`` plus ``failures``; text: each failure on
+    stderr and a summary) and return its exit code."""
+    report_failures(outcome, command)
+    emit(args, {**report, "ok": not outcome.failures, "failures": outcome.failures,
+                "expected_failures": outcome.expected})
+    progress(f"{command}: " + (f"{len(outcome.failures)} failed (listed above); exit code 1"
+                               if outcome.failures else "every item succeeded"))
+    return outcome.exit_code
 
 
 def _select_sources(names: list[str] | None) -> list[Source]:
@@ -151,13 +200,16 @@ def enqueue_crawls(names: list[str] | None) -> int:
 
 
 def process_command(args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        raise CommandError("--limit: give 0 (all) or a positive number")
     ids = pipeline.pending(_config(), retry_failed=args.retry_failed)
     if args.limit:
         ids = ids[: args.limit]
-    counts = process_broadcasts(ids)
+    outcome = Outcome()
+    counts = process_broadcasts(ids, outcome=outcome)
     progress("done: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
                          or "nothing to process"))
-    return 0
+    return finish(args, "process", outcome, {"processed": counts})
 
 
 def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:

@@ -19,7 +19,7 @@ from catalog.models import Broadcast, Outlet, Source
 from index.base import BackendError, QueryError
 from index.registry import get_backend
 from raqib import pipeline
-from raqib.commands.output import CommandError, emit
+from raqib.commands.output import CommandError, Outcome, emit, report_failures
 from raqib.commands.parsers.retranscribe import QUERY_LIMIT
 from raqib.config import ConfigError
 from raqib.logs import progress
@@ -87,7 +87,12 @@ def retranscribe_command(args: argparse.Namespace) -> int:
         row.update(status="transcribed", transcript=transcript.id, model=transcript.model_id,
                    segments=transcript.segments.count(), language=transcript.language)
     emit(args, rows, ["broadcast", "status", "transcript", "model", "segments", "title"])
+    outcome = Outcome(done=len(rows))
+    for row in rows:
+        if row["status"] == "failed":
+            outcome.fail(row["broadcast"], "retranscribe", row["error"])
+    report_failures(outcome, "retranscribe")
     if not args.dry_run:
         progress(f"done: {sum(r['status'] == 'transcribed' for r in rows)} transcribed, "
-                 f"{sum(r['status'] == 'failed' for r in rows)} failed")
-    return 1 if any(r["status"] == "failed" for r in rows) else 0
+                 f"{len(outcome.failures)} failed")
+    return outcome.exit_code

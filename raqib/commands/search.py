@@ -23,7 +23,7 @@ from index.base import BackendError, Hit, QueryError, SearchRequest
 from index.importer import TranscriptImportError
 from index.query import parse_date_bound
 from index.registry import get_backend
-from raqib.commands.output import CommandError, emit
+from raqib.commands.output import CommandError, Outcome, emit, report_failures
 from raqib.commands.parsers.search import SORT_ALIASES
 from raqib.pipeline import import_transcript
 
@@ -117,8 +117,14 @@ def index_check_command(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - e.g. Elasticsearch unreachable
         raise CommandError(f"index check failed: {type(exc).__name__}: {exc}", code=1) from exc
     rows = [d.to_json() for d in drift]
-    emit(args, {"backend": backend.name, "fixed": fixed, "drift": rows},
+    outcome = Outcome(done=len(rows))
+    for d in rows:
+        outcome.fail(d["transcript_id"], "index", f"{d['kind']}: {d['in_database']} "
+                     f"segment(s) in the catalog, {d['in_index']} in the index")
+    report_failures(outcome, "index check")
+    emit(args, {"backend": backend.name, "fixed": fixed, "drift": rows,
+                "failures": outcome.failures},
          DRIFT_COLUMNS if drift else None, rows=rows,
          footer=f"{backend.name}: {len(drift)} transcripts drift"
                 + (f" ({fixed} repaired)" if fixed else ""))
-    return 1 if drift else 0
+    return outcome.exit_code

@@ -24,12 +24,15 @@ from crawler.scrapy_collector import source_entry_url
 from raqib.commands.output import CommandError, emit
 from raqib.commands.runtime import prepare_django
 from raqib.config import load_config
+from raqib.logs import setup_logging
 
 ITEM_COLUMNS = ["aired_at", "title", "url", "media_url"]
 
 
 def _load_source(name: str) -> tuple[dict[str, Any], Any]:
     config = load_config()
+    # Django is not set up here (nor its logging): the "waiting for URL" lines need it.
+    setup_logging(config.get("raqib.log_format"), config.get("raqib.log_level"))
     for entry in config.sources:
         if entry["name"] == name:
             return entry, CrawlSettings.from_config(config)
@@ -73,7 +76,7 @@ def check_source(args: argparse.Namespace) -> int:
     emit(args, {"source": entry["name"], "kind": entry["kind"], "ok": True,
                 "count": len(result.items), "pages": result.pages,
                 "requests": result.requests, "items": items, "errors": result.errors},
-         ITEM_COLUMNS, footer=[
+         ITEM_COLUMNS, rows=items, footer=[
              f"{entry['name']}: {len(result.items)} item(s){more} from {result.pages} page(s), "
              f"{result.requests} request(s); nothing was written",
              *(f"  page error: {error}" for error in result.errors)])

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from catalog.models import Source
 from crawler.takedown import ERROR, check_due
-from raqib.commands.output import CommandError, emit
+from raqib.commands.output import CommandError, Outcome, emit, report_failures
 from raqib.logs import progress
 from raqib.stages import actor, egress_policy
 
@@ -35,9 +35,13 @@ def check_command(args: argparse.Namespace) -> int:
               limit=args.limit, on_check=show,
               egress_for=lambda source: egress_policy(settings.CONFIG, source))
     emit(args, rows, ["id", "availability", "reason", "url"])
+    outcome = Outcome(done=len(rows))
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["availability"]] = counts.get(row["availability"], 0) + 1
+        if row["availability"] == ERROR:  # the check could not tell
+            outcome.fail(row["id"], "takedown", row["reason"], row["url"] or "")
+    report_failures(outcome, "takedown")
     progress("takedown: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
                              or "nothing due"))
-    return 1 if counts.get(ERROR) else 0
+    return outcome.exit_code

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from catalog.hashing import sha256_file
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
-from raqib.commands.output import emit
+from raqib.commands.output import Outcome, emit, report_failures
 from raqib.logs import progress
 from raqib.pipeline import actor
 
@@ -72,11 +72,16 @@ def verify_command(args: argparse.Namespace) -> int:
     CustodyEvent.objects.create(
         action="verified", actor=actor(), host=socket.gethostname(),
         details={**summary, "problems": [asdict(p) for p in problems][:1000]})
+    outcome = Outcome(done=len(results))
+    for p in problems:
+        outcome.fail(f"{p.table}:{p.id}", "verify", f"{p.status}: {p.kind} file {p.path}")
+    report_failures(outcome, "verify")
     shown = problems if args.problems_only else results
-    emit(args, {"summary": summary, "files": [asdict(r) for r in shown]},
+    emit(args, {"summary": summary, "files": [asdict(r) for r in shown],
+                "failures": outcome.failures},
          ["status", "table", "kind", "path"], rows=(asdict(r) for r in shown),
          footer=f"{summary['ok']} of {summary['files']} files match; {summary['missing']} "
                 f"missing, {summary['mismatch']} modified")
     progress("verify: " + ("all files match" if not problems
                            else f"{len(problems)} problem(s) found"))
-    return 1 if problems else 0
+    return outcome.exit_code

@@ -11,7 +11,9 @@ was "removed": the server answers 404, so the demo shows how a failed capture is
 ``manifest.json``); a later call reuses the files when the manifest matches the texts and
 every media file still has its recorded SHA-256. ``start_fixture_outlet(root)`` also starts
 ``raqib.demo.server.StaticServer`` over it. ``FixtureSite.source_config(base_url)`` is the
-``[[sources]]`` table that crawls it.
+``[[sources]]`` table that crawls it. ``deliberate_failure(source, url, stage)`` says why a
+failure of one of its items is intended (the removed video), so the demo and the pipeline
+commands report it as intended rather than as a fault.
 
 To add an item: add an ``_ItemSpec`` to ``ITEMS`` and its sentences to
 ``raqib.demo.speech.SPEECH``; put it on a listing page in ``PAGES``.
@@ -133,6 +135,22 @@ class FixtureSite:
             "media": "video source::attr(src)",
             "interval": "1h", "language": "ar", "robots": True,
         }
+
+
+DELIBERATE = ("the demo's deliberately removed video (its server answers 404), "
+              "to show how a failed capture of a taken-down item is recorded")
+
+
+def deliberate_failure(source_name: str, url: str, stage: str) -> str:
+    """Why the failure of this item is intended (the demo source's removed video failing
+    at download), or "" when it is a real failure."""
+    if source_name != SOURCE_NAME or stage != "download":
+        return ""
+    path = url.split("?", 1)[0]
+    for spec in ITEMS:
+        if spec.media_missing and path.endswith(f"/items/{spec.slug}.html"):
+            return f"{spec.slug} is {DELIBERATE}"
+    return ""
 
 
 def build_fixture_site(root: Path) -> FixtureSite:

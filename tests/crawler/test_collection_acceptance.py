@@ -77,9 +77,11 @@ media = "video"
                                   capture_output=True, text=True, timeout=600)
 
         first = raqib("crawl")
-        assert first.returncode == 0, first.stderr
+        assert first.returncode == 1, first.stderr  # the removed item failed: listed
+        assert "crawl: FAILED" in first.stderr and "/items/removed.html) at download: " \
+            "HTTP 404" in first.stderr
         second = raqib("crawl")
-        assert second.returncode == 0, second.stderr
+        assert second.returncode == 0, second.stderr  # nothing new, nothing failed
         assert "0 new" in second.stderr
         rows = json.loads(raqib("broadcasts", "list", "--format", "json").stdout)
 

@@ -63,6 +63,25 @@ def test_check_prints_what_it_would_find_without_writing(static_server: StaticSe
     assert not (tmp_path / "data").exists()  # nothing written: no database, no files
 
 
+def test_check_prints_its_table(static_server: StaticServer, tmp_path: Path) -> None:
+    """The default (table) output of a source that works: it used to crash in
+    ``print_table`` (AttributeError: 'str' object has no attribute 'get')."""
+    write_page(static_server.root, "list.html", '<a class="item" href="/i/1.html">1</a>')
+    write_page(static_server.root, "i/1.html",
+               "<h1>اعتراف</h1><time datetime='2021-04-20T18:30:00Z'>x</time>"
+               "<video src='/m/1.mp4'></video>")
+    env = write_config(tmp_path, static_server.base_url)
+
+    done = raqib(env, "sources", "check", "fixture")
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["AIRED_AT", "TITLE", "URL", "MEDIA_URL"]
+    assert "اعتراف" in lines[1] and f"{static_server.base_url}/m/1.mp4" in lines[1]
+    assert "fixture: 1 item(s) from 2 page(s)" in done.stdout
+
+
 def test_check_unreachable_and_unknown_source(tmp_path: Path) -> None:
     env = write_config(tmp_path, "http://127.0.0.1:9")
     done = raqib(env, "sources", "check", "fixture")

@@ -63,6 +63,11 @@ def test_verify_detects_a_modified_and_a_deleted_file(
     assert by_path[media.path]["expected_sha256"] == media.sha256
     assert by_path[warc.path]["status"] == "missing"
     assert "2 problem(s) found" in err
+    # The failures as every command that processes items lists them (docs/cli.md).
+    assert sorted((f["id"], f["stage"], f["reason"]) for f in report["failures"]) == sorted([
+        (f"media:{media.id}", "verify", f"mismatch: media file {media.path}"),
+        (f"evidence:{warc.id}", "verify", f"missing: warc file {warc.path}")])
+    assert f"verify: FAILED media:{media.id} at verify: mismatch" in err
 
     events = list(CustodyEvent.objects.filter(action="verified"))
     assert len(events) == 2  # one per run, not per file

@@ -22,4 +22,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Whisper model for the demo (default: bundled-base, the offline "
                         "base model of the [demo] extra)")
     flags.add_web_address(p)
+    flags.add_format(p)
     flags.set_handler(p, "raqib.commands.demo:demo_command")

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="only discover broadcasts; do not download, transcribe or index")
     flags.add_enqueue(crawl, "queue the crawls for the workers (`raqib run`/`raqib worker`) "
                              "instead of running them here")
+    flags.add_format(crawl)
     flags.set_handler(crawl, f"{HANDLERS}:crawl_command")
 
     proc = sub.add_parser("process", help="download, transcribe and index broadcasts that "
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     proc.add_argument("--retry-failed", action="store_true",
                       help="also retry failed broadcasts under queue.max_retries")
     flags.add_limit(proc, 0, "at most N broadcasts")
+    flags.add_format(proc)
     flags.set_handler(proc, f"{HANDLERS}:process_command")
 
     worker = sub.add_parser("worker", help="run task-queue workers (and the crawl scheduler)")
