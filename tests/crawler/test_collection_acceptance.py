@@ -1,8 +1,9 @@
 """Issue 3's acceptance check, run as a monitor would: a site crawled twice through the real
 command line (Scrapy, yt-dlp, ffmpeg-made media, Whisper on the embedded default), then
 ``raqib broadcasts list --format json`` shows every item once, ``aired_at`` read from
-Arabic dates as the outlet printed them (a day stays that day) with the raw text kept, each ``sha256`` equal to the served file's, a
-re-broadcast's media stored once, and a removed item failed with a clear error."""
+Arabic dates as the outlet printed them (a day stays that day) with the raw text kept,
+each ``sha256`` equal to the served file's, a re-broadcast's media stored once, and a
+removed item failed with a clear error."""
 
 from __future__ import annotations
 
