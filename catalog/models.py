@@ -93,8 +93,18 @@ class Broadcast(models.Model):
     title = models.TextField(blank=True)
     description = models.TextField(blank=True)
     program = models.CharField(max_length=300, blank=True)
+    # The air date (catalog.aired says how it is shown): ``aired_at`` an instant for
+    # sorting and filtering; ``aired_precision`` "day", "minute" or "second" ("" when no
+    # date was read, or an old row whose day could not be recovered); ``aired_date`` the
+    # day on the outlet's calendar (the printed day when the outlet printed no time);
+    # ``aired_tz`` the IANA zone it was read in and is shown in ("" = UTC);
+    # ``aired_at_raw`` the text as the page showed it.
     aired_at = models.DateTimeField(null=True, blank=True)
     aired_at_raw = models.CharField(max_length=200, blank=True)
+    aired_precision = models.CharField(max_length=6, blank=True, choices=[
+        ("day", "day"), ("minute", "minute"), ("second", "second")])
+    aired_date = models.DateField(null=True, blank=True)
+    aired_tz = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=8, default="ar")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DISCOVERED)
     failed_stage = models.CharField(max_length=20, blank=True)

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from catalog.components import Settings
@@ -63,6 +63,30 @@ class DiscoveredItem:
     # Live chunks only: end of the air-time window and gaps inside it (see Broadcast.gaps).
     aired_end: datetime | None = None
     gaps: list[dict[str, str]] = field(default_factory=list)
+    # What the air date says (crawler.dates.air_fields): "day", "minute" or "second" (""
+    # when no date was read), the printed day for "day", the zone it was read in.
+    aired_precision: str = ""
+    aired_date: date | None = None
+    aired_tz: str = ""
+
+    def record(self) -> dict[str, Any]:
+        """The item as JSON-ready values (how a crawl subprocess hands it over)."""
+        data = asdict(self)
+        for key in ("aired_at", "aired_end", "aired_date"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> DiscoveredItem:
+        """The item ``record`` wrote (unknown keys are ignored)."""
+        known = cls.__dataclass_fields__
+        data = {k: v for k, v in record.items() if k in known}
+        for key in ("aired_at", "aired_end"):
+            if data.get(key):
+                data[key] = datetime.fromisoformat(data[key])
+        if data.get("aired_date"):
+            data["aired_date"] = date.fromisoformat(data["aired_date"])
+        return cls(**data)
 
 
 @dataclass

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +37,7 @@ from scrapy.http import Response
 from w3lib.html import remove_tags, replace_entities
 
 from crawler.base import DiscoveredItem
-from crawler.dates import parse_aired_at, source_timezone
+from crawler.dates import air_fields, exact_fields
 from crawler.scrapy_collector import ScrapyCollector
 from crawler.site_spider import describe_failure, is_media_url
 
@@ -61,7 +60,6 @@ class ListingSpider(scrapy.Spider):
         self.max_pages = max(1, int(max_pages))
         self.sink = sink  # called with each record: {"type": "item"|"error"|"page", ...}
         self.known_ids = set(known_ids)
-        self.tz = source_timezone(source)
         self.crawl_time = datetime.now(UTC)  # what relative dates count back from
 
     def emit(self, record: dict[str, Any]) -> None:
@@ -69,9 +67,7 @@ class ListingSpider(scrapy.Spider):
             self.sink(record)
 
     def emit_item(self, item: DiscoveredItem) -> None:
-        record = asdict(item)
-        record["aired_at"] = item.aired_at.isoformat() if item.aired_at else None
-        self.emit({"type": "item", "item": record})
+        self.emit({"type": "item", "item": item.record()})
 
     def emit_error(self, response_or_url: Response | str, reason: str) -> None:
         """A problem with one fetched document; fatal to the source when it is the entry
@@ -82,8 +78,9 @@ class ListingSpider(scrapy.Spider):
             url, start = response_or_url.url, bool(response_or_url.meta.get("start"))
         self.emit({"type": "error", "url": url, "reason": reason, "start": start})
 
-    def aired(self, raw: str) -> datetime | None:
-        return parse_aired_at(raw, self.tz, now=self.crawl_time)
+    def aired(self, raw: str) -> dict[str, Any]:
+        """The item's air-date fields for the printed text ``raw`` (crawler.dates)."""
+        return air_fields(raw, self.source, now=self.crawl_time)
 
     def start_request(self, callback: Any) -> scrapy.Request:
         return scrapy.Request(self.source["url"], callback=callback, errback=self.on_error,
@@ -171,14 +168,15 @@ class FeedSpider(ListingSpider):
         external_id = entry.get("yt_videoid") or entry.get("id") or link
         raw_date, struct = _entry_date(entry)
         aired = self.aired(raw_date)
-        if aired is None and struct:
-            aired = datetime.fromtimestamp(calendar.timegm(struct), UTC)  # feedparser: UTC
+        if aired["aired_at"] is None and struct:  # feedparser read it: UTC, to the second
+            aired = exact_fields(datetime.fromtimestamp(calendar.timegm(struct), UTC),
+                                 raw_date, self.source)
         return DiscoveredItem(
             external_id=str(external_id).strip(), url=response.urljoin(link.strip()),
             media_url=response.urljoin(media_url) if media_url else "",
             title=plain_text(entry.get("title", "")),
             description=plain_text(entry.get("summary", "")),
-            aired_at=aired, aired_at_raw=raw_date, language=self.source.get("language"))
+            language=self.source.get("language"), **aired)
 
 
 class FeedCollector(ScrapyCollector):

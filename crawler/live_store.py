@@ -47,6 +47,7 @@ from catalog.evidence import (
 from catalog.hashing import sha256_file
 from catalog.models import Broadcast, MediaFile, Source
 from crawler.capture import tool_versions
+from crawler.dates import SECOND, source_timezone, zone_name
 from crawler.live_stream import external_id_for, iso, parse_iso
 
 __all__ = ["ChunkError", "ChunkWork", "external_id_for", "finalize_chunk", "gap_seconds", "iso",
@@ -275,6 +276,9 @@ def finalize_chunk(work: ChunkWork, source: Source, data_dir: Path, actor: str, 
     def link(broadcast: Broadcast, media: MediaFile) -> None:
         broadcast.media = media
         broadcast.aired_at = work.start
+        broadcast.aired_precision = SECOND  # a recorded window: to the second
+        broadcast.aired_tz = zone_name(source.config)
+        broadcast.aired_date = work.start.astimezone(source_timezone(source.config)).date()
         broadcast.aired_end = end
         broadcast.gaps = gaps
         broadcast.description = (f"Partial chunk: {partial_reason}" if partial_reason

@@ -154,7 +154,7 @@ class LiveCollector(Collector):
         item = DiscoveredItem(
             external_id=external_id_for(source["name"], start), url=source["url"],
             media_url=playlist_url, title=f"{source['name']} · بث مباشر (on air now)",
-            aired_at=start, aired_end=end,
+            aired_at=start, aired_end=end, aired_precision="second",
             description=f"{len(playlist.segments)} segments listed, target duration "
                         f"{playlist.target_duration:g} s"
                         + ("; the stream has ended" if playlist.ended else ""))

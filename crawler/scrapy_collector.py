@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings, DiscoveredItem
-from crawler.dates import parse_aired_at
 
 # Requests a crawl hands Scrapy's downloader at once (one in flight per host, the rest
 # queued; crawler.scrapy_runner sets CONCURRENT_REQUESTS to it).
@@ -62,10 +61,7 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def _item_from(record: dict[str, Any]) -> DiscoveredItem:
-    data = dict(record)
-    if data.get("aired_at"):
-        data["aired_at"] = parse_aired_at(data["aired_at"])
-    return DiscoveredItem(**data)
+    return DiscoveredItem.from_record(record)
 
 
 def build_result(records: list[dict[str, Any]], requests: int) -> CollectResult:

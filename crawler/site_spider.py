@@ -28,7 +28,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from crawler.base import DiscoveredItem
-from crawler.dates import parse_aired_at, source_timezone
+from crawler.dates import air_fields
 from crawler.schema import is_url
 from crawler.scrapy_collector import ScrapyCollector
 
@@ -191,17 +191,14 @@ class SiteSpider(scrapy.Spider):
 
     def _item_record(self, response: Response, url: str) -> dict[str, Any]:
         raw_date = extract_date_raw(response, self.source.get("aired_at"))
-        aired = parse_aired_at(raw_date, source_timezone(self.source))
         item = DiscoveredItem(
             external_id=url, url=url,
             media_url=extract_media_url(response, self.source.get("media")),
-            aired_at=aired, aired_at_raw=raw_date,
             language=self.source.get("language"),
+            **air_fields(raw_date, self.source),
             **{f: extract_text(response, self.source.get(f)) for f in TEXT_FIELDS},
         )
-        record = asdict(item)
-        record["aired_at"] = aired.isoformat() if aired else None
-        return record
+        return item.record()
 
     def on_error(self, failure: Any) -> None:
         request = failure.request

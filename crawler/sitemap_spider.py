@@ -137,8 +137,7 @@ class SitemapSpider(ListingSpider):
         return DiscoveredItem(
             external_id=url, url=url, media_url=response.urljoin(media) if media else "",
             title=plain_text(title), description=plain_text(_text(video, "description")),
-            aired_at=self.aired(raw_date), aired_at_raw=raw_date,
-            language=self.source.get("language"))
+            language=self.source.get("language"), **self.aired(raw_date))
 
 
 class SitemapCollector(ScrapyCollector):

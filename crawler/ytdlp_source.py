@@ -44,7 +44,7 @@ from crawler.base import (
     CrawlSettings,
     DiscoveredItem,
 )
-from crawler.dates import parse_aired_at, source_timezone
+from crawler.dates import air_fields, exact_fields
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.egress_ytdlp import youtube_dl
 from crawler.site_spider import is_media_url
@@ -140,19 +140,20 @@ def listing_options(source: dict[str, Any], settings: CrawlSettings) -> dict[str
     return options
 
 
-def _aired(entry: dict[str, Any], source: dict[str, Any],
-           now: datetime) -> tuple[datetime | None, str]:
+def _aired(entry: dict[str, Any], source: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The air-date fields: a timestamp is an instant to the second; a ``YYYYMMDD`` date is
+    a day (yt-dlp gives no time with it), never shifted by a zone."""
     for key in ("release_timestamp", "timestamp"):
         value = entry.get(key)
         if isinstance(value, int | float):
             aired = datetime.fromtimestamp(value, UTC)
-            return aired, aired.isoformat()
+            return exact_fields(aired, aired.isoformat(), source)
     for key in ("release_date", "upload_date"):
         value = entry.get(key)
         if isinstance(value, str) and re.fullmatch(r"\d{8}", value):
-            iso = f"{value[:4]}-{value[4:6]}-{value[6:]}"
-            return parse_aired_at(iso, source_timezone(source), now=now), value
-    return None, ""
+            fields = air_fields(f"{value[:4]}-{value[4:6]}-{value[6:]}", source, now=now)
+            return {**fields, "aired_at_raw": value}
+    return {}
 
 
 def entry_item(entry: dict[str, Any], source: dict[str, Any],
@@ -164,12 +165,11 @@ def entry_item(entry: dict[str, Any], source: dict[str, Any],
         return None
     ie_key = entry.get("ie_key") or ""
     own_id = entry.get("id") if ie_key and ie_key != "Generic" else None
-    aired, raw = _aired(entry, source, now)
     return DiscoveredItem(
         external_id=str(own_id or url), url=url, media_url=url if is_media_url(url) else "",
         title=" ".join(str(entry.get("title") or "").split()),
         description=str(entry.get("description") or "").strip(),
-        aired_at=aired, aired_at_raw=raw, language=source.get("language"))
+        language=source.get("language"), **_aired(entry, source, now))
 
 
 def _is_nested_listing(entry: dict[str, Any]) -> bool:

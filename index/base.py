@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from catalog.aired import AirDate
+
 SORTS = ("relevance", "aired_at", "-aired_at")
 FACETS = ("outlet", "language", "month", "tag")
 MAX_PAGE_SIZE = 500
@@ -102,10 +104,17 @@ class Hit:
     # The original text cut into spans; matched words have match=True. Render each span
     # escaped (the UI wraps matches in <mark>); never build markup by string replacement.
     highlight: list[Span] = field(default_factory=list)
+    # The broadcast's air date as printed (catalog.aired: a day stays a day).
+    aired_precision: str = ""
+    aired_date: date | None = None
+    aired_tz: str = ""
+    aired_at_raw: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["aired_at"] = self.aired_at.isoformat() if self.aired_at else None
+        for key in ("aired_date", "aired_at_raw"):
+            del data[key]
+        data.update(AirDate.of(self).fields())
         data["highlight"] = [[s.text, s.match] for s in self.highlight]
         return data
 

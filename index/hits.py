@@ -10,7 +10,7 @@ add it to ``index.base.Hit`` and fill it here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.utils.dateparse import parse_datetime
 
@@ -46,6 +46,7 @@ def _rows(segment_ids: list[int]) -> dict[int, tuple]:
     marks = ", ".join(["%s"] * len(segment_ids))
     sql = (f"SELECT s.id, s.transcript_id, s.start, s.{q('end')}, s.text, b.id, b.url, "
            f"b.title, b.aired_at, b.language, o.name, "
+           f"b.aired_precision, b.aired_date, b.aired_tz, b.aired_at_raw, "
            f"(SELECT n.text FROM {seg} n WHERE n.transcript_id = s.transcript_id "
            f"AND n.number > s.number ORDER BY n.number LIMIT 1) "
            f"FROM {seg} s JOIN {tr} t ON t.id = s.transcript_id "
@@ -63,6 +64,30 @@ def _aware(value: object) -> datetime | None:
         return value
     parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
     return parsed.replace(tzinfo=UTC) if parsed and parsed.tzinfo is None else parsed
+
+
+def _day(value: object) -> date | None:
+    """A DateField value read by raw SQL (SQLite gives text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def with_air_dates(hits: list[Hit]) -> list[Hit]:
+    """Fill the hits' air-date fields from the catalog (one query), for a backend whose
+    documents carry only the instant (Elasticsearch)."""
+    from catalog.models import Broadcast
+
+    rows = {row["id"]: row for row in Broadcast.objects.filter(
+        id__in={h.broadcast_id for h in hits}).values(
+        "id", "aired_at", "aired_precision", "aired_date", "aired_tz", "aired_at_raw")}
+    for hit in hits:
+        row = rows.get(hit.broadcast_id)
+        if row:
+            hit.aired_at, hit.aired_precision = row["aired_at"], row["aired_precision"]
+            hit.aired_date, hit.aired_tz = row["aired_date"], row["aired_tz"]
+            hit.aired_at_raw = row["aired_at_raw"]
+    return hits
 
 
 def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
@@ -88,11 +113,12 @@ def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
         if row is None:
             continue
         (_, transcript_id, start, end, text, broadcast_id, url, title, aired_at, language,
-         outlet, after) = row
+         outlet, precision, day, zone, raw, after) = row
         hits.append(Hit(segment_id=seg_id, transcript_id=transcript_id,
                         broadcast_id=broadcast_id, url=url, outlet=outlet, title=title,
                         aired_at=aired_at, start=start, end=end, text=text, score=float(score),
                         language=language, tags=sorted(tags.get(broadcast_id, ())),
-                        play_from=start,
+                        play_from=start, aired_precision=precision or "",
+                        aired_date=_day(day), aired_tz=zone or "", aired_at_raw=raw or "",
                         highlight=highlight(text, parsed, head(after) if after else None)))
     return hits

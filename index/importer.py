@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Broadcast, CustodyEvent, Outlet, Source, Transcript
+from catalog.outlet_dates import parse_air_date
 
 MAX_SECONDS = 10**7  # about 115 days: no broadcast is longer
 
@@ -81,6 +82,12 @@ def _validate_broadcast(data: Any) -> dict[str, Any]:
                 f"broadcast.aired_at: not an ISO 8601 date-time: {fields['aired_at']!r}") \
                 from None
         aired = aired if aired.tzinfo else aired.replace(tzinfo=UTC)  # naive means UTC
+    # A plain date ("2021-04-20") is a day, never an instant (catalog.aired).
+    read = parse_air_date(fields["aired_at"], UTC) if aired else None
+    fields["aired"] = {"aired_at": read.instant if read else aired,
+                       "aired_at_raw": fields["aired_at"],
+                       "aired_precision": read.precision if read else "",
+                       "aired_date": read.day if read else None}
     fields["aired_at"] = aired
     fields["language"] = fields["language"] or "ar"
     return fields
@@ -145,7 +152,7 @@ def _save(fields: dict[str, Any], segments: list[tuple[float, float, str]]) -> t
     broadcast, _ = Broadcast.objects.update_or_create(
         source=_import_source(outlet, fields["language"]), external_id=fields["url"],
         defaults={"outlet": outlet, "url": fields["url"], "title": fields["title"],
-                  "aired_at": fields["aired_at"], "language": fields["language"],
+                  **fields["aired"], "language": fields["language"],
                   "status": Broadcast.Status.TRANSCRIBED, "failed_stage": "", "error": ""})
     old = broadcast.transcripts.filter(track=Transcript.TRACK_IMPORT, model_id="import").first()
     old_id = old.id if old else None

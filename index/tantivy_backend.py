@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,8 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     for name in ("okey", "tkey"):  # outlet and tags, ASCII case-folded, for filters
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("aired", indexed=True, fast=True)  # epoch seconds
+    # the air day on the outlet's calendar (catalog.aired), as its UTC midnight in epoch seconds
+    sb.add_integer_field("aired", indexed=True, fast=True)
     sb.add_unsigned_field("kasc", fast=True)  # sort keys: air time then segment id
     sb.add_unsigned_field("kdesc", fast=True)
     return sb.build()
@@ -107,9 +108,10 @@ class TantivyBackend(SearchBackend):
         the catalog; and the segment count."""
         from catalog.models import Segment, Tagging, Transcript
 
-        facts = {t: (b, o, lang, aired) for t, b, o, lang, aired in Transcript.objects.filter(
-            id__in=transcript_ids).values_list("id", "broadcast_id", "broadcast__outlet__name",
-                                               "broadcast__language", "broadcast__aired_at")}
+        facts = {t: (b, o, lang, aired, day) for t, b, o, lang, aired, day in
+                 Transcript.objects.filter(id__in=transcript_ids).values_list(
+                     "id", "broadcast_id", "broadcast__outlet__name", "broadcast__language",
+                     "broadcast__aired_at", "broadcast__aired_date")}
         tags: dict[int, list[str]] = {}
         for bid, tag in Tagging.objects.filter(broadcast_id__in={f[0] for f in facts.values()}
                                                ).values_list("broadcast_id", "tag__name"):
@@ -122,15 +124,16 @@ class TantivyBackend(SearchBackend):
         docs: dict[int, Iterable[Any]] = {}
         total = 0
         for tid, segments in by_transcript.items():
-            bid, outlet, lang, aired = facts[tid]
+            bid, outlet, lang, aired, day = facts[tid]
             docs[tid] = self._transcript_docs(tid, bid, outlet, lang or "", aired,
-                                              tags.get(bid, []), segments)
+                                              tags.get(bid, []), segments, day)
             total += len(segments)
         return docs, total
 
     @staticmethod
     def _transcript_docs(tid: int, bid: int, outlet: str, lang: str, aired: datetime | None,
-                         tags: list[str], segments: list[tuple[int, str]]) -> Iterator[Any]:
+                         tags: list[str], segments: list[tuple[int, str]],
+                         day: date | None = None) -> Iterator[Any]:
         # a generator: the writer takes each document as it is built and it is freed before
         # the next one (holding a whole batch's documents first, then freeing them cold,
         # cost a few microseconds more per segment)
@@ -141,8 +144,12 @@ class TantivyBackend(SearchBackend):
         shared: dict[str, Any] = {"tid": tid, "bid": bid, "outlet": outlet,
                                   "okey": nocase(outlet), "lang": lang}
         if aired:
-            shared["month"] = f"{aired:%Y-%m}"
-            shared["aired"] = int(aired.timestamp())
+            # Filters and the month facet go by the day the outlet printed (catalog.aired:
+            # the broadcast's ``aired_date``), kept as that day's UTC midnight so a
+            # --from/--to day range matches it; sorting keeps the instant (``sort_keys``).
+            day = day or aired.astimezone(UTC).date()
+            shared["month"] = f"{day:%Y-%m}"
+            shared["aired"] = int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
         if tags:
             shared["tag"] = list(tags)
             shared["tkey"] = [nocase(tag) for tag in tags]

@@ -143,6 +143,8 @@ def crawl_source(source: Source, config: Config,
                         "title": item.title, "description": item.description,
                         "program": item.program, "aired_at": item.aired_at,
                         "aired_at_raw": item.aired_at_raw,
+                        "aired_precision": item.aired_precision,
+                        "aired_date": item.aired_date, "aired_tz": item.aired_tz,
                         "language": item.language or source.language,
                     },
                 )

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog import audit, fencing
+from catalog.aired import AirDate
 from catalog.models import Broadcast
 from reairings import chromaprint as fp
 from reairings.matching import Match, Params, Phase, find_matches, jingle_mask, sub_hashes
@@ -217,8 +218,7 @@ def link_json(link: Reairing, from_broadcast: int | None = None) -> dict[str, An
             "other_broadcast_id": b.pk, "other_start": rb[0], "other_end": rb[1],
             "score": link.score, "status": link.status,
             "outlet": a.outlet.name, "other_outlet": b.outlet.name,
-            "aired_at": a.aired_at.isoformat() if a.aired_at else None,
-            "other_aired_at": b.aired_at.isoformat() if b.aired_at else None,
+            "aired_at": AirDate.of(a).iso(), "other_aired_at": AirDate.of(b).iso(),
             "reviewed_by": link.reviewed_by.get_username() if link.reviewed_by else None}
 
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import audit
+from catalog.aired import AirDate
 from catalog.models import Alert, AlertReview, Segment, Watchlist
 
 log = logging.getLogger("raqib.review.alerts")
@@ -79,7 +80,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     return {"id": alert.pk, "status": alert.status, "watchlist": alert.watchlist.name,
             "watchlist_id": alert.watchlist_id, "broadcast_id": broadcast.pk,
             "outlet": broadcast.outlet.name, "title": broadcast.title,
-            "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
+            "aired_at": AirDate.of(broadcast).iso(),
             "track": alert.track, "model_id": alert.model_id,
             "segment_number": alert.segment_number, "segment_id": alert.segment_id,
             "start": alert.start, "end": alert.end, "text": alert.text,

@@ -5,7 +5,8 @@ and relations, signs, assessments, statuses and history. The proposer's assessme
 out for a lead who has yet to record a blind second one (``review.workflow``). CSV export
 writes one row per incident with the lists joined, and neutralises cells a spreadsheet would
 run as a formula (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a ``'``).
-To add a field: here and in ``docs/cli.md``.
+A clip's air date is written as ``catalog.aired`` says (a printed day stays that day; a time
+in the outlet's zone with its offset). To add a field: here and in ``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import io
 from typing import Any
 
+from catalog.aired import AirDate
 from review.models import Incident
 from review.timecode import format_time
 from review.workflow import proposer_assessment_hidden
@@ -28,7 +30,7 @@ def clip_json(clip: Any) -> dict[str, Any]:
     return {"id": clip.pk, "broadcast_id": broadcast.pk, "start": clip.start, "end": clip.end,
             "range": f"{format_time(clip.start)}–{format_time(clip.end)}",
             "outlet": broadcast.outlet.name, "title": broadcast.title, "url": broadcast.url,
-            "aired_at": broadcast.aired_at.isoformat() if broadcast.aired_at else None,
+            **AirDate.of(broadcast).fields(),
             "note": clip.note, "added_by": _user(clip.added_by),
             "added_at": clip.added_at.isoformat()}
 
@@ -103,8 +105,9 @@ def export_csv(incidents: list[dict[str, Any]]) -> str:
                                  for p in item["persons"]),
             "targeted_persons": "; ".join(dict.fromkeys(
                 p["targeted_name"] for p in item["persons"] if p["targeted_name"])),
-            "clips": "; ".join(f"broadcast {c['broadcast_id']} {c['range']} ({c['outlet']})"
-                               for c in item["clips"]),
+            "clips": "; ".join(f"broadcast {c['broadcast_id']} {c['range']} ({c['outlet']}"
+                               + (f", aired {c['aired_at']}" if c.get("aired_at") else "")
+                               + ")" for c in item["clips"]),
             "history": "; ".join(f"{h['at']} {h['by']} {h['action']}"
                                  + (f" {h['from']}→{h['to']}" if h["from"] else "")
                                  + (f": {h['reason']}" if h["reason"] else "")

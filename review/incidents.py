@@ -25,6 +25,7 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from catalog import audit
+from catalog.aired import AirDate
 from catalog.models import Broadcast, Segment
 from review.models import (
     Assessment,
@@ -246,8 +247,7 @@ def propose(user: Any, *, broadcast_id: Any, start: Any, end: Any, title: str,
     broadcast, start_s, end_s = check_clip(broadcast_id, start, end)
     resolved = _resolve_people(people or [], user)
     sign_rows, confidence = find_signs(signs or []), _confidence(confidence)
-    aired = _date(first_aired, "first aired") or (
-        broadcast.aired_at.date() if broadcast.aired_at else None)
+    aired = _date(first_aired, "first aired") or AirDate.of(broadcast).day()
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title, outlet=broadcast.outlet, first_aired=aired, confidence=confidence,

@@ -30,6 +30,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from catalog.aired import AirDate
 from catalog.models import Alert, Broadcast
 from review.models import Incident, IncidentPerson
 from review.persons import visible_persons
@@ -209,12 +210,12 @@ def alerts_over_time(period: str = "month") -> Chart:
     """Alerts by the air date of their broadcast, per month (or week), linking to the queue."""
     chart = Chart("alerts_over_time", _("Watchlist alerts by air date"),
                   label_title=_("Period"))
-    alerts = Alert.objects.filter(broadcast__aired_at__isnull=False)
-    stamps = alerts.values_list("broadcast__aired_at", flat=True)
-    if not stamps:
+    alerts = Alert.objects.filter(broadcast__aired_at__isnull=False).select_related("broadcast")
+    days = Counter(AirDate.of(a.broadcast).day() for a in alerts.only(
+        "broadcast__aired_at", "broadcast__aired_precision", "broadcast__aired_date",
+        "broadcast__aired_tz"))
+    if not days:
         return chart
-    tz = timezone.get_current_timezone()
-    days = Counter(timezone.localtime(stamp, tz).date() for stamp in stamps)
     for start in _periods(max(days), min(days), period):
         first, last = period_bounds(start, period)
         n = sum(c for d, c in days.items() if first <= d <= last)

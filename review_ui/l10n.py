@@ -8,7 +8,10 @@ Django's Egyptian "إبريل"), "20 Apr 2021" in English; a datetime in the cur
 ``web.arabic_digits`` on (``settings.RAQIB_ARABIC_DIGITS``) the Arabic UI writes the
 digits as Arabic-Indic (٠١٢٣٤٥٦٧٨٩); off (the default) it keeps 0-9. Templates use the
 ``raqib_ui`` filters of the same names for text a person reads and keep ``|date:'c'`` /
-``'Y-m-d'`` for ``datetime`` attributes, CSV and JSON. To add a shown form: a function
+``'Y-m-d'`` for ``datetime`` attributes, CSV and JSON. A broadcast's air date is shown with
+``shown_aired`` (the rule of which day, zone and precision is ``catalog.aired``: a printed
+day stays that day, a time is in the outlet's zone), through the ``_aired.html`` snippet,
+which adds the offset and the ``<time datetime>`` value. To add a shown form: a function
 here and its filter in ``templatetags/raqib_ui.py``.
 """
 
@@ -19,6 +22,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import formats, timezone, translation
+
+from catalog.aired import MINUTE, AirDate
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
@@ -58,3 +63,19 @@ def shown_number(value: Any) -> str:
     if value is None or value == "":
         return ""
     return digits(formats.number_format(value, force_grouping=True))
+
+
+def shown_aired(value: Any) -> str:
+    """An air date (an ``AirDate`` or a broadcast/hit) for a reader: a printed day as that
+    day, a time in the outlet's zone (to the second unless printed to the minute; the
+    offset is ``AirDate.offset``); "" when there is none."""
+    air = value if isinstance(value, AirDate) else AirDate.of(value)
+    if air.is_day:
+        return shown_date(air.printed_day)
+    local = air.local()
+    if local is None:
+        return ""
+    text = formats.date_format(local, "DATETIME_FORMAT")
+    if air.precision != MINUTE:
+        text += local.strftime(":%S")
+    return digits(text)

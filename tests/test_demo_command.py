@@ -128,7 +128,9 @@ def test_broadcasts_are_preserved_and_failures_recorded(demo_env: dict[str, str]
             assert row["status"] == "indexed", row
             assert row["sha256"] == item.sha256
     documentary = by_slug["tunnel-to-light-part-1"]
-    assert documentary["aired_at"] == "2021-04-20T16:00:00+00:00"  # 19:00 Damascus time
+    # as the outlet printed it: 19:00 Damascus time, with its offset (16:00 UTC)
+    assert documentary["aired_at"] == "2021-04-20T19:00:00+03:00"
+    assert documentary["aired_at_utc"] == "2021-04-20T16:00:00+00:00"
     media = Path(demo_env["RAQIB_DATA_DIR"]) / "media" / documentary["sha256"][:2]
     assert any(p.name.startswith(documentary["sha256"]) for p in media.iterdir())
 

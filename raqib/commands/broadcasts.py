@@ -1,8 +1,9 @@
 """``raqib broadcasts list``: what was discovered and where each broadcast stands.
 
 The JSON form is a stable interface for scripts and outside checks: a list of objects with
-at least ``id``, ``url``, ``outlet``, ``title``, ``aired_at`` (ISO 8601), ``status``,
-``error`` and ``sha256`` (of the captured media, or null).
+at least ``id``, ``url``, ``outlet``, ``title``, ``aired_at`` (ISO 8601 as the outlet printed
+it: a day "2021-04-20" or a time in its zone with the offset, see ``catalog.aired``),
+``aired_precision``, ``status``, ``error`` and ``sha256`` (of the captured media, or null).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from catalog.aired import AirDate
 from catalog.models import Broadcast
 from raqib.commands.output import emit
 
@@ -25,8 +27,9 @@ def broadcast_json(b: Any) -> dict[str, Any]:
         "source": b.source.name,
         "title": b.title,
         "program": b.program,
-        "aired_at": b.aired_at.isoformat() if b.aired_at else None,
-        "aired_at_raw": b.aired_at_raw,
+        # As printed (catalog.aired): a day "2021-04-20", a time with the outlet's offset;
+        # also aired_precision, aired_at_utc, aired_tz and aired_at_raw.
+        **AirDate.of(b).fields(),
         # Live chunks: end of the air-time window and the gaps in it ([] otherwise).
         "aired_end": b.aired_end.isoformat() if b.aired_end else None,
         "gaps": b.gaps,

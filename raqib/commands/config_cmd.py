@@ -1,8 +1,12 @@
-"""``raqib config check|show``: validate and display the merged configuration."""
+"""``raqib config check|show``: validate and display the merged configuration.
+
+``check`` also warns (stderr, exit 0) about a source without a ``timezone``: its times
+would be read as UTC."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 from raqib.commands.output import emit
@@ -14,6 +18,12 @@ def check_config(args: argparse.Namespace) -> int:
     where = config.path or "built-in defaults (no raqib.toml found)"
     print(f"configuration OK: {where}; {len(config.sources)} source(s): "
           + (", ".join(s["name"] for s in config.sources) or "none"))
+    for i, source in enumerate(config.sources):
+        if not source.get("timezone"):
+            print(f"warning: sources[{i}] ({source['name']}).timezone: not set, so times this "
+                  f"outlet prints without an offset are read as UTC; set its zone, e.g. "
+                  f"\"Asia/Damascus\" (raqib.example.toml lists one per outlet)",
+                  file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from catalog.aired import AirDate
 from crawler.base import CollectError, CrawlSettings
 from crawler.egress import EgressPolicy
 from crawler.registry import get_collector
@@ -53,7 +54,7 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
 
 def _item_row(item: Any) -> dict[str, Any]:
     return {"title": item.title, "url": item.url, "media_url": item.media_url,
-            "aired_at": item.aired_at.isoformat() if item.aired_at else "",
+            "aired_at": AirDate.of(item).iso() or "", "aired_precision": item.aired_precision,
             "aired_at_raw": item.aired_at_raw, "program": item.program,
             "external_id": item.external_id}
 

@@ -134,6 +134,7 @@ class FixtureSite:
             "description": "p.description::text", "program": "span.program::text",
             "media": "video source::attr(src)",
             "interval": "1h", "language": "ar", "robots": True,
+            "timezone": "Asia/Damascus",  # the outlet's zone: times shown as it printed them
         }
 
 

@@ -50,6 +50,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from catalog import audit
+from catalog.aired import AirDate
 from catalog.audit_chain import chain_head, event_json
 from catalog.evidence import file_extension
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
@@ -136,7 +137,8 @@ def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: st
         + "</li>" for p in data["persons"]) or "<li>—</li>"
     clip_rows = "".join(
         f"<tr><td>{c['id']}</td><td>{e(c['outlet'])}</td><td>{e(c['title'])}</td>"
-        f"<td dir='ltr'>{e(c['range'])}</td><td dir='ltr'><code>{e(c['clip_sha256'] or '—')}"
+        f"<td dir='ltr'>{e(c['aired'] or '—')}</td><td dir='ltr'>{e(c['range'])}</td>"
+        f"<td dir='ltr'><code>{e(c['clip_sha256'] or '—')}"
         f"</code></td><td dir='ltr'><code>{e(c['parent_sha256'] or '—')}</code></td></tr>"
         for c in clips)
     history = "".join(f"<li dir='ltr'>{e(h['at'])} {e(h['by'] or '')} {e(h['action'])}"
@@ -154,7 +156,7 @@ def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: st
     left_ar = (f"<p>النسخة العامة: حُجب ما يلي —</p><ul dir='ltr'>{left_out}</ul>"
                if withheld else "")
     table = ("<table><tr><th>#</th><th>outlet · القناة</th><th>title · العنوان</th>"
-             "<th>range · المدى</th><th>clip SHA-256 · بصمة المقطع</th>"
+             "<th>aired · تاريخ البث</th><th>range · المدى</th><th>clip SHA-256 · بصمة المقطع</th>"
              "<th>original SHA-256 · بصمة الأصل</th></tr>" + clip_rows + "</table>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -244,7 +246,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
             record["note"] = "no media stored for this broadcast; no cut made"
         _write_json(root / "clips" / f"clip-{clip.pk}.json", record)
         clips_out.append({**record, "id": clip.pk, "outlet": broadcast.outlet.name,
-                          "title": broadcast.title})
+                          "title": broadcast.title, "aired": AirDate.of(broadcast).iso()})
         for transcript in broadcast.transcripts.order_by("id"):
             segments = [{"number": s.number, "start": s.start, "end": s.end, "text": s.text}
                         for s in transcript.segments.filter(end__gt=clip.start,

@@ -94,6 +94,22 @@ def shown_date_filter(value: object) -> str:
     return shown_date(value)
 
 
+@register.filter(name="air_date")
+def air_date_filter(value: object) -> object:
+    """The ``catalog.aired.AirDate`` of a broadcast or a hit (for ``_aired.html``)."""
+    from catalog.aired import AirDate
+
+    return value if isinstance(value, AirDate) else AirDate.of(value)
+
+
+@register.filter(name="shown_aired")
+def shown_aired_filter(value: object) -> str:
+    """An air date as the outlet printed it, in the UI's language (``l10n.shown_aired``)."""
+    from review_ui.l10n import shown_aired
+
+    return shown_aired(value)
+
+
 @register.filter(name="shown_datetime")
 def shown_datetime_filter(value: object, arg: str = "") -> str:
     """A datetime in the UI's language; ``|shown_datetime:"s"`` adds the seconds."""

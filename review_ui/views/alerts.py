@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.aired import day_filter
 from catalog.models import Alert, Watchlist
 from index.base import QueryError, Span
 from review_ui.roles import has_role, role_required
@@ -94,10 +95,8 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     if outlet_id:
         alerts = alerts.filter(broadcast__outlet_id=int(outlet_id))
     date_from, date_to = date_param(request.GET, "date_from"), date_param(request.GET, "date_to")
-    if date_from:
-        alerts = alerts.filter(broadcast__aired_at__date__gte=date_from)
-    if date_to:
-        alerts = alerts.filter(broadcast__aired_at__date__lte=date_to)
+    if date_from or date_to:  # the day as the outlet printed it (catalog.aired)
+        alerts = alerts.filter(day_filter("broadcast__", date_from, date_to))
     page = paginate(alerts.order_by("-created_at", "-id"), request.GET, ALERTS_PER_PAGE)
     for alert in page:
         alert.spans = highlighted(alert)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog import audit
+from catalog.aired import AirDate
 from review.incidents import visible_incidents
 from review.models import IncidentPerson, Person
 from review.persons import MAX_NAME, MAX_VARIANTS, PersonError, add_person, search_persons
@@ -130,9 +131,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 def _when(broadcast: Any, incident: Any) -> dt.date | None:
-    if broadcast is not None and broadcast.aired_at:
-        return broadcast.aired_at.date()
-    return incident.first_aired
+    day = AirDate.of(broadcast).day() if broadcast is not None else None
+    return day or incident.first_aired
 
 
 def timeline(person: Person, user: Any) -> list[dict[str, Any]]:

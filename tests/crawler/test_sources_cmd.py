@@ -57,7 +57,8 @@ def test_check_prints_what_it_would_find_without_writing(static_server: StaticSe
     assert report["items"] == [{
         "title": "اعتراف", "url": f"{static_server.base_url}/i/1.html",
         "media_url": f"{static_server.base_url}/m/1.mp4",
-        "aired_at": "2021-04-20T18:30:00+00:00", "aired_at_raw": "2021-04-20T18:30:00Z",
+        "aired_at": "2021-04-20T18:30:00+00:00", "aired_precision": "second",
+        "aired_at_raw": "2021-04-20T18:30:00Z",
         "program": "", "external_id": f"{static_server.base_url}/i/1.html",
     }]
     assert not (tmp_path / "data").exists()  # nothing written: no database, no files
@@ -145,7 +146,9 @@ url = "{base}/bad.xml"
     assert (report["kind"], report["count"], len(report["items"])) == ("feed", 2, 1)
     assert report["items"][0] == {
         "title": "اعتراف ١", "url": f"{base}/v/1.html", "media_url": "",
-        "aired_at": "2021-04-20T18:30:00+00:00", "aired_at_raw": "٢٠ نيسان ٢٠٢١ - ٢١:٣٠",
+        # As printed: local to the outlet, with its offset, to the minute.
+        "aired_at": "2021-04-20T21:30+03:00", "aired_precision": "minute",
+        "aired_at_raw": "٢٠ نيسان ٢٠٢١ - ٢١:٣٠",
         "program": "", "external_id": "g1"}
     assert "checking feed (feed)" in done.stderr
     table = raqib(env, "sources", "check", "broken-feed")

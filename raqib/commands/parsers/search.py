@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--tag", action="append", default=[],
                         help="only broadcasts with this tag (repeat: all must apply)")
     search.add_argument("--from", dest="aired_from", metavar="DATE",
-                        help="aired on or after DATE (YYYY-MM-DD or YYYY-MM), UTC")
+                        help="aired on or after DATE (YYYY-MM-DD or YYYY-MM), the outlet's day")
     search.add_argument("--to", dest="aired_to", metavar="DATE",
                         help="aired on or before DATE (YYYY-MM-DD or YYYY-MM: whole month)")
     search.add_argument("--sort", choices=(*SORTS, *SORT_ALIASES), default="relevance",
