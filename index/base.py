@@ -102,6 +102,9 @@ class Hit:
     # The original text cut into spans; matched words have match=True. Render each span
     # escaped (the UI wraps matches in <mark>); never build markup by string replacement.
     highlight: list[Span] = field(default_factory=list)
+    # Where else the same recording was seen (catalog.sightings): [{"source", "outlet",
+    # "url", "seen_at"}], the broadcast shown once with them (``index.hits``).
+    sightings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -226,10 +226,20 @@ def _write_json(path: Path, data: Any) -> None:
                     encoding="utf-8")
 
 
+def _sighting_bag_paths(data: dict[str, Any]) -> None:
+    """Where each sighting's snapshot and info.json lie in the bag (copied below with the
+    clipped broadcast's other evidence files)."""
+    for row in data.get("sightings", []):
+        for ev in row["evidence"]:
+            ev["bag_path"] = f"data/captures/{row['recording']}/{ev['kind']}-{ev['id']}-" \
+                             f"{Path(ev['path']).name}"
+
+
 def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
              tsa_urls: list[str], say: Callable[[str], None]) -> list[str]:
     """Write the payload under ``root`` (it becomes ``data/``); return what was withheld."""
     data = incident_json(incident)
+    _sighting_bag_paths(data)
     withheld = _redact(data) if profile == "public" else []
     ffmpeg = ffmpeg_version()
     clips_out: list[dict[str, Any]] = []
