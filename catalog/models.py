@@ -1,7 +1,9 @@
 """The catalog: the relational system of record.
 
 Outlet → Source → Broadcast → MediaFile (evidence, keyed by sha256) → Transcript → Segment,
-plus the append-only ``CustodyEvent`` log. Every stage is keyed so a retry never
+plus the append-only ``CustodyEvent`` log. One recording is one Broadcast: the same bytes
+captured again (another source, URL or outlet) are a ``Sighting`` of it
+(``catalog.sightings``), keyed like a broadcast by (source, external_id). Every stage is keyed so a retry never
 duplicates: a broadcast by (source, external_id), a media file by sha256, a transcript by
 (broadcast, track, model_id) and a segment by (transcript, number).
 
@@ -161,6 +163,20 @@ class Sighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.name}: {self.url}"
+
+
+def _refuse_deleting_custody(sender: type, instance: Broadcast, **kwargs: Any) -> None:
+    """Custody rows name broadcasts without a database constraint (see ``CustodyEvent``),
+    so the catalog refuses to delete a broadcast they name unless it was merged into
+    another as a ``Sighting`` that keeps its id (``catalog.sightings``)."""
+    if (CustodyEvent.objects.filter(broadcast_id=instance.pk).exists()
+            and not Sighting.objects.filter(former_broadcast_id=instance.pk).exists()):
+        raise PermissionError(f"broadcast {instance.pk} has custody events: it is kept "
+                              "(merge a duplicate with `raqib broadcasts merge-duplicates`)")
+
+
+models.signals.pre_delete.connect(_refuse_deleting_custody, sender=Broadcast,
+                                  dispatch_uid="catalog-refuse-deleting-custody")
 
 
 class Transcript(models.Model):
@@ -507,3 +523,4 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} held by {self.holder}"
+
