@@ -3,9 +3,9 @@
 Outlet → Source → Broadcast → MediaFile (evidence, keyed by sha256) → Transcript → Segment,
 plus the append-only ``CustodyEvent`` log. One recording is one Broadcast: the same bytes
 captured again (another source, URL or outlet) are a ``Sighting`` of it
-(``catalog.sightings``), keyed like a broadcast by (source, external_id). Every stage is keyed so a retry never
-duplicates: a broadcast by (source, external_id), a media file by sha256, a transcript by
-(broadcast, track, model_id) and a segment by (transcript, number).
+(``catalog.sightings``), keyed like a broadcast by (source, external_id). Every stage is
+keyed so a retry never duplicates: a broadcast by (source, external_id), a media file by
+sha256, a transcript by (broadcast, track, model_id) and a segment by (transcript, number).
 
 To add a field: change the model, run ``raqib manage makemigrations raqib`` and commit the
 migration.
