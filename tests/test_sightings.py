@@ -308,3 +308,25 @@ def make_duplicates_before_0010(executor) -> dict[str, object]:  # noqa: ANN001
                         added_by=lead)
     return {"kept": Broadcast(pk=kept.pk), "dup": Broadcast(pk=dup.pk),
             "kept_segment": Segment(pk=segs[kept.pk].pk), "incident": incident}
+
+
+def test_the_merges_on_postgresql() -> None:
+    """The command's and the migration's merge again with the catalog on a throw-away
+    PostgreSQL server (tests.services): its FK constraints and chain triggers differ."""
+    import os
+    import sys
+
+    from tests.services import postgres_server
+
+    if os.environ.get("RAQIB_TEST_DATABASE_URL"):
+        pytest.skip("already on PostgreSQL")
+    with postgres_server() as url:
+        env = {**os.environ, "RAQIB_TEST_DATABASE_URL": url}
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+             "merge_duplicates_command or migration_merges"],
+            cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+            timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "2 passed" in proc.stdout

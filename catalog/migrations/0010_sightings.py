@@ -22,6 +22,11 @@ def add_triggers(apps, schema_editor):
 
 
 def merge_existing(apps, schema_editor):
+    # The indexes and constraints of the new columns first (Django defers them to the end
+    # of the migration): PostgreSQL refuses to create an index on a table with pending
+    # deferred-constraint events, which the merge's updates leave.
+    while schema_editor.deferred_sql:
+        schema_editor.execute(schema_editor.deferred_sql.pop(0))
     reports = sightings.merge_duplicates(
         apps=apps, using=schema_editor.connection.alias, actor="raqib migrate (0010_sightings)",
         reason="migration 0010_sightings: broadcasts sharing one media file merged")
