@@ -157,6 +157,10 @@ def test_two_sources_over_the_same_pages_give_one_recording_with_two_sightings(
         assert row["seen_at"]
         warc = [e for e in row["evidence"] if e["kind"] == "warc"]
         assert len(warc) == 1 and sha(bag / warc[0]["bag_path"]) == warc[0]["sha256"]
+    summary = (bag / "data" / "incident" / "summary.html").read_text(encoding="utf-8")
+    assert f"{base}/mirror.html" in summary
+    assert main(["evidence", "verify", str(bag), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
 
     assert main(["audit", "verify"]) == 0
 

@@ -47,6 +47,7 @@ from catalog.audit_chain import chain_head, event_json
 from catalog.evidence import file_extension
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
 from review.evidence import tsa, verify_bag
+from review.evidence.sightings import add_bag_paths, sightings_table
 from review.incident_json import incident_json
 from review.models import Incident, Person
 from review.timecode import format_time
@@ -186,6 +187,7 @@ def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: st
     table = ("<table><tr><th>#</th><th>outlet · القناة</th><th>title · العنوان</th>"
              "<th>range · المدى</th><th>clip SHA-256 · بصمة المقطع</th>"
              "<th>original SHA-256 · بصمة الأصل</th></tr>" + clip_rows + "</table>")
+    table += sightings_table(data)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Incident {data['id']} · الحادثة {data['id']}</title>
@@ -226,20 +228,11 @@ def _write_json(path: Path, data: Any) -> None:
                     encoding="utf-8")
 
 
-def _sighting_bag_paths(data: dict[str, Any]) -> None:
-    """Where each sighting's snapshot and info.json lie in the bag (copied below with the
-    clipped broadcast's other evidence files)."""
-    for row in data.get("sightings", []):
-        for ev in row["evidence"]:
-            ev["bag_path"] = f"data/captures/{row['recording']}/{ev['kind']}-{ev['id']}-" \
-                             f"{Path(ev['path']).name}"
-
-
 def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
              tsa_urls: list[str], say: Callable[[str], None]) -> list[str]:
     """Write the payload under ``root`` (it becomes ``data/``); return what was withheld."""
     data = incident_json(incident)
-    _sighting_bag_paths(data)
+    add_bag_paths(data)
     withheld = _redact(data) if profile == "public" else []
     ffmpeg = ffmpeg_version()
     clips_out: list[dict[str, Any]] = []
