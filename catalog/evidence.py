@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalog import fencing
+from catalog import dbclock, fencing
+from catalog import sightings as sightings_
 from catalog.hashing import sha256_file
 from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
 
@@ -147,13 +148,20 @@ class Custody:
 
 def commit_capture(broadcast: Broadcast | Callable[[], Broadcast], media: MediaToStore,
                    evidence: Sequence[Evidence], custody: Custody, data_dir: Path,
-                   link: Callable[[Broadcast, MediaFile], None]) -> tuple[Broadcast, MediaFile]:
+                   link: Callable[[Broadcast, MediaFile], None], *,
+                   sightings: bool = False) -> tuple[Broadcast, MediaFile]:
     """Store the media file once by sha256, then write its MediaFile, the EvidenceFile
     rows, the custody event and ``link(broadcast, media_file)`` (the caller's update of
     the broadcast) in one transaction. ``broadcast`` may be a callable run inside the
     transaction (a live chunk's Broadcast is created there). Under a claim it commits
     only while the claim is still this worker's (``catalog.fencing``): a worker that lost
-    it writes no custody event. Raises StoredFileMismatch or ClaimLost."""
+    it writes no custody event. Raises StoredFileMismatch or ClaimLost.
+
+    ``sightings``: when another broadcast holds these bytes already, the capture is a
+    sighting of it (``catalog.sightings``): the broadcast's page fields become a
+    ``Sighting`` of the kept one, the evidence files and the custody event (``sighted``)
+    are the kept broadcast's, ``link`` is not called and the broadcast row is deleted.
+    Returns the kept broadcast then."""
     media_rel = store_media_file(media.path, media.sha256, data_dir)
     with fencing.atomic():
         target = broadcast() if callable(broadcast) else broadcast
@@ -163,6 +171,11 @@ def commit_capture(broadcast: Broadcast | Callable[[], Broadcast], media: MediaT
                       "mime_type": mimetypes.guess_type(media_rel.name)[0] or "",
                       "info_json_path": media.info_json_path, "duration": media.duration},
         )
+        kept = (sightings_.kept_broadcast(row.pk, exclude=target.pk)
+                if sightings and not created else None)
+        if kept is not None:
+            _record_sighting(target, kept, row, evidence, custody)
+            return kept, row
         for e in evidence:
             EvidenceFile.objects.get_or_create(
                 path=e.rel.as_posix(),
@@ -177,3 +190,32 @@ def commit_capture(broadcast: Broadcast | Callable[[], Broadcast], media: MediaT
         )
         link(target, row)
     return target, row
+
+
+def _record_sighting(target: Broadcast, kept: Broadcast, row: MediaFile,
+                     evidence: Sequence[Evidence], custody: Custody) -> None:
+    """The capture of ``target`` as a sighting of ``kept`` (inside the capture's
+    transaction): the Sighting, its evidence files, its custody event on the kept
+    broadcast's record, and ``target`` merged away."""
+    event = CustodyEvent(
+        action=custody.action or sightings_.SIGHTED_ACTION, actor=custody.actor,
+        broadcast=kept, media=row, sha256=row.sha256, source_url=custody.source_url,
+        final_url=custody.final_url, http_status=custody.http_status, host=custody.host,
+        tool_versions=custody.tool_versions)
+    sighting = sightings_.sighting_from(target, kept, sha256=row.sha256, media_id=row.pk,
+                                        seen_at=dbclock.now())
+    for e in evidence:
+        EvidenceFile.objects.get_or_create(
+            path=e.rel.as_posix(),
+            defaults={"broadcast": kept, "sighting": sighting, "kind": e.kind,
+                      "sha256": e.sha256, "size": e.size})
+    event.details = {**custody.details(row, False), "sighting": sighting.pk,
+                     "source": target.source.name, "external_id": target.external_id,
+                     "url": target.url, "former_broadcast_id": target.pk}
+    event.save()
+    # A discovered item has nothing of its own yet; whatever it has (a tag put on it
+    # before its download) moves onto the kept broadcast like a merged duplicate's.
+    report = sightings_.MergeReport(kept=kept.pk, dropped=target.pk, sighting=sighting.pk,
+                                    sha256=row.sha256)
+    sightings_.move_rows(target, kept, sighting, None, "default", report)
+    Broadcast.objects.filter(pk=target.pk).delete()

@@ -1,9 +1,11 @@
 """The catalog: the relational system of record.
 
 Outlet → Source → Broadcast → MediaFile (evidence, keyed by sha256) → Transcript → Segment,
-plus the append-only ``CustodyEvent`` log. Every stage is keyed so a retry never
-duplicates: a broadcast by (source, external_id), a media file by sha256, a transcript by
-(broadcast, track, model_id) and a segment by (transcript, number).
+plus the append-only ``CustodyEvent`` log. One recording is one Broadcast: the same bytes
+captured again (another source, URL or outlet) are a ``Sighting`` of it
+(``catalog.sightings``), keyed like a broadcast by (source, external_id). Every stage is
+keyed so a retry never duplicates: a broadcast by (source, external_id), a media file by
+sha256, a transcript by (broadcast, track, model_id) and a segment by (transcript, number).
 
 To add a field: change the model, run ``raqib manage makemigrations raqib`` and commit the
 migration.
@@ -134,6 +136,64 @@ class Broadcast(models.Model):
         return f"{self.outlet.name}: {self.title or self.url}"
 
 
+class Sighting(models.Model):
+    """The same recording (the same SHA-256) seen again: by another source, at another URL
+    or outlet, or re-uploaded under another id. One recording is one ``Broadcast``; every
+    further capture of its bytes is a sighting of it, with the page fields as captured, its
+    own evidence files (page snapshot, info.json) and custody events, and is never
+    transcribed or indexed again. Keyed by (source, external_id), like a broadcast, so a
+    re-crawl adds nothing. ``former_broadcast_id`` is the id the item had as a broadcast
+    (custody rows written then keep it); ``catalog.sightings`` writes and merges them."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.PROTECT, related_name="sightings")
+    media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="sightings")
+    sha256 = models.CharField(max_length=64)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="sightings")
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sightings")
+    external_id = models.CharField(max_length=500)
+    url = models.URLField(max_length=2000)
+    media_url = models.URLField(max_length=2000, blank=True)
+    title = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    program = models.CharField(max_length=300, blank=True)
+    aired_at = models.DateTimeField(null=True, blank=True)
+    aired_at_raw = models.CharField(max_length=200, blank=True)
+    # The air date as this page printed it (as on ``Broadcast``; ``catalog.aired``).
+    aired_precision = models.CharField(max_length=6, blank=True, choices=[
+        ("day", "day"), ("minute", "minute"), ("second", "second")])
+    aired_date = models.DateField(null=True, blank=True)
+    aired_tz = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, default="ar")
+    discovered_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)  # when its bytes were captured
+    former_broadcast_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seen_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="sighting_source_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}: {self.url}"
+
+
+def _refuse_deleting_custody(sender: type, instance: Broadcast, **kwargs: Any) -> None:
+    """Custody rows name broadcasts without a database constraint (see ``CustodyEvent``),
+    so the catalog refuses to delete a broadcast they name unless it was merged into
+    another as a ``Sighting`` that keeps its id (``catalog.sightings``)."""
+    if (CustodyEvent.objects.filter(broadcast_id=instance.pk).exists()
+            and not Sighting.objects.filter(former_broadcast_id=instance.pk).exists()):
+        raise PermissionError(f"broadcast {instance.pk} has custody events: it is kept "
+                              "(merge a duplicate with `raqib broadcasts merge-duplicates`)")
+
+
+models.signals.pre_delete.connect(_refuse_deleting_custody, sender=Broadcast,
+                                  dispatch_uid="catalog-refuse-deleting-custody")
+
+
 class Transcript(models.Model):
     """One transcription of a broadcast's media by one engine/model (or an import)."""
 
@@ -200,8 +260,11 @@ class CustodyEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=40)  # captured, linked, imported, verified...
     actor = models.CharField(max_length=200)  # a user name or "raqib-worker@host"
-    broadcast = models.ForeignKey(Broadcast, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="custody_events")
+    # No database constraint: a duplicate broadcast merged into the recording it repeats
+    # (``catalog.sightings``) is deleted, while its custody rows, which can never be
+    # rewritten, keep its id; ``Sighting.former_broadcast_id`` resolves it.
+    broadcast = models.ForeignKey(Broadcast, null=True, blank=True, on_delete=models.DO_NOTHING,
+                                  db_constraint=False, related_name="custody_events")
     media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="custody_events")
     sha256 = models.CharField(max_length=64, blank=True)
@@ -273,6 +336,10 @@ class EvidenceFile(models.Model):
 
     broadcast = models.ForeignKey(Broadcast, on_delete=models.PROTECT,
                                   related_name="evidence_files")
+    # Set when the file was kept for a sighting of the broadcast's recording (another
+    # source's or URL's page snapshot and info.json); empty for the broadcast's own capture.
+    sighting = models.ForeignKey("Sighting", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="evidence_files")
     kind = models.CharField(max_length=20)
     path = models.CharField(max_length=500, unique=True)  # relative to the data dir
     sha256 = models.CharField(max_length=64)

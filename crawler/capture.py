@@ -11,7 +11,10 @@ when the outlet publishes them. Each of those is an ``EvidenceFile`` row with it
 The MediaFile, the broadcast's link to it, the EvidenceFile rows and a custody event
 (``captured``; ``linked`` when the same bytes were already stored for another item) are
 written in one transaction by ``catalog.evidence`` (the writer live recordings use too),
-before the pipeline marks the broadcast downloaded.
+before the pipeline marks the broadcast downloaded. Bytes another broadcast holds already
+are a sighting of that recording (``catalog.sightings``): the item becomes a ``Sighting``
+with its own snapshot, info.json and ``sighted`` custody event on the kept broadcast's
+record, its broadcast row goes, and ``RecordedAsSighting`` tells the pipeline so.
 
 Killed captures resume: the work directory ``<data_dir>/tmp/capture-<broadcast_id>`` is
 stable, so yt-dlp continues its ``.part`` file; a capture whose transaction committed is
@@ -48,11 +51,12 @@ from catalog.evidence import (
 )
 from catalog.hashing import sha256_file
 from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile
+from catalog.sightings import RecordedAsSighting
 from crawler.base import CrawlSettings
 from crawler.downloader import CaptureError, Download, DownloadPolicy, download_media
 
-__all__ = ["CaptureError", "DownloadPolicy", "capture_broadcast_media", "schedule_retry",
-           "sha256_file", "tool_versions"]
+__all__ = ["CaptureError", "DownloadPolicy", "RecordedAsSighting", "capture_broadcast_media",
+           "schedule_retry", "sha256_file", "tool_versions"]
 
 log = logging.getLogger("raqib.crawler.capture")
 
@@ -108,13 +112,13 @@ def _record(broadcast: Broadcast, download: Download, sha: str, size: int,
                 "evidence": [e.record() for e in evidence],
                 **page}
 
-    def link(target: Broadcast, media: MediaFile) -> None:
+    def link(target: Broadcast, media: MediaFile) -> None:  # not called for a sighting
         target.media = media
         target.next_retry_at = None
         target.save(update_fields=["media", "next_retry_at", "updated_at"])
 
     try:
-        _, media = commit_capture(
+        kept, media = commit_capture(
             broadcast,
             MediaToStore(download.path, sha, size, duration=download.duration,
                          info_json_path=info_rel.as_posix() if info_rel else ""),
@@ -122,9 +126,12 @@ def _record(broadcast: Broadcast, download: Download, sha: str, size: int,
             Custody(actor=actor, source_url=source_url, final_url=download.final_url,
                     http_status=download.http_status, tool_versions=tool_versions(),
                     details=details),
-            data_dir, link)
+            data_dir, link, sightings=True)
     except StoredFileMismatch as exc:
         raise CaptureError(str(exc), retryable=False) from exc
+    if kept.pk != broadcast.pk:
+        sighting = kept.sightings.get(former_broadcast_id=broadcast.pk)
+        raise RecordedAsSighting(kept.pk, sighting.pk)
     return media
 
 
@@ -218,6 +225,11 @@ def capture_broadcast_media(broadcast: Broadcast, *, data_dir: Path, settings: C
                                                 base / f"{stamp}.{lang}{ext}", data_dir))
             media = _record(broadcast, download, sha, size, evidence, actor, source_url,
                             page, data_dir)
+        except RecordedAsSighting:
+            shutil.rmtree(workdir, ignore_errors=True)
+            log.info("recorded as a sighting", extra={"broadcast": broadcast.id,
+                                                      "sha256": sha, "size": size})
+            raise
         except Exception as exc:
             discard_evidence(evidence, data_dir)
             retryable = getattr(exc, "retryable", True)

@@ -109,6 +109,9 @@ class Hit:
     aired_date: date | None = None
     aired_tz: str = ""
     aired_at_raw: str = ""
+    # Where else the same recording was seen (catalog.sightings): [{"source", "outlet",
+    # "url", "seen_at"}], the broadcast shown once with them (``index.hits``).
+    sightings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -33,7 +33,7 @@ from typing import Any
 from index.base import BackendError, Hit, SearchBackend, SearchPage, SearchRequest
 from index.es_query import facets_from, search_body
 from index.highlight import bridge_texts, highlight
-from index.hits import with_air_dates
+from index.hits import attach_sightings, with_air_dates
 from index.query import Query, parse
 
 log = logging.getLogger("raqib.index.elasticsearch")
@@ -282,7 +282,8 @@ class ElasticsearchBackend(SearchBackend):
         response = self.client.search(index=self.alias, **body)
         parsed = parse(request.query)
         facets = facets_from(response["aggregations"]) if request.facets else {}
-        hits = with_air_dates([_hit(h, parsed) for h in response["hits"]["hits"]])
+        hits = with_air_dates(attach_sightings(
+            [_hit(h, parsed) for h in response["hits"]["hits"]]))
         return SearchPage(hits,
                           int(response["hits"]["total"]["value"]), request.page,
                           request.page_size, facets)

@@ -3,9 +3,10 @@
 ``build_hits`` reads the catalog (the source of truth) for each ranked segment id, in two
 queries: the original text, its broadcast, the broadcast's tags, and the highlight (with
 the next segment's head, so a phrase crossing the boundary is marked). A segment deleted since it
-was indexed is skipped. ``sort_facets`` puts facet counts in the documented order. Used by
-``index.tantivy_backend`` (and ``sort_facets`` by ``index.es_query``). To add a hit field:
-add it to ``index.base.Hit`` and fill it here.
+was indexed is skipped. ``attach_sightings`` adds where else each hit's recording was seen
+(one more query; both backends call it). ``sort_facets`` puts facet counts in the
+documented order. Used by ``index.tantivy_backend`` (and ``sort_facets`` by
+``index.es_query``). To add a hit field: add it to ``index.base.Hit`` and fill it here.
 """
 
 from __future__ import annotations
@@ -121,4 +122,20 @@ def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
                         play_from=start, aired_precision=precision or "",
                         aired_date=_day(day), aired_tz=zone or "", aired_at_raw=raw or "",
                         highlight=highlight(text, parsed, head(after) if after else None)))
+    return attach_sightings(hits)
+
+
+def attach_sightings(hits: list[Hit]) -> list[Hit]:
+    """Fill each hit's ``sightings`` (the same recording seen at other sources or URLs)."""
+    from catalog.models import Sighting
+
+    seen: dict[int, list[dict[str, object]]] = {}
+    for bid, source, outlet, url, at in (
+            Sighting.objects.filter(broadcast_id__in={h.broadcast_id for h in hits})
+            .order_by("seen_at", "id")
+            .values_list("broadcast_id", "source__name", "outlet__name", "url", "seen_at")):
+        seen.setdefault(bid, []).append({"source": source, "outlet": outlet, "url": url,
+                                         "seen_at": at.isoformat()})
+    for hit in hits:
+        hit.sightings = seen.get(hit.broadcast_id, [])
     return hits

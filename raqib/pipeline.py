@@ -1,8 +1,10 @@
 """The pipeline's stages, run in-process by commands and by the huey tasks alike.
 
 crawl (a source → Broadcasts, status ``discovered``) → download (→ MediaFile + custody
-record, ``downloaded``) → transcribe (→ Transcript + Segments + .vtt/.srt, ``transcribed``)
-→ index (→ search backend, ``indexed``).
+record, ``downloaded``; bytes the catalog holds already make the item a sighting of that
+recording instead, ``catalog.sightings``, and it goes no further) → transcribe
+(→ Transcript + Segments + .vtt/.srt, ``transcribed``) → index (→ search backend,
+``indexed``).
 
 Every stage is idempotent and keyed (see ``catalog.models``), so a retry or a re-run after a
 killed worker never duplicates. A failing stage is contained here, at the stage boundary:
@@ -26,7 +28,8 @@ from django.db.models.functions import Now
 
 from catalog import dbclock, fencing
 from catalog.fencing import ClaimLost
-from catalog.models import Broadcast, Source
+from catalog.models import Broadcast, Sighting, Source
+from catalog.sightings import RecordedAsSighting
 from catalog.urls import UnsafeURL
 from crawler.base import CollectError, Collector, CollectResult, CrawlSettings
 from crawler.registry import get_collector, is_scheduled
@@ -42,7 +45,8 @@ from reairings import stage as reairings_stage
 from review.watchlists import run_watchlists_recorded
 
 __all__ = ["CrawlReport", "StageError", "StageOptions", "actor", "advance", "crawl_settings",
-           "crawl_source", "due_sources", "import_transcript", "next_stage", "pending",
+           "crawl_source", "due_sources", "import_transcript", "is_sighting", "next_stage",
+           "pending",
            "record_failure", "run_stage"]
 
 log = logging.getLogger("raqib.pipeline")
@@ -56,6 +60,7 @@ STAGE_FLOW: dict[str, tuple[str, str]] = {
 }
 NEXT_STAGE = {entry: stage for stage, (entry, _) in STAGE_FLOW.items()}
 ORDER = [Status.DISCOVERED, Status.DOWNLOADED, Status.TRANSCRIBED, Status.INDEXED]
+SIGHTING = "sighting"  # advance()'s outcome for an item whose bytes the catalog held
 
 
 @dataclass
@@ -101,6 +106,7 @@ def _collect(collector: Collector, source: Source, settings: CrawlSettings,
              full_scan: bool) -> CollectResult:
     # One query for every known external id: the scan skips them (cost ∝ what is new).
     known = set(Broadcast.objects.filter(source=source).values_list("external_id", flat=True))
+    known |= set(Sighting.objects.filter(source=source).values_list("external_id", flat=True))
     return collector.collect(source_table(source), settings, known,
                              full_scan=full_scan and collector.supports_full_scan)
 
@@ -133,8 +139,12 @@ def crawl_source(source: Source, config: Config,
     report.found = len(result.items)
     report.errors = list(result.errors)
     complete = result.complete
+    # Items recorded as sightings of another broadcast (catalog.sightings) are known too.
+    sighted = set(Sighting.objects.filter(source=source).values_list("external_id", flat=True))
     with fencing.atomic():  # a crawl whose source claim was taken over writes nothing
         for item in result.items:
+            if item.external_id in sighted:
+                continue
             try:
                 broadcast, created = Broadcast.objects.get_or_create(
                     source=source, external_id=item.external_id,
@@ -239,7 +249,10 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     (nothing recorded) when the claim it runs under was taken over by another worker,
     and the catalog's own errors when the database went away mid-stage."""
     options = options or StageOptions()
-    broadcast = Broadcast.objects.select_related("media", "source").get(pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("media", "source").filter(
+        pk=broadcast_id).first()
+    if broadcast is None:  # recorded as a sighting of another broadcast (catalog.sightings)
+        return is_sighting(broadcast_id)
     entry, leaves = STAGE_FLOW[stage]
     if broadcast.status == Status.FAILED:
         if broadcast.failed_stage != stage:
@@ -252,6 +265,13 @@ def run_stage(broadcast_id: int, stage: str, config: Config,
     except StageError as exc:
         record_failure(broadcast, stage, disk_full_reason(exc) or str(exc))
         return False
+    except RecordedAsSighting as seen:
+        # The same bytes as a broadcast the catalog holds: a sighting of it now, with its
+        # own snapshot and custody event; nothing more to do for this item.
+        log.info("recorded as a sighting", extra={"broadcast": broadcast_id,
+                                                  "kept": seen.broadcast_id,
+                                                  "sighting": seen.sighting_id})
+        return True
     except (InterfaceError, OperationalError, ClaimLost):
         # The catalog went away mid-stage (a database restart), or another worker took the
         # claim over: not the broadcast's fault, nothing to record. The task ends; the
@@ -285,6 +305,11 @@ def import_transcript(path: Path, config: Config, *, actor: str) -> Broadcast:
     return broadcast
 
 
+def is_sighting(broadcast_id: int) -> bool:
+    """Whether ``broadcast_id`` was a discovered item recorded as a sighting since."""
+    return Sighting.objects.filter(former_broadcast_id=broadcast_id).exists()
+
+
 def next_stage(broadcast: Broadcast) -> str | None:
     """The stage a broadcast should run next (a failed one resumes where it failed)."""
     if broadcast.status == Status.FAILED:
@@ -294,9 +319,12 @@ def next_stage(broadcast: Broadcast) -> str | None:
 
 def advance(broadcast_id: int, config: Config, options: StageOptions | None = None,
             on_stage: Callable[[str], None] | None = None) -> str:
-    """Run every remaining stage of one broadcast; return its final status."""
+    """Run every remaining stage of one broadcast; return its final status (``SIGHTING``
+    when it turned out to be a sighting of a broadcast the catalog holds)."""
     while True:
-        broadcast = Broadcast.objects.get(pk=broadcast_id)
+        broadcast = Broadcast.objects.filter(pk=broadcast_id).first()
+        if broadcast is None:
+            return SIGHTING
         stage = next_stage(broadcast)
         if stage is None:
             return broadcast.status

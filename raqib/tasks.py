@@ -118,7 +118,9 @@ def queue_clock() -> float:
 
 def enqueue_stage(broadcast_id: int, priority: int | None = None) -> None:
     """Queue the next stage a broadcast needs (on the queue that runs that stage)."""
-    broadcast = Broadcast.objects.select_related("source").get(pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("source").filter(pk=broadcast_id).first()
+    if broadcast is None:  # recorded as a sighting of another broadcast: nothing follows
+        return
     stage = pipeline.next_stage(broadcast)
     task = STAGE_TASKS.get(stage or "")
     if task is not None:

@@ -1,8 +1,10 @@
 """Incidents as stable JSON (``raqib incidents show|list|export``, the screens) and as CSV.
 
 ``incident_json(incident, user)`` is the one description of an incident: its clips, persons
-and relations, signs, assessments, statuses and history. The proposer's assessment is left
-out for a lead who has yet to record a blind second one (``review.workflow``). CSV export
+and relations, signs, assessments, statuses and history, and every sighting of each clipped
+recording (``catalog.sightings``: source, URL, dates, page snapshot hashes). The proposer's
+assessment is left out for a lead who has yet to record a blind second one
+(``review.workflow``). CSV export
 writes one row per incident with the lists joined, and neutralises cells a spreadsheet would
 run as a formula (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a ``'``).
 A clip's air date is written as ``catalog.aired`` says (a printed day stays that day; a time
@@ -16,6 +18,7 @@ import io
 from typing import Any
 
 from catalog.aired import AirDate
+from catalog.sightings import sightings_json
 from review.models import Incident
 from review.timecode import format_time
 from review.workflow import proposer_assessment_hidden
@@ -76,6 +79,9 @@ def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
                      "reason": e.reason, "changes": e.changes, "version": e.version}
                     for e in incident.events.select_related("by").order_by("at", "id")],
     }
+    recordings = {c.broadcast_id: c.broadcast for c in incident.clips.select_related(
+        "broadcast__outlet", "broadcast__source").order_by("broadcast__aired_at", "id")}
+    data["sightings"] = [row for b in recordings.values() for row in sightings_json(b)]
     if hidden:
         data["history"] = [h for h in data["history"] if h["action"] != "edited"]
     return data

@@ -34,3 +34,17 @@ def test_a_broadcast_is_keyed_by_source_and_external_id() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Broadcast.objects.create(**fields)
     assert Broadcast.objects.count() == 1
+
+
+def test_a_broadcast_custody_rows_name_is_not_deleted() -> None:
+    """Custody rows name broadcasts without a database constraint (merged duplicates keep
+    their old id, catalog.sightings); the catalog refuses to delete one they name."""
+    source = make_source()
+    b = Broadcast.objects.create(source=source, outlet=source.outlet, external_id="1",
+                                 url="https://x.test/1")
+    CustodyEvent.objects.create(action="captured", actor="t", broadcast=b)
+    with pytest.raises(PermissionError), transaction.atomic():
+        b.delete()
+    with pytest.raises(PermissionError), transaction.atomic():
+        Broadcast.objects.filter(pk=b.pk).delete()
+    assert Broadcast.objects.filter(pk=b.pk).exists()

@@ -24,7 +24,7 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('raqib', '0008_audit_chain'),
+        ('raqib', '0010_sightings'),
     ]
 
     operations = [

@@ -57,6 +57,7 @@ from catalog.models import CustodyEvent, EvidenceFile, MediaFile
 from review.evidence import signing, tsa, verify_bag
 from review.evidence.files import StoredFileError, bagit_path, copy_checked, refuse_special
 from review.evidence.redact import RedactionError, Redactor
+from review.evidence.sightings import add_bag_paths, sightings_table
 from review.incident_json import incident_json
 from review.models import Incident
 from review.timecode import format_time
@@ -158,6 +159,7 @@ def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: st
     table = ("<table><tr><th>#</th><th>outlet · القناة</th><th>title · العنوان</th>"
              "<th>aired · تاريخ البث</th><th>range · المدى</th><th>clip SHA-256 · بصمة المقطع</th>"
              "<th>original SHA-256 · بصمة الأصل</th></tr>" + clip_rows + "</table>")
+    table += sightings_table(data)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Incident {data['id']} · الحادثة {data['id']}</title>
@@ -204,6 +206,7 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
     """Write the payload under ``root`` (it becomes ``data/``), redacted by ``redactor``
     for the public profile; return what was withheld."""
     data = incident_json(incident)
+    add_bag_paths(data)
     if redactor is not None:
         redactor.incident(data)
     ffmpeg = ffmpeg_version()

@@ -3,7 +3,9 @@
 The list filters on the pipeline status and on takedown watch (what the outlet deleted or
 re-cut since capture) and is paged with ``common.paginate``. The viewer shows the player
 at the second given by ``?t=``, the chosen transcript with the current segment marked,
-and the tags (the forms only for reviewers; ``tags.broadcast_tags`` checks again).
+and the tags (the forms only for reviewers; ``tags.broadcast_tags`` checks again), and
+where else the same recording was seen (its sightings); a merged duplicate's old id
+redirects to the recording it repeats.
 Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
 the list: read it with a ``common`` helper and add it to ``filter_query`` so the pager
 keeps it.
@@ -12,11 +14,12 @@ keeps it.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog.models import Broadcast, Tag, Transcript
+from catalog.models import Broadcast, Sighting, Tag, Transcript
+from catalog.sightings import sightings_json
 from review_ui.roles import has_role, role_required
 from review_ui.views.common import (
     PER_PAGE,
@@ -74,8 +77,12 @@ def _chosen_transcript(broadcast: Broadcast, raw_id: str) -> Transcript | None:
 @role_required("viewer")
 def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     """The viewer: player at ``?t=`` seconds, transcript (``?transcript=`` id), tags."""
-    broadcast = get_object_or_404(
-        Broadcast.objects.select_related("outlet", "source", "media"), pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("outlet", "source", "media").filter(
+        pk=broadcast_id).first()
+    if broadcast is None:
+        # A duplicate merged into the recording it repeats: its old links lead there.
+        sighting = get_object_or_404(Sighting, former_broadcast_id=broadcast_id)
+        return redirect(broadcast_detail_url(sighting.broadcast_id))
     start = _start_seconds(request.GET.get("t"))
     transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"))
     segments = list(transcript.segments.order_by("number")) if transcript else []
@@ -88,4 +95,5 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
         "can_tag": has_role(request.user, "reviewer"),
         "vocabulary": Tag.objects.filter(vocabulary=True).order_by("name"),
+        "sightings": sightings_json(broadcast)[1:],  # its own capture is shown above
     })

@@ -1,8 +1,8 @@
 """Evidence capture: real yt-dlp against loopback, real SQLite, real files.
 
 The stored original, its custody record and the evidence kept beside it (info.json, a WARC
-of the item page, captions), re-broadcasts stored once, failures, and a capture that is
-never repeated once committed."""
+of the item page, captions), re-broadcasts stored once as sightings of the first, failures,
+and a capture that is never repeated once committed."""
 
 from __future__ import annotations
 
@@ -14,9 +14,22 @@ import pytest
 from crawl_helpers import write_page
 from media_helpers import write_vtt
 
-from catalog.models import Broadcast, CustodyEvent, EvidenceFile, MediaFile, Outlet, Source
+from catalog.models import (
+    Broadcast,
+    CustodyEvent,
+    EvidenceFile,
+    MediaFile,
+    Outlet,
+    Sighting,
+    Source,
+)
 from crawler.base import CrawlSettings
-from crawler.capture import CaptureError, DownloadPolicy, capture_broadcast_media
+from crawler.capture import (
+    CaptureError,
+    DownloadPolicy,
+    RecordedAsSighting,
+    capture_broadcast_media,
+)
 from raqib.demo.server import StaticServer
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +101,7 @@ def test_item_page_without_media_url_is_handed_to_ytdlp(
     assert event.final_url == f"{static_server.base_url}/clip.mp4"
 
 
-def test_same_media_under_two_broadcasts_is_stored_once(
+def test_same_media_seen_again_is_a_sighting_of_the_first_broadcast(
         static_server: StaticServer, sample_mp4: bytes, tmp_path: Path,
         crawl_settings: CrawlSettings) -> None:
     (static_server.root / "a.mp4").write_bytes(sample_mp4)
@@ -101,16 +114,26 @@ def test_same_media_under_two_broadcasts_is_stored_once(
     data_dir = tmp_path / "data"
 
     media_a = capture(first, data_dir, crawl_settings)
-    media_b = capture(second, data_dir, crawl_settings)
+    with pytest.raises(RecordedAsSighting) as seen:
+        capture(second, data_dir, crawl_settings)
 
-    assert media_a.id == media_b.id and MediaFile.objects.count() == 1
-    assert set(media_a.broadcasts.values_list("external_id", flat=True)) == {"a", "b"}
+    assert seen.value.broadcast_id == first.id
+    assert MediaFile.objects.count() == 1
+    assert list(media_a.broadcasts.values_list("external_id", flat=True)) == ["a"]
+    assert not Broadcast.objects.filter(pk=second.id).exists()
+    sighting = Sighting.objects.get(pk=seen.value.sighting_id)
+    assert (sighting.broadcast_id, sighting.former_broadcast_id, sighting.external_id,
+            sighting.source.name, sighting.outlet.name, sighting.media_id) == (
+        first.id, second.id, "b", "rebroadcaster", "Other TV", media_a.id)
     assert len(list((data_dir / "media").rglob("*.mp4"))) == 1
     events = CustodyEvent.objects.filter(media=media_a).order_by("id")
     assert [(e.broadcast_id, e.action) for e in events] == [(first.id, "captured"),
-                                                            (second.id, "linked")]
-    assert len(list((data_dir / "captures").rglob("*.info.json"))) == 2
+                                                            (first.id, "sighted")]
+    assert events[1].source_url == f"{static_server.base_url}/b.mp4"
     assert events[1].details["already_stored"] is True
+    assert events[1].details["sighting"] == sighting.pk
+    assert len(list((data_dir / "captures").rglob("*.info.json"))) == 2
+    assert sighting.evidence_files.get(kind="info_json").broadcast_id == first.id
     assert leftovers(data_dir) == []
 
 

@@ -201,3 +201,30 @@ def test_reviewer_tags_a_segment_and_search_follows(viewer_client: Client, broad
                         "csrfmiddlewaretoken": token})
     assert not broadcast.taggings.exists()
     assert "0 نتيجة" in viewer_client.get("/", {"q": "أماني tag:confession"}).content.decode()
+
+
+def test_search_and_broadcast_page_show_a_recording_once_with_its_sightings(
+        viewer_client: Client, broadcast) -> None:
+    """One recording seen at another source (catalog.sightings): search lists it once with
+    "also seen at", the broadcast page lists the sighting, and a merged duplicate's old
+    address leads to the recording."""
+    from catalog.models import EvidenceFile, Outlet, Sighting, Source
+    from index.registry import get_backend
+
+    other = Outlet.objects.create(name="قناة \u202eمرآة")
+    source = Source.objects.create(name="mirror", outlet=other, kind="site")
+    sighting = Sighting.objects.create(
+        broadcast=broadcast, media=broadcast.media, sha256=broadcast.media.sha256,
+        source=source, outlet=other, external_id="m-1", url="https://mirror.example/m/1",
+        former_broadcast_id=99001)
+    EvidenceFile.objects.create(broadcast=broadcast, sighting=sighting, kind="warc",
+                                path="captures/99001/p.warc.gz", sha256="cd" * 32, size=5)
+    get_backend().index_transcript(broadcast.transcripts.get().pk)
+
+    html = viewer_client.get("/", {"q": "أماني"}).content.decode()
+    assert html.count('class="hit"') == 1
+    assert 'href="https://mirror.example/m/1"' in html and "\u202e" not in html
+    page = viewer_client.get(f"/broadcasts/{broadcast.pk}/").content.decode()
+    assert 'href="https://mirror.example/m/1"' in page and "cd" * 32 in page
+    moved = viewer_client.get("/broadcasts/99001/")
+    assert moved.status_code == 302 and moved["Location"] == f"/broadcasts/{broadcast.pk}/"
