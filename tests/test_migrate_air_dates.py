@@ -17,6 +17,15 @@ BEFORE = [("raqib", "0008_audit_chain")]
 AFTER = [("raqib", "0009_air_date_precision")]
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_schema():
+    """Leave the test database at the latest migration, as the next test expects it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _migrate(target: list[tuple[str, str]]) -> object:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

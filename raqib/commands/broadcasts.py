@@ -55,8 +55,7 @@ def broadcast_json(b: Any) -> dict[str, Any]:
         # The same recording seen elsewhere (catalog.sightings): one row per sighting.
         "sightings": [{"id": s.id, "source": s.source.name, "outlet": s.outlet.name,
                        "url": s.url, "external_id": s.external_id, "title": s.title,
-                       "aired_at": s.aired_at.isoformat() if s.aired_at else None,
-                       "aired_at_raw": s.aired_at_raw,
+                       **AirDate.of(s).fields(),
                        "seen_at": s.seen_at.isoformat()} for s in b.sightings.all()],
     }
 
