@@ -4,7 +4,9 @@ Every error the UI answers (400, 403, 404, 405, 413, 429, 500 and the CSRF failu
 rendered by ``render_error`` through one template, ``review_ui/error.html``: the Raqib
 header (with the navigation when the request carries a signed-in user), a title and one
 sentence from ``ERRORS`` in the active language, and the status code kept. The
-exception's own text is never shown (it may name a rule, a path or a file). Django calls
+exception's own text is never shown (it may name a rule, a path or a file), nor the
+requested path (the language switch returns to "/"), so a hidden record's 404 is the
+same page as a missing one's but for the CSRF token. Django calls
 ``bad_request``/``permission_denied``/``page_not_found``/``server_error`` through the
 ``handlerNNN`` names in ``raqib/urls.py``; ``csrf_failure`` is named by
 ``CSRF_FAILURE_VIEW``; ``ErrorPagesMiddleware`` gives a bare 405 (``require_POST`` and

@@ -41,9 +41,15 @@ def shown_date(value: Any) -> str:
 
 
 def shown_datetime(value: Any, seconds: bool = False) -> str:
-    """A datetime in the current time zone for a reader (``seconds``: with :s); "" for none."""
+    """A datetime (or its ISO string) in the current time zone for a reader (``seconds``:
+    with :s); "" for none."""
     if not value:
         return ""
+    if isinstance(value, str):  # an ISO string (review.incident_json): parse, else as is
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if not isinstance(value, dt.datetime):
         return shown_date(value)
     value = timezone.localtime(value) if timezone.is_aware(value) else value

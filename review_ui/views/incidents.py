@@ -34,6 +34,7 @@ from review.incident_json import incident_json
 from review.models import CoercionSign, Incident, Person
 from review.persons import PersonError, add_person, find_person
 from review.roles import has_role
+from review_ui.labels import label
 from review_ui.roles import role_required
 from review_ui.views import incident_forms as f
 from review_ui.views.common import digits_param, form_errors
@@ -173,6 +174,8 @@ def _detail(request: HttpRequest, incident: Incident, *, error: str = "",
     context = {
         "incident": incident, "data": data, "clips": _clips(incident), "error": error,
         "shown_signs": list(CoercionSign.objects.filter(code__in=data["signs"] or [])),
+        "sign_by_code": {s.code: s for s in CoercionSign.objects.filter(code__in={
+            code for a in data["assessments"] for code in a["signs"]})},
         "first_aired_value": _first_aired_value(incident, posted if failed == "edit" else None),
         "can_edit": is_open and has_role(user, "reviewer"),
         "can_assess": (lead_other and incident.status == Incident.Status.UNDER_REVIEW
@@ -277,7 +280,8 @@ def incident_review(request: HttpRequest, incident_id: int) -> HttpResponse:
     def review(incident: Incident, data: dict[str, Any]) -> str:
         workflow.set_status(incident.pk, request.user, data["status"], reason=data["reason"],
                             version=data["version"])
-        return gettext("Status now: %(status)s") % {"status": data["status"]}
+        return gettext("Status now: %(status)s") % {
+            "status": label("incident_status", data["status"])}
     return _act(request, incident_id, f.ReviewForm, "review", review)
 
 
