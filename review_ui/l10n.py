@@ -59,6 +59,17 @@ def shown_datetime(value: Any, seconds: bool = False) -> str:
     return digits(text)
 
 
+def shown_month(value: Any) -> str:
+    """A "YYYY-MM" month (a search facet) as the language's month and year ("نيسان 2021",
+    "April 2021"); anything else unchanged."""
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+        day = dt.date(year, month, 1)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    return digits(formats.date_format(day, "F Y"))
+
+
 def shown_number(value: Any) -> str:
     """A number grouped the language's way (12,345 / ١٢٬٣٤٥ with the digits setting)."""
     if value is None or value == "":

@@ -140,6 +140,14 @@ def history_sentence_filter(entry: dict) -> str:
     return history_sentence(entry)
 
 
+@register.filter(name="shown_month")
+def shown_month_filter(value: object) -> str:
+    """A "YYYY-MM" month in the UI's language (``review_ui.l10n``)."""
+    from review_ui.l10n import shown_month
+
+    return shown_month(value)
+
+
 @register.filter(name="shown_number")
 def shown_number_filter(value: object) -> str:
     """A count in the UI's language (grouping; Arabic-Indic digits when configured)."""

@@ -114,7 +114,9 @@ def _on_air(data: dict[str, Any], user: Any) -> list[inc.OnAir]:
 @require_http_methods(["GET", "POST"])
 @role_required("reviewer")
 def incident_create(request: HttpRequest) -> HttpResponse:
-    """The proposal form (GET, pre-filled) and the proposal itself (POST)."""
+    """The proposal form (GET, pre-filled) and the proposal itself (POST); the button
+    ``then=review`` proposes and sends for review in one action
+    (``review.workflow.propose_for_review``)."""
     if request.method == "GET":
         form = f.ProposeForm(initial=prefill(request.GET))
         return render(request, "review_ui/incident_form.html", {"form": form})
@@ -123,8 +125,10 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            action = (workflow.propose_for_review if request.POST.get("then") == "review"
+                      else inc.propose)
             with transaction.atomic():  # a person created here goes if the proposal fails
-                incident = inc.propose(
+                incident = action(
                     request.user, broadcast_id=data["broadcast"], start=data["start"],
                     end=data["end"], title=data["title"], people=_on_air(data, request.user),
                     signs=data["signs"], confidence=data["confidence"], notes=data["notes"],
