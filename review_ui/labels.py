@@ -20,6 +20,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import pgettext_lazy as p
 
+from review_ui.middleware import BIDI_CONTROLS, BIDI_REPLACEMENT
+
 LABELS: dict[str, dict[str, Any]] = {
     "incident_status": {
         "suspected": p("incident status", "suspected"),
@@ -119,14 +121,13 @@ def label(kind: str, value: Any) -> str:
 def history_sentence(entry: dict[str, Any]) -> SafeString:
     """One history entry (``action``, ``by``, ``to``) as an escaped sentence, the actor's
     name in ``<bdi>`` with bidi controls replaced."""
-    from review_ui.templatetags.raqib_ui import bidi_safe
-
     action = entry.get("action") or ""
     if action == "status-changed" and entry.get("to") in _STATUS_SENTENCES:
         template = _STATUS_SENTENCES[entry["to"]]
     else:
         template = _ACTION_SENTENCES.get(action, _OTHER_ACTION)
-    actor = format_html("<bdi>{}</bdi>", bidi_safe(entry.get("by") or "—"))
+    actor = format_html("<bdi>{}</bdi>", BIDI_CONTROLS.sub(BIDI_REPLACEMENT,
+                                                            str(entry.get("by") or "—")))
     return mark_safe(escape(str(template)).replace("%(actor)s", actor))
 
 
