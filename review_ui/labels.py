@@ -78,6 +78,21 @@ LABELS: dict[str, dict[str, Any]] = {
         "transcribe": p("pipeline stage", "transcription"),
         "index": p("pipeline stage", "indexing"),
     },
+    "reairing_status": {
+        "suggested": p("re-airing status", "suggested"),
+        "linked": p("re-airing status", "linked"),
+        "accepted": p("re-airing status", "accepted"),
+        "rejected": p("re-airing status", "rejected"),
+    },
+    "history_action": {
+        "proposed": p("history action", "proposal"),
+        "edited": p("history action", "edit"),
+        "clip-added": p("history action", "clip added"),
+        "person-added": p("history action", "person added"),
+        "assessed": p("history action", "assessment"),
+        "assigned": p("history action", "assignment"),
+        "status-changed": p("history action", "status change"),
+    },
     "language_flag": {
         "audio-text-disagree": p("language flag", "audio and text disagree"),
         "non-arabic": p("language flag", "not Arabic"),
