@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "review_ui.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "review_ui.errors.ErrorPagesMiddleware",  # a bare 405 gets the UI's error page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "review_ui.middleware.SecurityHeadersMiddleware",
     "review_ui.middleware.LoginRequiredEverywhereMiddleware",

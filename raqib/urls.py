@@ -1,5 +1,14 @@
-"""Root URL configuration: everything is served by the review UI app."""
+"""Root URL configuration: everything is served by the review UI app.
+
+The ``handlerNNN`` names render Django's own error answers through the UI's error page
+(``review_ui.errors``): the site's chrome, the page's language, no detail.
+"""
 
 from django.urls import include, path
 
 urlpatterns = [path("", include("review_ui.urls"))]
+
+handler400 = "review_ui.errors.bad_request"
+handler403 = "review_ui.errors.permission_denied"
+handler404 = "review_ui.errors.page_not_found"
+handler500 = "review_ui.errors.server_error"

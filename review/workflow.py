@@ -10,8 +10,10 @@ Before confirming, the lead records an independent assessment (confidence and si
 seeing the proposer's (``proposer_assessment_hidden``): the blind second review; both are
 kept. Dismissing needs a reason; so does reopening a decided incident (a lead). Every
 change is an ``IncidentEvent`` (append-only) and an audit entry; the UI and ``raqib incidents
-review`` call ``set_status`` and ``assess`` and so apply the same rules. To add a status: the
-model's ``Status``, ``TRANSITIONS`` and the rule in ``_check_transition``.
+review`` call ``set_status`` and ``assess`` and so apply the same rules; ``propose_for_review``
+is the reviewer's one action from a hit (``propose`` then ``set_status(under_review)`` in one
+transaction: the history still records both steps). To add a status: the model's
+``Status``, ``TRANSITIONS`` and the rule in ``_check_transition``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from review.incidents import (
     bump,
     find_signs,
     get_incident,
+    propose,
     record_assessment,
     record_event,
     require_role,
@@ -127,6 +130,16 @@ def _check_transition(incident: Incident, user: Any, status: str, reason: str) -
             "it; another lead must")
     if status == S.DISMISSED and not reason:
         raise IncidentError("dismissing an incident needs a reason (--reason)")
+
+
+def propose_for_review(user: Any, **proposal: Any) -> Incident:
+    """Propose an incident (``review.incidents.propose``, same arguments) and send it for
+    review at once, in one transaction: nothing is kept when either step is refused, and
+    the history holds both events (``proposed`` as suspected, then ``status-changed`` to
+    under review), exactly as two separate actions would leave it."""
+    with transaction.atomic():
+        incident = propose(user, **proposal)
+        return set_status(incident.pk, user, S.UNDER_REVIEW)
 
 
 def set_status(incident_id: int, user: Any, status: str, *, reason: str = "",

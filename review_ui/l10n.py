@@ -46,9 +46,15 @@ def shown_date(value: Any) -> str:
 
 
 def shown_datetime(value: Any, seconds: bool = False) -> str:
-    """A datetime in the current time zone for a reader (``seconds``: with :s); "" for none."""
+    """A datetime (or its ISO string) in the current time zone for a reader (``seconds``:
+    with :s); "" for none."""
     if not value:
         return ""
+    if isinstance(value, str):  # an ISO string (review.incident_json): parse, else as is
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if not isinstance(value, dt.datetime):
         return shown_date(value)
     value = timezone.localtime(value) if timezone.is_aware(value) else value
@@ -56,6 +62,17 @@ def shown_datetime(value: Any, seconds: bool = False) -> str:
     if seconds:
         text += value.strftime(":%S")
     return digits(text)
+
+
+def shown_month(value: Any) -> str:
+    """A "YYYY-MM" month (a search facet) as the language's month and year ("نيسان 2021",
+    "April 2021"); anything else unchanged."""
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+        day = dt.date(year, month, 1)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    return digits(formats.date_format(day, "F Y"))
 
 
 def shown_number(value: Any) -> str:

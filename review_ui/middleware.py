@@ -12,7 +12,8 @@ Four guards stand before everything else (first in ``MIDDLEWARE``):
 ``HeadWithoutBodyMiddleware`` answers HEAD with the headers of the GET and no body (a
 body on HEAD desynchronises keep-alive connections through a pooling proxy);
 ``RequestSizeLimitMiddleware`` refuses, unread, a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
-(413) and a query string or Range header too long to be honest (400);
+(413) and a query string or Range header too long to be honest (400), both as the UI's
+error page (``review_ui.errors``);
 ``BidiNeutralisingMiddleware`` replaces bidi embedding, override and isolate controls in
 every HTML page by U+FFFD, wherever the text sits (text, attributes, options, echoed form
 values), so no captured or typed text can reorder what a reviewer reads.
@@ -25,7 +26,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
+
+from review_ui.errors import refused_body
 
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 BIDI_REPLACEMENT = "\ufffd"
@@ -114,16 +117,14 @@ class RequestSizeLimitMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit() or len(declared) > 18:
-            return HttpResponseBadRequest("invalid Content-Length", content_type="text/plain")
+            return refused_body(request, 400)
         if limit is not None and int(declared) > limit:
-            response = HttpResponse(f"request body over {limit // 1024} KiB refused",
-                                    status=413, content_type="text/plain")
+            response = refused_body(request, 413)
             response.headers["Connection"] = "close"
             return response
-        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            return HttpResponseBadRequest("query string too long", content_type="text/plain")
-        if len(request.META.get("HTTP_RANGE", "")) > MAX_RANGE_HEADER:
-            return HttpResponseBadRequest("Range header too long", content_type="text/plain")
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING \
+                or len(request.META.get("HTTP_RANGE", "")) > MAX_RANGE_HEADER:
+            return refused_body(request, 400)
         return self.get_response(request)
 
 

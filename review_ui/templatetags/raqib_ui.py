@@ -6,7 +6,9 @@ cannot reorder the text around it (a "Trojan Source"-style spoof); each is shown
 U+FFFD so a reviewer sees that something was there. Output stays autoescaped.
 ``http_href`` lets only absolute http(s) URLs become a link target (``catalog.urls``):
 anything else (``javascript:``, ``data:``) gives "" and the template shows no link.
-``in_language`` shows the active language's half of a bilingual model choice label.
+``in_language`` shows the active language's half of a bilingual model choice label;
+``shown`` a stored value's label and ``history_sentence`` a history entry
+(``review_ui.labels``).
 To add a filter: define it here with ``@register.filter``.
 """
 
@@ -116,6 +118,50 @@ def shown_datetime_filter(value: object, arg: str = "") -> str:
     from review_ui.l10n import shown_datetime
 
     return shown_datetime(value, seconds=arg == "s")
+
+
+@register.filter(name="shown")
+def shown_filter(value: object, kind: str) -> str:
+    """A stored value's label in the UI's language: ``{{ i.status|shown:"incident_status" }}``
+    (``review_ui.labels``)."""
+    from review_ui.labels import label
+
+    return label(kind, value)
+
+
+@register.filter(name="local_label")
+def local_label_filter(item: object) -> str:
+    """The active language's label of a vocabulary entry (``label_ar``/``label_en``: a
+    sign of coercion, a tag), the other one when it is empty."""
+    from django.utils.translation import get_language
+
+    arabic = str(getattr(item, "label_ar", "") or "")
+    english = str(getattr(item, "label_en", "") or "")
+    if (get_language() or "ar").startswith("ar"):
+        return arabic or english
+    return english or arabic
+
+
+@register.filter(name="get_item")
+def get_item(mapping: object, key: object) -> object:
+    """``mapping[key]``, or None (a dict from the view, looked up by a loop variable)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter(name="history_sentence")
+def history_sentence_filter(entry: dict) -> str:
+    """An incident history entry as a sentence, the actor isolated (``review_ui.labels``)."""
+    from review_ui.labels import history_sentence
+
+    return history_sentence(entry)
+
+
+@register.filter(name="shown_month")
+def shown_month_filter(value: object) -> str:
+    """A "YYYY-MM" month in the UI's language (``review_ui.l10n``)."""
+    from review_ui.l10n import shown_month
+
+    return shown_month(value)
 
 
 @register.filter(name="shown_number")

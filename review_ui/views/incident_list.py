@@ -28,7 +28,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -53,7 +53,8 @@ class IncidentFilters(forms.Form):
     """The list's filters; a field that does not validate is ignored (and reported)."""
 
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All")), *Incident.Status.choices])
+                               choices=[("", pgettext_lazy("any status", "All")),
+                                        *Incident.Status.choices])
     outlet = forms.IntegerField(label=_("Outlet"), required=False, min_value=1,
                                 max_value=MAX_ID)
     person = forms.CharField(label=_("Person on air"), required=False,

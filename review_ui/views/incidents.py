@@ -34,6 +34,7 @@ from review.incident_json import incident_json
 from review.models import CoercionSign, Incident, Person
 from review.persons import PersonError, add_person, find_person
 from review.roles import has_role
+from review_ui.labels import label
 from review_ui.roles import role_required
 from review_ui.views import incident_forms as f
 from review_ui.views.common import digits_param, form_errors
@@ -113,7 +114,9 @@ def _on_air(data: dict[str, Any], user: Any) -> list[inc.OnAir]:
 @require_http_methods(["GET", "POST"])
 @role_required("reviewer")
 def incident_create(request: HttpRequest) -> HttpResponse:
-    """The proposal form (GET, pre-filled) and the proposal itself (POST)."""
+    """The proposal form (GET, pre-filled) and the proposal itself (POST); the button
+    ``then=review`` proposes and sends for review in one action
+    (``review.workflow.propose_for_review``)."""
     if request.method == "GET":
         form = f.ProposeForm(initial=prefill(request.GET))
         return render(request, "review_ui/incident_form.html", {"form": form})
@@ -122,8 +125,10 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            action = (workflow.propose_for_review if request.POST.get("then") == "review"
+                      else inc.propose)
             with transaction.atomic():  # a person created here goes if the proposal fails
-                incident = inc.propose(
+                incident = action(
                     request.user, broadcast_id=data["broadcast"], start=data["start"],
                     end=data["end"], title=data["title"], people=_on_air(data, request.user),
                     signs=data["signs"], confidence=data["confidence"], notes=data["notes"],
@@ -173,6 +178,8 @@ def _detail(request: HttpRequest, incident: Incident, *, error: str = "",
     context = {
         "incident": incident, "data": data, "clips": _clips(incident), "error": error,
         "shown_signs": list(CoercionSign.objects.filter(code__in=data["signs"] or [])),
+        "sign_by_code": {s.code: s for s in CoercionSign.objects.filter(code__in={
+            code for a in data["assessments"] for code in a["signs"]})},
         "first_aired_value": _first_aired_value(incident, posted if failed == "edit" else None),
         "can_edit": is_open and has_role(user, "reviewer"),
         "can_assess": (lead_other and incident.status == Incident.Status.UNDER_REVIEW
@@ -277,7 +284,8 @@ def incident_review(request: HttpRequest, incident_id: int) -> HttpResponse:
     def review(incident: Incident, data: dict[str, Any]) -> str:
         workflow.set_status(incident.pk, request.user, data["status"], reason=data["reason"],
                             version=data["version"])
-        return gettext("Status now: %(status)s") % {"status": data["status"]}
+        return gettext("Status now: %(status)s") % {
+            "status": label("incident_status", data["status"])}
     return _act(request, incident_id, f.ReviewForm, "review", review)
 
 

@@ -11,6 +11,11 @@ and its links) is prepared once in Python by ``hit_rows``: the template's loop o
 span and a ``{% url %}`` per link were most of a result page's rendering time
 (``benchmarks/search_load.py --in-process``). The text is escaped and bidi-neutralised
 exactly as the template did it (``escape(bidi_safe(...))``), so the HTML is the same.
+
+The hits of a page are shown grouped by broadcast (``hit_groups``): the broadcast's outlet,
+title, air time and tags once, its hits of this page under it in the backend's order,
+their count and a link to the whole broadcast. Paging and facets still count hits, so a
+broadcast may continue on the next page.
 """
 
 from __future__ import annotations
@@ -114,6 +119,22 @@ def hit_rows(hits: list[Hit], can_propose: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def hit_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``hit_rows`` grouped by broadcast, in the order each broadcast first appears: each
+    group has ``hit`` (its first hit, for the broadcast's details), ``rows``, ``count`` and
+    ``more_href`` (the broadcast page at its first hit)."""
+    groups: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        group = groups.get(row["hit"].broadcast_id)
+        if group is None:
+            group = groups[row["hit"].broadcast_id] = {
+                "hit": row["hit"], "rows": [], "more_href": row["href"]}
+        group["rows"].append(row)
+    for group in groups.values():
+        group["count"] = len(group["rows"])
+    return list(groups.values())
+
+
 @require_GET
 @role_required("viewer")
 def search(request: HttpRequest) -> HttpResponse:
@@ -129,7 +150,9 @@ def search(request: HttpRequest) -> HttpResponse:
         error = form_errors(form)
     can_propose = has_role(request.user, "reviewer")
     hits = page.hits if page else []
-    context: dict[str, Any] = {"form": form, "hits": hits, "rows": hit_rows(hits, can_propose),
+    rows = hit_rows(hits, can_propose)
+    context: dict[str, Any] = {"form": form, "hits": hits, "rows": rows,
+                               "groups": hit_groups(rows),
                                "page": page, "error": error, "searched": searched,
                                "facets": [], "can_propose": can_propose}
     if page:

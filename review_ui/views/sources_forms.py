@@ -25,6 +25,7 @@ from catalog.models import Source
 from crawler.schema import KIND_KEYS, validate_sources
 from raqib.config import Config
 from raqib.sources_sync import ORIGIN_KEY
+from review_ui.labels import LABELS
 from review_ui.views import sources_guard
 
 # Keys entered as form fields; everything else of the table goes in the TOML snippet.
@@ -90,7 +91,8 @@ class SourceForm(forms.Form):
     outlet = forms.CharField(label=_("Outlet"), max_length=200,
                              widget=forms.TextInput(attrs={"dir": "auto"}))
     kind = forms.ChoiceField(label=_("Kind"),
-                             choices=[(k, k) for k in sorted(KIND_KEYS)],
+                             choices=[(k, LABELS["source_kind"].get(k, k))
+                                      for k in sorted(KIND_KEYS)],
                              error_messages={"invalid_choice": (
                                  "kind: %(value)s is not one of "
                                  + ", ".join(sorted(KIND_KEYS)))})

@@ -26,6 +26,7 @@ def test_admin_sees_stages_running_work_and_the_scheduler(client: Client) -> Non
     index_row = html.split('data-stage="index"')[1].split("</tr>")[0]
     assert '<td class="waiting">1</td>' in index_row
     assert '<td class="running">1</td>' in index_row
+    assert "<td>الفهرسة</td>" in index_row  # the stage in the page's language
     transcribe_row = html.split('data-stage="transcribe"')[1].split("</tr>")[0]
     assert '<td class="waiting">1</td>' in transcribe_row
     assert "host:123:abc" in html

@@ -85,7 +85,8 @@ def test_propose_then_confirm_as_second_lead(clients, broadcast) -> None:
         "version": 3, "confidence": "medium", "signs": ["detention-setting"]}
     ).status_code == 302
     page = clients["lead2"].get(f"/incidents/{incident.pk}/").content.decode()
-    assert 'id="proposer-confidence">high<' in page and 'id="confirm"' in page
+    assert 'id="proposer-confidence" data-confidence="high">عالية<' in page \
+        and 'id="confirm"' in page
     assert clients["lead2"].post(review, {"status": "confirmed", "version": 4}
                                  ).status_code == 302
     incident.refresh_from_db()

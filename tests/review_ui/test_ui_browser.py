@@ -185,7 +185,7 @@ def test_search_facets_pages_and_highlights_in_rtl(live_ui: dict, page: object) 
     facet.click()
     page.wait_for_url(lambda url: "outlet=" in url)
     assert re.match(rf"{in_second} ({RESULT_WORDS})", page.locator("p.count").inner_text())
-    outlets = page.locator("li.hit .hit-meta .outlet").all_inner_texts()
+    outlets = page.locator("li.hit-group .hit-meta .outlet").all_inner_texts()
     assert outlets and set(outlets) == {SECOND_OUTLET}
     assert page.locator("select[name=outlet]").input_value() == SECOND_OUTLET
 

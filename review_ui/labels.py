@@ -1,0 +1,154 @@
+"""What a reader sees for a stored value: enumerations and history entries in the page's
+language.
+
+The database keeps its values (``under_review``, ``disowns``, ``feed``...); a page shows
+``label(kind, value)`` (template: ``{{ value|shown:"incident_status" }}``), the label of
+``LABELS[kind]`` in the active language, or the value unchanged when it has none (a value
+added to a model before its label: still readable, and tests/review_ui/test_shown_labels.py
+fails). ``history_sentence`` turns one incident history entry (``review.incident_json``)
+into a sentence with the actor's name isolated (``<bdi>``). No rule lives here: only what a
+value is called. To add a kind or a value: an entry below with ``pgettext_lazy`` (the
+context is the kind, so "confirmed" may read differently for an incident and an alert),
+and its Arabic in ``locale/ar`` (and ``locale/en``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext_lazy as p
+
+from review_ui.middleware import BIDI_CONTROLS, BIDI_REPLACEMENT
+
+LABELS: dict[str, dict[str, Any]] = {
+    "incident_status": {
+        "suspected": p("incident status", "suspected"),
+        "under_review": p("incident status", "under review"),
+        "confirmed": p("incident status", "confirmed"),
+        "dismissed": p("incident status", "dismissed"),
+    },
+    "confidence": {
+        "low": p("confidence", "low"),
+        "medium": p("confidence", "medium"),
+        "high": p("confidence", "high"),
+    },
+    "person_kind": {
+        "detainee": p("person kind", "detainee"),
+        "relative": p("person kind", "relative"),
+        "witness": p("person kind", "witness"),
+        "official": p("person kind", "official"),
+        "presenter": p("person kind", "presenter"),
+        "activist": p("person kind", "activist"),
+        "other": p("person kind", "other"),
+    },
+    "role": {
+        "confesses": p("role on air", "confesses"),
+        "disowns": p("role on air", "disowns a relative"),
+        "denies": p("role on air", "denies documented crimes"),
+        "testifies": p("role on air", "testifies against someone"),
+        "other": p("role on air", "other"),
+    },
+    "assessment": {
+        "proposer": p("assessment kind", "the proposer's"),
+        "second": p("assessment kind", "second, blind"),
+    },
+    "alert_status": {
+        "new": p("alert status", "new"),
+        "confirmed": p("alert status", "confirmed"),
+        "dismissed": p("alert status", "dismissed"),
+    },
+    "source_kind": {
+        "site": p("source kind", "web site"),
+        "live": p("source kind", "live stream"),
+        "feed": p("source kind", "feed (RSS/Atom)"),
+        "sitemap": p("source kind", "sitemap"),
+        "ytdlp": p("source kind", "video platform (yt-dlp)"),
+    },
+    "broadcast_status": {
+        "discovered": p("broadcast status", "discovered"),
+        "downloaded": p("broadcast status", "downloaded"),
+        "transcribed": p("broadcast status", "transcribed"),
+        "indexed": p("broadcast status", "indexed"),
+        "failed": p("broadcast status", "failed"),
+    },
+    "stage": {
+        "download": p("pipeline stage", "download"),
+        "transcribe": p("pipeline stage", "transcription"),
+        "index": p("pipeline stage", "indexing"),
+    },
+    "reairing_status": {
+        "suggested": p("re-airing status", "suggested"),
+        "linked": p("re-airing status", "linked"),
+        "accepted": p("re-airing status", "accepted"),
+        "rejected": p("re-airing status", "rejected"),
+    },
+    "history_action": {
+        "proposed": p("history action", "proposal"),
+        "edited": p("history action", "edit"),
+        "clip-added": p("history action", "clip added"),
+        "person-added": p("history action", "person added"),
+        "assessed": p("history action", "assessment"),
+        "assigned": p("history action", "assignment"),
+        "status-changed": p("history action", "status change"),
+    },
+    "language_flag": {
+        "audio-text-disagree": p("language flag", "audio and text disagree"),
+        "non-arabic": p("language flag", "not Arabic"),
+    },
+    "language": {
+        "ar": p("language", "Arabic"),
+        "en": p("language", "English"),
+        "fr": p("language", "French"),
+        "tr": p("language", "Turkish"),
+        "fa": p("language", "Persian"),
+        "ku": p("language", "Kurdish"),
+    },
+}
+
+_STATUS_SENTENCES = {
+    "suspected": p("history", "%(actor)s returned the incident to suspected"),
+    "under_review": p("history", "%(actor)s sent the incident for review"),
+    "confirmed": p("history", "%(actor)s confirmed the incident"),
+    "dismissed": p("history", "%(actor)s dismissed the incident"),
+}
+_ACTION_SENTENCES = {
+    "proposed": p("history", "%(actor)s proposed the incident"),
+    "edited": p("history", "%(actor)s edited the incident"),
+    "clip-added": p("history", "%(actor)s added a clip"),
+    "person-added": p("history", "%(actor)s added a person on air"),
+    "assessed": p("history", "%(actor)s recorded a blind assessment"),
+    "assigned": p("history", "%(actor)s assigned a reviewer"),
+}
+_OTHER_ACTION = p("history", "%(actor)s changed the incident")
+
+
+def label(kind: str, value: Any) -> str:
+    """The shown label of ``value`` of ``kind`` in the active language; the value itself
+    when it has none ("" for None)."""
+    if value is None:
+        return ""
+    shown = LABELS.get(kind, {}).get(str(value))
+    return str(shown) if shown is not None else str(value)
+
+
+def history_sentence(entry: dict[str, Any]) -> SafeString:
+    """One history entry (``action``, ``by``, ``to``) as an escaped sentence, the actor's
+    name in ``<bdi>`` with bidi controls replaced."""
+    action = entry.get("action") or ""
+    if action == "status-changed" and entry.get("to") in _STATUS_SENTENCES:
+        template = _STATUS_SENTENCES[entry["to"]]
+    else:
+        template = _ACTION_SENTENCES.get(action, _OTHER_ACTION)
+    actor = format_html("<bdi>{}</bdi>", BIDI_CONTROLS.sub(BIDI_REPLACEMENT,
+                                                            str(entry.get("by") or "—")))
+    return mark_safe(escape(str(template)).replace("%(actor)s", actor))
+
+
+def known_values(kind: str) -> set[str]:
+    """The values of ``kind`` that have a label (for tests)."""
+    return set(LABELS.get(kind, {}))
+
+
+__all__ = ["LABELS", "history_sentence", "known_values", "label"]
