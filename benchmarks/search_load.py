@@ -59,7 +59,7 @@ def _add_reviewers(home: Path, count: int, password: str) -> list[str]:
     code = (
         "import django, sys; django.setup()\n"
         "from django.contrib.auth.models import User\n"
-        "from review_ui.roles import ensure_roles, set_role\n"
+        "from accounts.roles import ensure_roles, set_role\n"
         "ensure_roles()\n"
         "for i in range(int(sys.argv[1])):\n"
         "    user, _ = User.objects.get_or_create(username=f'load-reviewer-{i}')\n"

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
+from accounts.roles import has_role
 from catalog import audit
 from catalog.models import Broadcast, Segment
 from review.models import (
@@ -34,7 +35,6 @@ from review.models import (
     Person,
 )
 from review.persons import PersonError, find_person
-from review.roles import has_role
 from review.text import clean_text
 from review.timecode import TimecodeError, parse_time
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import has_role
 from review.incidents import (
     IncidentError,
     ReviewRuleError,
@@ -29,7 +30,6 @@ from review.incidents import (
     require_role,
 )
 from review.models import Assessment, Incident
-from review.roles import has_role
 from review.text import clean_text
 
 S = Incident.Status

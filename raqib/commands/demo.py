@@ -19,6 +19,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from accounts.roles import set_role
 from catalog.models import Outlet, Source
 from crawler.schema import validate_sources
 from index.registry import get_backend
@@ -29,7 +30,6 @@ from raqib.commands.serve import serve_forever
 from raqib.demo.fixture_site import start_fixture_outlet
 from raqib.demo.incidents import seed_incidents
 from raqib.logs import progress
-from review_ui.roles import set_role
 
 DEMO_USER = "demo"
 DEMO_LEADS = ("demo-lead1", "demo-lead2")

@@ -1,6 +1,6 @@
 """``raqib users create|list|deactivate|reset-2fa|unlock``: accounts of the review UI.
 
-A user has exactly one role (viewer < reviewer < lead < admin, see ``review_ui.roles``).
+A user has exactly one role (viewer < reviewer < lead < admin, see ``accounts.roles``).
 The password comes from ``RAQIB_PASSWORD`` (for scripts) or an interactive prompt with
 confirmation; it must pass every configured password validator (length, common
 passwords, similarity to the name, all digits, variety). A user name holds letters,
@@ -22,10 +22,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from accounts.passwords import check_username
+from accounts.roles import set_role, user_role
 from catalog import audit
 from raqib.commands.output import CommandError, emit
-from review_ui.passwords import check_username
-from review_ui.roles import set_role, user_role
 
 
 def read_password(name: str) -> str | None:
@@ -92,7 +92,7 @@ def _user(name: str) -> object:
 
 
 def deactivate_user(args: argparse.Namespace) -> int:
-    from review_ui.sessions import end_sessions
+    from accounts.sessions import end_sessions
 
     user = _user(args.name)
     user.is_active = False
@@ -105,8 +105,8 @@ def deactivate_user(args: argparse.Namespace) -> int:
 
 
 def reset_2fa(args: argparse.Namespace) -> int:
-    from review_ui.sessions import end_sessions
-    from review_ui.twofactor import reset_second_factor
+    from accounts.sessions import end_sessions
+    from accounts.twofactor import reset_second_factor
 
     user = _user(args.name)
     removed = reset_second_factor(user)

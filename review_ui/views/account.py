@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import math
 from io import BytesIO
 
 import django_otp
@@ -28,19 +27,17 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import twofactor
+from accounts.passwords import client_address
+from accounts.sessions import stamp_password_entry
 from catalog import audit
-from review_ui import twofactor
-from review_ui.passwords import client_address
-from review_ui.roles import signed_in_view
-from review_ui.sessions import stamp_password_entry
+from review_ui.access import signed_in_view
 
 log = logging.getLogger("raqib.auth")
 
@@ -69,27 +66,6 @@ def _token_failed(request: HttpRequest, step: str) -> None:
                 request.user.get_username(), step, client_address(request))
 
 
-def match_token(user: object, token: str) -> object | None:
-    """The device that accepts the token: six digits go to the authenticator, anything
-    else to the recovery codes (so a recovery code never counts as a wrong TOTP)."""
-    token = token.strip().replace(" ", "")
-    model = TOTPDevice if token.isdigit() else StaticDevice
-    for device in model.objects.filter(user=user, confirmed=True):
-        verified = django_otp.verify_token(user, device.persistent_id, token)
-        if verified is not None:
-            return verified
-    return None
-
-
-def _throttled_seconds(user: object) -> int:
-    """Seconds until django-otp's throttling lets the user's authenticator try again."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    allowed, info = device.verify_is_allowed() if device else (True, None)
-    if allowed or not info or not info.get("locked_until"):
-        return 0
-    return max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
-
-
 @signed_in_view
 @require_http_methods(["GET", "POST"])
 def login_2fa(request: HttpRequest) -> HttpResponse:
@@ -97,14 +73,14 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("review_ui:totp_setup"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = _throttled_seconds(request.user)
+        wait = twofactor.throttled_seconds(request.user)
         if wait:
             form.add_error("token", gettext(
                 "Too many wrong codes: wait %(seconds)s s before the next try.")
                 % {"seconds": wait})
             return render(request, "review_ui/login_2fa.html",
                           {"form": form, "next": _next(request)}, status=429)
-        device = match_token(request.user, form.cleaned_data["token"])
+        device = twofactor.match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             django_otp.login(request, device)
             request.session.cycle_key()
@@ -164,7 +140,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
         user = authenticate(request, username=request.user.get_username(),
                             password=form.cleaned_data["password"])
         password_ok = user is not None and user.pk == request.user.pk
-        token_ok = password_ok and (not needs_token or match_token(
+        token_ok = password_ok and (not needs_token or twofactor.match_token(
             request.user, form.cleaned_data["token"]) is not None)
         if token_ok:
             stamp_password_entry(request)

@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.roles import has_role
 from catalog.models import Broadcast, Tag, Transcript
-from review_ui.roles import has_role, role_required
+from review_ui.access import role_required
 from review_ui.views.common import (
     PER_PAGE,
     choice_param,

@@ -134,8 +134,8 @@ def test_monitors_see_gone_and_recut_in_the_ui(client) -> None:  # noqa: ANN001
     from django.urls import reverse
     from django.utils import timezone
 
+    from accounts.roles import set_role
     from catalog.models import MediaFile
-    from review_ui.roles import set_role
 
     user = get_user_model().objects.create_user("monitor", password="pw-123456789")
     set_role(user, "viewer")

@@ -1,4 +1,4 @@
-"""The role a user object keeps (review.roles): read once, and never stale after a change.
+"""The role a user object keeps (accounts.roles): read once, and never stale after a change.
 
 A page asks ``has_role`` a dozen times; the role groups are read from the database once per
 user object. Each test here changes a role in a way the UI or a command can, and checks the
@@ -15,8 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from review.roles import has_role, user_role
-from review_ui.roles import ensure_roles, set_role
+from accounts.roles import ensure_roles, has_role, set_role, user_role
 
 PASSWORD = "a long test password 15"
 

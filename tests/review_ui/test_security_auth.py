@@ -17,8 +17,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ui_helpers import PASSWORD, login_client, make_user, token_for_key, totp_token
 
-from review_ui.roles import ROLES
-from review_ui.sessions import AUTH_AT, LOGIN_AT
+from accounts.roles import ROLES
+from accounts.sessions import AUTH_AT, LOGIN_AT
 
 
 def _password_login(client: Client, name: str, password: str = PASSWORD) -> object:
@@ -60,7 +60,7 @@ def test_viewer_and_reviewer_need_no_second_factor(db, role: str) -> None:
 def test_enrolment_then_recovery_code_works_once(db) -> None:
     from django.contrib.auth import get_user_model
 
-    from review_ui.roles import set_role
+    from accounts.roles import set_role
 
     user = get_user_model().objects.create_user("newlead", password=PASSWORD)
     set_role(user, "lead")  # as `raqib users create --role lead` does: no device yet

@@ -1,6 +1,6 @@
 """The authorization matrix (issue 14): every URL pattern × every role × anonymous.
 
-Each pattern's view must declare who may open it (``review_ui.roles``: ``role_required``,
+Each pattern's view must declare who may open it (``review_ui.access``: ``role_required``,
 ``signed_in_view`` or ``public_view``); one without a declaration fails here. Then each
 pattern is requested, GET and POST, as anonymous, a signed-in user without a role, each
 role, and a lead and an admin who typed their password but not their second factor:
@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ui_helpers import PASSWORD, login_client, make_broadcast, make_user
 
-from review_ui.roles import ROLES
+from accounts.roles import ROLES
 
 DECLARATIONS = (*ROLES, "signed-in", "public")
 RANK = {name: rank for rank, name in enumerate(ROLES)}
@@ -139,7 +139,7 @@ def test_an_undeclared_view_is_caught() -> None:
     from django.http import HttpResponse
     from django.urls import path
 
-    from review_ui.roles import role_required
+    from review_ui.access import role_required
 
     def bare(request: object) -> HttpResponse:
         return HttpResponse("open to all")
@@ -153,7 +153,7 @@ def test_every_pattern_is_named_and_declares_its_permission() -> None:
     missing = undeclared(PATTERNS)
     assert not missing, (
         f"these URLs declare no permission (use role_required / signed_in_view / "
-        f"public_view from review_ui.roles): {missing}")
+        f"public_view from review_ui.access): {missing}")
     assert all(name and not name.endswith(":None") for name in PATTERNS)
 
 

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import get_resolver
 from ui_helpers import PASSWORD, make_user
 
+from accounts.roles import ROLES, ensure_roles, has_role, user_role
 from review_ui.middleware import CONTENT_SECURITY_POLICY
-from review_ui.roles import ROLES, ensure_roles, has_role, user_role
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=x", "/broadcasts/", "/broadcasts/1/?t=5",
@@ -89,7 +89,7 @@ def test_roles_rank_and_are_idempotent(db) -> None:
     assert user_role(lead) == "lead"
     assert has_role(lead, "viewer") and has_role(lead, "lead")
     assert not has_role(lead, "admin")
-    from review_ui.roles import set_role
+    from accounts.roles import set_role
 
     set_role(lead, "viewer")
     assert user_role(lead) == "viewer"

@@ -4,7 +4,7 @@ and segments (Arabic text stored exactly as captured).
 
 Signing in, with the second factor that leads and admins need (issue 14):
 - ``make_user(name, role)``: a user with PASSWORD; a lead or admin also gets a confirmed
-  TOTP device (``review_ui.twofactor``), so they can log in at once.
+  TOTP device (``accounts.twofactor``), so they can log in at once.
 - ``totp_token(user)``: a token their device accepts now (never one already used).
 - ``login_client(client, user_or_name)``: a Django test Client signed in, past the second
   factor where needed, with a fresh password entry (re-authentication satisfied).
@@ -31,9 +31,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.roles import set_role
+from accounts.twofactor import TOTP_DEVICE_NAME, needs_second_factor
 from catalog.models import Broadcast, MediaFile, Outlet, Segment, Source, Transcript
-from review_ui.roles import set_role
-from review_ui.twofactor import TOTP_DEVICE_NAME, needs_second_factor
 
 PASSWORD = "correct-horse-battery"
 SEGMENTS = [

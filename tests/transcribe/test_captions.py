@@ -146,9 +146,9 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
                                                             client) -> None:  # noqa: ANN001
     from django.contrib.auth import get_user_model
 
+    from accounts.roles import set_role
     from catalog.models import DroppedSegment
     from raqib.transcription import import_captions
-    from review_ui.roles import set_role
 
     _evidence(broadcast, "page.ar.srt", SRT)
     captions = import_captions(broadcast, settings.CONFIG)[0]

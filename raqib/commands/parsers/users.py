@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 
+from accounts.roles import ROLES
 from raqib.commands import flags
 
 HANDLERS = "raqib.commands.users"
-ROLE_CHOICES = ("viewer", "reviewer", "lead", "admin")  # review_ui.roles, lowest first
+ROLE_CHOICES = ROLES  # accounts.roles, lowest first
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,9 +1,8 @@
 """The second factor (TOTP, django-otp) that leads and admins must pass on every login.
 
 ``needs_second_factor(user)`` says who must (``SECOND_FACTOR_ROLES``);
-``SecondFactorRequiredMiddleware`` keeps such a user, signed in with a password only, on the
-second-factor pages (``views.account``): the token step when they have a confirmed device,
-the enrolment otherwise; every other page answers with a redirect there. Recovery codes are
+``review_ui.factor_gate.SecondFactorRequiredMiddleware`` keeps such a user, signed in with a
+password only, on the second-factor pages (``review_ui.views.account``). Recovery codes are
 django-otp static tokens (``RECOVERY_CODES`` of them, each usable once, made at enrolment).
 ``reset_second_factor(user)`` removes a user's devices (``raqib users reset-2fa``): the next
 login enrols again. To require the second factor of another role: add it to
@@ -12,25 +11,20 @@ login enrols again. To require the second factor of another role: add it to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from typing import Any
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
-from django.utils.http import urlencode
-from django_otp import user_has_device
+import django_otp
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from review_ui.roles import has_role
+from accounts.roles import has_role
 
 SECOND_FACTOR_ROLES: tuple[str, ...] = ("lead", "admin")
 RECOVERY_CODES = 10
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
-
-Handler = Callable[[HttpRequest], HttpResponse]
 
 
 def needs_second_factor(user: Any) -> bool:
@@ -62,29 +56,22 @@ def reset_second_factor(user: Any) -> int:
     return count
 
 
-def _verified(request: HttpRequest) -> bool:
-    check = getattr(request.user, "is_verified", None)
-    return bool(check and check())
+def match_token(user: object, token: str) -> object | None:
+    """The device that accepts the token: six digits go to the authenticator, anything
+    else to the recovery codes (so a recovery code never counts as a wrong TOTP)."""
+    token = token.strip().replace(" ", "")
+    model = TOTPDevice if token.isdigit() else StaticDevice
+    for device in model.objects.filter(user=user, confirmed=True):
+        verified = django_otp.verify_token(user, device.persistent_id, token)
+        if verified is not None:
+            return verified
+    return None
 
 
-class SecondFactorRequiredMiddleware:
-    """A lead or admin not yet past the second factor reaches only the second-factor
-    pages, logout and static files; anything else redirects to the right step."""
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is None or not needs_second_factor(user) or _verified(request):
-            return self.get_response(request)
-        verify, enrol = reverse("review_ui:login_2fa"), reverse("review_ui:totp_setup")
-        open_paths = (verify, enrol, reverse("review_ui:logout"),
-                      settings.STATIC_URL or "/static/")
-        if request.path.startswith(open_paths):
-            return self.get_response(request)
-        target = verify if user_has_device(user, confirmed=True) else enrol
-        nxt = request.get_full_path()
-        if request.method == "GET" and nxt not in ("/", reverse("review_ui:login")):
-            target = f"{target}?{urlencode({'next': nxt})}"
-        return HttpResponseRedirect(target)
+def throttled_seconds(user: object) -> int:
+    """Seconds until django-otp's throttling lets the user's authenticator try again."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    allowed, info = device.verify_is_allowed() if device else (True, None)
+    if allowed or not info or not info.get("locked_until"):
+        return 0
+    return max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))

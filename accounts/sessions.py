@@ -3,8 +3,8 @@
 A session records when its user logged in (``LOGIN_AT``) and last typed their password
 (``AUTH_AT``). The idle timeout is Django's own (``SESSION_COOKIE_AGE``, renewed on each
 request); ``SessionLimitsMiddleware`` ends a session ``SESSION_ABSOLUTE_SECONDS`` after its
-login however busy it was. ``roles.recent_auth_required`` reads ``AUTH_AT``. The receivers
-(connected in ``apps.py``) stamp a login and log every login, logout and failed login
+login however busy it was. ``review_ui.access.recent_auth_required`` reads ``AUTH_AT``. The
+receivers (connected in ``accounts.apps``) stamp a login and log every login, logout and failed login
 (name and address, never the password) to the ``raqib.auth`` logger; django-axes keeps
 the same in its tables (``AccessLog``, ``AccessFailureLog``: who, from where, when).
 Account changes (enrolment, password, deactivation) go to the custody log.
@@ -62,7 +62,7 @@ class SessionLimitsMiddleware:
 def _address(request: HttpRequest | None) -> str:
     if request is None:
         return "(no request)"
-    from review_ui.passwords import client_address
+    from accounts.passwords import client_address
 
     return client_address(request)
 
