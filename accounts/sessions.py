@@ -4,8 +4,8 @@ A session records when its user logged in (``LOGIN_AT``) and last typed their pa
 (``AUTH_AT``). The idle timeout is Django's own (``SESSION_COOKIE_AGE``, renewed on each
 request); ``SessionLimitsMiddleware`` ends a session ``SESSION_ABSOLUTE_SECONDS`` after its
 login however busy it was. ``review_ui.access.recent_auth_required`` reads ``AUTH_AT``. The
-receivers (connected in ``accounts.apps``) stamp a login and log every login, logout and failed login
-(name and address, never the password) to the ``raqib.auth`` logger; django-axes keeps
+receivers (connected in ``accounts.apps``) stamp a login and log every login, logout and
+failed login (name and address, never the password) to the ``raqib.auth`` logger; django-axes keeps
 the same in its tables (``AccessLog``, ``AccessFailureLog``: who, from where, when).
 Account changes (enrolment, password, deactivation) go to the custody log.
 ``end_sessions(user)`` deletes every session of a user (``raqib users deactivate``,

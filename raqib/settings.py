@@ -185,11 +185,15 @@ if TLS_PROXY:
     SECURE_HSTS_SECONDS = CONFIG.get("web.hsts_seconds")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
-# Login throttling (django-axes): a lockout per account and, apart, per address.
+# Login throttling (django-axes): a lockout per account (its failures from every address)
+# and, apart, per address (its failures over every account). A success clears only its
+# own account's failures (accounts.lockout): axes' own reset on success would clear every
+# failure from the address too, other accounts' included (issue 23, finding 1).
 AXES_FAILURE_LIMIT = max(1, CONFIG.get("web.login_failure_limit"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = CONFIG.get("web.lockout_minutes") / 60  # hours
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "accounts.lockout.OwnAccountResetHandler"
 AXES_LOCKOUT_TEMPLATE = "review_ui/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "accounts.passwords.client_address"
 AXES_VERBOSE = False  # accounts.sessions logs logins in Raqib's own format
