@@ -89,3 +89,28 @@ def recent_auth_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 
     wrapped.recent_auth = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def step_up_redirect(request: HttpRequest) -> HttpResponse | None:
+    """None when the session stepped up (password and a current second factor on the
+    re-authentication page) within ``accounts.sessions.STEP_UP_SECONDS``; else the redirect
+    there (a GET comes back afterwards; a POST must be sent again)."""
+    from accounts.sessions import has_recent_step_up
+
+    if has_recent_step_up(request):
+        return None
+    back = request.get_full_path() if request.method == "GET" else request.path
+    return HttpResponseRedirect(f"{reverse('review_ui:reauth')}?{urlencode({'next': back})}")
+
+
+def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """View decorator for changes of a second factor: a recent step-up first (see
+    ``step_up_redirect``). Put it under the access declaration."""
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return step_up_redirect(request) or view(request, *args, **kwargs)
+
+    wrapped.step_up = True  # type: ignore[attr-defined]
+    return wrapped

@@ -2,8 +2,9 @@
 the second-factor pages (the rules of who must pass it are ``accounts.twofactor``).
 
 ``SecondFactorRequiredMiddleware`` sends such a user to the token step when they have a
-confirmed device, to the enrolment otherwise; every other page answers with a redirect
-there. To open another page before the second factor: add its URL name to ``OPEN_URLS``.
+confirmed device, to the invite-code page otherwise (a first factor is enrolled only with
+an admin's invite); every other page answers with a redirect there. To open another page
+before the second factor: add its URL to ``open_paths`` below (never a page with data).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def _verified(request: HttpRequest) -> bool:
 
 class SecondFactorRequiredMiddleware:
     """A user who needs the second factor and has not passed it reaches only the
-    second-factor pages, logout and static files; anything else redirects to the right
-    step."""
+    second-factor pages (exactly those paths), logout and static files; anything else
+    redirects to the right step: the token when they have a factor, else the invite code."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -38,10 +39,10 @@ class SecondFactorRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is None or not needs_second_factor(user) or _verified(request):
             return self.get_response(request)
-        verify, enrol = reverse("review_ui:login_2fa"), reverse("review_ui:totp_setup")
-        open_paths = (verify, enrol, reverse("review_ui:logout"),
-                      settings.STATIC_URL or "/static/")
-        if request.path.startswith(open_paths):
+        verify, enrol = reverse("review_ui:login_2fa"), reverse("review_ui:enrol")
+        open_paths = (verify, enrol, reverse("review_ui:totp_setup"),
+                      reverse("review_ui:logout"), settings.STATIC_URL or "/static/")
+        if request.path in open_paths or request.path.startswith(open_paths[-1]):
             return self.get_response(request)
         target = verify if user_has_device(user, confirmed=True) else enrol
         nxt = request.get_full_path()

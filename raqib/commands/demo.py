@@ -6,9 +6,12 @@ Ballour's father, serves it on loopback, registers it as a source, crawls, downl
 transcribes with the offline Whisper base model and indexes it, creates a demo reviewer and
 two demo leads, documents a few incidents on the demo broadcasts through the review rules
 (``raqib.demo.incidents``: one confirmed, one waiting for a second review) and serves the
-review UI. A lead's first login enrols a second factor (TOTP), as any lead's does.
-``--no-serve`` stops after the pipeline. Running it again finds nothing new and duplicates
-nothing (the passwords are drawn again and printed). Parser: ``raqib.commands.parsers.demo``.
+review UI. Every demo account needs a second factor, as any account does: the demo issues
+each one without a factor an enrolment invite (``accounts.invites``) and prints its code and
+link beside the password. ``--no-serve`` stops after the pipeline. Running it again finds
+nothing new and duplicates nothing (the passwords are drawn again and printed; an account
+that enrolled keeps its factor, one that did not gets a new invite). Parser:
+``raqib.commands.parsers.demo``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from accounts.invites import issue_invite
 from accounts.roles import set_role
+from accounts.twofactor import has_factor
 from catalog.models import Outlet, Source
 from crawler.schema import validate_sources
 from index.registry import get_backend
@@ -84,6 +89,17 @@ def _show_search() -> bool:
     return bool(hits)
 
 
+def _login_line(label: str, user: object, password: str, base_url: str) -> str:
+    """The printed login of a demo account: name, password and, while it has no second
+    factor, the one-time enrolment invite (code and link)."""
+    line = f"{label}: {user.get_username()}   password: {password}"
+    if has_factor(user):
+        return line + "   (second factor enrolled)"
+    code, _ = issue_invite(user, issued_by="raqib demo")
+    return (line + f"   enrolment code: {code}   "
+            f"link: {base_url}/account/2fa/enrol/?code={code}")
+
+
 def demo_command(args: argparse.Namespace) -> int:
     config = settings.CONFIG
     progress("demo 1/5: building the fixture outlet (the first run makes its media with "
@@ -112,10 +128,13 @@ def demo_command(args: argparse.Namespace) -> int:
         seeded = seed_incidents(reviewer, [lead for lead, _ in leads])
         progress("incidents: " + ", ".join(f"{v} {k}" for k, v in seeded.items() if v))
         progress("demo 5/5: done")
-        print(f"\nDemo user: {DEMO_USER}   password: {password}")
+        base_url = (f"http://{args.host or config.get('web.host')}:"
+                    f"{args.port or config.get('web.port')}")
+        print("\n" + _login_line("Demo user", reviewer, password, base_url))
         for lead, lead_password in leads:
-            print(f"Demo lead: {lead.get_username()}   password: {lead_password}   "
-                  "(first login: enrol an authenticator app, TOTP)")
+            print(_login_line("Demo lead", lead, lead_password, base_url))
+        print("First login of each: open the link (or type the code after the password), "
+              "then enrol an authenticator app (TOTP)")
         print(f"Try: raqib search {DEMO_QUERY} --format json")
         if not found:
             return 1
