@@ -71,7 +71,9 @@ def token_for_key(hex_key: str, last_t: int = -1, drift: int = 0, step: int = 30
 
 
 def totp_token(user: object) -> str:
-    """A token the user's confirmed TOTP device accepts now."""
+    """A token the user's (a user object or name) confirmed TOTP device accepts now."""
+    if isinstance(user, str):
+        user = get_user_model().objects.get(username=user)
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     token, _ = token_for_key(device.key, device.last_t, device.drift, device.step,
                              device.digits)
@@ -88,7 +90,10 @@ def login_client(client: Client, user_or_name: object) -> Client:
     assert client.login(username=user.get_username(), password=PASSWORD), user
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
-    passed = client.post("/login/2fa/", {"token": totp_token(user)})
+    client.get("/login/2fa/")  # the form, and its CSRF cookie for a client that checks it
+    token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+    passed = client.post("/login/2fa/", {"token": totp_token(user),
+                                         "csrfmiddlewaretoken": token})
     assert passed.status_code == 302, (user, passed.status_code)
     return client
 
