@@ -55,17 +55,31 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+TOTP_KEY_PREFIX = "5261716962206c6f61642d"  # + 8 hex digits of the reviewer's number
+
+
+def _totp_code(username: str) -> str:
+    """The current TOTP code of a load reviewer's authenticator (every role needs one)."""
+    from django_otp.oath import totp
+
+    key = bytes.fromhex(TOTP_KEY_PREFIX + f"{int(username.rsplit('-', 1)[1]):08x}")
+    return f"{totp(key):06d}"
+
+
 def _add_reviewers(home: Path, count: int, password: str) -> list[str]:
     code = (
         "import django, sys; django.setup()\n"
         "from django.contrib.auth.models import User\n"
-        "from review_ui.roles import ensure_roles, set_role\n"
+        "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
+        "from accounts.roles import ensure_roles, set_role\n"
         "ensure_roles()\n"
         "for i in range(int(sys.argv[1])):\n"
         "    user, _ = User.objects.get_or_create(username=f'load-reviewer-{i}')\n"
-        "    user.set_password(sys.argv[2]); user.save(); set_role(user, 'reviewer')\n")
-    subprocess.run([sys.executable, "-c", code, str(count), password], env=_env(home),
-                   cwd=ROOT, check=True)
+        "    user.set_password(sys.argv[2]); user.save(); set_role(user, 'reviewer')\n"
+        "    TOTPDevice.objects.update_or_create(user=user, defaults={'confirmed': True,\n"
+        "        'name': 'authenticator', 'key': sys.argv[3] + f'{i:08x}'})\n")
+    subprocess.run([sys.executable, "-c", code, str(count), password, TOTP_KEY_PREFIX],
+                   env=_env(home), cwd=ROOT, check=True)
     return [f"load-reviewer-{i}" for i in range(count)]
 
 
@@ -93,6 +107,12 @@ def _login(base: str, username: str, password: str) -> str:
                                    "csrfmiddlewaretoken": token}).encode()
     opener.open(urllib.request.Request(base + "login/", data=body,
                                        headers={"Referer": base + "login/"}), timeout=60)
+    page = opener.open(base + "login/2fa/", timeout=60).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"token": _totp_code(username),
+                                   "csrfmiddlewaretoken": token}).encode()
+    opener.open(urllib.request.Request(base + "login/2fa/", data=body,
+                                       headers={"Referer": base + "login/2fa/"}), timeout=60)
     check = opener.open(base, timeout=120)
     if check.geturl().rstrip("/") != base.rstrip("/"):
         raise SystemExit(f"{username} was not logged in (sent to {check.geturl()})")
@@ -134,6 +154,7 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(User.objects.get(username="load-reviewer-0"))
+    client.post("/login/2fa/", {"token": _totp_code("load-reviewer-0")})  # the second factor
     paths = search_paths(size or 100_000, args.seed, args.queries)[:args.in_process]
     backend_seconds: list[float] = []
     original = {TantivyBackend: TantivyBackend.search_page}  # the embedded backend

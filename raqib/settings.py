@@ -43,10 +43,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "catalog.apps.CatalogConfig",
     "index.apps.IndexConfig",
+    "accounts.apps.AccountsConfig",
     "review.apps.ReviewConfig",
     "reairings.apps.ReairingsConfig",
     "review_ui",
-    "django_otp",  # second factor (TOTP) for leads and admins, with static recovery codes
+    "django_otp",  # second factor (TOTP) for every role, with static recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",  # login throttling and lockout per account and per address
@@ -65,13 +66,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "review_ui.sessions.SessionLimitsMiddleware",
+    "accounts.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "review_ui.errors.ErrorPagesMiddleware",  # a bare 405 gets the UI's error page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "review_ui.middleware.SecurityHeadersMiddleware",
     "review_ui.middleware.LoginRequiredEverywhereMiddleware",
-    "review_ui.twofactor.SecondFactorRequiredMiddleware",
+    "review_ui.factor_gate.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -121,11 +122,11 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "review_ui.passwords.VarietyValidator"},
+    {"NAME": "accounts.passwords.VarietyValidator"},
 ]
 # Axes first: it refuses a locked-out account or address before the password is checked.
 AUTHENTICATION_BACKENDS = [
-    "review_ui.passwords.AxesLoginBackend",
+    "accounts.passwords.AxesLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/login/"
@@ -159,7 +160,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Sessions: the cookie's age is the idle timeout, renewed by each request;
-# review_ui.sessions ends a session at the absolute timeout whatever its use.
+# accounts.sessions ends a session at the absolute timeout whatever its use.
 SESSION_COOKIE_AGE = CONFIG.get("web.session_idle_minutes") * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_SECONDS = CONFIG.get("web.session_absolute_hours") * 3600
@@ -185,14 +186,18 @@ if TLS_PROXY:
     SECURE_HSTS_SECONDS = CONFIG.get("web.hsts_seconds")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
-# Login throttling (django-axes): a lockout per account and, apart, per address.
+# Login throttling (django-axes): a lockout per account (its failures from every address)
+# and, apart, per address (its failures over every account). A success clears only its
+# own account's failures (accounts.lockout): axes' own reset on success would clear every
+# failure from the address too, other accounts' included (issue 23, finding 1).
 AXES_FAILURE_LIMIT = max(1, CONFIG.get("web.login_failure_limit"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = CONFIG.get("web.lockout_minutes") / 60  # hours
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "accounts.lockout.OwnAccountResetHandler"
 AXES_LOCKOUT_TEMPLATE = "review_ui/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "review_ui.passwords.client_address"
-AXES_VERBOSE = False  # review_ui.sessions logs logins in Raqib's own format
+AXES_CLIENT_IP_CALLABLE = "accounts.passwords.client_address"
+AXES_VERBOSE = False  # accounts.sessions logs logins in Raqib's own format
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login: name, address, time
 OTP_TOTP_ISSUER = "Raqib"
 # Django's own CSRF page has an inline style the CSP blocks; ours obeys the UI rules.

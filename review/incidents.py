@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
+from accounts.roles import has_role
 from catalog import audit
 from catalog.aired import AirDate
 from catalog.models import Broadcast, Segment
@@ -38,7 +39,6 @@ from review.models import (
     PublicText,
 )
 from review.persons import PersonError, find_person
-from review.roles import has_role
 from review.text import clean_text
 from review.timecode import TimecodeError, parse_time
 

@@ -17,10 +17,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from accounts.roles import has_role
 from catalog import audit
 from index.arabic import normalize_prefix, tokenize
 from review.models import Person
-from review.roles import has_role
 from review.text import clean_text
 
 MAX_NAME = 300

@@ -21,11 +21,11 @@ from typing import Any
 
 from django.db.models import Count
 
+from accounts.roles import has_role
 from catalog import audit
 from catalog.models import Broadcast, Segment, Tag, Tagging
 from index.registry import get_backend
 from review.incidents import broadcast_duration
-from review.roles import has_role
 from review.text import clean_text
 from review.timecode import TimecodeError, parse_time
 

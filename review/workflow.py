@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.roles import has_role
 from review.incidents import (
     IncidentError,
     ReviewRuleError,
@@ -36,7 +37,6 @@ from review.incidents import (
     require_role,
 )
 from review.models import Assessment, Incident, IncidentEvent
-from review.roles import has_role
 from review.text import clean_text
 
 S = Incident.Status

@@ -30,12 +30,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import has_role
 from catalog.aired import AirDate
 from catalog.models import Alert, Broadcast
 from review.models import Incident, IncidentPerson
 from review.persons import visible_persons
 from review_ui.l10n import digits, shown_date
-from review_ui.roles import has_role
 
 MAX_PERIODS = 24  # at most this many months (or weeks) back from the latest data
 DELAY_BUCKETS: tuple[tuple[int, int | None], ...] = (

@@ -79,7 +79,7 @@ class ProxyHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from review_ui.passwords import from_proxy
+        from accounts.passwords import from_proxy
 
         if not settings.TLS_PROXY or (settings.PROXY_ADDRESSES and not from_proxy(request)):
             for header in PROXY_HEADERS:

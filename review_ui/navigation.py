@@ -20,7 +20,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from review_ui.roles import ROLES, has_role
+from accounts.roles import ROLES, has_role
 
 
 def _new_alerts() -> int:

@@ -48,6 +48,10 @@ def test_demo_prints_credentials_that_work(demo_env: dict[str, str]) -> None:
     assert match, demo_env["FIRST_STDOUT"]
     leads = re.findall(r"Demo lead: (\S+)\s+password: (\S+)", demo_env["FIRST_STDOUT"])
     assert [name for name, _ in leads] == ["demo-lead1", "demo-lead2"]
+    # every demo account gets a one-time enrolment invite for its second factor
+    invites = re.findall(r"enrolment code: (\S+)\s+link: (\S+)", demo_env["FIRST_STDOUT"])
+    assert len(invites) == 3 and all(link.endswith(f"/account/2fa/enrol/?code={code}")
+                                     for code, link in invites)
     users = json.loads(raqib(demo_env, "users", "list", "--format", "json").stdout)
     assert {"name": "demo", "role": "reviewer"}.items() <= users[0].items()
     assert [(u["name"], u["role"]) for u in users[1:3]] == [
@@ -297,7 +301,8 @@ def _listed_ids(page: object) -> list[int]:
 
 
 def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, str]) -> None:
-    """Issue 12's "done when": a demo lead (printed credentials, first login enrols TOTP)
+    """Issue 12's "done when": a demo lead (printed credentials and enrolment code, first
+    login enrols TOTP)
     lands on the dashboard in Arabic (rtl), switches to English and sees the same numbers
     left-to-right; clicking a bar lists exactly the incidents it counts."""
     chromium = "/usr/bin/chromium"
@@ -309,14 +314,16 @@ def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, s
     from ui_helpers import browser_login
 
     printed = demo_env.get("LAST_STDOUT", demo_env["FIRST_STDOUT"])
-    lead, password = re.findall(r"Demo lead: (\S+)\s+password: (\S+)", printed)[1]
+    lead, password, code = re.findall(
+        r"Demo lead: (\S+)\s+password: (\S+)\s+enrolment code: (\S+)", printed)[1]
     incidents = json.loads(raqib(demo_env, "incidents", "list", "--format", "json").stdout)
     charts = ("incidents_over_time", "incidents_by_outlet", "incidents_by_sign",
               "review_waits", "delay_distribution")
     with serve_ui(demo_env) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True)
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        browser_login(page, base, lead, password, data_dir=demo_env["RAQIB_DATA_DIR"])
+        browser_login(page, base, lead, password, data_dir=demo_env["RAQIB_DATA_DIR"],
+                      invite_code=code)
         assert page.url == base + "dashboard/"  # the landing page, past the enrolment
         assert page.get_attribute("html", "dir") == "rtl"
         arabic = {chart: _bars(page, chart) for chart in charts}

@@ -88,6 +88,21 @@ def test_the_ui_importing_the_cli_is_named(tree: Path) -> None:
                    "the CLI)"}
 
 
+def test_the_cli_importing_the_ui_is_named(tree: Path) -> None:
+    before = set(forbidden_arrows(import_graph(tree)))
+    _append(tree / "raqib" / "commands" / "users.py", "import review_ui.access")
+    bad = set(forbidden_arrows(import_graph(tree))) - before
+    assert bad == {"raqib.commands.users -> review_ui.access (the command line does not "
+                   "import the web UI: both call accounts and review)"}
+
+
+def test_identity_imports_nothing_above_the_catalog(tree: Path) -> None:
+    before = set(forbidden_arrows(import_graph(tree)))
+    _append(tree / "accounts" / "roles.py", "import review.incidents")
+    bad = set(forbidden_arrows(import_graph(tree))) - before
+    assert bad == {"accounts.roles -> review.incidents (accounts may not import review)"}
+
+
 def test_a_cycle_is_named(tree: Path) -> None:
     # index.query is imported by index.tantivy_query; the way back closes a cycle.
     _append(tree / "index" / "query.py", "def later():\n    from index import tantivy_query")

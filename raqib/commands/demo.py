@@ -6,10 +6,12 @@ Ballour's father, serves it on loopback, registers it as a source, crawls, downl
 transcribes with the offline Whisper base model and indexes it, creates a demo reviewer and
 two demo leads, documents a few incidents on the demo broadcasts through the review rules
 (``raqib.demo.incidents``: one confirmed, one waiting for a second review) and serves the
-review UI. A lead's first login enrols a second factor (TOTP), as any lead's does.
-``--no-serve`` stops after the pipeline. Running it again finds nothing new and duplicates
-nothing (the passwords are drawn again and printed). The summary says which of the demo
-broadcasts failed and whether as intended (the fixture's removed video, see
+review UI. Every demo account needs a second factor, as any account does: the demo issues
+each one without a factor an enrolment invite (``accounts.invites``) and prints its code and
+link beside the password. ``--no-serve`` stops after the pipeline. Running it again finds
+nothing new and duplicates nothing (the passwords are drawn again and printed; an account
+that enrolled keeps its factor, one that did not gets a new invite). The summary says which
+of the demo broadcasts failed and whether as intended (the fixture's removed video, see
 ``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure that was not
 intended, or a search that finds nothing, makes it exit 1. ``--format json`` prints the
 summary as JSON. Parser: ``raqib.commands.parsers.demo``.
@@ -23,6 +25,9 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from accounts.invites import issue_invite
+from accounts.roles import set_role
+from accounts.twofactor import has_factor
 from catalog.models import Broadcast, Outlet, Source
 from crawler.schema import validate_sources
 from index.registry import get_backend
@@ -33,7 +38,6 @@ from raqib.commands.serve import serve_forever
 from raqib.demo.fixture_site import start_fixture_outlet
 from raqib.demo.incidents import seed_incidents
 from raqib.logs import progress
-from review_ui.roles import set_role
 
 DEMO_USER = "demo"
 DEMO_LEADS = ("demo-lead1", "demo-lead2")
@@ -113,6 +117,19 @@ def _summary_lines(counts: dict[str, int], failed: list[dict]) -> list[str]:
     return lines
 
 
+def _login(label: str, user: object, password: str, base_url: str) -> tuple[dict, str]:
+    """A demo account's login, as JSON and as the printed line: name, password and, while
+    it has no second factor, the one-time enrolment invite (code and link)."""
+    row = {"name": user.get_username(), "password": password, "enrolled": has_factor(user)}
+    line = f"{label}: {row['name']}   password: {password}"
+    if row["enrolled"]:
+        return row, line + "   (second factor enrolled)"
+    code, _ = issue_invite(user, issued_by="raqib demo")
+    row["enrolment_code"] = code
+    row["enrolment_link"] = f"{base_url}/account/2fa/enrol/?code={code}"
+    return row, line + f"   enrolment code: {code}   link: {row['enrolment_link']}"
+
+
 def demo_command(args: argparse.Namespace) -> int:
     config = settings.CONFIG
     progress("demo 1/5: building the fixture outlet (the first run makes its media with "
@@ -145,18 +162,21 @@ def demo_command(args: argparse.Namespace) -> int:
         seeded = seed_incidents(reviewer, [lead for lead, _ in leads])
         progress("incidents: " + ", ".join(f"{v} {k}" for k, v in seeded.items() if v))
         progress("demo 5/5: done")
-        accounts = [{"name": DEMO_USER, "role": "reviewer", "password": password}] + [
-            {"name": lead.get_username(), "role": "lead", "password": lead_password}
+        base_url = (f"http://{args.host or config.get('web.host')}:"
+                    f"{args.port or config.get('web.port')}")
+        logins = [_login("Demo user", reviewer, password, base_url)] + [
+            _login("Demo lead", lead, lead_password, base_url)
             for lead, lead_password in leads]
+        accounts = [{**row, "role": role} for (row, _), role in
+                    zip(logins, ["reviewer"] + ["lead"] * len(leads), strict=True)]
         code = 1 if outcome.failures or not found else 0
         emit(args, {"ok": code == 0, "broadcasts": outlet_counts,
                     "failures": [f for f in failed if not f["expected"]],
                     "expected_failures": [f for f in failed if f["expected"]],
                     "search_hit": found, "accounts": accounts},
-             footer=["", f"Demo user: {DEMO_USER}   password: {password}",
-                     *(f"Demo lead: {lead.get_username()}   password: {lead_password}   "
-                       "(first login: enrol an authenticator app, TOTP)"
-                       for lead, lead_password in leads),
+             footer=["", *(line for _, line in logins),
+                     "First login of each: open the link (or type the code after the "
+                     "password), then enrol an authenticator app (TOTP)",
                      f"Try: raqib search {DEMO_QUERY} --format json"])
         if code or args.no_serve:
             return code

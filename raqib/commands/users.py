@@ -1,13 +1,16 @@
-"""``raqib users create|list|deactivate|reset-2fa|unlock``: accounts of the review UI.
+"""``raqib users create|list|invite|deactivate|reset-2fa|unlock``: accounts of the review UI.
 
-A user has exactly one role (viewer < reviewer < lead < admin, see ``review_ui.roles``).
-The password comes from ``RAQIB_PASSWORD`` (for scripts) or an interactive prompt with
-confirmation; it must pass every configured password validator (length, common
-passwords, similarity to the name, all digits, variety). A user name holds letters,
+A user has exactly one role (viewer < reviewer < lead < admin, see ``accounts.roles``).
+The password comes from ``RAQIB_PASSWORD`` (for scripts, and whenever there is no terminal
+to prompt on) or an interactive prompt with confirmation; it must pass every configured
+password validator (length, common passwords, similarity to the name, all digits,
+variety). A user name holds letters,
 digits and ``. @ + - _`` only (no markup, spaces or bidi controls). Running ``create``
-for an existing name updates that user's role and password. ``deactivate`` blocks a user
-and ends all their sessions; ``reset-2fa`` removes their second-factor devices (the next
-login enrols again) and ends their sessions; ``unlock`` lifts a login lockout of an
+for an existing name updates that user's role and password. Every role needs a second
+factor, enrolled only through ``invite`` (a one-time, expiring code and link, printed once,
+stored hashed: ``accounts.invites``). ``deactivate`` blocks a user and ends all their
+sessions; ``reset-2fa`` removes their second-factor devices and invites and ends their
+sessions (a new invite is then needed); ``unlock`` lifts a login lockout of an
 account or an address. Parsers: ``raqib.commands.parsers.users``; to add an action,
 register it there and write it here.
 """
@@ -17,25 +20,37 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import socket
+import sys
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from accounts.passwords import check_username
+from accounts.roles import set_role, user_role
+from accounts.twofactor import has_factor
 from catalog import audit
 from raqib.commands.output import CommandError, emit
-from review_ui.passwords import check_username
-from review_ui.roles import set_role, user_role
 
 
 def read_password(name: str) -> str | None:
     """The password from RAQIB_PASSWORD, else from a prompt typed twice; None if the two
-    prompts differ."""
+    prompts differ. Without a terminal (a script, a pipe, stdin closed) and without
+    RAQIB_PASSWORD: CommandError naming it."""
     from_env = os.environ.get("RAQIB_PASSWORD")
     if from_env is not None:
         return from_env
-    first = getpass.getpass(f"password for {name}: ")
-    second = getpass.getpass("password again: ")
+    if sys.stdin is None or sys.stdin.closed or not sys.stdin.isatty():
+        raise CommandError("no password: there is no terminal to prompt on; set "
+                           "RAQIB_PASSWORD in the environment; nothing changed")
+    try:
+        first = getpass.getpass(f"password for {name}: ")
+        second = getpass.getpass("password again: ")
+    except (EOFError, KeyboardInterrupt) as exc:
+        raise CommandError("no password typed (set RAQIB_PASSWORD or type it at the "
+                           "prompt); nothing changed") from exc
     return first if first == second else None
 
 
@@ -65,6 +80,9 @@ def create_user(args: argparse.Namespace) -> int:
     set_role(user, args.role)
     verb = "updated" if existing else "created"
     print(f"{verb} user {name} with role {args.role}")
+    if not has_factor(user):
+        print(f"{name} has no second factor yet: give them an enrolment invite "
+              f"(`raqib users invite {name}`)")
     return 0
 
 
@@ -92,7 +110,7 @@ def _user(name: str) -> object:
 
 
 def deactivate_user(args: argparse.Namespace) -> int:
-    from review_ui.sessions import end_sessions
+    from accounts.sessions import end_sessions
 
     user = _user(args.name)
     user.is_active = False
@@ -104,9 +122,39 @@ def deactivate_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator() -> str:
+    """Who runs the command (the OS user and host), for the audit of an invite."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return f"{who}@{socket.gethostname()}"
+
+
+def invite(args: argparse.Namespace) -> int:
+    from accounts.invites import InviteError, issue_invite
+
+    user = _user(args.name)
+    base = (args.base_url or f"http://{settings.CONFIG.get('web.host')}:"
+                             f"{settings.CONFIG.get('web.port')}").rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise CommandError(f"--base-url must start with http:// or https://, not {base!r}")
+    try:
+        code, row = issue_invite(user, args.expires, issued_by=_operator())
+    except InviteError as exc:
+        raise CommandError(f"{exc}; no invite issued") from exc
+    link = f"{base}/account/2fa/enrol/?code={code}"
+    emit(args, {"name": user.username, "code": code, "link": link,
+                "expires_at": row.expires_at.isoformat()},
+         header=[f"enrolment invite for {user.username}, valid until "
+                 f"{row.expires_at.isoformat()} (shown once; hand it over privately):",
+                 f"  code: {code}", f"  link: {link}"])
+    return 0
+
+
 def reset_2fa(args: argparse.Namespace) -> int:
-    from review_ui.sessions import end_sessions
-    from review_ui.twofactor import reset_second_factor
+    from accounts.sessions import end_sessions
+    from accounts.twofactor import reset_second_factor
 
     user = _user(args.name)
     removed = reset_second_factor(user)
@@ -115,7 +163,8 @@ def reset_2fa(args: argparse.Namespace) -> int:
                                             "sessions_ended": ended})
     emit(args, {"name": user.username, "devices_removed": removed, "sessions_ended": ended},
          header=f"removed {removed} second-factor device(s) of {user.username} and ended "
-              f"{ended} session(s); their next login enrols a new authenticator")
+              f"{ended} session(s); to enrol again they need a new invite: "
+              f"`raqib users invite {user.username}`")
     return 0
 
 

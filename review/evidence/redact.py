@@ -34,9 +34,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from accounts.roles import ROLES
 from review.incidents import public_marks
 from review.models import Incident, Person
-from review.roles import ROLES
 
 WITHHELD_NAME = "[withheld: restricted person · محجوب: شخص مقيّد]"
 WITHHELD_TEXT = "[withheld: not marked public · محجوب: غير مُعلن]"

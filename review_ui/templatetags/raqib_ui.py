@@ -82,7 +82,7 @@ def seconds_param(seconds: float | int | None) -> str:
 @register.simple_tag(takes_context=True)
 def current_role(context: template.Context) -> str:
     """The signed-in user's role name, for the page header (display only, not a check)."""
-    from review_ui.roles import user_role
+    from accounts.roles import user_role
 
     request = context.get("request")
     return (user_role(request.user) if request is not None else None) or ""

@@ -1,11 +1,13 @@
 """A user's own account pages: the second factor, re-authentication, password change.
 
-- ``login_2fa``: the token step after the password for leads and admins
-  (``twofactor.SecondFactorRequiredMiddleware`` sends them here); a recovery code works too.
-- ``totp_setup``: enrolment of an authenticator app (key as text and QR code), then the
-  recovery codes, shown once.
-- ``reauth``: the password again (and the token, for a second-factor user) before an
-  action under ``roles.recent_auth_required``.
+- ``login_2fa``: the token step after the password, for every role
+  (``review_ui.factor_gate`` sends them here); a recovery code works too. It shows the
+  changes of the user's second factor made since their last login.
+- ``totp_setup``: an authenticator app (key as text and QR code), then the recovery
+  codes, shown once. A first one only with an invite checked by ``views.factors.enrol``;
+  a replacement only after a step-up (``access.step_up_required``).
+- ``reauth``: the password and a current second factor again, before an action under
+  ``access.recent_auth_required`` or ``access.step_up_required``.
 - ``password_change``: Django's view (every password validator applies).
 
 Every page is ``signed_in_view``; a failed token is logged (``raqib.auth``) and counted
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import math
 from io import BytesIO
 
 import django_otp
@@ -28,19 +29,16 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import invites, twofactor
+from accounts.passwords import client_address
+from accounts.sessions import stamp_password_entry, stamp_step_up
 from catalog import audit
-from review_ui import twofactor
-from review_ui.passwords import client_address
-from review_ui.roles import signed_in_view
-from review_ui.sessions import stamp_password_entry
+from review_ui.access import signed_in_view, step_up_redirect
 
 log = logging.getLogger("raqib.auth")
 
@@ -56,7 +54,8 @@ class ReauthForm(TokenForm):
     field_order = ["password", "token"]
 
 
-def _next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest) -> str:
+    """The ``next`` of the request when it stays on this site, else the search page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
@@ -69,49 +68,32 @@ def _token_failed(request: HttpRequest, step: str) -> None:
                 request.user.get_username(), step, client_address(request))
 
 
-def match_token(user: object, token: str) -> object | None:
-    """The device that accepts the token: six digits go to the authenticator, anything
-    else to the recovery codes (so a recovery code never counts as a wrong TOTP)."""
-    token = token.strip().replace(" ", "")
-    model = TOTPDevice if token.isdigit() else StaticDevice
-    for device in model.objects.filter(user=user, confirmed=True):
-        verified = django_otp.verify_token(user, device.persistent_id, token)
-        if verified is not None:
-            return verified
-    return None
-
-
-def _throttled_seconds(user: object) -> int:
-    """Seconds until django-otp's throttling lets the user's authenticator try again."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    allowed, info = device.verify_is_allowed() if device else (True, None)
-    if allowed or not info or not info.get("locked_until"):
-        return 0
-    return max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
-
-
 @signed_in_view
 @require_http_methods(["GET", "POST"])
 def login_2fa(request: HttpRequest) -> HttpResponse:
     if not twofactor.has_confirmed_totp(request.user):
-        return HttpResponseRedirect(reverse("review_ui:totp_setup"))
+        return HttpResponseRedirect(reverse("review_ui:enrol"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = _throttled_seconds(request.user)
+        wait = twofactor.throttled_seconds(request.user)
         if wait:
             form.add_error("token", gettext(
                 "Too many wrong codes: wait %(seconds)s s before the next try.")
                 % {"seconds": wait})
             return render(request, "review_ui/login_2fa.html",
-                          {"form": form, "next": _next(request)}, status=429)
-        device = match_token(request.user, form.cleaned_data["token"])
+                          {"form": form, "next": safe_next(request)}, status=429)
+        device = twofactor.match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             django_otp.login(request, device)
             request.session.cycle_key()
-            return HttpResponseRedirect(_next(request))
+            changes = twofactor.unseen_changes(request.user)
+            if changes:  # told once, at the first login after the change
+                return render(request, "review_ui/factor_changes.html",
+                              {"changes": changes, "next": safe_next(request)})
+            return HttpResponseRedirect(safe_next(request))
         _token_failed(request, "login")
         form.add_error("token", _("Wrong or expired code."))
-    return render(request, "review_ui/login_2fa.html", {"form": form, "next": _next(request)})
+    return render(request, "review_ui/login_2fa.html", {"form": form, "next": safe_next(request)})
 
 
 def _qr_data_uri(url: str) -> str:
@@ -123,34 +105,44 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _setup_refused(request: HttpRequest) -> HttpResponse | None:
+    """Where to send a user who may not set up an authenticator now, or None: a first one
+    needs a held invite; a replacement needs the second factor passed and a step-up."""
+    user = request.user
+    if not twofactor.has_confirmed_totp(user):
+        if invites.held_invite(user, request.session.get(invites.INVITE_SESSION_KEY)):
+            return None
+        return HttpResponseRedirect(reverse("review_ui:enrol"))
+    if not user.is_verified():
+        return HttpResponseRedirect(reverse("review_ui:login_2fa"))
+    return step_up_redirect(request)
+
+
 @signed_in_view
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator. A user who already has one (and is verified) replaces it."""
+    """Enrol an authenticator (with an invite), or replace one (after a step-up)."""
+    refused = _setup_refused(request)
+    if refused is not None:
+        return refused
     user = request.user
-    if twofactor.has_confirmed_totp(user) and not user.is_verified():
-        return HttpResponseRedirect(reverse("review_ui:login_2fa"))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=twofactor.TOTP_DEVICE_NAME,
-                                           confirmed=False)
+    invite = invites.held_invite(user, request.session.get(invites.INVITE_SESSION_KEY))
+    device = twofactor.pending_totp(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-            device.confirmed = True
-            device.save()
-            codes = twofactor.make_recovery_codes(user)
+        codes = twofactor.confirm_totp(user, device, form.cleaned_data["token"],
+                                       invite if not user.is_verified() else None)
+        if codes is not None:
+            request.session.pop(invites.INVITE_SESSION_KEY, None)
             django_otp.login(request, device)
-            audit.record("user-2fa-enrolled", user)
             return render(request, "review_ui/recovery_codes.html",
-                          {"codes": codes, "next": _next(request)})
+                          {"codes": codes, "next": safe_next(request)})
         _token_failed(request, "enrolment")
         form.add_error("token", _("Wrong or expired code."))
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, "review_ui/totp_setup.html", {
         "form": form, "secret": secret, "qr": _qr_data_uri(device.config_url),
-        "next": _next(request)})
+        "next": safe_next(request)})
 
 
 @signed_in_view
@@ -164,15 +156,16 @@ def reauth(request: HttpRequest) -> HttpResponse:
         user = authenticate(request, username=request.user.get_username(),
                             password=form.cleaned_data["password"])
         password_ok = user is not None and user.pk == request.user.pk
-        token_ok = password_ok and (not needs_token or match_token(
+        token_ok = password_ok and (not needs_token or twofactor.match_token(
             request.user, form.cleaned_data["token"]) is not None)
         if token_ok:
             stamp_password_entry(request)
-            return HttpResponseRedirect(_next(request))
+            stamp_step_up(request)
+            return HttpResponseRedirect(safe_next(request))
         _token_failed(request, "re-authentication")
         form.add_error(None, _("Wrong password or code."))
     return render(request, "review_ui/reauth.html", {
-        "form": form, "needs_token": needs_token, "next": _next(request)})
+        "form": form, "needs_token": needs_token, "next": safe_next(request)})
 
 
 class _PasswordChange(auth_views.PasswordChangeView):

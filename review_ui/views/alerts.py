@@ -26,10 +26,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import has_role
 from catalog.aired import day_filter
 from catalog.models import Alert, Watchlist
 from index.base import QueryError, Span
-from review_ui.roles import has_role, role_required
+from review_ui.access import role_required
 from review_ui.views.common import (
     PER_PAGE,
     choice_param,

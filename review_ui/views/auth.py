@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 
-from review_ui.roles import public_view, signed_in_view
+from review_ui.access import public_view, signed_in_view
 
 login = public_view(auth_views.LoginView.as_view(template_name="review_ui/login.html",
                                                  redirect_authenticated_user=True))

@@ -18,9 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.roles import has_role
 from catalog.models import Broadcast, Sighting, Tag, Transcript
 from catalog.sightings import sightings_json
-from review_ui.roles import has_role, role_required
+from review_ui.access import role_required
 from review_ui.views.common import (
     PER_PAGE,
     choice_param,

@@ -20,9 +20,10 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from accounts.roles import has_role
 from review_ui import dashboard as figures
+from review_ui.access import role_required
 from review_ui.charts import bar_chart
-from review_ui.roles import has_role, role_required
 from review_ui.views.common import choice_param
 
 PERIODS = ("month", "week")

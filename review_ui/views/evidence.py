@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from review import incidents as inc
 from review.evidence.package import PROFILES, EvidenceExportError, export_bag
-from review_ui.roles import recent_auth_required, role_required
+from review_ui.access import recent_auth_required, role_required
 
 
 @require_POST

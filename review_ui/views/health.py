@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from review_ui.roles import role_required
+from review_ui.access import role_required
 
 
 @require_http_methods(["GET"])

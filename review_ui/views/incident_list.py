@@ -32,13 +32,13 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from accounts.roles import has_role
 from catalog.models import Outlet
 from review import workflow
 from review.incidents import visible_incidents
 from review.models import Assessment, CoercionSign, Incident
 from review.persons import search_persons
-from review.roles import has_role
-from review_ui.roles import role_required
+from review_ui.access import role_required
 from review_ui.views.common import filter_query, form_errors, paginate, with_params
 
 FILTER_KEYS = ("status", "outlet", "person", "targeted", "date_from", "date_to", "sign",

@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import has_role
 from catalog import audit
 from catalog.models import Alert, Broadcast, Segment
 from review import incidents as inc
@@ -33,9 +34,8 @@ from review import workflow
 from review.incident_json import incident_json
 from review.models import CoercionSign, Incident, Person
 from review.persons import PersonError, add_person, find_person
-from review.roles import has_role
+from review_ui.access import role_required
 from review_ui.labels import label
-from review_ui.roles import role_required
 from review_ui.views import incident_forms as f
 from review_ui.views.common import digits_param, form_errors
 

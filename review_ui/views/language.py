@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from review_ui.access import signed_in_view
 from review_ui.i18n import remember_choice
-from review_ui.roles import signed_in_view
 
 
 @signed_in_view

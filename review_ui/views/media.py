@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Broadcast
-from review_ui.roles import role_required
+from review_ui.access import role_required
 from review_ui.streaming import ranged_file_response
 
 

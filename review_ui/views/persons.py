@@ -35,7 +35,7 @@ from review.incidents import visible_incidents
 from review.models import IncidentPerson, Person
 from review.persons import MAX_NAME, MAX_VARIANTS, PersonError, add_person, search_persons
 from review.persons import visible_persons as persons_for
-from review_ui.roles import role_required
+from review_ui.access import role_required
 from review_ui.views.common import filter_query, paginate
 
 MAX_ID = 2**63 - 1

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from review import incidents as inc
-from review_ui.roles import role_required
+from review_ui.access import role_required
 
 
 @require_POST

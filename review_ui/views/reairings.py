@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from reairings.links import ReairingError, airings_of, review_link
 from reairings.screen_names import ScreenNameError, review_name
 from review import incidents as inc
-from review_ui.roles import role_required
+from review_ui.access import role_required
 
 
 def covered(airing: tuple[int, float, float], clips: list[tuple[int, float, float]]) -> bool:

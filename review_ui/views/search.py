@@ -32,8 +32,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from accounts.roles import has_role
 from index.base import Hit, QueryError, SearchPage, SearchRequest
-from review_ui.roles import has_role, role_required
+from review_ui.access import role_required
 from review_ui.templatetags.raqib_ui import bidi_safe, http_href, seconds_param
 from review_ui.views.common import form_errors, page_links, with_params
 from review_ui.views.search_forms import SearchForm

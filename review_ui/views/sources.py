@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Source
 from raqib.sources_sync import is_ui_source, save_ui_source, source_table
-from review_ui.roles import recent_auth_required, role_required
+from review_ui.access import recent_auth_required, role_required
 from review_ui.views.sources_forms import SourceForm, initial_from_source, table_snippet
 
 FILE_ORIGIN = "raqib.toml"

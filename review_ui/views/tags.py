@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Broadcast
-from review_ui.roles import role_required
+from review_ui.access import role_required
 from review_ui.views.broadcasts import broadcast_detail_url
 from review_ui.views.common import form_errors
 

@@ -20,9 +20,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import has_role
 from review import vocabulary
 from review.incidents import ReviewRuleError
-from review_ui.roles import has_role, role_required
+from review_ui.access import role_required
 
 
 class SignForm(forms.Form):

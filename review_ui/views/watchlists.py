@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import has_role
 from catalog.models import Alert, Watchlist
-from review_ui.roles import has_role, role_required
+from review_ui.access import role_required
 
 
 class WatchlistForm(forms.Form):

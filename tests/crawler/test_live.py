@@ -272,7 +272,7 @@ def test_scheduler_starts_a_recorder_only_where_none_is_running() -> None:
 def test_broadcast_page_shows_the_window_and_its_gaps(client) -> None:  # noqa: ANN001
     from datetime import UTC, datetime
 
-    from tests.review_ui.ui_helpers import make_user
+    from tests.review_ui.ui_helpers import login_client, make_user
 
     source = make_source(live_source("http://127.0.0.1:9", name="tv-page"))
     start = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -282,7 +282,7 @@ def test_broadcast_page_shows_the_window_and_its_gaps(client) -> None:  # noqa: 
                                  external_id=external_id_for("tv-page", start),
                                  url="http://127.0.0.1:9/master.m3u8", aired_at=start,
                                  aired_end=start + timedelta(minutes=30), gaps=[gap])
-    client.force_login(make_user("watcher", "viewer"))
+    login_client(client, make_user("watcher", "viewer"))
     page = client.get(f"/broadcasts/{b.pk}/").content.decode()
     # the window's end: ISO for machines, the UI's language (Arabic by default) for readers
     assert '<time datetime="2024-03-01T10:30:00+00:00">1 آذار 2024، 10:30:00 UTC</time>' in page

@@ -134,12 +134,15 @@ def test_monitors_see_gone_and_recut_in_the_ui(client) -> None:  # noqa: ANN001
     from django.urls import reverse
     from django.utils import timezone
 
+    from accounts.roles import set_role
     from catalog.models import MediaFile
-    from review_ui.roles import set_role
+    from tests.review_ui.ui_helpers import PASSWORD
 
-    user = get_user_model().objects.create_user("monitor", password="pw-123456789")
+    user = get_user_model().objects.create_user("monitor", password=PASSWORD)
     set_role(user, "viewer")
-    client.force_login(user)
+    from tests.review_ui.ui_helpers import login_client
+
+    login_client(client, user)
     outlet = Outlet.objects.create(name="Fixture TV")
     source = Source.objects.create(name="fixture", outlet=outlet, kind="site")
     media = MediaFile.objects.create(sha256="a" * 64, path="media/aa/x.mp4", size=1)

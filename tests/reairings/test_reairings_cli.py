@@ -12,10 +12,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from reair_helpers import add_media
 
+from accounts.roles import set_role
 from catalog.models import Broadcast, CustodyEvent, Outlet, Source
 from raqib.cli import main
 from reairings.models import Fingerprint, Reairing
-from review_ui.roles import set_role
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The role a user object keeps (review.roles): read once, and never stale after a change.
+"""The role a user object keeps (accounts.roles): read once, and never stale after a change.
 
 A page asks ``has_role`` a dozen times; the role groups are read from the database once per
 user object. Each test here changes a role in a way the UI or a command can, and checks the
@@ -15,10 +15,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from review.roles import has_role, user_role
-from review_ui.roles import ensure_roles, set_role
-
-PASSWORD = "a long test password 15"
+from accounts.roles import ensure_roles, has_role, set_role, user_role
+from tests.review_ui.ui_helpers import PASSWORD, login_client
 
 
 def _user(name: str, role: str | None) -> object:
@@ -94,8 +92,7 @@ def test_a_role_removed_elsewhere_applies_from_the_next_request() -> None:
     # another process (``raqib users``) removes the role: no signal reaches this one, the
     # membership row is simply gone; the next request loads a new user object
     user = _user("demoted", "reviewer")
-    client = Client()
-    assert client.login(username="demoted", password=PASSWORD)
+    client = login_client(Client(), "demoted")
     assert client.get("/incidents/").status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM auth_user_groups WHERE user_id = %s", [user.pk])
@@ -107,8 +104,7 @@ def test_a_role_removed_elsewhere_applies_from_the_next_request() -> None:
 @pytest.mark.django_db
 def test_search_page_reads_the_role_once() -> None:
     _user("searcher", "reviewer")
-    client = Client()
-    assert client.login(username="searcher", password=PASSWORD)
+    client = login_client(Client(), "searcher")
     client.get("/?q=x")
     with CaptureQueriesContext(connection) as captured:
         response = client.get("/?q=x")

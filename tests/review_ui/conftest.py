@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from ui_helpers import PASSWORD, make_broadcast, make_user, write_media
+from ui_helpers import login_client, make_broadcast, make_user, write_media
 
 from catalog.models import Broadcast
 
@@ -21,10 +21,7 @@ def data_dir(settings, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def viewer_client(db) -> Client:
-    make_user("viewer1", "viewer")
-    client = Client()
-    assert client.login(username="viewer1", password=PASSWORD)
-    return client
+    return login_client(Client(), make_user("viewer1", "viewer"))
 
 
 @pytest.fixture

@@ -26,11 +26,11 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     from ui_helpers import make_broadcast
 
+    from accounts.roles import set_role
     from catalog.models import Alert
     from raqib import pipeline
     from review import incidents, workflow
     from review.watchlists import create_watchlist
-    from review_ui.roles import set_role
 
     reviewer = get_user_model().objects.create_user("keys", password=os.environ["RAQIB_PASSWORD"])
     set_role(reviewer, "reviewer")

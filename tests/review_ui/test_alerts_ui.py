@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from ui_helpers import PASSWORD, login_client, make_broadcast, make_user
+from ui_helpers import PASSWORD, browser_login, login_client, make_broadcast, make_user
 
 from tests.services import serve_ui
 
@@ -127,11 +127,8 @@ def test_browser_create_watchlist_index_transcript_confirm_alert(tmp_path: Path)
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         page = browser.new_page()
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.goto(base + "login/")
-        page.fill("#id_username", "rana")
-        page.fill("#id_password", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(base + "dashboard/")  # the landing page
+        browser_login(page, base, "rana", PASSWORD, env=env)  # an invite, then TOTP
+        assert page.url == base + "dashboard/"  # the landing page
 
         page.goto(base + "watchlists/")
         page.fill("#id_name", "تبرؤ")

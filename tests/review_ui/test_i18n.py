@@ -97,7 +97,7 @@ def test_every_msgid_in_the_code_is_in_the_catalog(tmp_path: Path) -> None:
     if shutil.which("xgettext") is None:
         pytest.skip("Debian gettext (xgettext) is not installed; scripts/setup.sh installs it")
     copy = tmp_path / "src"
-    for package in ("review_ui", "review", "catalog", "raqib", "index"):
+    for package in ("accounts", "review_ui", "review", "catalog", "raqib", "index"):
         shutil.copytree(ROOT / package, copy / package,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "static"))
     (copy / "locale" / "ar" / "LC_MESSAGES").mkdir(parents=True)

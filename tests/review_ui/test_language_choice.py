@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from ui_helpers import PASSWORD, login_client, make_user
+from ui_helpers import PASSWORD, login_client, make_user, totp_token
 
 from catalog.models import CustodyEvent
 from review_ui.models import UserLanguage
@@ -20,10 +20,13 @@ def lang(client: Client, path: str = "/dashboard/") -> str:
 
 
 def form_login(name: str) -> Client:
-    """A fresh browser (no cookie) signed in through the login form."""
+    """A fresh browser (no cookie) signed in through the login form and the second
+    factor."""
     client = Client()
     done = client.post("/login/", {"username": name, "password": PASSWORD})
     assert done.status_code == 302, done.content[:300]
+    passed = client.post("/login/2fa/", {"token": totp_token(name)})
+    assert passed.status_code == 302, passed.content[:300]
     return client
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ui_helpers import browser_login
 
 from tests.services import serve_ui
 
@@ -37,7 +38,7 @@ def live_queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                             text=True, capture_output=True, timeout=120, check=True)
     info = json.loads(seeded.stdout.strip().splitlines()[-1])
     with serve_ui(env) as base:
-        info["base"] = base
+        info["base"], info["env"] = base, env
         yield info
 
 
@@ -49,11 +50,8 @@ def test_queue_keyboard_shortcuts(live_queue: dict) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         try:
-            page.goto(base + "login/")
-            page.fill("#id_username", "keys")
-            page.fill("#id_password", PASSWORD)
-            with page.expect_navigation():
-                page.click("form button[type=submit]")
+            # the password, an invite and an authenticator (every role needs one)
+            browser_login(page, base, "keys", PASSWORD, env=live_queue["env"])
             page.goto(base + "alerts/")
             items = page.locator("[data-queue-item]")
             assert items.count() == 2

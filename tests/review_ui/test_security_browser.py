@@ -1,6 +1,8 @@
-"""Issue 14 in a real browser (Chromium through Playwright) against ``raqib serve`` in a
-subprocess: a lead created with ``raqib users create`` enrols an authenticator at their
-first login (key read from the page, as a person types it into the app), sees the
+"""Issues 14 and 23 in a real browser (Chromium through Playwright) against ``raqib serve``
+in a subprocess: a lead created with ``raqib users create`` reaches only the invite page
+with their password; the admin's invite link (``raqib users invite --base-url``), opened
+in the browser, leads through the login to the enrolment, where the lead enrols an
+authenticator (key read from the page, as a person types it into the app), sees the
 recovery codes and reaches the pages; a second login in a fresh browser asks for the
 token (``ui_helpers.browser_login`` reads the key from the server's database). No page
 opens in between without the second factor. Screenshot: /tmp/raqib-ui-2fa.png.
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ui_helpers import browser_login
+from ui_helpers import browser_enrol, browser_login, issue_invite_cli
 
 from tests.services import serve_ui
 
@@ -45,17 +47,41 @@ def test_lead_enrols_then_logs_in_with_a_token(tmp_path: Path) -> None:
         first.fill("#id_password", PASSWORD)
         with first.expect_navigation():
             first.click("form button[type=submit]")
-        assert "/account/2fa/setup/" in first.url
-        assert first.locator("img.totp-qr").evaluate("el => el.naturalWidth") > 0
-        first.screenshot(path="/tmp/raqib-ui-2fa.png", full_page=True)
+        assert "/account/2fa/enrol/" in first.url  # the password alone enrols nothing
+        first.goto(base + "account/2fa/setup/")
+        assert "/account/2fa/enrol/" in first.url
         first.goto(base + "incidents/")  # nothing else opens before the second factor
-        assert "/account/2fa/setup/" in first.url
-        browser_login(first, base, "lina", PASSWORD)  # enrols (the form is shown again)
-        first.goto(base + "incidents/")
-        assert first.url == base + "incidents/"
+        assert "/account/2fa/enrol/" in first.url
+
+        invite = issue_invite_cli("lina", env=env, base_url=base.rstrip("/"))
+        assert invite["link"].startswith(base + "account/2fa/enrol/?code=")
+        linked = browser.new_context().new_page()
+        linked.goto(invite["link"])  # not signed in: the login page, then back to the link
+        assert "/login/" in linked.url
+        linked.fill("#id_username", "lina")
+        linked.fill("#id_password", PASSWORD)
+        with linked.expect_navigation():
+            linked.click("form button[type=submit]")
+        assert "/account/2fa/enrol/" in linked.url
+        assert linked.input_value("#id_code") == invite["code"]
+        with linked.expect_navigation():
+            linked.click("form.invite-form button[type=submit]")
+        assert "/account/2fa/setup/" in linked.url
+        assert linked.locator("img.totp-qr").evaluate("el => el.naturalWidth") > 0
+        linked.screenshot(path="/tmp/raqib-ui-2fa.png", full_page=True)
+        browser_enrol(linked, "lina")
+        linked.goto(base + "incidents/")
+        assert linked.url == base + "incidents/"
 
         second = browser.new_context().new_page()
         browser_login(second, base, "lina", PASSWORD, data_dir=data)
         second.goto(base + "vocabulary/")
         assert second.url == base + "vocabulary/"
+        again = browser.new_context().new_page()  # the link works once
+        again.goto(invite["link"])
+        again.fill("#id_username", "lina")
+        again.fill("#id_password", PASSWORD)
+        with again.expect_navigation():
+            again.click("form button[type=submit]")
+        assert "/login/2fa/" in again.url
         browser.close()

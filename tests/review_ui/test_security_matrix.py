@@ -1,15 +1,17 @@
-"""The authorization matrix (issue 14): every URL pattern × every role × anonymous.
+"""The authorization matrix (issues 14 and 23): every URL pattern × every role × anonymous.
 
-Each pattern's view must declare who may open it (``review_ui.roles``: ``role_required``,
+Each pattern's view must declare who may open it (``review_ui.access``: ``role_required``,
 ``signed_in_view`` or ``public_view``); one without a declaration fails here. Then each
 pattern is requested, GET and POST, as anonymous, a signed-in user without a role, each
-role, and a lead and an admin who typed their password but not their second factor:
+role, a user of each role who typed their password but not their second factor, and a
+lead who has no second factor yet (no invite used):
 
 - anonymous: the login page, unless the view is public;
 - below the declared role (or no role): 403 (405 where the method is not the view's);
 - at or above it: never 403 and never the login page (a view in ``OBJECT_LEVEL`` may
   still answer 403 for an object the user may not touch);
-- a lead or admin without the second factor: the second-factor step, on every page.
+- any role without the second factor: the second-factor step (the code, or the invite
+  page for one with no factor), on every page but those of that step (``FACTOR_STEP``).
 
 To add a URL: nothing, if its keyword arguments are already in ``SAMPLE_KWARGS``; else add
 ``name: factory`` there (the factory gets the ``world`` dict and returns a value, e.g. a
@@ -26,11 +28,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ui_helpers import PASSWORD, login_client, make_broadcast, make_user
 
-from review_ui.roles import ROLES
+from accounts.roles import ROLES
 
 DECLARATIONS = (*ROLES, "signed-in", "public")
 RANK = {name: rank for rank, name in enumerate(ROLES)}
-IDENTITIES = ("anonymous", "norole", *ROLES, "lead-no-2fa", "admin-no-2fa")
+NO_2FA = tuple(f"{role}-no-2fa" for role in ROLES)
+IDENTITIES = ("anonymous", "norole", *ROLES, *NO_2FA, "lead-no-factor")
+# The pages a user who has not passed the second factor may reach: the step itself.
+FACTOR_STEP = {"review_ui:login", "review_ui:logout", "review_ui:login_2fa", "review_ui:enrol",
+               "review_ui:totp_setup"}
 # Views that check the object too (owner, assignment, restriction): a permitted role may
 # still get 403 for the sample object.
 OBJECT_LEVEL = {"watchlist_active", "incident_review", "incident_edit", "incident_assess",
@@ -139,7 +145,7 @@ def test_an_undeclared_view_is_caught() -> None:
     from django.http import HttpResponse
     from django.urls import path
 
-    from review_ui.roles import role_required
+    from review_ui.access import role_required
 
     def bare(request: object) -> HttpResponse:
         return HttpResponse("open to all")
@@ -153,7 +159,7 @@ def test_every_pattern_is_named_and_declares_its_permission() -> None:
     missing = undeclared(PATTERNS)
     assert not missing, (
         f"these URLs declare no permission (use role_required / signed_in_view / "
-        f"public_view from review_ui.roles): {missing}")
+        f"public_view from review_ui.access): {missing}")
     assert all(name and not name.endswith(":None") for name in PATTERNS)
 
 
@@ -162,8 +168,9 @@ def world(db, settings) -> dict:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
     users = {role: make_user(f"m-{role}", role) for role in ROLES}
     users["norole"] = make_user("m-norole", None)
-    users["lead-no-2fa"] = make_user("m-lead2", "lead")
-    users["admin-no-2fa"] = make_user("m-admin2", "admin")
+    for role in ROLES:
+        users[f"{role}-no-2fa"] = make_user(f"m-{role}2", role)
+    users["lead-no-factor"] = make_user("m-lead3", "lead", second_factor=False)
     return {"users": users, "broadcast": make_broadcast()}
 
 
@@ -172,7 +179,7 @@ def _client(world: dict, identity: str) -> Client:
     if identity == "anonymous":
         return client
     user = world["users"][identity]
-    if identity.endswith("-no-2fa"):
+    if identity.endswith(("-no-2fa", "-no-factor")):
         assert client.login(username=user.username, password=PASSWORD)
         return client
     return login_client(client, user)
@@ -210,10 +217,11 @@ def test_matrix(world: dict, name: str) -> None:
                     ok = not _to_login(response) and code < 500
                 else:
                     ok = _to_login(response) or code == 405
-            elif identity.endswith("-no-2fa") and declared not in ("public", "signed-in"):
-                ok = code == 405 or (code == 302 and response["Location"].startswith(
-                    ("/login/2fa/", "/account/2fa/setup/")))
-            elif declared in ("public", "signed-in") or identity.endswith("-no-2fa"):
+            elif identity.endswith(("-no-2fa", "-no-factor")) and name not in FACTOR_STEP:
+                step = "/login/2fa/" if identity.endswith("-no-2fa") else "/account/2fa/enrol/"
+                ok = code == 302 and response["Location"].startswith(step)
+            elif declared in ("public", "signed-in") or identity.endswith(("-no-2fa",
+                                                                            "-no-factor")):
                 ok = code != 403 and not _to_login(response) and code < 500
             elif identity == "norole" or RANK[identity] < RANK[declared]:
                 ok = code in (403, 405)

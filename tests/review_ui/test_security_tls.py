@@ -10,6 +10,7 @@ from X-Forwarded-For only when the request comes from a configured proxy address
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import re
@@ -22,12 +23,15 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from ui_helpers import make_user
+from ui_helpers import issue_invite_cli, make_user, token_for_key
 
 from tests.services import serve_ui
 
 HOST = "raqib.example.org"
 PASSWORD = "proxy-test-passphrase"
+
+
+INVITES: dict[str, str] = {}  # user name -> the enrolment code the fixture issued
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +46,7 @@ def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         env.pop(var, None)
     subprocess.run([sys.executable, "-m", "raqib", "users", "create", "monitor", "--role",
                     "viewer"], env=env, check=True, timeout=120, capture_output=True)
+    INVITES["monitor"] = issue_invite_cli("monitor", env=env)["code"]
     with serve_ui(env) as base:
         port = int(base.rstrip("/").rsplit(":", 1)[1])
         yield "127.0.0.1", port
@@ -71,6 +76,29 @@ def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> list[st
     return raw
 
 
+def _form_post(addr: tuple[str, int], path: str, jar: dict[str, str], origin: str,
+               **fields: str) -> http.client.HTTPResponse:
+    page = _request(addr, "GET", path, jar)
+    _cookies(page, jar)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
+    sent = _request(addr, "POST", path, jar, urlencode(
+        {"csrfmiddlewaretoken": token.decode(), **fields}), Origin=origin,
+        Referer=f"{origin}{path}")
+    _cookies(sent, jar)
+    sent.page = page
+    return sent
+
+
+def _enrol(addr: tuple[str, int], jar: dict[str, str], code: str, origin: str) -> None:
+    """The invite code, then an authenticator, over the proxy as a browser would."""
+    assert _form_post(addr, "/account/2fa/enrol/", jar, origin, code=code).status == 302
+    setup = _request(addr, "GET", "/account/2fa/setup/", jar)
+    secret = re.search(rb'id="totp-secret" dir="ltr">([A-Z2-7=]+)<', setup.body).group(1)
+    token, _ = token_for_key(base64.b32decode(secret).hex())
+    done = _form_post(addr, "/account/2fa/setup/", jar, origin, token=token)
+    assert done.status == 200 and b"recovery-codes" in done.body
+
+
 def test_login_through_the_tls_proxy(proxied_server: tuple[str, int]) -> None:
     jar: dict[str, str] = {}
     page = _request(proxied_server, "GET", "/login/", jar)
@@ -88,6 +116,9 @@ def test_login_through_the_tls_proxy(proxied_server: tuple[str, int]) -> None:
     assert done.status == 302, done.body[:300]
     session = [c for c in _cookies(done, jar) if c.startswith("__Host-raqib-session=")]
     assert session and "Secure" in session[0] and "HttpOnly" in session[0]
+    gate = _request(proxied_server, "GET", "/broadcasts/", jar)
+    assert gate.status == 302 and gate.headers["Location"].startswith("/account/2fa/enrol/")
+    _enrol(proxied_server, jar, INVITES["monitor"], origin)
     home = _request(proxied_server, "GET", "/broadcasts/", jar)
     assert home.status == 200 and b"monitor" in home.body
 

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 from django.urls import get_resolver
-from ui_helpers import PASSWORD, make_user
+from ui_helpers import PASSWORD, login_client, make_user, totp_token
 
+from accounts.roles import ROLES, ensure_roles, has_role, user_role
 from review_ui.middleware import CONTENT_SECURITY_POLICY
-from review_ui.roles import ROLES, ensure_roles, has_role, user_role
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=x", "/broadcasts/", "/broadcasts/1/?t=5",
@@ -55,6 +55,9 @@ def test_login_then_logout_needs_post(client: Client, db) -> None:
     make_user("reviewer1", "reviewer")
     response = client.post("/login/", {"username": "reviewer1", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    assert client.get("/broadcasts/").status_code == 302  # the second factor first
+    passed = client.post("/login/2fa/", {"token": totp_token("reviewer1"), "next": "/dashboard/"})
+    assert passed.status_code == 302 and passed["Location"] == "/dashboard/"
     assert client.get("/broadcasts/").status_code == 200
     assert client.get("/logout/").status_code == 405
     assert client.post("/logout/").status_code == 302
@@ -70,7 +73,7 @@ def test_wrong_password_shows_message(client: Client, db) -> None:
 
 def test_user_without_role_is_forbidden(client: Client, broadcast) -> None:
     make_user("norole", None)
-    client.login(username="norole", password=PASSWORD)
+    login_client(client, "norole")
     for path in ("/", "/broadcasts/", f"/broadcasts/{broadcast.pk}/", f"/media/{broadcast.pk}/"):
         assert client.get(path).status_code == 403, path
 
@@ -89,7 +92,7 @@ def test_roles_rank_and_are_idempotent(db) -> None:
     assert user_role(lead) == "lead"
     assert has_role(lead, "viewer") and has_role(lead, "lead")
     assert not has_role(lead, "admin")
-    from review_ui.roles import set_role
+    from accounts.roles import set_role
 
     set_role(lead, "viewer")
     assert user_role(lead) == "viewer"

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ui_helpers import browser_login
 
 from tests.services import serve_ui
 
@@ -64,7 +65,7 @@ def live_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     subprocess.run([sys.executable, "-m", "raqib", "users", "create", "monitor", "--role",
                     "viewer"], env=env, check=True, timeout=60, capture_output=True)
     with serve_ui(env) as base:
-        info["base"] = base
+        info["base"], info["env"] = base, env
         yield info
 
 
@@ -78,10 +79,9 @@ def page(live_ui: dict) -> Iterator[object]:
         page = context.new_page()
         page.goto(live_ui["base"])
         assert "/login/" in page.url
-        page.fill("#id_username", "monitor")
-        page.fill("#id_password", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(live_ui["base"])
+        # the password, then an invite and an authenticator (every role needs one)
+        browser_login(page, live_ui["base"], "monitor", PASSWORD, env=live_ui["env"])
+        page.goto(live_ui["base"])
         yield page
         browser.close()
 

@@ -180,7 +180,7 @@ def test_search_page_facets_pages_and_escaped_highlights(viewer_client: Client) 
 @pytest.mark.django_db(transaction=True)
 def test_reviewer_tags_a_segment_and_search_follows(viewer_client: Client, broadcast) -> None:
     from django.test import Client as DjangoClient
-    from ui_helpers import PASSWORD, make_user
+    from ui_helpers import login_client, make_user
 
     from index.registry import get_backend
 
@@ -189,7 +189,7 @@ def test_reviewer_tags_a_segment_and_search_follows(viewer_client: Client, broad
     assert viewer_client.post(url, {"tag": "confession"}).status_code == 403
     make_user("rev1", "reviewer")
     reviewer = DjangoClient(enforce_csrf_checks=True)
-    assert reviewer.login(username="rev1", password=PASSWORD)
+    login_client(reviewer, "rev1")
     assert reviewer.post(url, {"tag": "confession"}).status_code == 403  # no CSRF token
     page = reviewer.get(f"/broadcasts/{broadcast.pk}/")
     token = page.cookies["csrftoken"].value

@@ -146,9 +146,9 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
                                                             client) -> None:  # noqa: ANN001
     from django.contrib.auth import get_user_model
 
+    from accounts.roles import set_role
     from catalog.models import DroppedSegment
     from raqib.transcription import import_captions
-    from review_ui.roles import set_role
 
     _evidence(broadcast, "page.ar.srt", SRT)
     captions = import_captions(broadcast, settings.CONFIG)[0]
@@ -158,9 +158,11 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
     asr.segments.create(number=0, start=0, end=2, text="I was arrested")
     DroppedSegment.objects.create(transcript=asr, start=2, end=4, text="اشتركوا في القناة",
                                   reason="subtitle credit")
-    user = get_user_model().objects.create_user("reviewer", password="pw-123456789")
+    from tests.review_ui.ui_helpers import PASSWORD, login_client
+
+    user = get_user_model().objects.create_user("reviewer", password=PASSWORD)
     set_role(user, "viewer")
-    client.force_login(user)
+    login_client(client, user)
     page = client.get(f"/broadcasts/{broadcast.id}/?transcript={asr.id}").content.decode()
     assert "non-arabic" in page and "hint-overridden" in page
     assert "اشتركوا في القناة" in page and "(subtitle credit)" in page

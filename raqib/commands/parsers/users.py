@@ -1,4 +1,4 @@
-"""Parser of ``raqib users create|list|deactivate|reset-2fa|unlock`` (handlers:
+"""Parser of ``raqib users create|list|invite|deactivate|reset-2fa|unlock`` (handlers:
 ``raqib.commands.users``).
 
 To add an action: register its parser here with ``flags.set_handler``.
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 
+from accounts.roles import ROLES
 from raqib.commands import flags
 
 HANDLERS = "raqib.commands.users"
-ROLE_CHOICES = ("viewer", "reviewer", "lead", "admin")  # review_ui.roles, lowest first
+ROLE_CHOICES = ROLES  # accounts.roles, lowest first
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     create = users_sub.add_parser(
         "create", help="create a user (or update an existing user's role and password); "
-                       "the password comes from RAQIB_PASSWORD or a prompt")
+                       "the password comes from RAQIB_PASSWORD or a prompt",
+        description="Create a user, or update an existing user's role and password. The "
+                    "password is read from the RAQIB_PASSWORD environment variable when it "
+                    "is set (scripts, no terminal), else prompted for twice on the terminal. "
+                    "Every role needs a second factor: give the user an enrolment invite "
+                    "(raqib users invite NAME).")
     create.add_argument("name", help="user name for the login page")
     create.add_argument("--role", choices=ROLE_CHOICES, required=True,
                         help="viewer < reviewer < lead < admin")
@@ -27,6 +33,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = users_sub.add_parser("list", help="list users with their roles")
     flags.add_format(listing)
     flags.set_handler(listing, f"{HANDLERS}:list_users")
+    invite = users_sub.add_parser(
+        "invite", help="issue a one-time, expiring enrolment code and link for a user "
+                       "with no second factor (printed once, stored hashed)")
+    invite.add_argument("name", help="user name")
+    invite.add_argument("--expires", type=int, default=72, metavar="HOURS",
+                        help="hours the invite stays valid (1 to 720; default 72)")
+    invite.add_argument("--base-url", default="", metavar="URL",
+                        help="the web UI's address as users reach it, for the link "
+                             "(default: http://web.host:web.port)")
+    flags.add_format(invite)
+    flags.set_handler(invite, f"{HANDLERS}:invite")
     deactivate = users_sub.add_parser(
         "deactivate", help="block a user from logging in and end all of their sessions "
                            "now (their name stays in the audit log)")
@@ -34,8 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     flags.add_format(deactivate)
     flags.set_handler(deactivate, f"{HANDLERS}:deactivate_user")
     reset = users_sub.add_parser(
-        "reset-2fa", help="remove a user's authenticator and recovery codes (lost phone) "
-                          "and end their sessions; their next login enrols a new one")
+        "reset-2fa", help="remove a user's authenticator, recovery codes and invites (lost "
+                          "phone) and end their sessions; then issue a new invite")
     reset.add_argument("name", help="user name")
     flags.add_format(reset)
     flags.set_handler(reset, f"{HANDLERS}:reset_2fa")

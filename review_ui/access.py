@@ -1,16 +1,16 @@
-"""Roles of the review UI: viewer < reviewer < lead < admin, stored as Django Groups.
+"""Who may open each view of the review UI: the view decorators (the roles themselves are
+``accounts.roles``).
 
-A user's role is the highest role among their groups (a superuser counts as admin).
 Every view checks the role on the server with ``role_required(minimum)``; templates may
-hide links, but hiding is never the check. To add a role: insert its name in ``ROLES`` at
-the right rank (the groups are created idempotently by ``ensure_roles`` and by the
-``review_ui`` data migration).
-
-Every view declares who may open it (the authorization matrix test fails on one that
-does not): ``role_required(minimum)``, ``signed_in_view`` (any signed-in user, even with
-no role: their own account pages) or ``public_view`` (the login page). Sensitive actions
-(admin changes, evidence exports) add ``recent_auth_required`` under the role check: the
-user must have typed their password within ``REAUTH_SECONDS``.
+hide links, but hiding is never the check. Every view declares who may open it (the
+authorization matrix test fails on one that does not): ``role_required(minimum)``,
+``signed_in_view`` (any signed-in user, even with no role: their own account pages) or
+``public_view`` (the login page). Sensitive actions (admin changes, evidence exports) add
+``recent_auth_required`` under the role check: the user must have typed their password
+within ``REAUTH_SECONDS``; changes of a second factor add ``step_up_required`` (password
+and a current factor, through the re-authentication page, within
+``accounts.sessions.STEP_UP_SECONDS``). To add a kind of check: a decorator here that
+sets ``minimum_role`` (or another attribute the matrix test reads).
 """
 
 from __future__ import annotations
@@ -19,42 +19,19 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from review.roles import RANK, ROLES, has_role, user_role
-
-__all__ = ["ROLES", "ensure_roles", "has_role", "public_view", "recent_auth_required",
-           "role_required", "set_role", "signed_in_view", "user_role"]
-
-# The ranks and the checks live in the review app (``review.roles``), so the command line
-# applies the same rules; the view decorators below are built on them.
-_RANK = RANK
-
-
-def ensure_roles() -> None:
-    """Create the role groups if they are missing (safe to call any number of times)."""
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
-
-
-def set_role(user: AbstractBaseUser, role: str) -> None:
-    """Give the user exactly one role group (other role groups are removed)."""
-    if role not in _RANK:
-        raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    ensure_roles()
-    user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
-    user.groups.add(Group.objects.get(name=role))
+from accounts.roles import RANK, ROLES, has_role
 
 
 def role_required(minimum: str) -> Callable[[Callable[..., HttpResponse]],
                                             Callable[..., HttpResponse]]:
     """View decorator: anonymous users go to the login page; too low a role gets 403."""
-    if minimum not in _RANK:
+    if minimum not in RANK:
         raise ValueError(f"unknown role {minimum!r}; roles are {', '.join(ROLES)}")
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -98,7 +75,7 @@ def recent_auth_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     ``role_required``: ``@role_required("admin")`` then ``@recent_auth_required``."""
     from django.conf import settings
 
-    from review_ui.sessions import seconds_since_password
+    from accounts.sessions import seconds_since_password
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -111,4 +88,29 @@ def recent_auth_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         return view(request, *args, **kwargs)
 
     wrapped.recent_auth = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def step_up_redirect(request: HttpRequest) -> HttpResponse | None:
+    """None when the session stepped up (password and a current second factor on the
+    re-authentication page) within ``accounts.sessions.STEP_UP_SECONDS``; else the redirect
+    there (a GET comes back afterwards; a POST must be sent again)."""
+    from accounts.sessions import has_recent_step_up
+
+    if has_recent_step_up(request):
+        return None
+    back = request.get_full_path() if request.method == "GET" else request.path
+    return HttpResponseRedirect(f"{reverse('review_ui:reauth')}?{urlencode({'next': back})}")
+
+
+def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """View decorator for changes of a second factor: a recent step-up first (see
+    ``step_up_redirect``). Put it under the access declaration."""
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return step_up_redirect(request) or view(request, *args, **kwargs)
+
+    wrapped.step_up = True  # type: ignore[attr-defined]
     return wrapped

@@ -1,10 +1,12 @@
-"""Roles for the review rules: viewer < reviewer < lead < admin, stored as Django Groups.
+"""Roles: viewer < reviewer < lead < admin, stored as Django Groups (the one roles module).
 
-The review app's rules (who may propose, confirm or see an incident) are checked here, below
-every surface, so the web UI and the command line apply the same rules to the same account.
-A user's role is the highest role among their groups (a superuser counts as admin); an
-inactive user has none. ``review_ui.roles`` builds its view decorators on these. To add a
-role: insert its name in ``ROLES`` at the right rank.
+The review app's rules (who may propose, confirm or see an incident), the web UI's view
+decorators (``review_ui.access``) and the command line (``raqib users``) all read roles
+here, so every door applies the same rule to the same account. A user's role is the
+highest role among their groups (a superuser counts as admin); an inactive user has none.
+``set_role`` gives a user exactly one role; ``ensure_roles`` creates the groups (the
+``review_ui`` data migration does it too). To add a role: insert its name in ``ROLES`` at
+the right rank.
 
 The role groups a user holds are read from the database once per user object and kept on
 it (a page asks ``has_role`` a dozen times: the view, the templates, the navigation). The
@@ -12,7 +14,7 @@ web loads a new user object for every request, so a role changed anywhere (anoth
 process included) applies from the next request. Within a process, any change of group
 membership (``user.groups.add/remove/set/clear``, ``group.user_set...``, ``set_role``) or a
 role group saved or deleted bumps ``_generation`` (``forget_roles``, connected to Django's
-signals in ``review.apps``), which makes every kept answer stale at once. ``is_active`` and
+signals in ``accounts.apps``), which makes every kept answer stale at once. ``is_active`` and
 ``is_superuser`` are read from the user object each time, never kept.
 """
 
@@ -63,3 +65,22 @@ def has_role(user: Any, minimum: str) -> bool:
         raise ValueError(f"unknown role {minimum!r}; roles are {', '.join(ROLES)}")
     role = user_role(user)
     return role is not None and RANK[role] >= RANK[minimum]
+
+
+def ensure_roles() -> None:
+    """Create the role groups if they are missing (safe to call any number of times)."""
+    from django.contrib.auth.models import Group
+
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def set_role(user: Any, role: str) -> None:
+    """Give the user exactly one role group (other role groups are removed)."""
+    if role not in RANK:
+        raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    from django.contrib.auth.models import Group
+
+    ensure_roles()
+    user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
+    user.groups.add(Group.objects.get(name=role))

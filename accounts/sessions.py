@@ -1,15 +1,18 @@
 """Session lifetime, re-authentication stamps and the login audit trail.
 
-A session records when its user logged in (``LOGIN_AT``) and last typed their password
-(``AUTH_AT``). The idle timeout is Django's own (``SESSION_COOKIE_AGE``, renewed on each
-request); ``SessionLimitsMiddleware`` ends a session ``SESSION_ABSOLUTE_SECONDS`` after its
-login however busy it was. ``roles.recent_auth_required`` reads ``AUTH_AT``. The receivers
-(connected in ``apps.py``) stamp a login and log every login, logout and failed login
-(name and address, never the password) to the ``raqib.auth`` logger; django-axes keeps
-the same in its tables (``AccessLog``, ``AccessFailureLog``: who, from where, when).
-Account changes (enrolment, password, deactivation) go to the custody log.
-``end_sessions(user)`` deletes every session of a user (``raqib users deactivate``,
-``reset-2fa``).
+A session records when its user logged in (``LOGIN_AT``), last typed their password
+(``AUTH_AT``) and last stepped up (``STEP_UP_AT``: password and a current second factor,
+both entered on the re-authentication page, never at login). The idle timeout is Django's
+own (``SESSION_COOKIE_AGE``, renewed on each request); ``SessionLimitsMiddleware`` ends a
+session ``SESSION_ABSOLUTE_SECONDS`` after its login however busy it was.
+``review_ui.access.recent_auth_required`` reads ``AUTH_AT``;
+``review_ui.access.step_up_required`` (changes of a second factor) reads ``STEP_UP_AT``,
+valid ``STEP_UP_SECONDS``. The receivers (connected in ``accounts.apps``) stamp a login
+and log every login, logout and failed login (name and address, never the password) to
+the ``raqib.auth`` logger; django-axes keeps the same in its tables (``AccessLog``,
+``AccessFailureLog``: who, from where, when). Account changes (enrolment, password,
+deactivation) go to the custody log. ``end_sessions(user)`` deletes every session of a
+user (``raqib users deactivate``, ``reset-2fa``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from django.utils import timezone
 
 LOGIN_AT = "raqib_login_at"
 AUTH_AT = "raqib_auth_at"
+STEP_UP_AT = "raqib_step_up_at"
+STEP_UP_SECONDS = 5 * 60  # a factor change within 5 minutes of password + current factor
 log = logging.getLogger("raqib.auth")
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -40,6 +45,16 @@ def stamp_password_entry(request: HttpRequest) -> None:
 
 def seconds_since_password(request: HttpRequest) -> float:
     return time.time() - float(request.session.get(AUTH_AT, 0))
+
+
+def stamp_step_up(request: HttpRequest) -> None:
+    """Note that the user has just entered their password and a current second factor."""
+    request.session[STEP_UP_AT] = time.time()
+
+
+def has_recent_step_up(request: HttpRequest) -> bool:
+    """True within ``STEP_UP_SECONDS`` of the last step-up of this session."""
+    return time.time() - float(request.session.get(STEP_UP_AT, 0)) <= STEP_UP_SECONDS
 
 
 class SessionLimitsMiddleware:
@@ -62,7 +77,7 @@ class SessionLimitsMiddleware:
 def _address(request: HttpRequest | None) -> str:
     if request is None:
         return "(no request)"
-    from review_ui.passwords import client_address
+    from accounts.passwords import client_address
 
     return client_address(request)
 
