@@ -27,6 +27,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,8 @@ def main() -> int:
                           models_dir(load_config().data_dir) / "openai")
         summary["conversion_s"] = round(time.perf_counter() - started, 2)
     runs = []
+    # a SIGTERM (``timeout``) ends the run through ``finally``: the burners are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     burners = start_burners(args.busy)
     try:
         for engine in engines:
@@ -204,6 +207,8 @@ def main() -> int:
                 run.update(threads_asked=threads, wer_vs_script=round(got.wer, 4),
                            cer_vs_script=round(got.cer, 4))
                 runs.append(run)
+                print(json.dumps({k: v for k, v in run.items() if k != "text"}),
+                      file=sys.stderr)  # each figure as soon as it exists
     finally:
         stop_burners(burners)
     summary["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
