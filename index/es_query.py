@@ -3,9 +3,12 @@
 A term is a ``match`` on ``text`` (so Elasticsearch analyses it itself), a phrase a
 ``match_phrase`` on ``text`` OR (on ``bridge`` and NOT on ``next_head``: the phrase crosses
 into the next segment, see ``index.highlight``), a prefix a ``prefix`` query with the
-normalised text, OR a ``bool.should``, exclusions ``bool.must_not``; outlet, language,
-tags, dates and transcript are ``filter``s; facets are aggregations over all matches
-(``search_body``) read back by ``facets_from``. The percolator (``index.es_percolator``)
+normalised text, a fuzzy word a ``match`` with ``fuzziness`` (Elasticsearch analyses the
+word and allows the edits on the analysed term, as ``index.query`` does; transpositions
+count 1; ``max_expansions`` bounds the terms it expands to), OR a ``bool.should``,
+exclusions ``bool.must_not``; outlet, language, tags, dates and transcript are
+``filter``s; facets are aggregations over all matches (``search_body``) read back by
+``facets_from``. The percolator (``index.es_percolator``)
 uses the same ``query_dsl``, so a watchlist matches what a search finds. To translate a new
 AST node: add it to ``_leaf``.
 """
@@ -16,9 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 from index.base import SearchRequest
-from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term, parse
+from index.query import AnyOf, Clause, Fuzzy, Leaf, Phrase, Prefix, Query, Term, parse
 
 FACET_SIZE = 100  # most values per facet
+MAX_FUZZY_EXPANSIONS = 1_000  # indexed terms one fuzzy word may expand to
 
 
 def _phrase(leaf: Phrase) -> dict[str, Any]:
@@ -36,6 +40,11 @@ def _leaf(leaf: Leaf, *, bridged: bool = True) -> dict[str, Any]:
         return _phrase(leaf) if bridged else {"match_phrase": {"text": leaf.raw}}
     if isinstance(leaf, Prefix):
         return {"prefix": {"text": {"value": leaf.prefix}}}
+    if isinstance(leaf, Fuzzy):
+        return {"match": {"text": {"query": leaf.raw, "operator": "and",
+                                   "fuzziness": leaf.distance, "prefix_length": 0,
+                                   "fuzzy_transpositions": True,
+                                   "max_expansions": MAX_FUZZY_EXPANSIONS}}}
     raise TypeError(f"unknown query node {leaf!r}")
 
 

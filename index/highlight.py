@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from index.arabic import GAP, Token, analyze
 from index.base import Span
-from index.query import Leaf, Phrase, Prefix, Query, Term
+from index.query import Fuzzy, Leaf, Phrase, Prefix, Query, Term, fuzzy_matches
 
 BRIDGE_TOKENS = 8
 
@@ -76,6 +76,8 @@ def _leaf_tokens(tokens: list[Token], by_position: dict[int, Token], leaf: Leaf)
         return {t for t in tokens if t.text == leaf.term}
     if isinstance(leaf, Prefix):
         return {t for t in tokens if t.text.startswith(leaf.prefix)}
+    if isinstance(leaf, Fuzzy):
+        return {t for t in tokens if fuzzy_matches(leaf, t.text)}
     found: set[Token] = set()
     for token in tokens:
         found.update(_phrase_at(by_position, token.position, leaf) or ())

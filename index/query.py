@@ -7,6 +7,7 @@ Syntax (what a monitor types)::
     خائن OR عميل            either word; OR binds tighter than AND: ``a OR b c`` = (a|b) & c
     -رياضة                  exclude segments with the word (or ``-"a phrase"``, ``-pre*``)
     تبر*                    prefix
+    بلور~  بلور~1  بلور~2     fuzzy: within an edit distance (a name Whisper misheard by a letter)
     outlet:NAME  outlet:"Al Ikhbariya"  lang:ar  tag:NAME     filters (tag: may repeat: all apply)
 
 Each word and phrase is analysed with ``index.arabic`` (the Elasticsearch ``arabic``
@@ -15,6 +16,16 @@ normalised (lowercase, digits, Arabic normalisation; no stemming), as Elasticsea
 prefix queries: it is compared with the indexed, stemmed terms, so ``الشه*`` finds nothing
 (the article is stemmed away) while ``شه*`` finds شهادة. A word that is only stop words is
 dropped; a word that analyses to several terms (``U.S-made``) becomes a phrase.
+
+A fuzzy word (``word~``, ``word~1``, ``word~2``) is analysed like any word (normalised AND
+stemmed, so it is compared with the same indexed terms as an exact word, on both backends:
+Elasticsearch applies ``fuzziness`` to the analysed term too) and matches every indexed term
+within that many edits (insert, delete, substitute, or swap two neighbours: the optimal-
+string-alignment distance, ``edit_distance``). ``word~`` picks the distance by the analysed
+term's length, as Elasticsearch's ``AUTO``: 1 for 3 to 5 letters, 2 for 6 or more. Bounds: at
+most ``MAX_FUZZY_DISTANCE``; a term shorter than ``MIN_FUZZY_LETTERS`` cannot be fuzzy (it
+would match most short words), nor can distance 2 apply below ``MIN_FUZZY2_LETTERS``; at most
+``MAX_FUZZY_TERMS_IN_QUERY`` fuzzy words per query; no fuzzy prefix or phrase.
 
 To add a construct: add a node type, produce it in ``_leaf`` or ``parse``, and translate it in
 each backend (``index.tantivy_query``, ``index.es_query``).
@@ -51,7 +62,46 @@ class Prefix:
     raw: str
 
 
-Leaf = Term | Phrase | Prefix
+@dataclass(frozen=True)
+class Fuzzy:
+    term: str  # analysed (normalised and stemmed), as an exact word's
+    raw: str  # the word as typed, without the ~
+    distance: int  # 1 or 2 edits
+
+
+Leaf = Term | Phrase | Prefix | Fuzzy
+
+MAX_FUZZY_DISTANCE = 2
+MIN_FUZZY_LETTERS = 3  # the analysed term's length, below which ~ is refused
+MIN_FUZZY2_LETTERS = 5  # ... and below which ~2 is refused
+AUTO_FUZZY2_LETTERS = 6  # ``word~`` allows 2 edits from this length, 1 below it
+_FUZZY_RE = re.compile(r"^(.*?)~(\d*)$")
+
+
+def edit_distance(a: str, b: str, limit: int = MAX_FUZZY_DISTANCE) -> int:
+    """Optimal-string-alignment distance (a swap of two neighbours costs 1), as Tantivy's
+    fuzzy term query with ``transposition_cost_one`` and Elasticsearch's
+    ``fuzzy_transpositions`` count it; anything over ``limit`` is returned as ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return min(previous[-1], limit + 1)
+
+
+def fuzzy_matches(leaf: Fuzzy, term: str) -> bool:
+    """Is the indexed ``term`` within the fuzzy word's distance?"""
+    return edit_distance(leaf.term, term, leaf.distance) <= leaf.distance
 
 
 @dataclass(frozen=True)
@@ -85,6 +135,7 @@ class _Lexeme:
     negated: bool = False
     prefix: bool = False
     field: str = ""
+    fuzzy: int | None = None  # None: exact; 0: automatic distance; 1, 2: that distance
 
 
 def _read_quoted(text: str, i: int) -> tuple[str, int]:
@@ -125,9 +176,38 @@ def _lex_one(text: str, i: int) -> tuple[_Lexeme, int]:
         return _Lexeme("filter", value.strip(), field=field_match.group(1)), i
     if word == "OR" and not negated:
         return _Lexeme("or", word), i
+    fuzzy = _FUZZY_RE.match(word)
+    if fuzzy:
+        return _fuzzy_lexeme(word, fuzzy, negated), i
     if word.endswith("*"):
         return _Lexeme("word", word.rstrip("*"), negated, prefix=True), i
     return _Lexeme("word", word, negated), i
+
+
+def _fuzzy_lexeme(word: str, match: re.Match[str], negated: bool) -> _Lexeme:
+    stem, digits = match.group(1), match.group(2)
+    if not stem:
+        raise QueryError("'~' must follow a word directly, as in name~ or name~2 "
+                         "(it does not apply to phrases)")
+    if stem.endswith("*"):
+        raise QueryError(f"'{word}': a word is either a prefix (*) or fuzzy (~), not both")
+    distance = int(digits) if digits else 0
+    if digits and not 1 <= distance <= MAX_FUZZY_DISTANCE:
+        raise QueryError(f"'{word}': the edit distance after ~ must be 1 or "
+                         f"{MAX_FUZZY_DISTANCE} (or leave it out: {stem}~)")
+    return _Lexeme("word", stem, negated, fuzzy=distance)
+
+
+def _fuzzy_leaf(lexeme: _Lexeme, term: str) -> Fuzzy:
+    letters = len(term)
+    if letters < MIN_FUZZY_LETTERS:
+        raise QueryError(f"'{lexeme.text}~' is too short to search fuzzily ('{term}' once "
+                         f"analysed; at least {MIN_FUZZY_LETTERS} letters): drop the ~")
+    distance = lexeme.fuzzy or (2 if letters >= AUTO_FUZZY2_LETTERS else 1)
+    if distance == 2 and letters < MIN_FUZZY2_LETTERS:
+        raise QueryError(f"'{lexeme.text}~2' is too short for 2 edits ('{term}' once analysed; "
+                         f"at least {MIN_FUZZY2_LETTERS} letters): write {lexeme.text}~1")
+    return Fuzzy(term, lexeme.text, distance)
 
 
 def _lex(text: str) -> list[_Lexeme]:
@@ -150,6 +230,11 @@ def _leaf(lexeme: _Lexeme) -> Leaf | None:
             raise QueryError(f"'{lexeme.text}*' has no letters before the '*' to search for")
         return Prefix(prefix, lexeme.text)
     tokens = analyze(lexeme.text)
+    if lexeme.fuzzy is not None:
+        if len(tokens) != 1:
+            raise QueryError(f"'{lexeme.text}~' is not one searchable word: ~ applies to "
+                             "one word (a stop word or several words cannot be fuzzy)")
+        return _fuzzy_leaf(lexeme, tokens[0].text)
     if not tokens:
         return None
     if len(tokens) == 1 and lexeme.kind == "word":
@@ -186,6 +271,7 @@ def _group(lexemes: list[_Lexeme]) -> list[list[_Lexeme]]:
 
 MAX_QUERY_TERMS = 64  # words, phrases, prefixes and filters in one query (issue 14)
 MAX_PREFIX_TERMS_IN_QUERY = 16  # of which prefixes (each expands to many indexed terms)
+MAX_FUZZY_TERMS_IN_QUERY = 8  # ... and fuzzy words (each expands to the terms near it)
 
 
 def _check_size(lexemes: list[_Lexeme]) -> None:
@@ -195,6 +281,10 @@ def _check_size(lexemes: list[_Lexeme]) -> None:
     if prefixes > MAX_PREFIX_TERMS_IN_QUERY:
         raise QueryError(f"the query has {prefixes} words ending in '*'; at most "
                          f"{MAX_PREFIX_TERMS_IN_QUERY} are allowed")
+    fuzzy = sum(1 for lx in words if lx.fuzzy is not None)
+    if fuzzy > MAX_FUZZY_TERMS_IN_QUERY:
+        raise QueryError(f"the query has {fuzzy} fuzzy words (~); at most "
+                         f"{MAX_FUZZY_TERMS_IN_QUERY} are allowed")
     if len(words) > MAX_QUERY_TERMS:
         raise QueryError(f"the query has {len(words)} words, phrases or filters; at most "
                          f"{MAX_QUERY_TERMS} are searched together")

@@ -8,6 +8,10 @@
   expand to at most ``MAX_PREFIX_TERMS`` different terms in all, otherwise it is refused
   with a message (this keeps 2,000 ``x*`` words from costing seconds, and the answer is
   never silently partial);
+- a fuzzy word (``index.query.Fuzzy``) is Tantivy's fuzzy term query on ``terms`` (a
+  Levenshtein automaton over the term dictionary, a swap of neighbours costing 1), constant-
+  scored like a prefix; it matches every term within the distance (the parser bounds the
+  distance, the term's length and the number of fuzzy words, which bounds the expansion);
 - a phrase may also match across a segment boundary: found in the segment's ``bridge`` and
   not in ``nhead`` (the next segment's head alone), scored 0 so such hits rank after
   direct ones; each AND clause holds on the segment or through such a crossing phrase among
@@ -27,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import tantivy
 
 from index.base import QueryError, SearchRequest
-from index.query import AnyOf, Leaf, Phrase, Prefix, Query, Term
+from index.query import AnyOf, Fuzzy, Leaf, Phrase, Prefix, Query, Term
 from index.watch_match import nocase
 
 MAX_PREFIX_TERMS = 4_096  # different terms all the prefixes of one query may expand to
@@ -100,6 +104,10 @@ class Translator:
             if not terms:
                 return Q.empty_query()
             return Q.const_score_query(Q.term_set_query(self.schema, "terms", terms), 1.0)
+        if isinstance(leaf, Fuzzy):
+            return Q.const_score_query(Q.fuzzy_term_query(
+                self.schema, "terms", leaf.term, distance=leaf.distance,
+                transposition_cost_one=True), 1.0)
         return self._phrase("terms", leaf)
 
     def _crossing(self, phrase: Phrase) -> tantivy.Query:

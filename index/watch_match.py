@@ -3,7 +3,9 @@ semantics of the embedded search (``index.tantivy_backend``, ``index.tantivy_que
 
 It evaluates a parsed ``index.query.Query`` against a segment's analysed terms by position
 (``index.arabic.analysis``, what Tantivy indexes; a stop word leaves its position empty):
-words ANDed, OR groups, exclusions, prefixes against the stemmed terms, phrases as terms at
+words ANDed, OR groups, exclusions, prefixes against the stemmed terms, fuzzy words
+(``word~``) within their edit distance of a stemmed term (``index.query.fuzzy_matches``,
+the distance Tantivy's fuzzy term query counts), phrases as terms at
 their relative positions (a stop word's gap in the phrase accepts any position, as Lucene's
 phrase query does), the ``outlet:``/``tag:`` (ASCII case-insensitive) and ``lang:`` filters
 against the broadcast, and a phrase spoken across two consecutive segments through the same
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.query import AnyOf, Clause, Leaf, Phrase, Prefix, Query, Term
+from index.query import AnyOf, Clause, Fuzzy, Leaf, Phrase, Prefix, Query, Term, fuzzy_matches
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def _leaf_matches(leaf: Leaf, doc: SegmentDoc) -> bool:
         return leaf.term in doc.terms
     if isinstance(leaf, Prefix):
         return any(term.startswith(leaf.prefix) for term in doc.terms)
+    if isinstance(leaf, Fuzzy):
+        return any(fuzzy_matches(leaf, term) for term in doc.terms)
     if isinstance(leaf, Phrase):
         return _phrase_matches(leaf, doc.slots)
     raise TypeError(f"unknown query node {leaf!r}")

@@ -102,8 +102,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("transcribe.beam_size", int, 5, "RAQIB_TRANSCRIBE_BEAM_SIZE", "Beam size."),
     Setting("transcribe.vad", bool, True, "RAQIB_TRANSCRIBE_VAD",
             "Skip silence and music with Silero VAD before decoding."),
+    Setting("transcribe.language", str, "ar", "RAQIB_TRANSCRIBE_LANGUAGE",
+            "Language of speech when nothing else says it (raqib transcribe without "
+            "--language, a broadcast whose source declares none): the prior Whisper's "
+            "detection is checked against; empty: let Whisper detect."),
     Setting("transcribe.threads", int, 0, "RAQIB_TRANSCRIBE_THREADS",
-            "CPU threads for inference; 0 means all cores."),
+            "CPU threads for inference; 0 means all cores for faster-whisper and 1 for "
+            "openai-whisper (torch's threads spin on a busy machine)."),
     Setting("web.host", str, "127.0.0.1", "RAQIB_WEB_HOST", "Address the web UI listens on."),
     Setting("web.port", int, 8000, "RAQIB_WEB_PORT", "Port the web UI listens on."),
     Setting("web.allowed_hosts", str, "localhost,127.0.0.1,[::1]", "RAQIB_WEB_ALLOWED_HOSTS",

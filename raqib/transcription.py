@@ -147,7 +147,7 @@ def transcribe_broadcast(broadcast: Broadcast, config: Config,
         engine = get_engine(config, engine=options.engine, model=options.model)
         result, decision, store = transcribe_chunked(
             engine, media_path, config.get("transcribe.chunk_seconds"),
-            broadcast.language or None,
+            broadcast.language or config.get("transcribe.language") or None,
             store_for=lambda key: DbChunkStore(broadcast.id, key),
             media_sha256=broadcast.media.sha256, progress=_chunk_logger(broadcast.id))
         result = finish(result, decision, config.get("transcribe.hallucination_filter"))

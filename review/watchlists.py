@@ -81,7 +81,7 @@ def validate_query(text: str) -> Query:
     """Parse a watchlist query; raise WatchlistError with the parser's message."""
     if not text or not text.strip():
         raise WatchlistError("the watchlist needs a query (the search language: words, "
-                             '"phrases", OR, -exclude, prefix*, outlet:, lang:)')
+                             '"phrases", OR, -exclude, prefix*, name~, outlet:, lang:)')
     try:
         return parse(text.strip())
     except QueryError as exc:

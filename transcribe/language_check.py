@@ -14,8 +14,14 @@ docs/architecture.md:
   the hint (Whisper base often hears synthetic or noisy Arabic as English);
 * a forced language (``raqib transcribe --language``): always used as given.
 
+The hint comes from the broadcast's source (its ``language`` key, default ``ar``), else
+``transcribe.language`` (default ``ar``); ``raqib transcribe`` uses ``--language`` (forced)
+or ``transcribe.language``, and prints ``describe_choice``: which language and why.
+
 Flags (``language_flags``): ``non-arabic`` when the transcript is not in Arabic,
-``hint-overridden`` (above) and ``audio-text-disagree`` when the audio detection and a
+``hint-overridden`` (above), ``detection-disagrees`` when Whisper's detection named another
+language but too weakly to override the hint (the hint is kept, never silently), and
+``audio-text-disagree`` when the audio detection and a
 confident (>= ``TEXT_CONFIDENCE``) text detection name different languages.
 
 To extend: add a flag in ``language_flags``. An engine that can detect the language
@@ -68,6 +74,35 @@ def decide_language(hint: str | None, detected: tuple[str, float] | None,
     return LanguageDecision(hint, hint, lang, prob, "hint-kept")
 
 
+def _detection(decision: LanguageDecision) -> str:
+    if decision.probability is None:
+        return f"Whisper detected {decision.detected}"
+    return f"Whisper detected {decision.detected} (p={decision.probability:.2f})"
+
+
+def describe_choice(decision: LanguageDecision, hint_from: str) -> str:
+    """Which language was used and why, for a person: ``"ar: --language"``, ``"ar: the
+    configured default (transcribe.language)"``, a detection... ``hint_from`` says where the
+    hint came from (``"--language"``, ``"the configured default (transcribe.language)"``,
+    ``"the source's language"``)."""
+    used = decision.language or "(detected per chunk)"
+    if decision.rule == "forced":
+        return f"{used}: {hint_from}"
+    if decision.rule == "detected":
+        if decision.detected is None:
+            return f"{used}: detected by the engine (no language was given)"
+        return f"{used}: {_detection(decision)}; no language was given"
+    if decision.rule == "hint":
+        return f"{used}: {hint_from}"
+    if decision.rule == "hint-confirmed":
+        return f"{used}: {hint_from}, confirmed: {_detection(decision)}"
+    if decision.rule == "hint-kept":
+        return (f"{used}: {hint_from}; {_detection(decision)}, too unsure to override it "
+                f"(flagged detection-disagrees)")
+    return (f"{used}: {_detection(decision)}, overriding {hint_from} {decision.hint} "
+            f"(flagged hint-overridden)")
+
+
 def detect_audio_language(engine: Engine, wav: Path) -> tuple[str, float] | None:
     """The engine's language detection on the opening of ``wav`` (Whisper reads its first
     30 s of speech); None when the engine does not detect or heard no speech."""
@@ -102,6 +137,8 @@ def language_flags(language: str, decision: LanguageDecision | None, text_lang: 
         flags.append("non-arabic")
     if decision is not None and decision.rule == "hint-overridden":
         flags.append("hint-overridden")
+    if decision is not None and decision.rule == "hint-kept":
+        flags.append("detection-disagrees")
     audio = decision.detected if decision and decision.detected else None
     if (audio and text_lang and text_prob is not None and text_prob >= TEXT_CONFIDENCE
             and text_lang != audio):

@@ -11,7 +11,11 @@ of speech; Silero VAD (faster-whisper's) keeps only speech, which is decoded as 
 concatenated signal and its timestamps mapped back to the original timeline; word
 timestamps; ``condition_on_previous_text`` off; temperature fallback 0.0…1.0 with the
 compression-ratio / log-probability / no-speech thresholds; ``torch.manual_seed`` before
-each run; fp32 on CPU and fp16 on CUDA; threads = ``transcribe.threads`` or all cores.
+each run; fp32 on CPU and fp16 on CUDA; torch's intra-op threads = ``transcribe.threads``,
+or ``DEFAULT_THREADS`` (1) when it is 0: on a busy machine torch's threads spin waiting for
+each other (issue 27: two threads spent 3.1x the CPU time of one on a loaded 2-core
+machine), so more than one is for a machine kept idle for it; inter-op threads are set to 1
+once per process (``configure_torch_threads``), before any parallel work.
 Every choice is in ``TranscriptionResult.params``. ``model_sha256`` is the checkpoint's
 (the weights that run), the source model's is in the params as ``source_model_sha256``.
 
@@ -20,6 +24,7 @@ To tune decoding: add a constructor argument and put it in ``_options`` (recorde
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -37,7 +42,6 @@ from transcribe.base import (
     TranscriptionResult,
 )
 from transcribe.bundled_model import ModelError
-from transcribe.hardware import available_cores
 from transcribe.model_resolver import cached_sha256, describe_directory
 
 ENGINE_NAME = "openai-whisper"
@@ -47,9 +51,28 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 LOGPROB_THRESHOLD = -1.0
 NO_SPEECH_THRESHOLD = 0.6
 DETECT_OPENING_S = 120  # seconds of audio language detection looks at (VAD picks speech)
+DEFAULT_THREADS = 1  # torch threads when transcribe.threads is 0 (see the module docstring)
 
 _models: dict[tuple[str, str], Any] = {}
 _models_lock = threading.Lock()
+_interop_lock = threading.Lock()
+_interop_done = False
+
+
+def configure_torch_threads(threads: int) -> None:
+    """Set torch's intra-op threads to ``threads`` and, once per process, its inter-op
+    threads to 1. ``torch.set_num_interop_threads`` may only be called once and before any
+    inter-op work has started; when something else already started it, torch's error is
+    swallowed and its pool left as it is (the intra-op threads are what decoding uses)."""
+    global _interop_done
+    import torch
+
+    with _interop_lock:
+        if not _interop_done:
+            _interop_done = True
+            with contextlib.suppress(RuntimeError):  # already set or running: leave it
+                torch.set_num_interop_threads(1)
+    torch.set_num_threads(threads)
 
 
 def pick_device(device: str) -> str:
@@ -132,7 +155,7 @@ class OpenAIWhisperEngine(Engine):
         self.device = pick_device(device)
         self.beam_size = beam_size
         self.vad = vad
-        self.threads = threads or available_cores()
+        self.threads = threads or DEFAULT_THREADS
         self.seed = seed
 
     def _options(self, language: str) -> dict[str, Any]:
@@ -195,6 +218,7 @@ class OpenAIWhisperEngine(Engine):
         with opening_samples(Path(media), DETECT_OPENING_S) as samples:
             speech, _ = self._speech(samples)
             model = load_checkpoint(self.checkpoint, self.device)
+            configure_torch_threads(self.threads)
             try:
                 language, probability = _detect_language(model, speech)
             except (RuntimeError, ValueError) as exc:
@@ -206,7 +230,7 @@ class OpenAIWhisperEngine(Engine):
         import torch
         import whisper
 
-        torch.set_num_threads(self.threads)
+        configure_torch_threads(self.threads)
         torch.manual_seed(self.seed)
         speech, time_map = self._speech(samples)
         if hint is None:

@@ -5,8 +5,10 @@ transcript to stdout (text, json, vtt or srt). Flags override ``transcribe.*`` s
 this run only. The file goes through exactly what the pipeline does: chunked transcription
 (``transcribe.chunk_seconds``), the hallucination filter and the language evidence; ``json``
 shows the dropped segments and the language fields. ``--language`` forces the language;
-without it Whisper detects it. Exit codes: 0 success, 1 the file or model could not be
-used, 2 bad config.
+without it ``transcribe.language`` (default ``ar``) is the hint Whisper's detection is
+checked against (``transcribe.language_check``); empty, Whisper detects it. The language
+used and why is printed (text: a first line; json: ``language_choice``). Exit codes: 0
+success, 1 the file or model could not be used, 2 bad config.
 To add an output format: add it to ``FORMATS`` in ``raqib.commands.parsers.transcribe`` (the
 parser) and a branch in ``_render``.
 """
@@ -23,6 +25,7 @@ from raqib.logs import progress
 from transcribe.audio import check_file
 from transcribe.base import TranscriptionError, TranscriptionResult
 from transcribe.chunking import transcribe_chunked
+from transcribe.language_check import describe_choice
 from transcribe.postprocess import finish
 from transcribe.registry import get_engine
 from transcribe.subtitles import format_timestamp, to_srt, to_vtt
@@ -37,13 +40,18 @@ def transcribe_file(args: argparse.Namespace) -> int:
         progress(f"transcribing {args.file.name} with {engine.name} "
                  f"({engine.model_id}); chunks of "
                  f"{config.get('transcribe.chunk_seconds')} s")
+        forced = bool((args.language or "").strip())
+        hint = args.language if forced else (config.get("transcribe.language") or None)
         result, decision, _ = transcribe_chunked(
-            engine, args.file, config.get("transcribe.chunk_seconds"), args.language,
-            forced=bool(args.language), progress=show)
+            engine, args.file, config.get("transcribe.chunk_seconds"), hint,
+            forced=forced, progress=show)
         result = finish(result, decision, config.get("transcribe.hallucination_filter"))
     except TranscriptionError as exc:
         raise CommandError(f"cannot transcribe {args.file}: {exc}", code=1) from None
-    sys.stdout.write(_render(result, args.format))
+    why = describe_choice(decision, "--language" if forced
+                          else "the configured default (transcribe.language)")
+    progress(f"language {why}")
+    sys.stdout.write(_render(result, args.format, why))
     return 0
 
 
@@ -58,12 +66,15 @@ def _progress():  # noqa: ANN202
     return show
 
 
-def _render(result: TranscriptionResult, fmt: str) -> str:
+def _render(result: TranscriptionResult, fmt: str, why: str) -> str:
     if fmt == "json":
-        return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+        data = {**result.to_json(), "language_choice": {"language": result.language,
+                                                         "reason": why}}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "vtt":
         return to_vtt(result.segments)
     if fmt == "srt":
         return to_srt(result.segments)
-    return "".join(f"[{format_timestamp(s.start)} --> {format_timestamp(s.end)}] {s.text}\n"
-                   for s in result.segments)
+    return f"language: {why}\n" + "".join(
+        f"[{format_timestamp(s.start)} --> {format_timestamp(s.end)}] {s.text}\n"
+        for s in result.segments)

@@ -290,3 +290,53 @@ def test_alias_switches_to_a_rebuilt_index_when_the_mapping_changes(backend, cat
     assert not rebuilt.client.indices.exists(index=old_index)
     assert found(rebuilt, "الشهادة") == expect(catalog, "amani", "court")
     backend.client.indices.delete(index=rebuilt.index_name, ignore_unavailable=True)
+
+
+# -- fuzzy words: a name Whisper misheard by a letter is still found (issue 27) ------------
+
+@pytest.fixture
+def named(backend, catalog):
+    """A broadcast on day 23 that names «أماني بلور»; its segment id."""
+    from catalog.models import Broadcast, Segment, Source, Transcript
+
+    source = Source.objects.first()
+    broadcast = Broadcast.objects.create(
+        source=source, outlet=source.outlet, external_id="b23", url="https://example.org/23",
+        title="day 23", aired_at=datetime(2021, 4, 23, 18, tzinfo=UTC))
+    transcript = Transcript.objects.create(broadcast=broadcast, engine="test", model_id="test")
+    segment = Segment.objects.create(transcript=transcript, number=0, start=0.0, end=4.0,
+                                     text="قالت أماني بلور إنها بخير")
+    backend.index_transcript(transcript.id)
+    return segment.id
+
+
+@pytest.mark.parametrize(("query", "hit"), [
+    ("بلوز", False),  # one letter off: an exact word misses it
+    ("بلوز~", True),
+    ("بلوز~1", True),
+    ("امانى~", True),
+    ("امانى~ بلوز~", True),
+    ("بولر~", True),  # two neighbours swapped: one edit
+    ("بلززز~", False),  # two edits but only 1 allowed for a 5-letter word
+    ("قالت -بلوز~", False),
+])
+def test_fuzzy_word_finds_a_misheard_name(backend, named, query: str, hit: bool) -> None:
+    assert (named in found(backend, query)) is hit
+
+
+def test_fuzzy_hit_highlights_the_word_it_matched_and_a_watchlist_agrees(backend,
+                                                                          named) -> None:
+    from index.query import parse
+    from index.watch_match import SegmentDoc, matches
+
+    (hit,) = page_of(backend, "بلوز~").hits
+    assert [s.text for s in hit.highlight if s.match] == ["بلور"]
+    doc = SegmentDoc.from_text(hit.text)
+    for query in ("بلوز~", "امانى~ بلوز~", "بلوز", "بلززز~", "قالت -بلوز~"):
+        assert matches(parse(query), doc) is (named in found(backend, query)), query
+
+
+@pytest.mark.parametrize("query", ["اب~", "بلوز~3", '"أماني بلور"~'])
+def test_bad_fuzzy_word_is_a_query_error(backend, catalog, query: str) -> None:
+    with pytest.raises(QueryError):
+        backend.search(query)

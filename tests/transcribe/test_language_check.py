@@ -13,6 +13,7 @@ from transcribe.chunking import transcribe_chunked
 from transcribe.language_check import (
     apply_language_check,
     decide_language,
+    describe_choice,
     language_flags,
     text_language,
 )
@@ -52,9 +53,33 @@ def test_flags() -> None:
     overridden = decide_language("ar", ("en", 0.9))
     assert language_flags("en", overridden, "en", 0.99) == ["non-arabic", "hint-overridden"]
     kept = decide_language("ar", ("fa", 0.3))
-    assert language_flags("ar", kept, "ar", 0.99) == ["audio-text-disagree"]
-    assert language_flags("ar", kept, "fa", 0.5) == []  # an unsure text guess flags nothing
+    # issue 27: a detection that disagrees but is too unsure to override is flagged too
+    assert language_flags("ar", kept, "ar", 0.99) == ["detection-disagrees",
+                                                      "audio-text-disagree"]
+    assert language_flags("ar", kept, "fa", 0.5) == ["detection-disagrees"]
     assert language_flags("ar", decide_language("ar", ("ar", 0.9)), "ar", 1.0) == []
+
+
+CONFIGURED = "the configured default (transcribe.language)"
+
+
+@pytest.mark.parametrize(("hint", "detected", "forced", "hint_from", "said"), [
+    ("ar", ("en", 0.99), True, "--language", "ar: --language"),
+    ("ar", None, False, CONFIGURED, f"ar: {CONFIGURED}"),
+    ("ar", ("ar", 0.61), False, CONFIGURED,
+     f"ar: {CONFIGURED}, confirmed: Whisper detected ar (p=0.61)"),
+    ("ar", ("en", 0.45), False, CONFIGURED,
+     f"ar: {CONFIGURED}; Whisper detected en (p=0.45), too unsure to override it "
+     "(flagged detection-disagrees)"),
+    ("ar", ("en", 0.93), False, "the source's language",
+     "en: Whisper detected en (p=0.93), overriding the source's language ar "
+     "(flagged hint-overridden)"),
+    (None, ("fa", 0.7), False, CONFIGURED,
+     "fa: Whisper detected fa (p=0.70); no language was given"),
+])
+def test_describe_choice_says_which_language_and_why(hint, detected, forced, hint_from,
+                                                     said) -> None:  # noqa: ANN001
+    assert describe_choice(decide_language(hint, detected, forced=forced), hint_from) == said
 
 
 def test_apply_language_check_uses_the_kept_text() -> None:

@@ -100,3 +100,38 @@ def test_cli_both_engines(engine: str, amani_video: Path, openai_engine) -> None
 def test_language_is_detected_without_hint(openai_engine, detect_speech: Path) -> None:
     lang, probability = openai_engine.detect_language(detect_speech)
     assert lang == "ar" and 0.5 < probability <= 1.0
+
+
+def test_default_threads_are_one_and_recorded(openai_engine) -> None:
+    # issue 27: with all cores, torch's threads spin on a busy machine (3.1x the CPU time)
+    from transcribe.openai_whisper_engine import DEFAULT_THREADS
+
+    assert DEFAULT_THREADS == 1
+    assert openai_engine.threads == 1  # transcribe.threads is 0 (the default) here
+    assert openai_engine.params("ar")["cpu_threads"] == 1
+
+
+def test_torch_threads_are_set_once_and_a_second_call_is_harmless() -> None:
+    # set_num_interop_threads raises when called twice or after inter-op work started:
+    # configure_torch_threads must set it the first time and never fail afterwards, even
+    # when something else set it first.
+    code = (
+        "import torch\n"
+        "from transcribe.openai_whisper_engine import configure_torch_threads\n"
+        "configure_torch_threads(2)\n"
+        "a = (torch.get_num_threads(), torch.get_num_interop_threads())\n"
+        "torch.ones(64, 64) @ torch.ones(64, 64)\n"
+        "configure_torch_threads(1)\n"
+        "b = (torch.get_num_threads(), torch.get_num_interop_threads())\n"
+        "print(a, b)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300)
+    assert out.stdout.strip() == "(2, 1) (1, 1)"
+    first_elsewhere = ("import torch\n"
+                       "torch.set_num_interop_threads(3)\n"
+                       "from transcribe.openai_whisper_engine import configure_torch_threads\n"
+                       "configure_torch_threads(1)\n"
+                       "print(torch.get_num_threads(), torch.get_num_interop_threads())\n")
+    out = subprocess.run([sys.executable, "-c", first_elsewhere], capture_output=True,
+                         text=True, check=True, timeout=300)
+    assert out.stdout.strip() == "1 3"

@@ -51,6 +51,35 @@ def test_cli_json(bundled_model: Path, amani_video: Path) -> None:
     assert "[raqib 1/1] transcribed chunk to" in proc.stderr  # progress, even when piped
 
 
+def test_cli_without_language_uses_the_configured_default_and_says_so(
+        bundled_model: Path, amani_video: Path) -> None:
+    # issue 27: without --language, plain espeak-ng Arabic was detected as English and
+    # written as an English transcript. Now transcribe.language (default ar) is the prior.
+    proc = raqib("transcribe", str(amani_video), "--format", "json", "--model", "bundled-base")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    decision = data["params"]["language_decision"]
+    assert data["language"] == "ar" and decision["hint"] == "ar"
+    assert decision["rule"] in {"hint", "hint-confirmed", "hint-kept"}, decision
+    assert ("detection-disagrees" in data["language_flags"]) is (decision["rule"] == "hint-kept")
+    reason = data["language_choice"]["reason"]
+    assert reason.startswith("ar: the configured default (transcribe.language)"), reason
+    assert data["language_choice"]["language"] == "ar"
+    assert f"language {reason}" in proc.stderr
+    assert "أماني" in " ".join(s["text"] for s in data["segments"])
+
+
+def test_text_output_starts_with_the_language_and_why() -> None:
+    from raqib.commands.transcribe import _render
+    from transcribe.base import SegmentResult, TranscriptionResult
+
+    result = TranscriptionResult("ar", None, 2.0, [SegmentResult(0.0, 1.5, "أماني")],
+                                 "faster-whisper", "m")
+    assert _render(result, "text", "ar: --language").splitlines() == [
+        "language: ar: --language", "[00:00:00.000 --> 00:00:01.500] أماني"]
+    assert "language" not in _render(result, "srt", "ar: --language")
+
+
 def test_cli_unreadable_file_is_one_line_exit_1(tmp_path: Path) -> None:
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video\n" * 10)

@@ -21,7 +21,7 @@ SORT_ALIASES = {"newest": "-aired_at", "oldest": "aired_at"}
 def register(sub: argparse._SubParsersAction) -> None:
     search = sub.add_parser(
         "search", help="search the transcripts",
-        description='Words are ANDed; "exact phrase"; a OR b; -exclude; prefix*; '
+        description='Words are ANDed; "exact phrase"; a OR b; -exclude; prefix*; name~; '
                     "outlet:NAME; lang:ar; tag:NAME. Prints hits (with highlights and the "
                     "second to play from), the total and facet counts (docs/query-language.md).")
     search.add_argument("query", help="the query, e.g. 'أتبرأ outlet:\"Al-Ikhbariya\"'")

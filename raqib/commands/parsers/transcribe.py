@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE", type=Path, help="audio or video file")
     flags.add_engine(parser)
     parser.add_argument("--language", metavar="CODE",
-                        help="language hint such as 'ar' (default: detect)")
+                        help="force the language, such as 'ar' (default: transcribe.language, "
+                             "'ar' unless configured, checked against Whisper's detection)")
     flags.add_model(parser)
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="output format (default: text); json is stable for scripts")
