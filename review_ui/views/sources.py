@@ -10,7 +10,8 @@ crawled alike. Every page needs the admin role, checked on the server by
 naming the admin (``raqib.sources_sync.save_ui_source``). Storage, name clashes and the
 "file wins" rule are described in ``raqib.sources_sync``; the form is in
 ``sources_forms`` (one field per key of the chosen kind: changing the kind re-renders it
-through the ``refresh`` button), its "Test this source" dry run in ``sources_test``. To add a column: add it to ``_row`` and to ``sources.html``.
+through the ``refresh`` button), its "Test this source" dry run in ``sources_test``.
+To add a column: add it to ``_row`` and to ``sources.html``.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ keys (``start_urls``, ``item_links``, ``url`` …: one field per key its collect
 ``sources_fields``), and the kind comes from the posted data, the initial values or
 ``?kind=``. The table is checked by the very validation raqib.toml gets
 (``validate_sources``). Each problem is attached to the field it names, prefixed with the
-key, so the page never fails with a 500 on bad input. Before that, ``sources_guard`` refuses URLs inside the network and cookie
-files outside ``web.cookies_dir`` (SSRF, file probing). To add a common field: add it to
+key, so the page never fails with a 500 on bad input. Before that, ``sources_guard``
+refuses URLs inside the network and cookie files outside ``web.cookies_dir`` (SSRF, file
+probing). To add a common field: add it to
 ``SourceForm`` and to ``FORM_KEYS`` (and to ``COMMON_KEYS`` in ``crawler.schema`` if it is
 new there).
 """
