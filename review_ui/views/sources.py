@@ -28,7 +28,12 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Source
 from raqib.sources_sync import is_ui_source, save_ui_source, source_table
 from review_ui.roles import recent_auth_required, role_required
-from review_ui.views.sources_forms import SourceForm, initial_from_source, table_snippet
+from review_ui.views.sources_forms import (
+    SourceForm,
+    initial_from_source,
+    redisplayed,
+    table_snippet,
+)
 
 FILE_ORIGIN = "raqib.toml"
 UI_ORIGIN_LABEL = "UI"
@@ -90,10 +95,9 @@ def _save(request: HttpRequest, form: SourceForm, source: Source | None) -> Http
 def source_create(request: HttpRequest) -> HttpResponse:
     """The empty form (GET) or a new UI source from it (POST; 400 with the problems)."""
     if request.method == "POST":
-        form = SourceForm(request.POST, config=settings.CONFIG)
         if REFRESH in request.POST:  # the kind changed: show its fields, check nothing
-            return _form_page(request, form, None)
-        return _save(request, form, None)
+            return _form_page(request, redisplayed(request.POST, settings.CONFIG), None)
+        return _save(request, SourceForm(request.POST, config=settings.CONFIG), None)
     return _form_page(request, SourceForm(config=settings.CONFIG,
                                           kind=request.GET.get("kind")), None)
 
@@ -113,10 +117,11 @@ def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
                                                         **source_table(source)}),
             "table": source_table(source)})
     if request.method == "POST":
-        form = SourceForm(request.POST, config=settings.CONFIG, source=source)
         if REFRESH in request.POST:
-            return _form_page(request, form, source)
-        return _save(request, form, source)
+            return _form_page(request, redisplayed(request.POST, settings.CONFIG, source),
+                              source)
+        return _save(request, SourceForm(request.POST, config=settings.CONFIG,
+                                         source=source), source)
     form = SourceForm(initial=initial_from_source(source), config=settings.CONFIG,
                       source=source)
     return _form_page(request, form, source)

@@ -70,6 +70,14 @@ def initial_from_source(source: Source) -> dict[str, Any]:
                for k, v in table.items() if k in KIND_KEYS.get(source.kind, {})}}
 
 
+def redisplayed(data: Any, config: Config, source: Source | None = None) -> SourceForm:
+    """The posted form shown again, unchecked, with the fields of the posted kind (the
+    kind select changed): an unbound form whose initial values are what was typed."""
+    initial = {k: v for k, v in data.items() if k != "csrfmiddlewaretoken"}
+    initial.update({flag: flag in data for flag in ("enabled", "robots")})
+    return SourceForm(initial=initial, config=config, source=source, kind=data.get("kind"))
+
+
 class SourceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64,
                            widget=forms.TextInput(attrs=_LTR))
