@@ -148,3 +148,30 @@ def test_only_admins_may_test_a_source(db) -> None:
         client = login_client(Client(), make_user(f"{role}1", role))
         assert client.post("/sources/test/", _form(kind="feed")).status_code == 403
     assert Client().post("/sources/test/", {}).status_code in (302, 403)
+
+
+def test_the_dry_run_goes_through_the_egress_guard(admin: Client, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    """The form allows the listing page's port; its item links point at another loopback
+    port, which the egress guard refuses at fetch time: shown as page errors, not fetched."""
+    from raqib.demo.server import StaticServer
+    from tests.services import free_port
+
+    other = free_port()
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "list.html").write_text(
+        f'<html><body><a class="item" href="http://127.0.0.1:{other}/ep1.html">1</a>'
+        '</body></html>', encoding="utf-8")
+    monkeypatch.setitem(settings.CONFIG.values, "crawl.download_delay", 0.0)
+    with StaticServer(www) as server:
+        monkeypatch.setitem(settings.CONFIG.values, "web.source_allowed_hosts",
+                            server.base_url.split("//", 1)[1].strip("/"))
+        response = _post(admin, "/sources/test/", _form(
+            cfg_start_urls=f"{server.base_url.rstrip('/')}/list.html",
+            cfg_item_links="a.item::attr(href)"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="test-item"' not in html
+    assert f"127.0.0.1 port {other}: not a public address" in html  # the guard's reason
+    assert not Source.objects.exists()
