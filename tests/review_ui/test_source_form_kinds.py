@@ -175,3 +175,23 @@ def test_the_dry_run_goes_through_the_egress_guard(admin: Client, tmp_path: Path
     assert 'class="test-item"' not in html
     assert f"127.0.0.1 port {other}: not a public address" in html  # the guard's reason
     assert not Source.objects.exists()
+
+
+def test_a_saved_ui_source_is_tested_under_its_own_name(admin: Client, monkeypatch) -> None:
+    """Testing the edit form does not trip over the source's own name; a raqib.toml source
+    is refused (it is tried with ``raqib sources check``)."""
+    from tests.services import free_port
+
+    port = free_port()
+    monkeypatch.setitem(settings.CONFIG.values, "web.source_allowed_hosts", f"127.0.0.1:{port}")
+    feed = _form(kind="feed", cfg_url=f"http://127.0.0.1:{port}/feed.xml")
+    assert _post(admin, "/sources/new/", feed).status_code == 302
+    source = Source.objects.get(name="sana-videos")
+    events = CustodyEvent.objects.count()
+    response = _post(admin, f"/sources/{source.pk}/test/", feed)
+    assert response.status_code == 200 and "تعذّرت قراءة المصدر" in response.content.decode()
+    assert _post(admin, "/sources/test/", feed).status_code == 400  # a new one: name taken
+    source.config = {k: v for k, v in source.config.items() if k != "origin"}
+    source.save()
+    assert _post(admin, f"/sources/{source.pk}/test/", feed).status_code == 403
+    assert CustodyEvent.objects.count() == events
