@@ -17,6 +17,8 @@ from catalog.aired import AirDate
 from crawler.base import CollectError, CrawlSettings, DiscoveredItem
 from crawler.registry import get_collector
 
+REFUSED_MARK = "not a public address"  # in every refusal of crawler.egress.EgressPolicy
+
 
 @dataclass
 class DryRun:
@@ -33,6 +35,11 @@ class DryRun:
     @property
     def ok(self) -> bool:
         return not self.error
+
+    @property
+    def refused(self) -> bool:
+        """The whole source failed because the egress guard refused its address."""
+        return REFUSED_MARK in self.error
 
 
 def item_row(item: DiscoveredItem) -> dict[str, Any]:

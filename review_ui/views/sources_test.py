@@ -34,7 +34,7 @@ SHOWN_ITEMS = 50  # the first items found are listed; the count says how many in
 
 def _summary(report: DryRun) -> str:
     if report.error:
-        if "not a public address" in report.error:
+        if report.refused:
             return _("The source was refused: it points at an address that is not public.")
         return _("The source could not be read.")
     if not report.items:
