@@ -64,6 +64,18 @@ def crawl_settings(config: Settings, source: Any = None,
     return settings
 
 
+UI_DRY_RUN_DEADLINE = 60.0  # seconds: the most a "Test this source" click waits
+
+
+def dry_run_settings(config: Settings) -> CrawlSettings:
+    """The settings of a dry run of a source typed in the web UI, saved or not: always
+    under the egress policy of UI sources, and bounded by ``crawl.request_timeout`` per
+    request and the smaller of ``crawl.source_deadline`` and ``UI_DRY_RUN_DEADLINE``."""
+    settings = CrawlSettings.from_config(config)
+    return replace(settings, egress=EgressPolicy.from_config(config),
+                   deadline=min(settings.deadline, UI_DRY_RUN_DEADLINE))
+
+
 def egress_policy(config: Settings, source: Any) -> EgressPolicy | None:
     """The egress policy for fetching ``source``: None for the operator's raqib.toml
     sources, ``web.source_allowed_*`` for a source added in the web UI."""

@@ -26,6 +26,7 @@ from review_ui.views import (
     reairings,
     search,
     sources,
+    sources_test,
     tags,
     vocabulary,
     watchlists,
@@ -91,4 +92,6 @@ urlpatterns = [
     path("sources/", sources.source_list, name="source_list"),
     path("sources/new/", sources.source_create, name="source_create"),
     path("sources/<int:source_id>/edit/", sources.source_edit, name="source_edit"),
+    path("sources/test/", sources_test.source_test, name="source_test"),
+    path("sources/<int:source_id>/test/", sources_test.source_test, name="source_test_saved"),
 ]

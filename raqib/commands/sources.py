@@ -6,8 +6,9 @@ feed, sitemap, ytdlp...), and prints what it would find: how many items, the fir
 with title, air date and media URL, and the per-page errors. It writes nothing (no
 database, no files), which is how a selector or URL change is tried before it goes live.
 It runs before Django is set up, and sets it up only when NAME is not in raqib.toml, to
-look for a source an admin added in the UI. To add a column: add it to ``_item_row`` and
-``ITEM_COLUMNS``.
+look for a source an admin added in the UI. The dry run itself is ``crawler.dry_run`` (the
+admin form's "Test this source" calls it too). To add a column: add it to
+``crawler.dry_run.item_row`` and ``ITEM_COLUMNS``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from catalog.aired import AirDate
-from crawler.base import CollectError, CrawlSettings
+from crawler.base import CrawlSettings
+from crawler.dry_run import dry_run, item_row
 from crawler.egress import EgressPolicy
-from crawler.registry import get_collector
 from crawler.scrapy_collector import source_entry_url
 from raqib.commands.output import CommandError, emit
 from raqib.commands.runtime import prepare_django
@@ -52,27 +52,19 @@ def _load_source(name: str) -> tuple[dict[str, Any], Any]:
                        f"(known: {', '.join(known) or 'none configured'})")
 
 
-def _item_row(item: Any) -> dict[str, Any]:
-    return {"title": item.title, "url": item.url, "media_url": item.media_url,
-            "aired_at": AirDate.of(item).iso() or "", "aired_precision": item.aired_precision,
-            "aired_at_raw": item.aired_at_raw, "program": item.program,
-            "external_id": item.external_id}
-
-
 def check_source(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise CommandError("--limit: give 0 (all) or a positive number")
     entry, settings = _load_source(args.name)
     print(f"checking {entry['name']} ({entry['kind']}): {source_entry_url(entry)} ...",
           file=sys.stderr, flush=True)
-    try:
-        result = get_collector(entry["kind"]).collect(entry, settings)
-    except CollectError as exc:
-        emit(args, {"source": entry["name"], "ok": False, "error": str(exc)},
-             footer=f"{entry['name']}: FAILED: {exc}")
+    result = dry_run(entry, settings)
+    if not result.ok:
+        emit(args, {"source": entry["name"], "ok": False, "error": result.error},
+             footer=f"{entry['name']}: FAILED: {result.error}")
         return 1
     shown = result.items[:args.limit] if args.limit else result.items
-    items = [_item_row(i) for i in shown]
+    items = [item_row(i) for i in shown]
     more = f" (first {len(items)} shown)" if len(items) < len(result.items) else ""
     emit(args, {"source": entry["name"], "kind": entry["kind"], "ok": True,
                 "count": len(result.items), "pages": result.pages,

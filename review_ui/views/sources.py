@@ -9,7 +9,9 @@ crawled alike. Every page needs the admin role, checked on the server by
 (``recent_auth_required``); every change is a POST with the CSRF token and a custody event
 naming the admin (``raqib.sources_sync.save_ui_source``). Storage, name clashes and the
 "file wins" rule are described in ``raqib.sources_sync``; the form is in
-``sources_forms``. To add a column: add it to ``_row`` and to ``sources.html``.
+``sources_forms`` (one field per key of the chosen kind: changing the kind re-renders it
+through the ``refresh`` button), its "Test this source" dry run in ``sources_test``.
+To add a column: add it to ``_row`` and to ``sources.html``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,16 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Source
 from raqib.sources_sync import is_ui_source, save_ui_source, source_table
 from review_ui.access import recent_auth_required, role_required
-from review_ui.views.sources_forms import SourceForm, initial_from_source, table_snippet
+from review_ui.views.sources_forms import (
+    SourceForm,
+    initial_from_source,
+    redisplayed,
+    table_snippet,
+)
 
 FILE_ORIGIN = "raqib.toml"
 UI_ORIGIN_LABEL = "UI"
+REFRESH = "refresh"  # the "Show this kind's fields" button (also pressed by sources_form.js)
 
 
 def _origin(source: Source, file_names: set[str]) -> str:
@@ -87,8 +95,11 @@ def _save(request: HttpRequest, form: SourceForm, source: Source | None) -> Http
 def source_create(request: HttpRequest) -> HttpResponse:
     """The empty form (GET) or a new UI source from it (POST; 400 with the problems)."""
     if request.method == "POST":
+        if REFRESH in request.POST:  # the kind changed: show its fields, check nothing
+            return _form_page(request, redisplayed(request.POST, settings.CONFIG), None)
         return _save(request, SourceForm(request.POST, config=settings.CONFIG), None)
-    return _form_page(request, SourceForm(config=settings.CONFIG), None)
+    return _form_page(request, SourceForm(config=settings.CONFIG,
+                                          kind=request.GET.get("kind")), None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,6 +117,9 @@ def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
                                                         **source_table(source)}),
             "table": source_table(source)})
     if request.method == "POST":
+        if REFRESH in request.POST:
+            return _form_page(request, redisplayed(request.POST, settings.CONFIG, source),
+                              source)
         return _save(request, SourceForm(request.POST, config=settings.CONFIG,
                                          source=source), source)
     form = SourceForm(initial=initial_from_source(source), config=settings.CONFIG,

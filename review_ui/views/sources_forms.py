@@ -1,12 +1,13 @@
 """The sources screen's form for a source declared in the UI (see ``views.sources``).
 
-The common keys of a ``[[sources]]`` table are form fields; the kind's own keys
-(``start_urls``, ``item_links``, ``url`` …, see ``crawler.schema.KIND_KEYS``) are typed
-as a TOML snippet, parsed with ``tomllib``, merged with the fields and checked by the very
-validation raqib.toml gets (``validate_sources``). Each problem is attached to the field it
-names (kind keys to the snippet), prefixed with the key, so the page never fails with a
-500 on bad input. Before that, ``sources_guard`` refuses URLs inside the network and cookie
-files outside ``web.cookies_dir`` (SSRF, file probing). To add a common field: add it to
+The common keys of a ``[[sources]]`` table are form fields; so are the chosen kind's own
+keys (``start_urls``, ``item_links``, ``url`` …: one field per key its collector declares,
+``sources_fields``), and the kind comes from the posted data, the initial values or
+``?kind=``. The table is checked by the very validation raqib.toml gets
+(``validate_sources``). Each problem is attached to the field it names, prefixed with the
+key, so the page never fails with a 500 on bad input. Before that, ``sources_guard``
+refuses URLs inside the network and cookie files outside ``web.cookies_dir`` (SSRF, file
+probing). To add a common field: add it to
 ``SourceForm`` and to ``FORM_KEYS`` (and to ``COMMON_KEYS`` in ``crawler.schema`` if it is
 new there).
 """
@@ -14,7 +15,6 @@ new there).
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,12 @@ from crawler.schema import KIND_KEYS, validate_sources
 from raqib.config import Config
 from raqib.sources_sync import ORIGIN_KEY
 from review_ui.labels import LABELS
-from review_ui.views import sources_guard
+from review_ui.views import sources_fields, sources_guard
 
-# Keys entered as form fields; everything else of the table goes in the TOML snippet.
+# The common keys entered as form fields (the kind's keys are ``sources_fields``).
 FORM_KEYS = ("name", "outlet", "kind", "interval", "language", "timezone", "enabled",
              "robots")
-SNIPPET_FIELD = "kind_config"
+DEFAULT_KIND = "site"
 _LTR = {"dir": "ltr"}
 
 
@@ -52,8 +52,8 @@ def _toml_value(value: Any) -> str:
 
 
 def table_snippet(table: dict[str, Any]) -> str:
-    """The keys of a stored table that are not form fields, as TOML lines (the kind's
-    keys in declaration order first)."""
+    """The keys of a stored table that are not common fields, as TOML lines (the kind's
+    keys in declaration order first): the read-only page of a raqib.toml source."""
     order = list(KIND_KEYS.get(table.get("kind"), {}))
     keys = [k for k in table if k not in FORM_KEYS and k != ORIGIN_KEY]
     keys.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
@@ -66,23 +66,17 @@ def initial_from_source(source: Source) -> dict[str, Any]:
     return {"name": source.name, "outlet": source.outlet.name, "kind": source.kind,
             "interval": table.get("interval", ""), "language": source.language,
             "timezone": table.get("timezone", ""), "enabled": source.enabled,
-            "robots": table.get("robots", True), SNIPPET_FIELD: table_snippet(table)}
+            "robots": table.get("robots", True),
+            **{sources_fields.field_name(k): sources_fields.shown_value(k, v)
+               for k, v in table.items() if k in KIND_KEYS.get(source.kind, {})}}
 
 
-MAX_TOML_DEPTH = 16  # far more than any source needs; tomllib recurses per level
-
-
-def _nesting_depth(text: str) -> int:
-    """The deepest run of open ``[``/``{`` (an upper bound: brackets inside strings count
-    too, which only makes the check stricter for absurd input)."""
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth = max(0, depth - 1)
-    return deepest
+def redisplayed(data: Any, config: Config, source: Source | None = None) -> SourceForm:
+    """The posted form shown again, unchecked, with the fields of the posted kind (the
+    kind select changed): an unbound form whose initial values are what was typed."""
+    initial = {k: v for k, v in data.items() if k != "csrfmiddlewaretoken"}
+    initial.update({flag: flag in data for flag in ("enabled", "robots")})
+    return SourceForm(initial=initial, config=config, source=source, kind=data.get("kind"))
 
 
 class SourceForm(forms.Form):
@@ -107,15 +101,17 @@ class SourceForm(forms.Form):
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     robots = forms.BooleanField(label=_("Obey robots.txt"), required=False,
                                 initial=True)
-    kind_config = forms.CharField(
-        label=_("Kind keys (TOML)"), required=False, max_length=20000,
-        widget=forms.Textarea(attrs={**_LTR, "rows": 10, "cols": 70, "spellcheck": "false",
-                                     "placeholder": 'start_urls = ["https://…"]\n'
-                                                    'item_links = "a.item"'}))
 
     def __init__(self, *args: Any, config: Config, source: Source | None = None,
                  **kwargs: Any) -> None:
+        kind = kwargs.pop("kind", None)
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            kind = self.data.get("kind")
+        kind = kind or self.initial.get("kind") or DEFAULT_KIND
+        self.kind = kind if kind in KIND_KEYS else DEFAULT_KIND
+        self.initial.setdefault("kind", self.kind)
+        self.fields.update(sources_fields.kind_fields(self.kind))
         self.config = config
         self.source = source
         self.entry: dict[str, Any] | None = None  # the validated table once valid
@@ -124,30 +120,11 @@ class SourceForm(forms.Form):
         """Attach one ``validate_sources`` problem to the field its key names."""
         rest = problem[len(where) + 1:] if problem.startswith(where + ".") else problem
         key = rest.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0].strip()
-        field = key if key in FORM_KEYS else SNIPPET_FIELD
-        self.add_error(field, rest)
+        field = key if key in FORM_KEYS else sources_fields.field_name(key)
+        self.add_error(field if field in self.fields else None, rest)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.errors:
-            return data
-        snippet = data.get(SNIPPET_FIELD) or ""
-        if _nesting_depth(snippet) > MAX_TOML_DEPTH:
-            self.add_error(SNIPPET_FIELD, f"TOML: nested too deeply (more than "
-                                          f"{MAX_TOML_DEPTH} levels of [ ] or {{ }})")
-            return data
-        try:
-            extra = tomllib.loads(snippet)
-        except (tomllib.TOMLDecodeError, RecursionError) as exc:
-            self.add_error(SNIPPET_FIELD, f"TOML: {exc}" if isinstance(
-                exc, tomllib.TOMLDecodeError) else "TOML: nested too deeply")
-            return data
-        for key in extra:
-            if key in FORM_KEYS:
-                self.add_error(SNIPPET_FIELD, f"{key}: set it in its own field above, "
-                                              "not in the snippet")
-            elif key == ORIGIN_KEY:
-                self.add_error(SNIPPET_FIELD, f"{key}: reserved by Raqib")
         if self.errors:
             return data
         entry: dict[str, Any] = {k: data[k] for k in ("name", "outlet", "kind", "language",
@@ -155,7 +132,10 @@ class SourceForm(forms.Form):
         for key in ("interval", "timezone"):
             if data.get(key):
                 entry[key] = data[key]
-        entry.update(extra)
+        for key in KIND_KEYS.get(self.kind, {}):
+            text = data.get(sources_fields.field_name(key)) or ""
+            if text.strip():
+                entry[key] = sources_fields.typed_value(key, text)
         if not self._guard(entry):  # SSRF and file probing: review_ui.views.sources_guard
             return data
         base_dir = Path(self.config.path).resolve().parent if self.config.path else None
@@ -174,11 +154,12 @@ class SourceForm(forms.Form):
         if "cookies" in entry:
             path, problem = sources_guard.cookies_path(entry["cookies"], self.config)
             if problem:
-                self.add_error(SNIPPET_FIELD, problem)
+                self.add_error(sources_fields.field_name("cookies"), problem)
             else:
                 entry["cookies"] = path
-        for _key, problem in sources_guard.url_problems(entry, self.config):
-            self.add_error(SNIPPET_FIELD, problem)
+        for key, problem in sources_guard.url_problems(entry, self.config):
+            name = sources_fields.field_name(key.split("[", 1)[0].split(".", 1)[0])
+            self.add_error(name if name in self.fields else None, problem)
         return not self.errors
 
     def _check_name(self, name: str) -> None:

@@ -42,6 +42,7 @@ FACTOR_STEP = {"review_ui:login", "review_ui:logout", "review_ui:login_2fa", "re
 OBJECT_LEVEL = {"watchlist_active", "incident_review", "incident_edit", "incident_assess",
                 "incident_add_clip", "incident_add_person", "incident_assign",
                 "source_edit",  # a raqib.toml source is read-only: 403 on POST
+                "source_test_saved",  # ... and is tried with raqib sources check
                 "incident_add_airings", "reairing_review"}
 
 

@@ -15,7 +15,7 @@ from ui_helpers import login_client, make_user
 from catalog.models import CustodyEvent, Source
 from raqib.sources_sync import ORIGIN_KEY, is_ui_source, source_table, sync_sources
 
-SNIPPET = 'start_urls = ["https://tv.example.org/videos"]\nitem_links = "a.item::attr(href)"\n'
+SITE = {"cfg_start_urls": "https://tv.example.org/videos", "cfg_item_links": "a.item::attr(href)"}
 
 
 def _client(name: str, role: str) -> Client:
@@ -32,7 +32,7 @@ def _post(client: Client, path: str, data: dict) -> object:
 def _form(**overrides: object) -> dict:
     data = {"name": "sana-videos", "outlet": "سانا", "kind": "site", "interval": "2h",
             "language": "ar", "timezone": "Asia/Damascus", "enabled": "on", "robots": "on",
-            "kind_config": SNIPPET}
+            **SITE}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -79,9 +79,10 @@ def test_admin_edits_a_ui_source_and_the_form_round_trips(admin: Client) -> None
     assert _post(admin, "/sources/new/", _form()).status_code == 302
     source = Source.objects.get(name="sana-videos")
     page = admin.get(f"/sources/{source.pk}/edit/").content.decode()
-    # the kind keys come back as TOML the form accepts unchanged
-    assert "start_urls = [&quot;https://tv.example.org/videos&quot;]" in page
-    edited = _form(enabled=None, interval="", kind_config=SNIPPET + 'next_page = "a.next"\n')
+    # the kind's keys come back in their own fields, which the form accepts unchanged
+    assert "https://tv.example.org/videos</textarea>" in page
+    assert 'name="cfg_item_links"' in page and 'value="a.item::attr(href)"' in page
+    edited = _form(enabled=None, interval="", cfg_next_page="a.next")
     response = _post(admin, f"/sources/{source.pk}/edit/", edited)
     assert response.status_code == 302
     source.refresh_from_db()
@@ -95,13 +96,11 @@ def test_admin_edits_a_ui_source_and_the_form_round_trips(admin: Client) -> None
 
 
 @pytest.mark.parametrize(("overrides", "field", "needle"), [
-    ({"kind_config": 'start_urls = ["https://x.example/"'}, "kind_config", "TOML:"),
-    ({"kind_config": 'item_links = "a.item"'}, "kind_config", "start_urls: required"),
-    ({"kind_config": SNIPPET + "cookiez = 1"}, "kind_config", "cookiez: unknown key"),
-    ({"kind_config": 'start_urls = ["ftp://x"]\nitem_links = "a"'}, "kind_config",
+    ({"cfg_start_urls": ""}, "cfg_start_urls", "start_urls: required"),
+    ({"cfg_item_links": " "}, "cfg_item_links", "item_links: required"),
+    ({"cfg_start_urls": "ftp://x"}, "cfg_start_urls",
      "start_urls: a non-empty list of http(s) URLs"),
-    ({"kind_config": SNIPPET + 'name = "other"'}, "kind_config", "name: set it in its own"),
-    ({"kind_config": SNIPPET + 'origin = "file"'}, "kind_config", "origin: reserved"),
+    ({"kind": "feed", "cfg_url": "not a url"}, "cfg_url", "url: an http(s) URL"),
     ({"interval": "7x"}, "interval", "interval: &#x27;7x&#x27; is not an interval"),
     ({"timezone": "Mars/Olympus"}, "timezone", "timezone: &#x27;Mars/Olympus&#x27; is not"),
     ({"language": "Arabic"}, "language", "language: an ISO 639 code"),
@@ -142,7 +141,7 @@ def test_file_sources_are_read_only(admin: Client, file_source: Source) -> None:
     assert 'url = &quot;https://ikhbariya.example/rss&quot;' in text
     before = dict(file_source.config)
     response = admin.post(f"/sources/{file_source.pk}/edit/", _form(
-        name="ikhbariya-rss", kind="feed", kind_config='url = "https://evil.example/rss"',
+        name="ikhbariya-rss", kind="feed", cfg_url="https://evil.example/rss",
         csrfmiddlewaretoken=page.cookies["csrftoken"].value))
     assert response.status_code == 403
     file_source.refresh_from_db()
@@ -184,11 +183,9 @@ def test_a_ui_source_is_crawled_by_scrapy(admin: Client, tmp_path: Path, monkeyp
     # The fixture site is on loopback, which a UI source may use only when allowed.
     monkeypatch.setitem(settings.CONFIG.values, "web.source_allowed_networks", "127.0.0.0/8")
     with StaticServer(www) as server:
-        snippet = (f'start_urls = ["{server.base_url.rstrip("/")}/list.html"]\n'
-                   'item_links = "a.item::attr(href)"\ntitle = "h1.title::text"\n'
-                   'media = "video source::attr(src)"\n')
-        assert _post(admin, "/sources/new/", _form(kind_config=snippet,
-                                                   robots=None)).status_code == 302
+        fields = {"cfg_start_urls": f'{server.base_url.rstrip("/")}/list.html',
+                  "cfg_title": "h1.title::text", "cfg_media": "video source::attr(src)"}
+        assert _post(admin, "/sources/new/", _form(**fields, robots=None)).status_code == 302
         source = next(s for s in sync_sources(settings.CONFIG) if s.name == "sana-videos")
         report = crawl_source(source, settings.CONFIG)
     assert not report.failed, report.failed
@@ -219,10 +216,9 @@ def test_cli_lists_and_checks_a_ui_source(admin: Client, tmp_path: Path, capsys,
                                   '<video src="/ep1.mp4"></video></body></html>',
                                   encoding="utf-8")
     with StaticServer(www) as server:
-        snippet = (f'start_urls = ["{server.base_url}/list.html"]\n'
-                   'item_links = "a.item::attr(href)"\ntitle = "h1.title::text"\n')
-        assert _post(admin, "/sources/new/", _form(kind_config=snippet,
-                                                   robots=None)).status_code == 302
+        fields = {"cfg_start_urls": f"{server.base_url}/list.html",
+                  "cfg_title": "h1.title::text"}
+        assert _post(admin, "/sources/new/", _form(**fields, robots=None)).status_code == 302
         capsys.readouterr()
         assert main(["sources", "list", "--format", "json"]) == 0
         rows = json.loads(capsys.readouterr().out)["sources"]
