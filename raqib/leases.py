@@ -37,6 +37,7 @@ from django.db.models.functions import Now
 
 from catalog import dbclock, fencing
 from catalog.models import Lease
+from raqib import outages
 
 log = logging.getLogger("raqib.leases")
 
@@ -175,9 +176,14 @@ class Claim:
                         log.warning("stage claim lost", extra={"lease": self.key})
                         return
                 except DatabaseError as exc:  # database restarting: try again next beat
-                    log.warning("stage claim not renewed", extra={"lease": self.key,
-                                                                  "error": str(exc)})
+                    if outages.is_database_outage(exc):
+                        outages.DATABASE.down(exc)  # logged once per outage, not per beat
+                    else:
+                        log.warning("stage claim not renewed", extra={"lease": self.key,
+                                                                      "error": str(exc)})
                     connection.close()
+                else:
+                    outages.DATABASE.up()
         finally:
             connection.close()
 
@@ -192,8 +198,11 @@ class Claim:
         if self.held:
             try:
                 release(self.key, self.holder)
-            except DatabaseError:  # it expires on its own
-                log.warning("stage claim not released", extra={"lease": self.key})
+            except DatabaseError as exc:  # it expires on its own
+                if outages.is_database_outage(exc):
+                    outages.DATABASE.down(exc)
+                else:
+                    log.warning("stage claim not released", extra={"lease": self.key})
 
 
 class StageClaim(Claim):

@@ -28,6 +28,7 @@ from crawler.registry import is_scheduled
 from raqib import pipeline
 from raqib.commands.output import CommandError
 from raqib.config import Config
+from raqib.consumer import make_consumer
 from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 from raqib.logs import progress
 from raqib.scheduler import Scheduler
@@ -166,8 +167,8 @@ def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:
         sync_sources(config)
     threads = workers or (config.get("queue.workers") if queue_name == "io" else 1)
     # huey's own periodic tasks would run once per io worker; our scheduler runs once.
-    consumer = QUEUES[queue_name].create_consumer(
-        workers=threads, worker_type="thread", periodic=False, check_worker_health=True)
+    # Outages of Redis or the database are logged once each way (raqib.consumer).
+    consumer = make_consumer(QUEUES[queue_name], threads)
     scheduler = Scheduler() if queue_name == "io" and with_scheduler else None
     progress(f"worker: consuming the {queue_name} queue with {threads} thread(s)"
              + (" and competing for the scheduler lease" if scheduler else ""))
