@@ -141,7 +141,8 @@ class Scheduler:
 
     def step(self) -> list[str]:
         """Renew or take the lease; run the jobs whose period has not run yet."""
-        if not leases.acquire(leases.SCHEDULER, self.holder, self.ttl):
+        # A holder that died on this machine is replaced at once, not after its lease.
+        if not leases.acquire_or_reclaim(leases.SCHEDULER, self.holder, self.ttl):
             if self.leader:
                 log.warning("scheduler lease lost", extra={"holder": self.holder})
             self.leader = False

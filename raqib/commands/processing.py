@@ -31,6 +31,7 @@ from raqib.config import Config
 from raqib.consumer import make_consumer
 from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 from raqib.logs import progress
+from raqib.reclaim import DeadClaimWatch
 from raqib.scheduler import Scheduler
 from raqib.sources_sync import sync_sources
 from raqib.stages import StageOptions
@@ -170,6 +171,9 @@ def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:
     # Outages of Redis or the database are logged once each way (raqib.consumer).
     consumer = make_consumer(QUEUES[queue_name], threads)
     scheduler = Scheduler() if queue_name == "io" and with_scheduler else None
+    # Work a killed worker of this machine held is queued again at once (raqib.reclaim).
+    watch = DeadClaimWatch()
+    watch.start()
     progress(f"worker: consuming the {queue_name} queue with {threads} thread(s)"
              + (" and competing for the scheduler lease" if scheduler else ""))
     if scheduler:
@@ -177,6 +181,7 @@ def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:
     try:
         consumer.run()
     finally:
+        watch.stop()
         if scheduler:
             scheduler.stop()
     return 0
@@ -190,8 +195,11 @@ def scheduler_command(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
     progress(f"scheduler: competing for the scheduler lease as {scheduler.holder}")
+    watch = DeadClaimWatch()
+    watch.start()
     scheduler.start()
     stopped.wait()
+    watch.stop()
     scheduler.stop()
     progress("scheduler: stopped")
     return 0
