@@ -83,8 +83,13 @@ def is_queue_outage(exc: BaseException) -> bool:
     return isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError)
 
 
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's ``database is locked``: another writer, not an outage."""
+    return "database is locked" in str(exc)
+
+
 def is_database_outage(exc: BaseException) -> bool:
     """Whether ``exc`` says the catalog database cannot be reached or went away."""
     from django.db import InterfaceError, OperationalError
 
-    return isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OperationalError | InterfaceError) and not is_busy(exc)

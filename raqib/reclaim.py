@@ -61,9 +61,11 @@ class DeadClaimWatch:
                     outages.DATABASE.down(exc)
                 elif outages.is_queue_outage(exc):
                     outages.QUEUE.down(exc)
-                else:
+                elif not outages.is_busy(exc):  # SQLite busy: simply the next round
                     log.warning("dead claims not checked", extra={"error": str(exc)})
                 connection.close()
+            else:
+                outages.DATABASE.up()
             if self._stop.wait(self.every):
                 break
         connection.close()
