@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from raqib import outages
 from raqib.demo.fixture_site import build_fixture_site
 from raqib.demo.server import StaticServer
 from tests.drills.harness import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.scaled, pytest.mark.slow]
 
 
 def raqib(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -61,6 +61,8 @@ def _wait_for(path: Path, needle: str, timeout: float = 180) -> None:
     raise AssertionError(f"{needle!r} not in {path.name}:\n{path.read_text()[-3000:]}")
 
 
+@pytest.mark.scaled
+@pytest.mark.slow
 def test_queue_outage_is_two_lines_per_worker(tmp_path: Path) -> None:
     (tmp_path / "raqib.toml").write_text("")
     redis = Redis()
@@ -103,6 +105,8 @@ def test_queue_outage_is_two_lines_per_worker(tmp_path: Path) -> None:
         assert warnings == down + up, warnings  # nothing else warned during the outage
 
 
+@pytest.mark.scaled
+@pytest.mark.slow
 def test_stage_hand_off_waits_for_the_queue(tmp_path: Path) -> None:
     site = build_fixture_site(tmp_path / "site")
     redis = Redis()
@@ -138,3 +142,24 @@ def test_stage_hand_off_waits_for_the_queue(tmp_path: Path) -> None:
         assert "Traceback" not in err
     finally:
         redis.stop()
+
+
+def test_an_outage_seen_by_many_threads_is_logged_twice(caplog) -> None:  # noqa: ANN001
+    import threading
+
+    outage = outages.Outage("queue-under-test")
+    assert not outage.up()  # nothing to end
+    with caplog.at_level("INFO", logger="raqib.outages"):
+        threads = [threading.Thread(target=lambda: [outage.down(ConnectionError("refused"))
+                                                    for _ in range(200)]) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert outage.is_down
+        assert outage.up() and not outage.up()
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["queue-under-test unreachable; waiting for it to come back",
+                        "queue-under-test reachable again"]
+    assert caplog.records[1].failed_calls == 1600
+    assert caplog.records[0].error == "ConnectionError: refused"
