@@ -107,6 +107,55 @@ def test_queue_outage_is_two_lines_per_worker(tmp_path: Path) -> None:
 
 @pytest.mark.scaled
 @pytest.mark.slow
+def test_database_outage_is_two_lines_per_worker(tmp_path: Path) -> None:
+    """PostgreSQL stopped for a while under running workers: the scheduler's polls, the
+    dead-claim watch and the heartbeats all meet it, each process says so twice."""
+    from tests.drills.harness import Postgres
+
+    (tmp_path / "raqib.toml").write_text("")
+    redis, pg = Redis(), Postgres()
+    redis.start()
+    pg.start()
+    env = {**_env(tmp_path, redis), "DATABASE_URL": pg.url}
+    logs = {q: tmp_path / f"worker-{q}.log" for q in ("io", "transcribe")}
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        assert raqib(env, "migrate").returncode == 0
+        for q, path in logs.items():
+            procs[q] = subprocess.Popen(
+                [sys.executable, "-m", "raqib", "worker", "--queues", q], env=env, cwd=ROOT,
+                stdout=open(path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                start_new_session=True)
+        for q, path in logs.items():
+            _wait_for(path, f"consuming the {q} queue")
+        time.sleep(3)
+        pg._ctl("-m", "fast", "stop")
+        time.sleep(20)
+        pg._ctl("start")
+        for path in logs.values():
+            _wait_for(path, "database reachable again", timeout=60)
+        alive = {q: p.poll() for q, p in procs.items()}
+        assert alive == {"io": None, "transcribe": None}, alive
+    finally:
+        for proc in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+        for proc in procs.values():
+            proc.wait(timeout=30)
+        redis.stop()
+        pg.stop()
+    for q, path in logs.items():
+        text = path.read_text(errors="replace")
+        records = _records(text)
+        warnings = [r for r in records if r.get("level") in ("warning", "error")]
+        assert [r["msg"] for r in warnings] == [
+            "database unreachable; waiting for it to come back",
+            "database reachable again"], (q, warnings)
+        assert "Traceback" not in text, text[-4000:]
+
+
+@pytest.mark.scaled
+@pytest.mark.slow
 def test_stage_hand_off_waits_for_the_queue(tmp_path: Path) -> None:
     site = build_fixture_site(tmp_path / "site")
     redis = Redis()
