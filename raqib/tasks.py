@@ -191,7 +191,7 @@ def outage_safe(default: object) -> Callable:
                 if not _outage(exc):
                     raise
                 log.info("task interrupted by an outage; its work is queued again",
-                         extra={"task": function.__name__, "args": list(args)})
+                         extra={"task": function.__name__, "task_args": list(args)})
                 return default
             outages.DATABASE.up()
             return result

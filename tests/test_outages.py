@@ -212,3 +212,24 @@ def test_an_outage_seen_by_many_threads_is_logged_twice(caplog) -> None:  # noqa
                         "queue-under-test reachable again"]
     assert caplog.records[1].failed_calls == 1600
     assert caplog.records[0].error == "ConnectionError: refused"
+
+
+def test_a_task_interrupted_by_an_outage_ends_quietly(caplog) -> None:  # noqa: ANN001
+    """What huey reported as "Unhandled exception in task" with a traceback: a stage
+    task meeting a database outage returns its default, the outage logged once."""
+    from django.db import OperationalError
+
+    from raqib.tasks import outage_safe
+
+    @outage_safe(False)
+    def stage(broadcast_id: int) -> bool:
+        raise OperationalError("connection failed: the database system is shutting down")
+
+    with caplog.at_level("INFO"):
+        assert stage(7) is False and stage(8) is False
+        assert outages.DATABASE.up()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["database unreachable; waiting for it to come back",
+                        "database reachable again"]
+    interrupted = [r for r in caplog.records if r.getMessage().startswith("task interrupted")]
+    assert [r.task_args for r in interrupted] == [[7], [8]]
