@@ -154,3 +154,14 @@ def test_migrate_command_applies_once_and_checks(tmp_path: Path) -> None:
     assert again.returncode == 0 and json.loads(again.stdout)["applied"] == []
     check = raqib(env, "migrate", "--check")
     assert check.returncode == 0 and "up to date" in check.stdout
+
+
+def test_migrate_says_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    from tests.services import free_port
+
+    env = {**os.environ, "RAQIB_DATA_DIR": str(tmp_path / "data"),
+           "DATABASE_URL": f"postgres://raqib@127.0.0.1:{free_port()}/raqib"}
+    done = raqib(env, "migrate")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("raqib: cannot reach the database:"), done.stderr
+    assert "Traceback" not in done.stderr

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import argparse
 
-from raqib.commands.output import emit
+from django.db import OperationalError
+
+from raqib.commands.output import CommandError, emit
 from raqib.schema import migrate
 
 
 def migrate_command(args: argparse.Namespace) -> int:
-    report = migrate(check_only=args.check)
+    try:
+        report = migrate(check_only=args.check)
+    except OperationalError as exc:  # the first unit to start meets an absent database
+        reason = " ".join(str(exc).split())[:300]
+        raise CommandError(f"cannot reach the database: {reason}", code=1) from exc
     if args.check:
         emit(args, {"pending": report.pending, "up_to_date": not report.pending},
              header=[f"pending: {name}" for name in report.pending]
