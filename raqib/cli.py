@@ -52,6 +52,7 @@ COMMANDS = (
     "raqib.commands.parsers.serve",
     "raqib.commands.parsers.demo",
     "raqib.commands.parsers.manage",
+    "raqib.commands.parsers.migrate",
 )
 
 
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     if getattr(args, "needs_django", True):
-        code = prepare_django()
+        code = prepare_django(migrate=getattr(args, "migrate_at_start", True))
         if code:
             return code
     try:

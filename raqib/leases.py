@@ -13,9 +13,13 @@ both win. Three uses:
 - ``StageClaim``/``Claim``: a worker claims ``broadcast:<id>`` before running a stage
   (``source:<id>`` before a crawl) and a heartbeat thread renews it while the work runs
   (a long transcription keeps it alive); a SIGKILLed worker's claim lapses and the
-  scheduler queues the work again. While the block runs the claim is the fence of its
-  writes (``catalog.fencing``): a worker whose claim lapsed and was taken over can no
-  longer commit a stage's result (its transaction raises ``ClaimLost``).
+  scheduler queues the work again. A claim whose holder is provably dead (a process of
+  this machine whose pid is gone or reused: holder ids carry host, pid and the process's
+  start time) is taken over at once (``acquire_or_reclaim``, ``reclaim_dead``) instead
+  of after it lapses; a holder on another machine is waited out. While the block runs
+  the claim is the fence of its writes (``catalog.fencing``): a worker whose claim
+  lapsed and was taken over can no longer commit a stage's result (its transaction
+  raises ``ClaimLost``).
 
 To add a use: pick a key prefix and call ``acquire``/``renew``/``release``.
 """
@@ -37,6 +41,7 @@ from django.db.models.functions import Now
 
 from catalog import dbclock, fencing
 from catalog.models import Lease
+from raqib import outages
 
 log = logging.getLogger("raqib.leases")
 
@@ -45,9 +50,27 @@ STAGE_PREFIX = "broadcast:"
 SOURCE_PREFIX = "source:"
 
 
+def _process_identity(pid: int) -> str | None:
+    """``<start time>-<pid namespace>`` of process ``pid`` on Linux (``/proc``): the start
+    time (clock ticks since boot) tells a reused pid from the process that held it, the
+    pid namespace a process in another container sharing the host name. None where
+    ``/proc`` cannot say (not Linux, or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        namespace = os.readlink(f"/proc/{pid}/ns/pid")
+    except (OSError, IndexError):
+        return None
+    inode = "".join(ch for ch in namespace if ch.isdigit())
+    return f"{fields[19]}-{inode}" if len(fields) > 19 else None
+
+
 def holder_id() -> str:
-    """A name unique to this process: host, pid and a random suffix (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """A name unique to this process: ``host:pid:suffix:identity``, the random suffix
+    because pids are reused, the identity (``_process_identity``) so that another process
+    of this machine can prove this one dead (``_dead_here``)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:6]}:{_process_identity(pid) or ''}"
 
 
 def _until(ttl: float):  # noqa: ANN202 - a database expression
@@ -70,19 +93,32 @@ def acquire(key: str, holder: str, ttl: float) -> bool:
 
 
 def _dead_here(holder: str) -> bool:
-    """Whether ``holder`` (``holder_id()``: host:pid:suffix) names a process of this
-    machine that no longer exists. A process elsewhere, or a live one, is not known dead."""
-    host, _, rest = holder.partition(":")
-    pid = rest.split(":", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    """Whether ``holder`` (``holder_id()``) names a process of this machine that is
+    provably gone: its pid no longer exists, or now belongs to a process that started
+    later (a reused pid). A process elsewhere, in another pid namespace, or alive, is not
+    known dead: a claim it holds is only taken when it expires."""
+    parts = holder.split(":")
+    if len(parts) < 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
+    pid, recorded = int(parts[1]), (parts[3] if len(parts) > 3 else "")
+    mine = _process_identity(os.getpid())
+    if recorded and mine and recorded.split("-")[-1] != mine.split("-")[-1]:
+        return False  # another pid namespace (a container): its pids are not ours to check
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, someone else's
-        return False
-    return False
+        pass
+    now = _process_identity(pid)
+    return bool(recorded and now and now != recorded)  # the pid was reused since
+
+
+def lease_left(key: str) -> float | None:
+    """Seconds until ``key``'s lease expires, by the database's clock (None: no lease)."""
+    expires = Lease.objects.filter(key=key).values_list("expires_at", flat=True).first()
+    return None if expires is None else round(
+        (expires - dbclock.now()).total_seconds(), 1)
 
 
 def acquire_or_reclaim(key: str, holder: str, ttl: float) -> bool:
@@ -94,9 +130,33 @@ def acquire_or_reclaim(key: str, holder: str, ttl: float) -> bool:
         return True
     current = Lease.objects.filter(key=key).values_list("holder", flat=True).first()
     if current and _dead_here(current):
-        return bool(Lease.objects.filter(key=key, holder=current)
-                    .update(holder=holder, expires_at=_until(ttl)))
+        left = lease_left(key)
+        if Lease.objects.filter(key=key, holder=current).update(
+                holder=holder, expires_at=_until(ttl)):
+            log.info("claim of a dead process taken over", extra={
+                "lease": key, "dead_holder": current, "by": holder, "lease_left_s": left})
+            return True
     return False
+
+
+def reclaim_dead(prefixes: tuple[str, ...] = (STAGE_PREFIX, SOURCE_PREFIX)) -> list[str]:
+    """Free the live claims (keys under ``prefixes``) whose holders are provably dead
+    processes of this machine (``_dead_here``), each with a conditional delete on that
+    holder, and log each takeover (``claim of a dead process taken over``, with the
+    lease time it had left). Return the keys freed: their work can be queued again now
+    instead of after the lease expires."""
+    freed = []
+    for prefix in prefixes:
+        for key, holder in live_holders(prefix).items():
+            if not _dead_here(holder):
+                continue
+            left = lease_left(key)
+            if Lease.objects.filter(key=key, holder=holder).delete()[0]:
+                log.info("claim of a dead process taken over", extra={
+                    "lease": key, "dead_holder": holder, "by": holder_id(),
+                    "lease_left_s": left})
+                freed.append(key)
+    return freed
 
 
 def renew(key: str, holder: str, ttl: float) -> bool:
@@ -144,7 +204,7 @@ class Claim:
     claim fences this thread's stage writes (``catalog.fencing.check``)."""
 
     def __init__(self, key: str, ttl: float, holder: str | None = None,
-                 reclaim_dead: bool = False) -> None:
+                 reclaim_dead: bool = True) -> None:
         self.key = key
         self.ttl = ttl
         self.holder = holder or holder_id()
@@ -175,9 +235,14 @@ class Claim:
                         log.warning("stage claim lost", extra={"lease": self.key})
                         return
                 except DatabaseError as exc:  # database restarting: try again next beat
-                    log.warning("stage claim not renewed", extra={"lease": self.key,
-                                                                  "error": str(exc)})
+                    if outages.is_database_outage(exc):
+                        outages.DATABASE.down(exc)  # logged once per outage, not per beat
+                    else:
+                        log.warning("stage claim not renewed", extra={"lease": self.key,
+                                                                      "error": str(exc)})
                     connection.close()
+                else:
+                    outages.DATABASE.up()
         finally:
             connection.close()
 
@@ -192,13 +257,16 @@ class Claim:
         if self.held:
             try:
                 release(self.key, self.holder)
-            except DatabaseError:  # it expires on its own
-                log.warning("stage claim not released", extra={"lease": self.key})
+            except DatabaseError as exc:  # it expires on its own
+                if outages.is_database_outage(exc):
+                    outages.DATABASE.down(exc)
+                else:
+                    log.warning("stage claim not released", extra={"lease": self.key})
 
 
 class StageClaim(Claim):
     """The claim on one broadcast's stage (``broadcast:<id>``)."""
 
     def __init__(self, broadcast_id: int, ttl: float, holder: str | None = None,
-                 reclaim_dead: bool = False) -> None:
+                 reclaim_dead: bool = True) -> None:
         super().__init__(f"{STAGE_PREFIX}{broadcast_id}", ttl, holder, reclaim_dead)

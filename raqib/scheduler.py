@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from catalog.models import Broadcast, Source
-from raqib import leases, pipeline, tasks
+from raqib import leases, outages, pipeline, tasks
 
 log = logging.getLogger("raqib.scheduler")
 CONFIG = settings.CONFIG
@@ -38,6 +38,7 @@ class Job:
     name: str
     every: float  # seconds
     run: Callable[[], object]
+    uses_queue: bool = False  # its success shows the queue is reachable
 
 
 class LostWork:
@@ -126,12 +127,24 @@ def anchor_audit_chain() -> dict:
 def default_jobs() -> list[Job]:
     from raqib.anchoring import interval_seconds
 
-    jobs = [Job("crawl-tick", float(CONFIG.get("queue.tick_seconds")), schedule_due_crawls),
+    jobs = [Job("crawl-tick", float(CONFIG.get("queue.tick_seconds")), schedule_due_crawls,
+                uses_queue=True),
             Job("takedowns", 3600.0, check_takedowns)]
     every = interval_seconds(CONFIG)
     if every is not None:
         jobs.append(Job("audit-anchor", every, anchor_audit_chain))
     return jobs
+
+
+def _outage(exc: BaseException) -> bool:
+    """Report a queue or database outage (``raqib.outages``: once per outage)."""
+    if outages.is_queue_outage(exc):
+        outages.QUEUE.down(exc)
+        return True
+    if outages.is_database_outage(exc):
+        outages.DATABASE.down(exc)
+        return True
+    return False
 
 
 class Scheduler:
@@ -149,7 +162,8 @@ class Scheduler:
 
     def step(self) -> list[str]:
         """Renew or take the lease; run the jobs whose period has not run yet."""
-        if not leases.acquire(leases.SCHEDULER, self.holder, self.ttl):
+        # A holder that died on this machine is replaced at once, not after its lease.
+        if not leases.acquire_or_reclaim(leases.SCHEDULER, self.holder, self.ttl):
             if self.leader:
                 log.warning("scheduler lease lost", extra={"holder": self.holder})
             self.leader = False
@@ -166,8 +180,12 @@ class Scheduler:
                                              "holder": self.holder})
             try:
                 job.run()
-            except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
-                log.exception("scheduler job failed", extra={"job": job.name})
+            except Exception as exc:  # noqa: BLE001 - a failing job must not stop the scheduler
+                if not _outage(exc):  # an outage is logged once, not per tick
+                    log.exception("scheduler job failed", extra={"job": job.name})
+            else:
+                if job.uses_queue:
+                    outages.QUEUE.up()
             ran.append(job.name)
         return ran
 
@@ -178,9 +196,12 @@ class Scheduler:
                 close_old_connections()
                 self.step()
             except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL restarting
-                log.warning("scheduler poll failed; retrying", extra={"error": str(exc)})
+                if not _outage(exc):
+                    log.warning("scheduler poll failed; retrying", extra={"error": str(exc)})
                 self.leader = False
                 connection.close()
+            else:
+                outages.DATABASE.up()
             self._stop.wait(self.ttl / 3)
         try:
             leases.release(leases.SCHEDULER, self.holder)  # a clean stop hands over at once

@@ -12,6 +12,12 @@ and ``pipeline.run_stage`` skips a stage already done, so no stage is done twice
 lost with a killed worker (or a restarted, non-persistent Redis) has neither a queue entry
 nor a live claim: the scheduler (``raqib.scheduler``) queues it again.
 
+Outages: a stage that finished hands its broadcast on (``hand_off``: queues the next
+stage) with retries and back-off while Redis or the database is away, and gives it up to
+the scheduler's lost-work check only after ``HANDOFF_PATIENCE``; a task interrupted by an
+outage ends quietly. Either way the outage itself is logged once when it starts and once
+when it ends (``raqib.outages``), never as a traceback per task or per poll.
+
 Priorities (higher first): live recorders, then live chunks, crawls, new items, backfills
 (items aired more than ``BACKFILL_AGE`` ago), retries. The periodic jobs live in
 ``raqib.scheduler`` (one scheduler however many workers). Import this module only after
@@ -21,13 +27,15 @@ Django is set up. To add a task: decorate a function with ``@io.task()`` or
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
@@ -36,7 +44,7 @@ from catalog import dbclock
 from catalog.fencing import ClaimLost
 from catalog.models import Broadcast, Source
 from crawler.live_stream import KIND as LIVE_KIND
-from raqib import pipeline
+from raqib import outages, pipeline
 from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 
 log = logging.getLogger("raqib.tasks")
@@ -128,6 +136,71 @@ def enqueue_stage(broadcast_id: int, priority: int | None = None) -> None:
              priority=priority_for(broadcast) if priority is None else priority)
 
 
+HANDOFF_PATIENCE = 300.0  # seconds a hand-off is retried before the scheduler's turn
+HANDOFF_MAX_DELAY = 15.0
+
+
+def _outage(exc: BaseException) -> bool:
+    """Report ``exc`` as a queue or database outage; False when it is neither."""
+    if outages.is_queue_outage(exc):
+        outages.QUEUE.down(exc)
+        return True
+    if outages.is_database_outage(exc):
+        outages.DATABASE.down(exc)
+        connection.close()  # unusable now; the next query opens a new one
+        return True
+    return False
+
+
+def hand_off(broadcast_ids: Iterable[int], priority: int | None = None,
+             patience: float = HANDOFF_PATIENCE,
+             sleep: Callable[[float], None] = time.sleep) -> list[int]:
+    """Queue the next stage of each broadcast, retrying with back-off (0.5 s doubling to
+    15 s) while the queue or the database is unreachable, for ``patience`` seconds in
+    all; return the ids given up (the scheduler queues them again as lost work)."""
+    ids = list(broadcast_ids)
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    for n, broadcast_id in enumerate(ids):
+        while True:
+            try:
+                enqueue_stage(broadcast_id, priority)
+            except Exception as exc:
+                if not _outage(exc):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    left = ids[n:]
+                    log.warning("next stage not queued: the scheduler queues it again as "
+                                "lost work", extra={"broadcasts": left, "error": str(exc)})
+                    return left
+                sleep(delay)
+                delay = min(delay * 2, HANDOFF_MAX_DELAY)
+                continue
+            outages.QUEUE.up()
+            break
+    return []
+
+
+def outage_safe(default: object) -> Callable:
+    """A task that an outage interrupts returns ``default`` (logged once, by
+    ``raqib.outages``) instead of raising into huey's "Unhandled exception in task"."""
+    def wrap(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def task(*args: object, **kwargs: object) -> object:
+            try:
+                result = function(*args, **kwargs)
+            except Exception as exc:
+                if not _outage(exc):
+                    raise
+                log.info("task interrupted by an outage; its work is queued again",
+                         extra={"task": function.__name__, "task_args": list(args)})
+                return default
+            outages.DATABASE.up()
+            return result
+        return task
+    return wrap
+
+
 def _run_and_continue(broadcast_id: int, stage: str) -> bool:
     with StageClaim(broadcast_id, CONFIG.get("queue.lease_seconds")) as held:
         if not held:  # another live worker has it; it queues the next stage
@@ -141,11 +214,12 @@ def _run_and_continue(broadcast_id: int, stage: str) -> bool:
                         extra={"broadcast": broadcast_id, "stage": stage, "error": str(exc)})
             return False
     if ok:  # after the claim is released, so the next stage's worker can take it at once
-        enqueue_stage(broadcast_id)
+        hand_off([broadcast_id])
     return ok
 
 
 @io.task(priority=PRIORITY["crawl"])
+@outage_safe(0)
 def crawl_task(source_id: int, queued_at: float | None = None) -> int:
     """Crawl one source under its claim (``source:<id>``): a second task for it while it
     runs, or one queued before the source's last crawl, returns at once."""
@@ -162,23 +236,25 @@ def crawl_task(source_id: int, queued_at: float | None = None) -> int:
             log.warning("crawl claim lost; result not written",
                         extra={"source": source.name, "error": str(exc)})
             return 0
-    for broadcast_id in report.new_ids:
-        enqueue_stage(broadcast_id)
+    hand_off(report.new_ids)
     return len(report.new_ids)
 
 
 # ``queued_at`` (the enqueuer's clock) is only read by ``queue_stats`` (the age of a queue).
 @io.task()
+@outage_safe(False)
 def download_task(broadcast_id: int, queued_at: float | None = None) -> bool:
     return _run_and_continue(broadcast_id, "download")
 
 
 @transcribe.task()
+@outage_safe(False)
 def transcribe_task(broadcast_id: int, queued_at: float | None = None) -> bool:
     return _run_and_continue(broadcast_id, "transcribe")
 
 
 @io.task()
+@outage_safe(False)
 def index_task(broadcast_id: int, queued_at: float | None = None) -> bool:
     return _run_and_continue(broadcast_id, "index")
 
@@ -230,7 +306,7 @@ def record_live_task(source_id: int) -> int:
         return 0
 
     def on_chunk(broadcast_id: int) -> None:
-        enqueue_stage(broadcast_id)
+        hand_off([broadcast_id])
         current = Source.objects.filter(pk=source_id).values("kind", "enabled").first()
         if not current or current["kind"] != KIND or not current["enabled"]:
             recorder.stop()

@@ -28,8 +28,10 @@ from crawler.registry import is_scheduled
 from raqib import pipeline
 from raqib.commands.output import CommandError, Outcome, emit, report_failures
 from raqib.config import Config
+from raqib.consumer import make_consumer
 from raqib.leases import SOURCE_PREFIX, Claim, StageClaim
 from raqib.logs import progress
+from raqib.reclaim import DeadClaimWatch
 from raqib.scheduler import Scheduler
 from raqib.sources_sync import sync_sources
 from raqib.stages import StageOptions
@@ -218,9 +220,12 @@ def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:
         sync_sources(config)
     threads = workers or (config.get("queue.workers") if queue_name == "io" else 1)
     # huey's own periodic tasks would run once per io worker; our scheduler runs once.
-    consumer = QUEUES[queue_name].create_consumer(
-        workers=threads, worker_type="thread", periodic=False, check_worker_health=True)
+    # Outages of Redis or the database are logged once each way (raqib.consumer).
+    consumer = make_consumer(QUEUES[queue_name], threads)
     scheduler = Scheduler() if queue_name == "io" and with_scheduler else None
+    # Work a killed worker of this machine held is queued again at once (raqib.reclaim).
+    watch = DeadClaimWatch()
+    watch.start()
     progress(f"worker: consuming the {queue_name} queue with {threads} thread(s)"
              + (" and competing for the scheduler lease" if scheduler else ""))
     if scheduler:
@@ -228,6 +233,7 @@ def _consume(queue_name: str, workers: int, with_scheduler: bool) -> int:
     try:
         consumer.run()
     finally:
+        watch.stop()
         if scheduler:
             scheduler.stop()
     return 0
@@ -241,8 +247,11 @@ def scheduler_command(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
     progress(f"scheduler: competing for the scheduler lease as {scheduler.holder}")
+    watch = DeadClaimWatch()
+    watch.start()
     scheduler.start()
     stopped.wait()
+    watch.stop()
     scheduler.stop()
     progress("scheduler: stopped")
     return 0

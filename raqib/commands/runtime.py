@@ -1,9 +1,11 @@
 """What runs between parsing a command line and its handler: Django, then the handler.
 
 ``prepare_django()`` loads the configuration, sets Django up and brings the database
-schema up to date (``raqib.cli`` calls it for every command whose parser has
+schema up to date under the migration lock (``raqib.schema``: processes started together
+never race), unless the command's parser set ``migrate_at_start=False`` (``raqib
+migrate`` itself). ``raqib.cli`` calls it for every command whose parser has
 ``needs_django``, and ``raqib sources check`` when it must look for a source added in the
-UI). ``load_handler("package.module:function")`` imports a handler module named by
+UI. ``load_handler("package.module:function")`` imports a handler module named by
 ``raqib.commands.flags.set_handler``; it is called after the set-up, which is why handler
 modules may import Django models at the top. To add a command: see ``raqib.commands``.
 """
@@ -23,9 +25,9 @@ from raqib.logs import setup_logging
 Handler = Callable[..., "int | None"]
 
 
-def prepare_django() -> int:
-    """Load the configuration, set up Django and bring the database schema up to date;
-    0, or 2 with the reason on stderr when the configuration is invalid."""
+def prepare_django(migrate: bool = True) -> int:
+    """Load the configuration, set up Django and (``migrate``) bring the database schema
+    up to date; 0, or 2 with the reason on stderr when the configuration is invalid."""
     try:
         config = load_config()
     except ConfigError as exc:
@@ -36,10 +38,11 @@ def prepare_django() -> int:
     setup_logging(config.get("raqib.log_format"), config.get("raqib.log_level"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raqib.settings")
     django.setup()
-    # Imported here, once settings exist: django.core.management is heavy for `--help`.
-    from django.core.management import call_command
+    if migrate:
+        # Imported here, once settings exist: the migration machinery is heavy for `--help`.
+        from raqib.schema import migrate as migrate_schema
 
-    call_command("migrate", verbosity=0, interactive=False)
+        migrate_schema()
     return 0
 
 

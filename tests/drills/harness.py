@@ -271,13 +271,42 @@ def audit(env: dict[str, str]) -> dict:
     return json.loads(proc.stdout)
 
 
+def _progress(state: dict) -> tuple:
+    """What moves when the pipeline makes progress: each broadcast's status, failed
+    stage, media, transcripts and segments, and which claims are live."""
+    return (tuple((b["id"], b["status"], b["failed_stage"], b["media_id"], b["transcripts"],
+                   b["segments"]) for b in state.get("broadcasts", [])),
+            tuple(sorted(state.get("claims", {}))))
+
+
 def wait_settled(env: dict[str, str], expected: int, timeout: float,
-                 on_poll=None) -> dict:  # noqa: ANN001 - a callable(elapsed, audit)
+                 on_poll=None, cap: float | None = None) -> dict:  # noqa: ANN001
     """Poll the audit until ``expected`` broadcasts are all indexed or failed and no
-    stage is claimed; ``on_poll`` injects faults between polls."""
-    start = time.monotonic()
+    stage is claimed, the same on two polls in a row; ``on_poll`` injects faults
+    between polls.
+
+    A loaded machine makes the drill slow, not wrong, so time alone fails nothing:
+    ``timeout`` is how long the catalog may go WITHOUT PROGRESS (no status, transcript,
+    media or claim changing) before the drill fails as stalled (lost work: a defect);
+    ``cap`` (default 4 x ``timeout``) bounds the whole wait while progress continues."""
+    start = last_change = time.monotonic()
+    cap = cap or 4 * timeout
     state: dict = {}
-    while time.monotonic() - start < timeout:
+    seen: tuple | None = None
+    settled_before = False
+    while True:
+        now = time.monotonic()
+        if now - last_change > timeout or now - start > cap:
+            why = ("stalled: no progress" if now - last_change > timeout
+                   else "still progressing at the cap")
+            busy = [(b["external_id"].rsplit("/", 1)[-1], b["status"], b["failed_stage"])
+                    for b in state.get("broadcasts", [])
+                    if b["status"] not in ("indexed", "failed")]
+            raise AssertionError(
+                f"not settled ({why}) after {now - start:.0f}s, last change "
+                f"{now - last_change:.0f}s ago: {state.get('statuses')} "
+                f"({len(state.get('broadcasts', []))}/{expected} broadcasts); unsettled "
+                f"{busy}; claims {state.get('claims')}")
         try:
             state = audit(env)
         except AssertionError:  # the database restarting under us
@@ -285,10 +314,14 @@ def wait_settled(env: dict[str, str], expected: int, timeout: float,
             continue
         if on_poll:
             on_poll(time.monotonic() - start, state)
+        progress = _progress(state)
+        if progress != seen:
+            seen, last_change = progress, time.monotonic()
+            settled_before = False
         statuses = state["statuses"]
-        if (len(state["broadcasts"]) == expected and not state["claims"]
-                and set(statuses) <= {"indexed", "failed"}):
+        settled = (len(state["broadcasts"]) == expected and not state["claims"]
+                   and set(statuses) <= {"indexed", "failed"})
+        if settled and settled_before:
             return state
+        settled_before = settled
         time.sleep(1.5)
-    raise AssertionError(f"not settled after {timeout}s: {state.get('statuses')} "
-                         f"({len(state.get('broadcasts', []))}/{expected} broadcasts)")
