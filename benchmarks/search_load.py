@@ -7,7 +7,8 @@ Run:  .venv/bin/python benchmarks/search_scale.py --sizes 1000000 --keep /tmp/ke
 ``data/``: the synthetic catalog and its Tantivy index). The script adds ``--reviewers``
 users with the reviewer role, starts ``raqib serve`` on a free loopback port, logs each
 reviewer in through the real login form (session and CSRF cookies), and runs ``wrk``
-(Debian package ``wrk``; ``scripts/setup.sh`` installs it) with ``search_load.lua``: one
+(Debian package ``wrk``; ``scripts/setup.sh`` installs it; ``--workers N`` is passed to
+``raqib serve``) with ``search_load.lua``: one
 thread and one connection per reviewer, each sending the next search as soon as the last
 answered (``--think-ms 0``, the default: the hardest case for 20 people; a reviewer who
 reads the hits for a few seconds is ``--think-ms 3000``, the mean of exponentially drawn
@@ -83,10 +84,11 @@ def _add_reviewers(home: Path, count: int, password: str) -> list[str]:
     return [f"load-reviewer-{i}" for i in range(count)]
 
 
-def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
-    # the server's log (waitress warns of its queue depth under load) goes to home/serve.log
+def _serve(home: Path, workers: int | None) -> tuple[subprocess.Popen[str], str]:
+    # the server's log (gunicorn's worker starts and restarts) goes to home/serve.log
+    extra = ["--workers", str(workers)] if workers else []
     server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
-                               "--port", "0"], env=_env(home), cwd=ROOT, text=True,
+                               "--port", "0", *extra], env=_env(home), cwd=ROOT, text=True,
                               stdout=subprocess.PIPE,
                               stderr=(home / "serve.log").open("a"))
     line = server.stdout.readline() if server.stdout else ""
@@ -224,6 +226,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10,
                         help="seconds of the same load sent first and not counted (0: none)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, help="raqib serve --workers (default: its own)")
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     parser.add_argument("--in-process", type=int, default=0, metavar="N",
                         help="no server: render N pages in this process and report where "
@@ -246,7 +249,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install wrk; scripts/setup.sh does)")
     password = secrets.token_urlsafe(18)
     users = _add_reviewers(args.home, args.reviewers, password)
-    server, base = _serve(args.home)
+    server, base = _serve(args.home, args.workers)
     try:
         cookies = [_login(base, user, password) for user in users]
         with tempfile.TemporaryDirectory(prefix="raqib-load-") as work:
@@ -265,6 +268,7 @@ def main() -> None:
         server.wait(timeout=30)
     result = done
     report = {"segments": size, "reviewers": args.reviewers, "duration_s": args.duration,
+              "workers": args.workers,
               "think_ms": args.think_ms, "think": "exponential" if args.think_ms else "none",
               "started": started, "cpus": os.cpu_count(), **result,
               "warmup": ({"seconds": args.warmup, **{k: warmup[k] for k in (

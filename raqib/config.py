@@ -111,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
             "openai-whisper (torch's threads spin on a busy machine)."),
     Setting("web.host", str, "127.0.0.1", "RAQIB_WEB_HOST", "Address the web UI listens on."),
     Setting("web.port", int, 8000, "RAQIB_WEB_PORT", "Port the web UI listens on."),
+    Setting("web.workers", int, 0, "RAQIB_WEB_WORKERS",
+            "Web UI worker processes (raqib serve, raqib run), 1 to 64; 0 means the number "
+            "of cores."),
+    Setting("web.worker_timeout", int, 60, "RAQIB_WEB_WORKER_TIMEOUT",
+            "Seconds a web worker may spend on one request before it is killed and "
+            "replaced."),
     Setting("web.allowed_hosts", str, "localhost,127.0.0.1,[::1]", "RAQIB_WEB_ALLOWED_HOSTS",
             "Comma-separated host names the web UI answers to."),
     Setting("web.debug", bool, False, "RAQIB_WEB_DEBUG",

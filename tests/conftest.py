@@ -61,6 +61,16 @@ def _flush_past_append_only_triggers() -> None:
 _flush_past_append_only_triggers()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (``-n N``) the controller starts its workers with its own
+    environment. Were DJANGO_SETTINGS_MODULE in it, pytest-django would load the settings
+    in each worker before this file runs there, on the controller's data dir and key:
+    every worker would share them. Without it, each worker's settings load after its own
+    session dir is named above (tests/test_test_isolation.py)."""
+    if getattr(config.option, "numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 

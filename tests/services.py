@@ -90,8 +90,9 @@ def redis_server() -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve_ui(env: dict[str, str]) -> Iterator[str]:
-    """Run ``raqib serve`` on a free loopback port with ``env`` (its data dir and config);
-    yield the base URL (``http://127.0.0.1:PORT/``) and stop the server afterwards."""
+    """Run ``raqib serve`` (its default worker processes) on a free loopback port with
+    ``env`` (its data dir and config); yield the base URL (``http://127.0.0.1:PORT/``)
+    and stop the server afterwards."""
     import sys
 
     server = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--host", "127.0.0.1",
@@ -102,5 +103,10 @@ def serve_ui(env: dict[str, str]) -> Iterator[str]:
         assert "http://" in line, line
         yield "http://" + line.split("http://", 1)[1].split()[0]
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # gunicorn: graceful stop of the master and its workers
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+            raise

@@ -88,6 +88,8 @@ def test_raqib_commands_parse(compose: dict[str, Any]) -> None:
         cmd = service.get("command")
         assert isinstance(cmd, list) and cmd[0] == "raqib", \
             f"{name}: command must be an exec-form list starting with 'raqib', got {cmd!r}"
+        # Compose fills ${VAR:-default} in before the command runs: parse what it runs.
+        cmd = [re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(arg)) for arg in cmd]
         try:
             args = parser.parse_args(cmd[1:])
         except SystemExit as exc:
@@ -104,6 +106,7 @@ def test_worker_queues(compose: dict[str, Any]) -> None:
     assert services["worker-transcribe"]["command"][-2:] == ["--queues", "transcribe"]
     web = services["web"]["command"]
     assert web[:2] == ["raqib", "serve"] and "0.0.0.0" in web
+    assert web[web.index("--workers") + 1] == "${RAQIB_WEB_WORKERS:-4}"
 
 
 def test_io_workers_scale_freely(compose: dict[str, Any]) -> None:

@@ -1,16 +1,21 @@
-"""``raqib serve``: the review web UI on waitress (a pure-Python WSGI server).
+"""``raqib serve``: the review web UI, N pre-forked gunicorn worker processes
+(``raqib.commands.serve_workers``; ``raqib run`` and the compose file start it).
 
-``make_server(host, port)`` builds the server without running it and
-``serve_in_thread(host, port)`` runs it in a daemon thread (``raqib run`` uses it to serve
-the UI beside the workers); ``stop_server(server, thread)`` shuts it down. Port 0 picks a
-free port: read it back from ``server_url(server)``. Static files are served by
-whitenoise inside the Django application, so nothing else is needed. Parser:
+``serve_forever(host, port, workers)`` binds the socket, prints the URL line
+("Raqib review UI: http://HOST:PORT/ ...", port 0 resolved to the port picked; tests and
+operators read it) and serves until SIGTERM/SIGINT. Static files are served by whitenoise
+inside the Django application (compressed, far-future cached), so nothing else is needed.
+
+In-process embedding (one thread, no fork) stays on waitress: ``make_server(host, port)``
+builds it, ``serve_in_thread(host, port)`` runs it in a daemon thread, ``stop_server``
+stops it; read the port back from ``server_url(server)``. Parser:
 ``raqib.commands.parsers.serve``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from typing import Any
 
@@ -18,6 +23,7 @@ import waitress
 from django.conf import settings
 from waitress import wasyncore
 
+from raqib.commands import serve_workers
 from raqib.commands.output import CommandError
 from raqib.wsgi import application
 
@@ -62,19 +68,38 @@ def stop_server(server: Any, thread: threading.Thread | None = None,
 def serve_command(args: argparse.Namespace) -> int:
     host = args.host or settings.CONFIG.get("web.host")
     port = args.port if args.port is not None else settings.CONFIG.get("web.port")
-    return serve_forever(host, port)
+    return serve_forever(host, port, args.workers)
 
 
-def serve_forever(host: str, port: int) -> int:
-    """Serve the web UI in this thread until interrupted; CommandError (exit 1) if it
-    cannot listen."""
+def resolve_workers(workers: int | None) -> int:
+    """``--workers`` when given, else ``web.workers`` (0: the number of cores); exit 2
+    when out of 1..MAX_WORKERS."""
+    if workers is None:
+        workers = settings.CONFIG.get("web.workers") or serve_workers.default_workers()
+    if not 1 <= workers <= serve_workers.MAX_WORKERS:
+        raise CommandError(f"web workers must be 1 to {serve_workers.MAX_WORKERS}, "
+                           f"not {workers}")
+    return workers
+
+
+def serve_forever(host: str, port: int, workers: int | None = None) -> int:
+    """Serve the web UI with ``workers`` processes until SIGTERM/SIGINT; CommandError
+    (exit 1) if it cannot listen, (exit 2) for a bad number of workers."""
+    count = resolve_workers(workers)
+    timeout = settings.CONFIG.get("web.worker_timeout")
+    if timeout < 1:
+        raise CommandError(f"web.worker_timeout must be at least 1 second, not {timeout}")
     try:
-        server = make_server(host, port)
-    except OSError as exc:
+        sock = serve_workers.bind_socket(host, port)
+    except (OSError, OverflowError) as exc:
         raise CommandError(f"cannot listen on {host}:{port}: {exc}", code=1) from exc
-    print(f"Raqib review UI: {server_url(server)}  (Ctrl-C to stop)", flush=True)
+    print(f"Raqib review UI: {serve_workers.socket_url(sock)}  ({count} worker "
+          f"process{'es' if count > 1 else ''}; Ctrl-C to stop)", flush=True)
     try:
-        server.run()
+        serve_workers.run_gunicorn(sock, count, timeout)
+    except SystemExit as stop:  # gunicorn ends with sys.exit(status)
+        return int(stop.code or 0)
     finally:
-        stop_server(server)
+        with contextlib.suppress(OSError):  # gunicorn closes it when it stops
+            sock.close()
     return 0
