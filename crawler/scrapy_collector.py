@@ -29,6 +29,7 @@ import logging
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -167,18 +168,20 @@ def _run_watched(payload: str, out: Path, source: dict[str, Any],
             pass  # it died at once; its stderr says why
         killed_at = time.monotonic() + limit
         offset = 0
+        # A thread blocks in waitpid while this one polls an Event: Popen.wait(timeout=)
+        # polls with short time.sleep()s, which libfaketime (a worker run with its clock
+        # off, as the drills do) can answer with EINVAL; a lock's timed wait it leaves be.
+        exited = threading.Event()
+        threading.Thread(target=lambda: (proc.wait(), exited.set()), daemon=True,
+                         name="scrapy-wait").start()
         while True:
-            try:
-                proc.wait(timeout=POLL_S)
-                done = True
-            except subprocess.TimeoutExpired:
-                done = False
+            done = exited.wait(POLL_S)
             offset = _log_waiting(out, offset, source)
             if done:
                 break
             if time.monotonic() > killed_at:
                 proc.kill()
-                proc.wait()
+                exited.wait()
                 err.seek(0)
                 return None, err.read()
         err.seek(0)

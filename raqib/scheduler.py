@@ -120,7 +120,7 @@ def anchor_audit_chain() -> dict:
 
     result = anchor_audit_head(CONFIG)
     if result["status"] == "no-tsa":
-        log.warning("audit chain not anchored: no TSA configured (evidence.tsa_urls)")
+        log.info("audit chain not anchored: no TSA configured (evidence.tsa_urls)")
     return result
 
 

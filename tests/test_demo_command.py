@@ -177,9 +177,12 @@ def test_second_run_duplicates_nothing(demo_env: dict[str, str]) -> None:
     assert sorted(p["name"] for p in persons) == [
         "الدكتورة أماني بلور", "والد الدكتورة أماني بلور"]
     # The passwords were drawn again; the later tests read them as the text output shows them.
+    # An account not yet enrolled got a new invite (the earlier one is revoked).
     demo_env["LAST_STDOUT"] = "\n".join(
         f"Demo {'user' if a['role'] == 'reviewer' else 'lead'}: {a['name']}   password: "
-        f"{a['password']}" for a in summary["accounts"])
+        f"{a['password']}" + (f"   enrolment code: {a['enrolment_code']}   link: "
+                              f"{a['enrolment_link']}" if a.get("enrolment_code") else "")
+        for a in summary["accounts"])
 
 
 def _log_out(page: object) -> None:
@@ -270,7 +273,8 @@ def test_hit_to_confirmed_incident_in_a_browser(demo_env: dict[str, str]) -> Non
         page.select_option("#assess-confidence", "medium")
         with page.expect_navigation():
             page.click("#assess")
-        assert page.locator("#proposer-confidence").inner_text() == "high"
+        assert page.locator("#proposer-confidence").get_attribute("data-confidence") == "high"
+        assert page.locator("#proposer-confidence").inner_text() == "عالية"  # as shown
         with page.expect_navigation():
             page.click("#confirm")
         assert page.get_attribute("#incident-status", "data-status") == "confirmed"

@@ -120,6 +120,21 @@ class Redis:
             self.proc.terminate()
             self.proc.wait(timeout=10)
 
+    def queued_tasks(self) -> int:
+        """How many tasks the huey queues hold now (what a restart would lose)."""
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        total = 0
+        for key in client.scan_iter("huey*"):
+            kind = client.type(key)
+            if kind == b"zset":
+                total += client.zcard(key)
+            elif kind == b"list":
+                total += client.llen(key)
+        client.close()
+        return total
+
     def restart(self) -> None:
         self.stop()
         self.start()

@@ -98,11 +98,39 @@ def _get(port: int, path: str, cookies: dict[str, str],
     return conn, response, data
 
 
+TOTP_KEY = "3132333435363738393031323334353637383930"
+TOTP_DEVICE_SCRIPT = f"""
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
+TOTPDevice.objects.create(user=get_user_model().objects.get(username="rana"),
+                          name="authenticator", key="{TOTP_KEY}", confirmed=True)
+"""
+
+
+def _second_factor(port: int, cookies: dict[str, str]) -> None:
+    """The login's second step over plain HTTP: a TOTP code from rana's known key."""
+    from tests.review_ui.ui_helpers import token_for_key
+
+    _, page, html = _get(port, "/login/2fa/", cookies)
+    assert page.status == 200, html[:300]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()
+    code, _ = token_for_key(TOTP_KEY)
+    _, done, body = _get(port, "/login/2fa/", cookies, urlencode({
+        "csrfmiddlewaretoken": token, "token": code}))
+    assert done.status == 302, body[:300]
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     env = _env(tmp_path)
     subprocess.run([sys.executable, "-m", "raqib", "users", "create", "rana", "--role",
                     "reviewer"], env=env, check=True, timeout=120, capture_output=True)
+    # Every role passes a second factor: give rana a confirmed TOTP device with a known key
+    # (what enrolment through an invite leaves behind), in the server's own database.
+    subprocess.run([sys.executable, "-c", TOTP_DEVICE_SCRIPT], env=env, check=True,
+                   timeout=120, capture_output=True)
     proc = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--workers", "2",
                              "--port", "0"], env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -133,6 +161,7 @@ def test_two_workers_serve_a_logged_in_reviewer_survive_a_kill_and_stop(server) 
     _, done, body = _get(port, "/login/", cookies, urlencode({
         "csrfmiddlewaretoken": token, "username": "rana", "password": PASSWORD}))
     assert done.status == 302, body[:300]
+    _second_factor(port, cookies)
 
     served: dict[int, int] = {}
     open_conns = []
