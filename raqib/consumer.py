@@ -24,23 +24,12 @@ from raqib import outages
 log = logging.getLogger("raqib.consumer")
 
 
-def _report(exc: Exception) -> bool:
-    """Report a connection error as an outage; False when ``exc`` is something else."""
-    if outages.is_queue_outage(exc):
-        outages.QUEUE.down(exc)
-        return True
-    if outages.is_database_outage(exc):
-        outages.DATABASE.down(exc)
-        return True
-    return False
-
-
 class OutageAwareWorker(Worker):
     def loop(self, now: object = None) -> None:
         try:
             task = self.huey.dequeue()
         except Exception as exc:
-            if not _report(exc):
+            if not outages.report(exc):
                 self._logger.exception("Error reading from queue")
             self.sleep()
             return
@@ -51,7 +40,7 @@ class OutageAwareWorker(Worker):
             try:
                 self.huey.execute(task, now)
             except Exception as exc:  # e.g. its result not stored: Redis went away
-                if not _report(exc):
+                if not outages.report(exc):
                     self._logger.exception("Unhandled error during execution of task %s.",
                                            task.id)
             if self.max_tasks and self.task_count >= self.max_tasks:
@@ -74,7 +63,7 @@ class OutageAwareScheduler(Scheduler):
             for task in self.huey.read_schedule(now):
                 self.huey.enqueue(task)
         except Exception as exc:
-            if not _report(exc):
+            if not outages.report(exc):
                 self._logger.exception("Error reading schedule.")
         else:
             outages.QUEUE.up()

@@ -93,3 +93,15 @@ def is_database_outage(exc: BaseException) -> bool:
     from django.db import InterfaceError, OperationalError
 
     return isinstance(exc, OperationalError | InterfaceError) and not is_busy(exc)
+
+
+def report(exc: BaseException) -> bool:
+    """Report ``exc`` as a queue or database outage (logged once per outage); False when it
+    is neither, for the caller to handle as any other error."""
+    if is_queue_outage(exc):
+        QUEUE.down(exc)
+        return True
+    if is_database_outage(exc):
+        DATABASE.down(exc)
+        return True
+    return False

@@ -57,11 +57,8 @@ class DeadClaimWatch:
             try:
                 requeue_dead_claims()
             except Exception as exc:  # noqa: BLE001 - never stops the worker
-                if outages.is_database_outage(exc):
-                    outages.DATABASE.down(exc)
-                elif outages.is_queue_outage(exc):
-                    outages.QUEUE.down(exc)
-                elif not outages.is_busy(exc):  # SQLite busy: simply the next round
+                if not outages.report(exc) and not outages.is_busy(exc):
+                    # (SQLite busy: simply the next round)
                     log.warning("dead claims not checked", extra={"error": str(exc)})
                 connection.close()
             else:

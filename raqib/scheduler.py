@@ -136,17 +136,6 @@ def default_jobs() -> list[Job]:
     return jobs
 
 
-def _outage(exc: BaseException) -> bool:
-    """Report a queue or database outage (``raqib.outages``: once per outage)."""
-    if outages.is_queue_outage(exc):
-        outages.QUEUE.down(exc)
-        return True
-    if outages.is_database_outage(exc):
-        outages.DATABASE.down(exc)
-        return True
-    return False
-
-
 class Scheduler:
     """Competes for the scheduler lease and, while it holds it, runs each job once per
     period. ``step()`` is one poll (tests call it); ``start()`` runs polls in a thread."""
@@ -181,7 +170,7 @@ class Scheduler:
             try:
                 job.run()
             except Exception as exc:  # noqa: BLE001 - a failing job must not stop the scheduler
-                if not _outage(exc):  # an outage is logged once, not per tick
+                if not outages.report(exc):  # an outage is logged once, not per tick
                     log.exception("scheduler job failed", extra={"job": job.name})
             else:
                 if job.uses_queue:
@@ -196,7 +185,7 @@ class Scheduler:
                 close_old_connections()
                 self.step()
             except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL restarting
-                if not _outage(exc):
+                if not outages.report(exc):
                     log.warning("scheduler poll failed; retrying", extra={"error": str(exc)})
                 self.leader = False
                 connection.close()

@@ -142,14 +142,11 @@ HANDOFF_MAX_DELAY = 15.0
 
 def _outage(exc: BaseException) -> bool:
     """Report ``exc`` as a queue or database outage; False when it is neither."""
-    if outages.is_queue_outage(exc):
-        outages.QUEUE.down(exc)
-        return True
+    if not outages.report(exc):
+        return False
     if outages.is_database_outage(exc):
-        outages.DATABASE.down(exc)
         connection.close()  # unusable now; the next query opens a new one
-        return True
-    return False
+    return True
 
 
 def hand_off(broadcast_ids: Iterable[int], priority: int | None = None,
