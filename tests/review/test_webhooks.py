@@ -314,3 +314,29 @@ def test_cli_lists_receivers_and_deliveries_with_attempts(world, monkeypatch, ca
     assert delivery["status"] == "pending" and delivery["attempts"] == 1
     assert delivery["attempt_log"][0]["status_code"] is None
     assert delivery["attempt_log"][0]["error"] and SECRET not in out
+
+
+def test_a_claimed_delivery_is_not_sent_twice(world, monkeypatch) -> None:
+    hooks = [hook(_free_port())]
+    monkeypatch.setattr(settings.CONFIG, "webhooks", hooks)
+    _confirm(world)
+    seen = WebhookDelivery.objects.get()
+    now = timezone.now()
+    assert webhooks._claim(seen, hooks[0], now)  # one sender takes it
+    assert not webhooks._claim(seen, hooks[0], now)  # a second, with the same copy, does not
+    assert webhooks.send_due(hooks, now=now) == []  # held past its timeout
+
+
+def test_the_scheduler_job_posts_due_deliveries(world, monkeypatch) -> None:
+    receiver = Receiver()
+    try:
+        hooks = [hook(receiver.port)]
+        monkeypatch.setattr(settings.CONFIG, "webhooks", hooks)
+        monkeypatch.setattr(scheduler.CONFIG, "webhooks", hooks)
+        _confirm(world)
+        [job] = [j for j in scheduler.default_jobs() if j.name == "webhooks"]
+        assert job.run() == 1
+    finally:
+        receiver.close()
+    assert len(receiver.accepted) == 1
+    assert WebhookDelivery.objects.get().status == "delivered"
