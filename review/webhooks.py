@@ -18,7 +18,8 @@ duration) and a log line. A delivery is claimed before it is sent (its next atte
 past the timeout), so two senders never post it at the same time.
 
 Payloads follow the public profile (``review.evidence.redact``): no staff names; an
-incident's title and notes only when a lead marked that exact text public; a restricted
+incident's title and notes only when a lead marked that exact text public (and it names no
+account: then it is left out, as the package would refuse it); a restricted
 person's name withheld; a restricted incident reduced to its id, status and times; an
 alert carries the outlet's words (broadcast title, URL, the matched segment's text) and the
 watchlist's id, never its name or query (staff text). To add an event: its name in
@@ -45,7 +46,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.aired import AirDate
-from review.evidence.redact import WITHHELD_NAME
+from review.evidence.redact import WITHHELD_NAME, _Accounts
 from review.incidents import public_marks
 from review.models import Incident, WebhookAttempt, WebhookDelivery
 
@@ -85,11 +86,13 @@ def incident_payload(incident: Incident) -> dict[str, Any]:
             "status_changed_at": incident.status_changed_at.isoformat()}
     if incident.restricted:
         return {"incident": base}
-    marks = public_marks(incident)
+    marks, accounts = public_marks(incident), _Accounts()
 
     def public(field: str) -> str | None:
         mark, text = marks.get((field, None)), getattr(incident, field)
-        return text if text and mark and mark.public and mark.text == text else None
+        if not (text and mark and mark.public and mark.text == text):
+            return None
+        return None if accounts.named_in(text) else text  # never an account's name
 
     people = [{"name": WITHHELD_NAME if p.person.restricted else p.person.name,
                "kind": p.person.kind, "role": p.role, "relation": p.relation,

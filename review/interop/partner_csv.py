@@ -57,11 +57,19 @@ def redacted(incident: Incident, user: Any) -> dict[str, Any]:
     return data
 
 
-def _named_account(rows: list[dict[str, str]]) -> str | None:
+def _free_text(item: dict[str, Any]) -> list[str]:
+    """The values of a redacted incident that people typed (not Raqib's own labels)."""
+    texts = [item["title"] if item["_public_title"] else "", item["notes"] or "",
+             item["programme"] or ""]
+    for p in item["persons"]:
+        texts += [p["name"], p["relation"] or "", p["targeted_name"] or ""]
+    return [t for t in texts if t and t not in (WITHHELD_NAME, WITHHELD_TEXT)]
+
+
+def _named_account(items: list[dict[str, Any]]) -> str | None:
     accounts = _Accounts()
-    skip = {WITHHELD_NAME, WITHHELD_TEXT}
-    return next((name for row in rows if (name := accounts.named_in_values(row, skip))),
-                None)
+    return next((name for item in items for text in _free_text(item)
+                 if (name := accounts.named_in(text))), None)
 
 
 def _people(item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -105,7 +113,7 @@ class PartnerFormat:
         items = list(items)
         header = self.header(items)
         rows = [self.row(item, header) for item in items]
-        named = _named_account(rows)
+        named = _named_account(items)
         if named is not None:
             raise RedactionError(
                 f"the {self.name} export would name the account {named!r} (a text marked "

@@ -160,3 +160,11 @@ def test_cli_writes_the_format_and_audits_it(seeded, capsys) -> None:
     event = CustodyEvent.objects.filter(action="incidents-exported").last()
     assert event.details["format"] == "uwazi-csv" and event.details["profile"] == "public"
     assert event.details["incidents"] == [seeded["public"].pk]
+
+
+def test_an_account_named_like_a_label_does_not_stop_the_export(seeded) -> None:
+    # Raqib's own words in a row ("Outlet", "Clip", statuses) are not a person's text.
+    for name in ("outlet", "clip", "confirmed", "raqib"):
+        _user(name, "viewer")
+    header, rows = _export("atlos-csv", seeded["rev"])
+    assert rows and "Outlet:" in rows[0]["more_info"]

@@ -340,3 +340,14 @@ def test_the_scheduler_job_posts_due_deliveries(world, monkeypatch) -> None:
         receiver.close()
     assert len(receiver.accepted) == 1
     assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_public_title_naming_an_account_is_left_out(world, monkeypatch) -> None:
+    monkeypatch.setattr(settings.CONFIG, "webhooks", [hook(_free_port())])
+    incident = inc.propose(world["rev"], broadcast_id=world["broadcast"].pk, start="1",
+                           end="9", title="reported by rev")
+    workflow.set_status(incident.pk, world["rev"], "under_review")
+    inc.mark_public(incident.pk, _user("lead2", "lead"), "title")
+    workflow.set_status(incident.pk, world["lead1"], "confirmed", confidence="low")
+    body = WebhookDelivery.objects.get().body
+    assert json.loads(body)["data"]["incident"]["title"] is None and "rev" not in body
