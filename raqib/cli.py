@@ -48,6 +48,7 @@ COMMANDS = (
     "raqib.commands.parsers.incidents",
     "raqib.commands.parsers.reairings",
     "raqib.commands.parsers.watchlists",
+    "raqib.commands.parsers.webhooks",
     "raqib.commands.parsers.users",
     "raqib.commands.parsers.serve",
     "raqib.commands.parsers.demo",

@@ -6,7 +6,8 @@ that owns the flag). Every setting is declared once in ``SETTINGS`` with its typ
 environment variable and a one-line doc; ``docs/configuration.md`` must list each of them
 (a test checks it).
 
-Sources (``[[sources]]``) are validated by ``crawler.schema``.
+Sources (``[[sources]]``) are validated by ``crawler.schema``; outbound webhooks
+(``[[webhooks]]``) by ``raqib.webhooks_schema``.
 
 To add a setting: add a ``Setting`` to ``SETTINGS``, document it in
 ``docs/configuration.md``, then read it with ``load_config().get("section.key")``.
@@ -23,6 +24,7 @@ from typing import Any
 
 from crawler.schema import parse_interval, validate_sources
 from index.registry import BACKENDS
+from raqib.webhooks_schema import validate_webhooks
 from transcribe.registry import ENGINES
 
 
@@ -295,6 +297,7 @@ class Config:
     values: dict[str, Any]
     sources: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # raqib.webhooks_schema
     origins: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
@@ -336,10 +339,11 @@ def _read_toml(path: Path, explicit: bool) -> tuple[dict[str, Any], list[str]]:
 def _file_values(doc: dict[str, Any], problems: list[str]) -> dict[str, tuple[Any, str]]:
     found: dict[str, tuple[Any, str]] = {}
     for section, body in doc.items():
-        if section == "sources":
+        if section in ("sources", "webhooks"):
             continue
         if section not in SECTIONS:
-            problems.append(f"{section}: unknown section (known: {', '.join(SECTIONS)}, sources)")
+            problems.append(f"{section}: unknown section (known: {', '.join(SECTIONS)}, sources, "
+                            "webhooks)")
             continue
         if not isinstance(body, dict):
             problems.append(f"{section}: must be a table like [{section}]")
@@ -391,6 +395,9 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
                                                 values["crawl.default_interval"],
                                                 base_dir=path.resolve().parent)
     problems.extend(source_problems)
+    webhooks, webhook_problems = validate_webhooks(doc.get("webhooks", []),
+                                                   path.resolve().parent)
+    problems.extend(webhook_problems)
     if values["audit.anchor_interval"].strip().lower() != "off":
         try:
             parse_interval(values["audit.anchor_interval"])
@@ -401,4 +408,4 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     if problems:
         raise ConfigError(problems, path if path.exists() else None)
     return Config(values=values, sources=sources, path=path if path.exists() else None,
-                  origins=origins)
+                  origins=origins, webhooks=webhooks)

@@ -8,10 +8,12 @@ lease (a paused holder waking up) never run a period twice. When the holder dies
 lease lapses and another process takes over within ``queue.lease_seconds`` plus a poll.
 
 Jobs: ``crawl-tick`` every ``queue.tick_seconds`` (due crawls, live recorders, failed
-broadcasts retried with back-off, lost work queued again), ``takedowns`` hourly and
+broadcasts retried with back-off, lost work queued again), ``takedowns`` hourly,
 ``audit-anchor`` every ``audit.anchor_interval`` (an RFC 3161 timestamp over the audit
 chain's head, ``raqib.anchoring``; its own lease keeps a manual ``raqib audit anchor`` from
-running beside it). To add a job: append a ``Job`` in ``default_jobs``.
+running beside it) and ``webhooks`` every ``WEBHOOK_SECONDS`` when ``[[webhooks]]`` names a
+receiver (due deliveries of the outbox, ``review.webhooks.send_due``; each poll of the
+scheduler runs it at most once). To add a job: append a ``Job`` in ``default_jobs``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from raqib import leases, outages, pipeline, tasks
 log = logging.getLogger("raqib.scheduler")
 CONFIG = settings.CONFIG
 TAKEDOWN_BATCH = 100  # captured items re-checked per hourly tick, at most
+WEBHOOK_SECONDS = 5.0  # due webhook deliveries are sent at every poll (queue.lease_seconds / 3)
 
 
 @dataclass
@@ -124,6 +127,13 @@ def anchor_audit_chain() -> dict:
     return result
 
 
+def send_webhooks() -> int:
+    """Post the due webhook deliveries (``review.webhooks``); return the attempts made."""
+    from review.webhooks import send_due
+
+    return len(send_due(CONFIG.webhooks))
+
+
 def default_jobs() -> list[Job]:
     from raqib.anchoring import interval_seconds
 
@@ -133,6 +143,8 @@ def default_jobs() -> list[Job]:
     every = interval_seconds(CONFIG)
     if every is not None:
         jobs.append(Job("audit-anchor", every, anchor_audit_chain))
+    if CONFIG.webhooks:
+        jobs.append(Job("webhooks", WEBHOOK_SECONDS, send_webhooks))
     return jobs
 
 

@@ -1,7 +1,8 @@
 """Alerts: the review queue that watchlist matches feed.
 
 ``create_alerts`` turns (watchlist, segment) matches into ``Alert`` rows, keyed so that a
-re-run never repeats one; ``review_alert`` confirms or dismisses one (audited, and kept as
+re-run never repeats one, and queues the ``alert.created`` webhook with each new one
+(``review.webhooks``); ``review_alert`` confirms or dismisses one (audited, and kept as
 an append-only ``AlertReview`` row: the alert's status/note/reviewer are only the latest);
 ``alert_json`` is the stable JSON of ``raqib alerts list``. To add a review outcome: add it
 to ``Alert.Status`` (catalog) and accept it in ``review_alert``.
@@ -19,6 +20,7 @@ from django.utils import timezone
 from catalog import audit
 from catalog.aired import AirDate
 from catalog.models import Alert, AlertReview, Segment, Watchlist
+from review.webhooks import alert_payload, emit
 
 log = logging.getLogger("raqib.review.alerts")
 
@@ -41,6 +43,8 @@ def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
                 alert, new = Alert.objects.get_or_create(**key, defaults={
                     "segment": segment, "start": segment.start, "end": segment.end,
                     "text": segment.text})
+                if new:  # the outbox row commits (or not) with the alert
+                    emit("alert.created", alert_payload(alert))
         except IntegrityError:  # a concurrent worker created it first
             continue
         if new:

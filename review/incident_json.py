@@ -92,7 +92,8 @@ CSV_COLUMNS = ("id", "title", "status", "outlet", "programme", "first_aired", "c
                "restricted", "history")
 
 
-def _cell(value: Any) -> str:
+def safe_cell(value: Any) -> str:
+    """``value`` as a CSV cell a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -119,5 +120,5 @@ def export_csv(incidents: list[dict[str, Any]]) -> str:
                                  + (f": {h['reason']}" if h["reason"] else "")
                                  for h in item["history"]),
         }
-        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
+        writer.writerow([safe_cell(row.get(c)) for c in CSV_COLUMNS])
     return out.getvalue()

@@ -242,3 +242,51 @@ class PublicText(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class WebhookDelivery(models.Model):
+    """The outbox of outbound webhooks: one event for one configured receiver
+    (``[[webhooks]]`` by name), written in the same transaction as the change it reports
+    (``review.webhooks.emit``), then posted by the scheduler's sender until a receiver
+    answers 2xx. ``body`` is the exact JSON sent on every attempt (the signature covers
+    it); ``delivery_id`` is the ``X-Raqib-Delivery`` header, the same on every retry so a
+    receiver can drop a repeat."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+
+    delivery_id = models.UUIDField(unique=True)
+    event_id = models.UUIDField()  # the same for every receiver of one event
+    event = models.CharField(max_length=40)  # incident.confirmed, alert.created
+    webhook = models.CharField(max_length=200)  # the receiver's name in raqib.toml
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [models.UniqueConstraint(fields=["event_id", "webhook"],
+                                               name="webhook_delivery_key")]
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, the HTTP status (None when no answer), the error and
+    how long it took. Kept for every attempt, delivered or not."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE,
+                                 related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    duration_ms = models.FloatField()
+
+    class Meta:
+        ordering = ["at", "id"]

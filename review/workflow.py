@@ -12,8 +12,9 @@ kept. Dismissing needs a reason; so does reopening a decided incident (a lead). 
 change is an ``IncidentEvent`` (append-only) and an audit entry; the UI and ``raqib incidents
 review`` call ``set_status`` and ``assess`` and so apply the same rules; ``propose_for_review``
 is the reviewer's one action from a hit (``propose`` then ``set_status(under_review)`` in one
-transaction: the history still records both steps). To add a status: the model's
-``Status``, ``TRANSITIONS`` and the rule in ``_check_transition``.
+transaction: the history still records both steps). Confirming queues the
+``incident.confirmed`` webhook in the same transaction (``review.webhooks``). To add a
+status: the model's ``Status``, ``TRANSITIONS`` and the rule in ``_check_transition``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from review.incidents import (
 )
 from review.models import Assessment, Incident, IncidentEvent
 from review.text import clean_text
+from review.webhooks import emit, incident_payload
 
 S = Incident.Status
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -169,4 +171,6 @@ def set_status(incident_id: int, user: Any, status: str, *, reason: str = "",
         incident.decided_by = user if status in (S.CONFIRMED, S.DISMISSED) else None
         incident.save(update_fields=["status", "status_changed_at", "decided_by"])
         record_event(incident, user, "status-changed", from_status=previous, reason=reason)
+        if status == S.CONFIRMED:  # the outbox row commits (or not) with the change
+            emit("incident.confirmed", incident_payload(incident))
     return incident

@@ -56,6 +56,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("person_list", _("Persons"), role="reviewer"),
     NavItem("source_list", _("Sources"), role="admin"),
     NavItem("health", _("Health"), role="admin"),
+    NavItem("webhooks", _("Webhooks"), role="admin"),
 )
 
 

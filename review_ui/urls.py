@@ -30,6 +30,7 @@ from review_ui.views import (
     tags,
     vocabulary,
     watchlists,
+    webhooks,
 )
 
 app_name = "review_ui"
@@ -88,6 +89,7 @@ urlpatterns = [
     path("screen-names/<int:name_id>/review/", reairings.screen_name_review,
          name="screen_name_review"),
     path("health/", health.health, name="health"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
     path("language/", language.set_language, name="set_language"),
     path("sources/", sources.source_list, name="source_list"),
     path("sources/new/", sources.source_create, name="source_create"),

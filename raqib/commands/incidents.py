@@ -18,7 +18,8 @@ from catalog import audit
 from raqib.commands.output import CommandError, emit, print_json
 from raqib.commands.persons import account
 from review import incidents as inc
-from review import vocabulary, workflow
+from review import interop, vocabulary, workflow
+from review.evidence.redact import RedactionError
 from review.incident_json import export_csv, incident_json
 
 COLUMNS = ["id", "status", "title", "outlet", "first_aired", "proposed_by"]
@@ -80,13 +81,32 @@ def show_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listed(args: argparse.Namespace) -> list[dict[str, Any]]:
-    user = account(args.by)
+def _visible(args: argparse.Namespace, user: Any) -> Any:
     incidents = inc.visible_incidents(user).select_related(
         "outlet", "proposed_by", "last_edited_by", "decided_by")
     if args.status:
         incidents = incidents.filter(status=args.status)
-    return [incident_json(i, user) for i in incidents.order_by("-created_at", "-id")]
+    return incidents.order_by("-created_at", "-id")
+
+
+def _listed(args: argparse.Namespace) -> list[dict[str, Any]]:
+    user = account(args.by)
+    return [incident_json(i, user) for i in _visible(args, user)]
+
+
+def _export_partner(args: argparse.Namespace) -> int:
+    """``--format atlos-csv|uwazi-csv``: public-profile rows (``review.interop``)."""
+    user = account(args.by)
+    incidents = list(_visible(args, user))
+    try:
+        text = interop.export_partner_csv(args.format, incidents, user)
+    except RedactionError as exc:
+        raise CommandError(str(exc), code=1) from exc
+    audit.record("incidents-exported", user, details={
+        "format": args.format, "profile": "public", "status": args.status or None,
+        "incidents": [i.pk for i in incidents]})
+    sys.stdout.write(text)
+    return 0
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -96,6 +116,8 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    if args.format in interop.FORMATS:
+        return _export_partner(args)
     rows = _listed(args)
     audit.record("incidents-exported", account(args.by), details={
         "format": args.format, "status": args.status or None,

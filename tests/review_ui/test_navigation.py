@@ -10,10 +10,11 @@ from ui_helpers import login_client, make_user
 
 from review_ui.navigation import NAVIGATION, NavItem, visible_items
 
+# English msgids; the page shows them in the chosen language
 LABELS = ["Dashboard", "Search", "Broadcasts", "Review queue", "Watchlists", "Incidents", "Persons",
-          "Sources", "Health"]  # English msgids; the page shows them in the chosen language
+          "Sources", "Health", "Webhooks"]
 ARABIC = ["لوحة المتابعة", "بحث", "البثّ", "قائمة المراجعة", "قوائم المراقبة", "الحوادث", "الأشخاص",
-          "المصادر", "الحالة"]
+          "المصادر", "الحالة", "خطافات الويب"]
 
 
 def test_every_entry_names_a_view_with_the_same_minimum_role() -> None:

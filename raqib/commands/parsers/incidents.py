@@ -18,6 +18,8 @@ HANDLERS = "raqib.commands.incidents"
 STATUSES = ("suspected", "under_review", "confirmed", "dismissed")
 CONFIDENCE = ("low", "medium", "high")
 ROLES = ("confesses", "disowns", "denies", "testifies", "other")
+# Partner import formats (``review.interop.FORMATS``; a test keeps the two lists equal).
+PARTNER_FORMATS = ("atlos-csv", "uwazi-csv")
 TIME_HELP = "seconds (760), MM:SS (12:40) or HH:MM:SS"
 
 
@@ -93,8 +95,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     flags.set_handler(listing, f"{HANDLERS}:list_command")
     export = isub.add_parser("export", help="incidents with clips, persons and history")
     export.add_argument("--status", choices=STATUSES, default=None, help="only this status")
-    export.add_argument("--format", choices=("csv", "json"), default="json",
-                        help="csv (one row per incident) or json (default)")
+    export.add_argument("--format", choices=("csv", "json", *PARTNER_FORMATS), default="json",
+                        help="csv (one row per incident), json (default), or a partner "
+                             "tool's import format (atlos-csv, uwazi-csv: public-profile "
+                             "redaction, docs/interop.md)")
     add_by(export, required=False)
     flags.set_handler(export, f"{HANDLERS}:export_command")
     clip = isub.add_parser("add-clip", help="add a clip (another airing) to an incident")
