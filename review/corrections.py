@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import has_role
 from catalog import audit
+from catalog import corrections as versions
 from catalog.models import Broadcast, Correction, Segment, Transcript, Translation
 from index.registry import get_backend
 from review.text import clean_text
@@ -69,7 +70,7 @@ def _require(user: Any, minimum: str, action: str) -> None:
 
 def latest_versions(broadcast: Broadcast | None = None) -> QuerySet[Correction]:
     """The current version of every corrected range (not superseded)."""
-    found = Correction.objects.filter(superseded_by__isnull=True)
+    found = versions.latest()
     if broadcast is not None:
         found = found.filter(broadcast=broadcast)
     return found.select_related("author", "verified_by")
@@ -78,12 +79,7 @@ def latest_versions(broadcast: Broadcast | None = None) -> QuerySet[Correction]:
 def verified_ranges(broadcast: Broadcast | None = None) -> QuerySet[Correction]:
     """The latest verified version of every corrected range (a later, unverified version
     does not hide the verified one): the reference transcripts."""
-    later_verified = Correction.objects.filter(
-        transcript=OuterRef("transcript"), first_number=OuterRef("first_number"),
-        last_number=OuterRef("last_number"), verified_at__isnull=False,
-        created_at__gt=OuterRef("created_at"))
-    found = Correction.objects.filter(verified_at__isnull=False).exclude(
-        Exists(later_verified))
+    found = versions.latest_verified()
     if broadcast is not None:
         found = found.filter(broadcast=broadcast)
     return found.select_related("author", "verified_by", "broadcast", "transcript")
