@@ -188,3 +188,25 @@ def test_watchlists_run_on_corrections(people, broadcast) -> None:
     assert "الطبيبة" in alert.text
     cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي الطبيبة د. أماني بلور", by=people["rev2"])
     assert Alert.objects.count() == 1  # once per range, whatever the versions
+
+
+def test_a_verified_only_watchlist_alerts_once_the_correction_is_verified(people,
+                                                                         broadcast) -> None:
+    Watchlist.objects.create(name="موثق", query="الطبيبة verified:yes")
+    Watchlist.objects.create(name="آلي", query="نهاية verified:yes")
+    from review.watchlists import run_watchlists
+
+    assert run_watchlists(broadcast).matches == 0  # never the machine's text
+    c = cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي الطبيبة أماني بلور", by=people["rev"])
+    assert not Alert.objects.exists()
+    cor.verify(c, by=people["rev2"])
+    assert list(Alert.objects.values_list("watchlist__name", flat=True)) == ["موثق"]
+
+
+def test_verified_filter_values_are_checked() -> None:
+    from index.base import QueryError
+    from index.query import parse
+
+    assert parse("كلمة verified:yes").verified and not parse("كلمة").verified
+    with pytest.raises(QueryError, match="verified: takes yes"):
+        parse("كلمة verified:no")
