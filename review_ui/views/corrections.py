@@ -86,7 +86,6 @@ def correct_range(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     except (rules.CorrectionError, rules.CorrectionRuleError) as exc:
         _refused(request, exc)
         return _back(broadcast.pk, transcript.pk, data["first"])
-    messages.success(request, gettext("Correction saved; a second reviewer verifies it."))
     return _back(broadcast.pk, transcript.pk, correction.first_number)
 
 
