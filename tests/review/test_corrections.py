@@ -210,3 +210,26 @@ def test_verified_filter_values_are_checked() -> None:
     assert parse("كلمة verified:yes").verified and not parse("كلمة").verified
     with pytest.raises(QueryError, match="verified: takes yes"):
         parse("كلمة verified:no")
+
+
+def test_elasticsearch_bodies_search_the_three_texts_or_the_verified_one() -> None:
+    # The contract suite runs the same cases on a live Elasticsearch when ELASTICSEARCH_URL
+    # is set; here, the translation itself and the mapping it needs.
+    import json
+
+    from index.elasticsearch_backend import index_definition
+    from index.es_percolator import percolator_definition
+    from index.es_query import query_dsl
+    from index.query import parse
+
+    verified = json.dumps(query_dsl(parse("الطبيبة verified:yes")), ensure_ascii=False)
+    assert "text_verified" in verified and "text_corrected" not in verified
+    assert '"text"' not in verified
+    anywhere = query_dsl(parse("الطبيبة -نهاية"))["bool"]
+    assert anywhere["minimum_should_match"] == 1 and len(anywhere["should"]) == 3
+    fields = [json.dumps(s, ensure_ascii=False) for s in anywhere["should"]]
+    assert "text_corrected" in fields[1] and "نهاية" in fields[1]  # exclusions per text
+    for definition in (index_definition(), percolator_definition()):
+        properties = definition["mappings"]["properties"]
+        assert properties["text_corrected"]["analyzer"] == "arabic"
+        assert properties["text_verified"]["analyzer"] == "arabic"
