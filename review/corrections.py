@@ -209,7 +209,9 @@ def _reindex(transcript_id: int) -> str:
 
 
 def _after_change(correction: Correction) -> None:
-    _reindex(correction.transcript_id)
+    """Re-index and run the watchlists; ``correction.index_error`` says whether search
+    could not be updated ("" when it was)."""
+    correction.index_error = _reindex(correction.transcript_id)  # type: ignore[attr-defined]
     try:
         run_on_correction(correction)
     except Exception as exc:  # noqa: BLE001 - matching never fails the correction

@@ -164,3 +164,21 @@ def test_translations_are_added_and_verified_by_another(staff, broadcast) -> Non
     assert translation.verified_by == staff["rev2"]
     page = rev.get(reverse("review_ui:broadcast_detail", args=[broadcast.pk])).content.decode()
     assert "I am Amani" in page and "translation-verified" in page
+
+
+def test_a_correction_is_kept_when_search_is_down_and_the_page_says_so(
+        staff, broadcast, settings, monkeypatch) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on: a real refused connection
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setitem(settings.CONFIG.values, "search.backend", "elasticsearch")
+    monkeypatch.setitem(settings.CONFIG.values, "search.elasticsearch_url",
+                        f"http://127.0.0.1:{port}")
+    rev = _client(staff["rev"])
+    response = _correct(rev, broadcast, 2, 2, "أنا أماني بلور")
+    assert response.status_code == 302
+    assert Correction.objects.get().text == "أنا أماني بلور"
+    page = rev.get(response["Location"]).content.decode()
+    assert "raqib reindex" in page
