@@ -233,3 +233,14 @@ def test_elasticsearch_bodies_search_the_three_texts_or_the_verified_one() -> No
         properties = definition["mappings"]["properties"]
         assert properties["text_corrected"]["analyzer"] == "arabic"
         assert properties["text_verified"]["analyzer"] == "arabic"
+
+
+def test_a_clip_keeps_its_verified_text_after_a_retranscription(people, broadcast) -> None:
+    c = cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي الطبيبة أماني بلور", by=people["rev"])
+    cor.verify(c, by=people["rev2"])
+    newer = Transcript.objects.create(broadcast=broadcast, engine="x", model_id="large")
+    Segment.objects.create(transcript=newer, number=0, start=10.0, end=29.5,
+                           text="وأتبرأ من ابنتي أماني بلور")
+    said = cor.clip_text(broadcast, 10.0, 29.5)
+    assert said.machine == "وأتبرأ من ابنتي أماني بلور"  # the newest machine text
+    assert [x.pk for x in said.corrections] == [c.pk] and said.verified
