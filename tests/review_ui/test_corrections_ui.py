@@ -156,6 +156,9 @@ def test_translations_are_added_and_verified_by_another(staff, broadcast) -> Non
     assert rev.post(reverse("review_ui:translate_correction", args=[correction.pk]),
                     {"language": "en", "text": "I am Amani"}).status_code == 302
     translation = correction.translations.get()
+    detail = reverse("review_ui:broadcast_detail", args=[broadcast.pk])
+    assert "verify-translation" not in rev.get(detail).content.decode()  # its author
+    assert "verify-translation" in rev2.get(detail).content.decode()
     assert rev.post(reverse("review_ui:verify_translation",
                             args=[translation.pk])).status_code == 403
     assert rev2.post(reverse("review_ui:verify_translation",
