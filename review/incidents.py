@@ -1,8 +1,8 @@
 """Incidents: proposing one from a hit, editing it, its clips and persons, and who sees it.
 
 Every function takes the acting ``user`` and applies the same rules whether it is called by
-the review UI or by ``raqib incidents`` (as the person a token names): reviewers and above propose and
-edit; a restricted incident (flagged, or with a restricted person) is visible to leads,
+the review UI or by ``raqib incidents`` (as the person a token names): reviewers and above
+propose and edit; a restricted incident (flagged, or with a restricted person) is visible to leads,
 admins and the reviewers assigned to it. Input is checked before anything is written
 (``IncidentError`` with a readable message); a change made on a stale copy raises
 ``IncidentConflict`` (optimistic versioning: ``version`` goes up with every change) and

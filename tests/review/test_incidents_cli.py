@@ -14,10 +14,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from catalog.models import Broadcast, MediaFile, Outlet, Source
 from accounts import tokens
 from accounts.models import AccessToken
-from catalog.models import CustodyEvent
+from catalog.models import Broadcast, CustodyEvent, MediaFile, Outlet, Source
 from raqib.cli import main
 from review.models import Incident, IncidentEvent, Person
 from tests.cli_persons import as_person, token_file, token_for
@@ -83,7 +82,8 @@ def test_propose_then_two_person_review(capsys, setup_db) -> None:
     assert data["status"] == "suspected" and data["clips"][0]["start"] == 760.0
     assert data["persons"][0]["targeted_name"] == "د. أماني بلور"
     incident = str(data["id"])
-    assert run(capsys, "incidents", "review", incident, "--status", "under_review", *as_person("rev"))[0] == 0
+    assert run(capsys, "incidents", "review", incident, "--status", "under_review",
+               *as_person("rev"))[0] == 0
     code, err = cli_error(capsys, "incidents", "review", incident, "--status", "confirmed",
                           "--confidence", "high", *as_person("lead1"))
     assert code == 1 and "two-person rule" in err
@@ -95,7 +95,8 @@ def test_propose_then_two_person_review(capsys, setup_db) -> None:
     assert code == 2 and "--confidence" in err
     assert Incident.objects.get().status == "under_review"
     code, done, _ = run(capsys, "incidents", "review", incident, "--status", "confirmed",
-                        "--confidence", "medium", "--sign", "detention-setting", *as_person("lead2"), "--format", "json")
+                        "--confidence", "medium", "--sign", "detention-setting",
+                        *as_person("lead2"), "--format", "json")
     assert code == 0 and done["status"] == "confirmed" and done["decided_by"] == "lead2"
     assert {a["kind"] for a in done["assessments"]} == {"proposer", "second"}
     code, shown, _ = run(capsys, "incidents", "show", incident, *as_person("lead1"),
@@ -144,7 +145,8 @@ def test_restricted_people_and_export(capsys, setup_db) -> None:
     assert len(run(capsys, "incidents", "list", *as_person("lead2"), "--format", "json")[1]) == 1
     code, err = cli_error(capsys, "incidents", "show", str(data["id"]), *as_person("rev"))
     assert code == 1 and "no incident" in err
-    assert run(capsys, "incidents", "assign", str(data["id"]), "--reviewer", "rev", *as_person("lead1"), "--format", "json")[0] == 0
+    assert run(capsys, "incidents", "assign", str(data["id"]), "--reviewer", "rev",
+               *as_person("lead1"), "--format", "json")[0] == 0
     assert len(run(capsys, "incidents", "list", *as_person("rev"), "--format", "json")[1]) == 1
     main(["incidents", "export", "--format", "csv", *as_person("lead2")])
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -168,7 +170,8 @@ def test_leads_keep_the_signs_list(capsys, setup_db) -> None:
     code, err = cli_error(capsys, "incidents", "signs", "add", "Bad Code!", "--label-ar",
                           "x", "--label-en", "x", *as_person("lead1"))
     assert code == 2
-    code, rows, _ = run(capsys, "incidents", "signs", "deactivate", "blindfolded", *as_person("lead1"), "--format", "json")
+    code, rows, _ = run(capsys, "incidents", "signs", "deactivate", "blindfolded",
+                        *as_person("lead1"), "--format", "json")
     assert {r["code"]: r for r in rows}["blindfolded"]["active"] is False
     code, person, _ = run(capsys, "persons", "add", "ناشط", "--public-act-on", "2020-03-01",
                           "--public-act", "شهادة أمام مجلس الأمن", *as_person("rev"),
@@ -186,7 +189,8 @@ def test_lead_who_added_a_clip_may_not_confirm_after_someone_else_touched_it(
                            str(setup_db.pk), "--start", start, "--end", "21:30"
                            if start == "20:00" else "23:00", *as_person(by), "--format", "json")
         assert code == 0, err
-    assert run(capsys, "incidents", "review", incident, "--status", "under_review", *as_person("rev"))[0] == 0
+    assert run(capsys, "incidents", "review", incident, "--status", "under_review",
+               *as_person("rev"))[0] == 0
     for extra in (["--status", "confirmed", "--confidence", "high"],
                   ["--status", "dismissed", "--reason", "not a confession"]):
         code, err = cli_error(capsys, "incidents", "review", incident, *extra, *as_person("lead1"))
