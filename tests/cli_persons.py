@@ -38,3 +38,23 @@ def token_file(raw: str) -> str:
 def as_person(name: str, *scopes: str) -> list[str]:
     """``["--token-file", PATH]`` for a new token of user ``name``."""
     return ["--token-file", token_file(token_for(name, *scopes))]
+
+
+def cli_person(raqib: object, folder: Path, name: str, role: str = "reviewer",
+               *scopes: str) -> list[str]:
+    """For tests that run ``raqib`` as a subprocess (``raqib(*args)`` returning a
+    CompletedProcess, with RAQIB_PASSWORD in its environment): create user ``name`` with
+    ``role`` and a token through the commands themselves (``raqib users create``,
+    ``raqib tokens create``); returns ``["--token-file", PATH]``."""
+    import json
+
+    made = raqib("users", "create", name, "--role", role)
+    assert made.returncode == 0, made.stderr
+    wanted = list(scopes) or (["read", "review"] if role in ("reviewer", "lead")
+                              else ["read", "review", "admin"] if role == "admin" else ["read"])
+    issued = raqib("tokens", "create", name, *(a for s in wanted for a in ("--scope", s)),
+                   "--format", "json")
+    assert issued.returncode == 0, issued.stderr
+    path = folder / f"{name}.token"
+    path.write_text(json.loads(issued.stdout)["token"])
+    return ["--token-file", str(path)]
