@@ -13,6 +13,8 @@ To add a page: a view here declared in ``review_ui.access`` and its URL in ``url
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -49,6 +51,13 @@ class TokenForm(forms.Form):
         self.fields["scopes"].choices = [(s, SCOPE_LABELS[s]) for s in tokens.SCOPES
                                          if s in allowed]
         self.fields["scopes"].initial = [s for s in ("read",) if s in allowed]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if any(unicodedata.category(ch).startswith("C") for ch in name):
+            raise forms.ValidationError(_("A token name may not hold control or formatting "
+                                          "characters."))
+        return name
 
 
 def _rows(queryset: object) -> list[dict]:

@@ -53,6 +53,8 @@ def test_a_scope_beyond_the_role_is_refused() -> None:
     assert 'value="read"' in form and 'value="review"' in form and 'value="admin"' not in form
     answer = _create(client, scopes=["read", "admin"])
     assert answer.status_code == 200 and b"new-token-value" not in answer.content
+    answer = _create(client, name="sync\u202egpj.exe")  # a bidi override in the name
+    assert "محارف تحكّم" in answer.content.decode() and b"new-token-value" not in answer.content
     assert not AccessToken.objects.exists()
 
 
