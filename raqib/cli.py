@@ -51,6 +51,7 @@ COMMANDS = (
     "raqib.commands.parsers.watchlists",
     "raqib.commands.parsers.webhooks",
     "raqib.commands.parsers.users",
+    "raqib.commands.parsers.tokens",
     "raqib.commands.parsers.serve",
     "raqib.commands.parsers.demo",
     "raqib.commands.parsers.manage",

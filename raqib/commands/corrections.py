@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 
 from catalog.models import Broadcast, Correction
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, emit
-from raqib.commands.persons import account
 from review import corrections as rules
 
 COLUMNS = ["id", "broadcast", "segments", "author", "verified_by", "text"]
@@ -50,7 +50,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def add_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     broadcast = Broadcast.objects.filter(pk=args.broadcast_id).first()
     if broadcast is None:
         raise CommandError(f"no broadcast with id {args.broadcast_id}")
@@ -72,7 +72,7 @@ def add_command(args: argparse.Namespace) -> int:
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     try:
         correction = rules.verify(_correction(args.correction_id), by=user)
     except (rules.CorrectionError, rules.CorrectionRuleError) as exc:
@@ -84,7 +84,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 def translate_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     try:
         translation = rules.translate(_correction(args.correction_id), args.text, by=user,
                                       language=args.language)

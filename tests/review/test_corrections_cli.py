@@ -20,6 +20,7 @@ from catalog.models import (
     Transcript,
 )
 from raqib.cli import main
+from tests.cli_persons import as_person
 
 pytestmark = pytest.mark.django_db
 
@@ -50,22 +51,22 @@ def _run(capsys, *argv: str) -> tuple[int, object]:
 
 def test_the_command_line_keeps_the_two_person_rule(broadcast, capsys) -> None:
     code, _ = _run(capsys, "corrections", "add", str(broadcast.pk), "--first", "0",
-                   "--text", "نص", "--by", "viewer")
+                   "--text", "نص", *as_person("viewer"))
     assert code == 1 and not Correction.objects.exists()
     code, added = _run(capsys, "corrections", "add", str(broadcast.pk), "--first", "0",
                        "--last", "1", "--text", "أنا والد أماني بلور وأتبرأ منها",
-                       "--by", "rev")
+                       *as_person("rev"))
     assert code == 0 and added["segments"] == [0, 1] and added["author"] == "rev"
     assert added["machine_text"] == "أنا والد أماني وأتبرأ منها"
-    code, _ = _run(capsys, "corrections", "verify", str(added["id"]), "--by", "rev")
+    code, _ = _run(capsys, "corrections", "verify", str(added["id"]), *as_person("rev"))
     assert code == 1 and Correction.objects.get().verified_at is None
-    code, verified = _run(capsys, "corrections", "verify", str(added["id"]), "--by", "rev2")
+    code, verified = _run(capsys, "corrections", "verify", str(added["id"]), *as_person("rev2"))
     assert code == 0 and verified["verified_by"] == "rev2"
     code, listed = _run(capsys, "corrections", "list", "--verified")
     assert code == 0 and [c["id"] for c in listed] == [added["id"]]
     code, translated = _run(capsys, "corrections", "translate", str(added["id"]), "--text",
-                            "I am Amani Ballour's father and I disown her", "--by", "rev2")
+                            "I am Amani Ballour's father and I disown her", *as_person("rev2"))
     assert code == 0 and translated["language"] == "en"
     assert _run(capsys, "corrections", "add", str(broadcast.pk), "--first", "5", "--text",
-                "x", "--by", "rev")[0] == 2
-    assert _run(capsys, "corrections", "verify", "999", "--by", "rev")[0] == 2
+                "x", *as_person("rev"))[0] == 2
+    assert _run(capsys, "corrections", "verify", "999", *as_person("rev"))[0] == 2

@@ -50,13 +50,18 @@ def test_concurrent_corrections_and_verifications_on_postgresql(tmp_path: Path) 
         ok(env, "import", str(transcript))
         broadcast = ok(env, "broadcasts", "list", "--format", "json")[0]["id"]
         names = [f"rev{i}" for i in range(4)]
+        tokens = {}
         for name in names:
             ok(env, "users", "create", name, "--role", "reviewer")
+            issued = ok(env, "tokens", "create", name, "--scope", "read", "--scope",
+                        "review", "--format", "json")
+            tokens[name] = tmp_path / f"{name}.token"
+            tokens[name].write_text(issued["token"], encoding="utf-8")
 
         def correct(name: str) -> subprocess.CompletedProcess:
             return raqib(env, "corrections", "add", str(broadcast), "--first", "0", "--last",
-                         "1", "--text", f"أنا والد أماني بلور وأتبرأ منها ({name})", "--by",
-                         name, "--format", "json")
+                         "1", "--text", f"أنا والد أماني بلور وأتبرأ منها ({name})", "--token-file",
+                         str(tokens[name]), "--format", "json")
 
         with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
             done = list(pool.map(correct, names))
@@ -70,13 +75,13 @@ def test_concurrent_corrections_and_verifications_on_postgresql(tmp_path: Path) 
         current = ok(env, "corrections", "list", "--format", "json")
         assert len(current) == 1 and current[0]["id"] == max(ids)
         author = current[0]["author"]
-        assert raqib(env, "corrections", "verify", str(max(ids)), "--by",
-                     author).returncode == 1
+        assert raqib(env, "corrections", "verify", str(max(ids)), "--token-file",
+                     str(tokens[author])).returncode == 1
         others = [n for n in names if n != author][:2]
 
         def verify(name: str) -> subprocess.CompletedProcess:
-            return raqib(env, "corrections", "verify", str(max(ids)), "--by", name,
-                         "--format", "json")
+            return raqib(env, "corrections", "verify", str(max(ids)), "--token-file",
+                         str(tokens[name]), "--format", "json")
 
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             results = list(pool.map(verify, others))

@@ -21,6 +21,7 @@ from review import incidents as inc
 from review import interop, workflow
 from review.evidence.redact import WITHHELD_NAME
 from review.models import Person
+from tests.cli_persons import as_person
 
 pytestmark = pytest.mark.django_db
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -147,14 +148,14 @@ def test_a_public_text_naming_an_account_stops_the_export(seeded, capsys) -> Non
     incident.save(update_fields=["title"])
     inc.mark_public(incident.pk, seeded["lead2"], "title")
     before = CustodyEvent.objects.count()
-    code = main(["incidents", "export", "--format", "atlos-csv", "--by", "lead2"])
+    code = main(["incidents", "export", "--format", "atlos-csv", *as_person("lead2")])
     out, err = capsys.readouterr()
     assert code == 1 and out == "" and "lead1" in err and "nothing was written" in err
     assert CustodyEvent.objects.count() == before  # no export recorded
 
 
 def test_cli_writes_the_format_and_audits_it(seeded, capsys) -> None:
-    assert main(["incidents", "export", "--format", "uwazi-csv", "--by", "rev"]) == 0
+    assert main(["incidents", "export", "--format", "uwazi-csv", *as_person("rev")]) == 0
     header, rows = _rows(capsys.readouterr().out)
     assert header == UWAZI_COLUMNS and [r["title"] for r in rows] == [TITLE]
     event = CustodyEvent.objects.filter(action="incidents-exported").last()

@@ -57,16 +57,21 @@ def test_confirmed_incident_reaches_a_receiver_that_was_down(tmp_path: Path) -> 
             ensure_ascii=False), encoding="utf-8")
         ok(env, "import", str(transcript))
         broadcast = ok(env, "broadcasts", "list", "--format", "json")[0]["id"]
+        tokens = {}
         for name, role in (("rev1", "reviewer"), ("lead1", "lead")):
             ok(env, "users", "create", name, "--role", role)
+            issued = ok(env, "tokens", "create", name, "--scope", "read", "--scope",
+                        "review", "--format", "json")
+            tokens[name] = tmp_path / f"{name}.token"
+            tokens[name].write_text(issued["token"], encoding="utf-8")
         incident = ok(env, "incidents", "propose", "--broadcast", str(broadcast), "--start",
                       "12:40", "--end", "14:05", "--title", "والد د. أماني بلور يتبرأ منها",
-                      "--by", "rev1", "--format", "json")
+                      "--token-file", str(tokens["rev1"]), "--format", "json")
         key = str(incident["id"])
-        ok(env, "incidents", "review", key, "--status", "under_review", "--by", "rev1",
-           "--format", "json")
+        ok(env, "incidents", "review", key, "--status", "under_review",
+           "--token-file", str(tokens["rev1"]), "--format", "json")
         ok(env, "incidents", "review", key, "--status", "confirmed", "--confidence", "high",
-           "--by", "lead1", "--format", "json")
+           "--token-file", str(tokens["lead1"]), "--format", "json")
 
         down = raqib(env, "webhooks", "send", "--format", "json")
         assert down.returncode == 1, down.stderr

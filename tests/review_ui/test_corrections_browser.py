@@ -123,11 +123,14 @@ def test_a_reviewer_corrects_another_verifies_search_and_the_bag_carry_it(live) 
         other.screenshot(path="/tmp/raqib-ui-correction-search.png", full_page=True)
         browser.close()
 
+    issued = _raqib(live, "tokens", "create", "chief", "--scope", "read", "--scope", "review")
+    chief = live["root"] / "chief.token"
+    chief.write_text(issued["token"], encoding="utf-8")
     proposed = _raqib(live, "incidents", "propose", "--broadcast", str(bid), "--start", "4",
-                      "--end", "13.5", "--title", "أماني تتبرأ", "--by", "chief")
+                      "--end", "13.5", "--title", "أماني تتبرأ", "--token-file", str(chief))
     incident = proposed.get("id") or proposed["incident"]["id"]
     out = live["root"] / "bag"
-    _raqib(live, "evidence", "export", str(incident), "--out", str(out), "--by", "chief")
+    _raqib(live, "evidence", "export", str(incident), "--out", str(out), "--token-file", str(chief))
     texts = list((out / "data" / "clips").glob("clip-*.text.json"))
     record = json.loads(texts[0].read_text())
     assert record["machine_text"] == "نشرة الأخبار من دمشق أنا أماني وأتبرأ من أخي"

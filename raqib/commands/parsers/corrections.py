@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands import flags
+from raqib.commands.acting import add_person_arguments
 
 HANDLERS = "raqib.commands.corrections"
 
@@ -41,14 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--text", required=True, help="the corrected text")
     add.add_argument("--transcript", type=int, default=None, metavar="ID",
                      help="the transcript (default: the broadcast's newest)")
-    add.add_argument("--by", required=True, metavar="USER", help="the reviewer")
+    add_person_arguments(add)
     flags.add_format(add)
     flags.set_handler(add, f"{HANDLERS}:add_command")
     verify = actions.add_parser("verify", help="verify a correction (not your own)",
                                 description="A second reviewer verifies a correction's "
                                 "current version; its author may not.")
     verify.add_argument("correction_id", type=int, metavar="CORRECTION_ID")
-    verify.add_argument("--by", required=True, metavar="USER", help="the second reviewer")
+    add_person_arguments(verify)
     flags.add_format(verify)
     flags.set_handler(verify, f"{HANDLERS}:verify_command")
     translate = actions.add_parser("translate", help="translate a corrected range",
@@ -57,6 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     translate.add_argument("correction_id", type=int, metavar="CORRECTION_ID")
     translate.add_argument("--text", required=True, help="the translation")
     translate.add_argument("--language", default="en", help="its language (default en)")
-    translate.add_argument("--by", required=True, metavar="USER", help="the reviewer")
+    add_person_arguments(translate)
     flags.add_format(translate)
     flags.set_handler(translate, f"{HANDLERS}:translate_command")
