@@ -61,6 +61,36 @@ def _flush_past_append_only_triggers() -> None:
 _flush_past_append_only_triggers()
 
 
+def _reseed_after_flush() -> None:
+    """A transactional test ends by flushing every table, the starting rows the data
+    migrations wrote included (role groups, signs of coercion, the tag vocabulary). Serially
+    the next test file happened not to need them; under pytest-xdist another file runs next
+    on that worker and does. So every flush writes them again, with the migrations' own
+    functions (idempotent: get_or_create)."""
+    import importlib
+
+    from django.apps import apps
+    from django.core.management.commands import flush
+    seeds = [(importlib.import_module(module), name) for module, name in (
+        ("review_ui.migrations.0001_roles", "create_roles"),
+        ("review.migrations.0002_starting_signs", "add_signs"),
+        ("catalog.migrations.0007_tag_vocabulary", "add_vocabulary"),
+    )]
+    original = flush.Command.handle
+
+    def handle(self, **options):  # noqa: ANN001, ANN003, ANN202
+        result = original(self, **options)
+        if options.get("database", "default") == "default":
+            for module, name in seeds:
+                getattr(module, name)(apps, None)  # they use no schema editor
+        return result
+
+    flush.Command.handle = handle
+
+
+_reseed_after_flush()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist (``-n N``) the controller starts its workers with its own
     environment. Were DJANGO_SETTINGS_MODULE in it, pytest-django would load the settings
