@@ -109,6 +109,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("transcribe.threads", int, 0, "RAQIB_TRANSCRIBE_THREADS",
             "CPU threads for inference; 0 means all cores for faster-whisper and 1 for "
             "openai-whisper (torch's threads spin on a busy machine)."),
+    Setting("api.rate_limit", str, "600/min", "RAQIB_API_RATE_LIMIT",
+            "Requests one API token may make (N/sec, N/min, N/hour or N/day); past it the API "
+            "answers 429 with Retry-After. Counted in Redis when queue.redis_url is set, else "
+            "per web worker process."),
     Setting("web.host", str, "127.0.0.1", "RAQIB_WEB_HOST", "Address the web UI listens on."),
     Setting("web.port", int, 8000, "RAQIB_WEB_PORT", "Port the web UI listens on."),
     Setting("web.workers", int, 0, "RAQIB_WEB_WORKERS",
