@@ -2,7 +2,8 @@
 
 ``ready`` connects the receivers that keep identity consistent everywhere:
 ``roles.forget_roles`` (a change of group membership makes kept roles stale) and the login
-receivers of ``accounts.sessions`` (session stamps and the ``raqib.auth`` log). The audit
+receivers of ``accounts.sessions`` (session stamps and the ``raqib.auth`` log) and
+``accounts.tokens.on_user_saved`` (a deactivated user's tokens are revoked). The audit
 chain's account receivers are the catalog's (``catalog.auth_audit``). To react to another
 account signal: write the receiver in its module and connect it here.
 """
@@ -20,7 +21,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.models import Group
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from accounts import sessions
+        from accounts import sessions, tokens
         from accounts.roles import forget_roles
 
         # a user object keeps its role groups (accounts.roles); any change of membership or
@@ -32,6 +33,10 @@ class AccountsConfig(AppConfig):
         post_save.connect(forget_roles, sender=Group, dispatch_uid="accounts.roles.group_saved")
         post_delete.connect(forget_roles, sender=Group,
                             dispatch_uid="accounts.roles.group_deleted")
+        # a deactivated user's personal access tokens are revoked at once, whoever
+        # deactivated them (raqib users deactivate, a script, the shell)
+        post_save.connect(tokens.on_user_saved, sender=get_user_model(),
+                          dispatch_uid="accounts.tokens.deactivated")
         signals.user_logged_in.connect(sessions.on_login, dispatch_uid="raqib-login")
         signals.user_logged_out.connect(sessions.on_logout, dispatch_uid="raqib-logout")
         signals.user_login_failed.connect(sessions.on_login_failed,

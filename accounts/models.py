@@ -50,3 +50,31 @@ class FactorChange(models.Model):
 
     class Meta:
         ordering = ("at", "pk")
+
+
+class AccessToken(models.Model):
+    """A personal access token (``accounts.tokens``): only the SHA-256 of its secret is
+    stored; ``key_id`` is the public part shown in lists and in the raw token."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="access_tokens")
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)  # sha256 hex of the secret
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_address = models.CharField(max_length=200, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.name})"
+
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

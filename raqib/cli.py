@@ -49,6 +49,7 @@ COMMANDS = (
     "raqib.commands.parsers.reairings",
     "raqib.commands.parsers.watchlists",
     "raqib.commands.parsers.users",
+    "raqib.commands.parsers.tokens",
     "raqib.commands.parsers.serve",
     "raqib.commands.parsers.demo",
     "raqib.commands.parsers.manage",

@@ -21,8 +21,8 @@ from typing import Any
 import bagit
 from django.conf import settings
 
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, Outcome, emit
-from raqib.commands.persons import account
 from review.evidence import signing, verify_bag
 from review.evidence.files import bagit_path
 from review.evidence.package import EvidenceExportError, export_bag
@@ -33,7 +33,7 @@ def _say(line: str) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "read")
     try:
         result = export_bag(args.incident_id, Path(args.out), profile=args.profile,
                             zip_output=args.zip, user=user, data_dir=settings.CONFIG.data_dir,

@@ -1,8 +1,10 @@
 """Incident commands: ``raqib incidents propose|review|show|list|export|add-clip|assign|
 mark-public|signs`` (logic in ``review.incidents`` and ``review.workflow``).
 
-``--by USER`` names the account an action is recorded for; the role and the two-person
-rule apply to it exactly as in the UI. Exit codes: 0 done; 1 the rules forbid it (wrong
+Every command acts as a person (``raqib.commands.acting.person_from_args``: a personal
+access token in ``RAQIB_TOKEN`` or ``--token-file``, or a sign-in on a terminal): reading
+needs the ``read`` scope, changing the ``review`` scope, and the role and the two-person
+rule apply to that person exactly as in the UI. Exit codes: 0 done; 1 the rules forbid it (wrong
 role, own incident, a stale version); 2 bad input (unknown broadcast, person or sign, a
 clip outside the broadcast): nothing is written on 1 or 2. To add a sub-command: register
 its parser in ``raqib.commands.parsers.incidents`` and write its handler here.
@@ -15,6 +17,7 @@ import sys
 from typing import Any
 
 from catalog import audit
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, emit, print_json
 from raqib.commands.persons import account
 from review import incidents as inc
@@ -45,7 +48,7 @@ def _show(args: argparse.Namespace, incident: Any, user: Any) -> None:
 
 
 def propose_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     try:
         incident = inc.propose(user, broadcast_id=args.broadcast, start=args.start,
                                end=args.end, title=args.title, people=_people(args),
@@ -58,7 +61,7 @@ def propose_command(args: argparse.Namespace) -> int:
 
 
 def review_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     try:
         incident = workflow.set_status(args.incident_id, user, args.status, reason=args.reason,
                                        confidence=args.confidence, signs=args.sign)
@@ -69,7 +72,7 @@ def review_command(args: argparse.Namespace) -> int:
 
 
 def show_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "read")
     try:
         incident = inc.get_incident(args.incident_id, user)
     except inc.IncidentError as exc:
@@ -80,8 +83,7 @@ def show_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listed(args: argparse.Namespace) -> list[dict[str, Any]]:
-    user = account(args.by)
+def _listed(args: argparse.Namespace, user: Any) -> list[dict[str, Any]]:
     incidents = inc.visible_incidents(user).select_related(
         "outlet", "proposed_by", "last_edited_by", "decided_by")
     if args.status:
@@ -90,14 +92,15 @@ def _listed(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    rows = _listed(args)
+    rows = _listed(args, person_from_args(args, "read"))
     emit(args, rows, COLUMNS, notes=f"{len(rows)} incident(s)")
     return 0
 
 
 def export_command(args: argparse.Namespace) -> int:
-    rows = _listed(args)
-    audit.record("incidents-exported", account(args.by), details={
+    user = person_from_args(args, "read")
+    rows = _listed(args, user)
+    audit.record("incidents-exported", user, details={
         "format": args.format, "status": args.status or None,
         "incidents": [row["id"] for row in rows]})
     if args.format == "csv":
@@ -108,7 +111,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def add_clip_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     try:
         inc.add_clip(args.incident_id, user, broadcast_id=args.broadcast, start=args.start,
                      end=args.end, note=args.note)
@@ -120,7 +123,8 @@ def add_clip_command(args: argparse.Namespace) -> int:
 
 
 def assign_command(args: argparse.Namespace) -> int:
-    lead, reviewer = account(args.by), account(args.reviewer)
+    lead = person_from_args(args, "review")
+    reviewer = account(args.reviewer)
     try:
         incident = inc.assign(args.incident_id, lead, reviewer)
     except (inc.IncidentError, inc.ReviewRuleError) as exc:
@@ -130,7 +134,7 @@ def assign_command(args: argparse.Namespace) -> int:
 
 
 def mark_public_command(args: argparse.Namespace) -> int:
-    lead = account(args.by)
+    lead = person_from_args(args, "review")
     wanted = ([("title", None)] if args.title else []) + (
         [("notes", None)] if args.notes else []) + [("reason", e) for e in args.reason]
     if not wanted:
@@ -152,7 +156,7 @@ def signs_command(args: argparse.Namespace) -> int:
     if args.action != "list":
         if not args.code:
             raise CommandError(f"signs {args.action} needs the sign's code")
-        user = account(args.by)
+        user = person_from_args(args, "review")
         try:
             if args.action == "add":
                 vocabulary.add_sign(args.code, args.label_ar, args.label_en, user=user)

@@ -1,7 +1,8 @@
 """Person commands: ``raqib persons add|list|show`` (logic in ``review.persons``).
 
-``--by USER`` applies that account's view (restricted persons only for leads, admins and
-assigned reviewers); without it the operator at the terminal sees everyone. To add a
+Each command acts as a person (``raqib.commands.acting``): adding needs the ``review``
+scope, listing and showing the ``read`` scope, and the person's view applies (restricted
+persons only for leads, admins and assigned reviewers). To add a
 sub-command: register its parser in ``raqib.commands.parsers.persons`` and write it here.
 """
 
@@ -13,8 +14,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, emit
-from review.models import Person
 from review.persons import PersonError, add_person, find_person, person_json, search_persons
 
 
@@ -31,7 +32,7 @@ def account(name: str | None) -> Any:
 
 
 def add_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
+    user = person_from_args(args, "review")
     try:
         on = dt.date.fromisoformat(args.public_act_on) if args.public_act_on else None
     except ValueError:
@@ -49,9 +50,8 @@ def add_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    user = account(args.by)
-    people = search_persons(args.query, user) if args.query else (
-        search_persons("", user) if user else Person.objects.all())
+    user = person_from_args(args, "read")
+    people = search_persons(args.query, user)
     rows = [person_json(p) for p in people.order_by("name", "id")[:1000]]
     emit(args, rows, ["id", "name", "latin", "kind", "restricted"])
     return 0
@@ -60,7 +60,7 @@ def list_command(args: argparse.Namespace) -> int:
 def show_command(args: argparse.Namespace) -> int:
     from review.incidents import visible_incidents
 
-    user = account(args.by)
+    user = person_from_args(args, "read")
     try:
         person = find_person(args.person, user)
     except PersonError as exc:

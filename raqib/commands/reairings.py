@@ -13,8 +13,8 @@ from django.conf import settings
 from catalog.models import Broadcast
 from index.base import BackendError
 from index.registry import get_backend
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, emit
-from raqib.commands.persons import account
 from raqib.logs import progress
 from reairings.chromaprint import FingerprintError
 from reairings.links import ReairingError, link_json, links_of, review_link
@@ -75,7 +75,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 def _review(args: argparse.Namespace, decision: str) -> int:
     try:
-        link = review_link(args.link_id, account(args.by), decision)
+        link = review_link(args.link_id, person_from_args(args, "review"), decision)
     except (ReairingError, ReviewRuleError) as exc:
         raise CommandError(str(exc)) from exc
     emit(args, link_json(link), COLUMNS)

@@ -1,16 +1,17 @@
 """Tag commands: ``raqib tag add|remove|list`` (logic in ``review.tagging``).
 
 A tag marks a broadcast (or one segment of it) for reviewers, and is a search filter
-(``tag:NAME``). To add a sub-command: register its parser in ``raqib.commands.parsers.tags``
-and write its handler here.
+(``tag:NAME``). Adding, removing and promoting act as a person with the ``review`` scope
+(``raqib.commands.acting``); listing needs none. To add a sub-command: register its
+parser in ``raqib.commands.parsers.tags`` and write its handler here.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, emit
-from raqib.commands.persons import account
 from review.tagging import (
     TagError,
     add_tag,
@@ -23,8 +24,9 @@ from review.tagging import (
 
 
 def add_command(args: argparse.Namespace) -> int:
+    user = person_from_args(args, "review")
     try:
-        _, created, index_error = add_tag(args.broadcast_id, args.tag,
+        _, created, index_error = add_tag(args.broadcast_id, args.tag, user=user,
                                           segment_number=args.segment, note=args.note,
                                           to_segment=args.to_segment, start=args.start,
                                           end=args.end)
@@ -38,8 +40,9 @@ def add_command(args: argparse.Namespace) -> int:
 
 
 def remove_command(args: argparse.Namespace) -> int:
+    user = person_from_args(args, "review")
     try:
-        removed, index_error = remove_tag(args.broadcast_id, args.tag,
+        removed, index_error = remove_tag(args.broadcast_id, args.tag, user=user,
                                           segment_number=args.segment)
     except TagError as exc:
         raise CommandError(str(exc)) from exc
@@ -67,8 +70,9 @@ def vocabulary_command(args: argparse.Namespace) -> int:
 
 
 def promote_command(args: argparse.Namespace) -> int:
+    lead = person_from_args(args, "review")
     try:
-        tag = promote_tag(args.tag, account(args.by), label_ar=args.label_ar,
+        tag = promote_tag(args.tag, lead, label_ar=args.label_ar,
                           label_en=args.label_en)
     except TagError as exc:
         raise CommandError(str(exc), code=1 if "lead role" in str(exc) else 2) from exc

@@ -4,7 +4,9 @@ Watchlists are standing queries (the search language, ``docs/query-language.md``
 against every newly indexed transcript; each match becomes an alert in the review queue
 (``review.watchlists``). ``test`` shows what a watchlist WOULD match in the archive without
 creating alerts; ``run`` re-runs matching for a broadcast, or for every broadcast whose
-matching failed. To add an action: register its parser in
+matching failed. Adding and removing a watchlist and reviewing an alert act as a person
+with the ``review`` scope (``raqib.commands.acting``); ``run`` and the lists are the
+operator's. To add an action: register its parser in
 ``raqib.commands.parsers.watchlists`` and write its handler here.
 """
 
@@ -13,10 +15,10 @@ from __future__ import annotations
 import argparse
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
 from catalog.models import Alert, Broadcast, Watchlist
 from index.base import QueryError
+from raqib.commands.acting import person_from_args
 from raqib.commands.output import CommandError, emit
 from review.alerts import alert_json, review_alert
 from review.watchlists import (
@@ -39,18 +41,13 @@ def _watchlist(ref: str) -> Watchlist:
         raise CommandError(str(exc)) from exc
 
 
-def _user(name: str | None):  # noqa: ANN202 - a User or None
-    if not name:
-        return None
-    user = get_user_model().objects.filter(username=name).first()
-    if user is None:
-        raise CommandError(f"no user {name!r} (see `raqib users list`)")
-    return user
-
-
 def add_command(args: argparse.Namespace) -> int:
+    owner = person_from_args(args, "review")
+    if args.owner and args.owner.strip() != owner.get_username():
+        raise CommandError(f"--owner {args.owner} is not the person signed in "
+                           f"({owner.get_username()}); nothing written", code=1)
     try:
-        watchlist = create_watchlist(args.name, args.query, owner=_user(args.owner))
+        watchlist = create_watchlist(args.name, args.query, owner=owner)
     except WatchlistError as exc:
         raise CommandError(str(exc)) from exc
     emit(args, watchlist_json(watchlist),
@@ -69,13 +66,14 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def remove_command(args: argparse.Namespace) -> int:
+    user = person_from_args(args, "review")
     watchlist = _watchlist(args.name)
     if args.purge:
         count = watchlist.alerts.count()
-        delete_watchlist(watchlist)  # audited as the command-line user
+        delete_watchlist(watchlist, user)
         print(f"watchlist {args.name!r} deleted with its {count} alert(s)")
     else:
-        set_active(watchlist, False)
+        set_active(watchlist, False, user)
         print(f"watchlist {watchlist.name!r} deactivated; its alerts stay in the queue")
     return 0
 
@@ -130,9 +128,10 @@ def alerts_list_command(args: argparse.Namespace) -> int:
 
 
 def alerts_review_command(args: argparse.Namespace) -> int:
+    user = person_from_args(args, "review")
     alert = Alert.objects.filter(pk=args.id).first()
     if alert is None:
         raise CommandError(f"no alert {args.id} (see `raqib alerts list`)")
-    review_alert(alert, args.status, user=_user(args.by), note=args.note)
+    review_alert(alert, args.status, user=user, note=args.note)
     print(f"alert {alert.pk} {args.status}")
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands import flags
+from raqib.commands.acting import add_person_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--profile", choices=("full", "public"), default="full",
                    help="'public' leaves restricted persons' names, the incident's notes "
                         "and review events out, and says what was left out (default: full)")
-    e.add_argument("--by", metavar="USER", help="the account making the export (audited)")
+    add_person_arguments(e)
     flags.add_format(e)
     flags.set_handler(e, "raqib.commands.evidence:export_command")
     v = actions.add_parser(

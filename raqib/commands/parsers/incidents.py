@@ -2,8 +2,9 @@
 mark-public``
 (handlers: ``raqib.commands.incidents``).
 
-Every action names its account with ``--by USER``; the role and the two-person rule apply
-to that account exactly as in the review UI. To add a sub-command: register it here with
+Every command acts as a person (``raqib.commands.acting``: ``RAQIB_TOKEN``,
+``--token-file`` or a sign-in on a terminal); the role and the two-person rule apply to
+that person exactly as in the review UI. To add a sub-command: register it here with
 ``flags.set_handler``.
 """
 

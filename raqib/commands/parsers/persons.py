@@ -8,16 +8,17 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands import flags
+from raqib.commands.acting import add_person_arguments
 
 HANDLERS = "raqib.commands.persons"
 KINDS = ("detainee", "relative", "witness", "official", "presenter", "activist", "other")
 
 
-def add_by(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    parser.add_argument("--by", metavar="USER", required=required,
-                        help="the account the action is recorded for; its role and the "
-                             "review rules apply" + ("" if required else
-                                                     " (default: the operator, who sees all)"))
+def add_by(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """The person the command acts for (``raqib.commands.acting``: a token or a sign-in;
+    ``--by`` only checks it). ``required`` is kept for the callers' reading: every command
+    that names a person needs one."""
+    add_person_arguments(parser)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

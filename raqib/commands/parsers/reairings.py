@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands import flags
+from raqib.commands.acting import add_person_arguments
 
 HANDLERS = "raqib.commands.reairings"
 
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        ("reject", "a reviewer rejects a link")):
         cmd = cmds.add_parser(name, help=text, description=text + " (audited).")
         cmd.add_argument("link_id", type=int, help="the link's id (raqib reairings list)")
-        cmd.add_argument("--by", required=True, metavar="USER", help="the reviewer")
+        add_person_arguments(cmd)
         flags.add_format(cmd)
         flags.set_handler(cmd, f"{HANDLERS}:{name}_command")
     ocr = cmds.add_parser("ocr", help="read on-screen text of a broadcast into its ocr track",

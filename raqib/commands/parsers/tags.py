@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands import flags
+from raqib.commands.acting import add_person_arguments
 
 HANDLERS = "raqib.commands.tags"
 
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("tag", help="tag name, e.g. forced-confession")
         cmd.add_argument("--segment", type=int, default=None, metavar="N",
                          help="the segment number (as shown on the broadcast page)")
+        add_person_arguments(cmd)
         if name == "add":
             cmd.add_argument("--to-segment", type=int, default=None, metavar="M",
                              help="tag segments N..M (with --segment N)")
@@ -43,10 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     flags.set_handler(vocab, f"{HANDLERS}:vocabulary_command")
     promote = tag_sub.add_parser("promote", help="a lead adds a tag to the vocabulary",
                                  description="Make a tag (a reviewer's proposal or a new "
-                                 "name) a vocabulary entry; needs a lead (--by).")
+                                 "name) a vocabulary entry; needs a lead's token or sign-in.")
     promote.add_argument("tag", help="tag name, e.g. forced-confession")
     promote.add_argument("--label-ar", default="", help="the Arabic label")
     promote.add_argument("--label-en", default="", help="the English label")
-    promote.add_argument("--by", required=True, metavar="USER", help="the lead")
+    add_person_arguments(promote)
     flags.add_format(promote)
     flags.set_handler(promote, f"{HANDLERS}:promote_command")

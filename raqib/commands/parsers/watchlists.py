@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from raqib.commands import flags
+from raqib.commands.acting import add_person_arguments
 
 HANDLERS = "raqib.commands.watchlists"
 
@@ -23,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = actions.add_parser("add", help="save a new watchlist (the query is checked first)")
     add.add_argument("name", help="a unique name, e.g. 'tunnel confessions'")
     add.add_argument("query", help='the query, e.g. \'"أتبرأ من" OR تبرأ outlet:"Al-Ikhbariya"\'')
-    add.add_argument("--owner", help="the user name of the monitor who owns it")
+    add.add_argument("--owner", help="optional check: the person the command acts for, "
+                                     "who owns the watchlist")
+    add_person_arguments(add)
     flags.add_format(add)
     flags.set_handler(add, f"{HANDLERS}:add_command")
 
@@ -36,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove.add_argument("name", help="the watchlist's name or id")
     remove.add_argument("--purge", action="store_true",
                         help="delete the watchlist AND its alerts instead of deactivating it")
+    add_person_arguments(remove)
     flags.set_handler(remove, f"{HANDLERS}:remove_command")
 
     test = actions.add_parser("test", help="show what a watchlist would match in the archive "
@@ -69,5 +73,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         review = alert_actions.add_parser(verb, help=f"mark an alert {status}")
         review.add_argument("id", type=int, help="the alert id (see `raqib alerts list`)")
         review.add_argument("--note", default="", help="why (kept with the alert)")
-        review.add_argument("--by", help="the reviewer's user name (recorded on the alert)")
+        add_person_arguments(review)
         flags.set_handler(review, f"{HANDLERS}:alerts_review_command", status=status)
