@@ -20,6 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 REALM = 'Bearer realm="raqib-api"'
+TOKEN_SHAPE = re.compile(r"raqib_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}")
 # Query parameter names that mean "a credential"; their presence alone is refused.
 CREDENTIAL_PARAMS = re.compile(r"^(access_?token|token|api_?key|key|bearer|auth(orization)?"
                                r"|secret|password)$", re.IGNORECASE)
@@ -44,12 +45,9 @@ def query_token(request: Any) -> bool:
 
 
 def looks_like_token(value: str) -> bool:
-    """True for a value in the shape of a personal access token (its prefix)."""
-    try:
-        from accounts.tokens import PREFIX  # type: ignore[attr-defined]
-    except ImportError:  # older token modules without a published prefix
-        return False
-    return bool(PREFIX) and value.startswith(PREFIX)
+    """True for a value holding a personal access token (``raqib_<key id>_<secret>``,
+    ``accounts.tokens``), anywhere in it."""
+    return bool(TOKEN_SHAPE.search(value))
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -44,6 +44,9 @@ class ApiAccess(BasePermission):
     """Role and scope per method, as the view declares them."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method.lower() not in view.http_method_names or not hasattr(
+                view, request.method.lower()):
+            raise MethodNotAllowed(request.method)  # before anything else: no oracle
         need = declared(view, request.method)
         if need == PUBLIC:
             return True

@@ -21,6 +21,7 @@ from drf_spectacular.views import SpectacularAPIView
 from api.permissions import PUBLIC
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+BINARY_OPERATIONS = ("broadcasts_media",)  # evidence files: whatever type was captured
 COMMON = {"400": "Bad request (problem details)", "401": "No valid token",
           "403": "Role or token scope too low, or a rule refused it",
           "404": "No such resource, or not open to the caller", "405": "Method not allowed",
@@ -60,8 +61,8 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     closed: set[str] = set()
-    for path, item in result.get("paths", {}).items():
-        for method, operation in item.items():
+    for _path, item in result.get("paths", {}).items():
+        for _method, operation in item.items():
             body = operation.get("requestBody", {}).get("content", {})
             for media in body.values():
                 _close(media.get("schema", {}), components, closed)
@@ -72,10 +73,15 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
                 answers.setdefault(code, {"description": text})
                 answers[code].setdefault("content", {})
                 answers[code]["content"] = {"application/problem+json": {"schema": PROBLEM}}
+            if operation.get("operationId") in BINARY_OPERATIONS:
+                for code in ("200", "206"):
+                    answers[code]["content"] = {"*/*": {"schema": {
+                        "type": "string", "format": "binary"}}}
             for code, answer in answers.items():
                 content = answer.get("content", {})
-                if code[0] in "45" and "application/json" in content:
-                    content["application/problem+json"] = content.pop("application/json")
+                if code[0] in "45":
+                    content.pop("application/json", None)
+                    answer["content"] = {"application/problem+json": {"schema": PROBLEM}}
     return result
 
 

@@ -481,3 +481,13 @@ class TagInSerializer(StrictSerializer):
     start = StrictFloat(min_value=0, max_value=10**7, required=False, allow_null=True)
     end = StrictFloat(min_value=0, max_value=10**7, required=False, allow_null=True)
     note = _text(4000, required=False, default="", allow_blank=True)
+
+
+def paged(item: type[S.Serializer]) -> S.Serializer:
+    """A cursor page of ``item`` (``api.pagination``): ``next``, ``previous``, ``results``."""
+    from drf_spectacular.utils import inline_serializer
+
+    name = item.__name__.removesuffix("Serializer")
+    return inline_serializer(name=f"Paged{name}", fields={
+        "next": S.URLField(allow_null=True), "previous": S.URLField(allow_null=True),
+        "results": item(many=True)})

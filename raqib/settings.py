@@ -236,6 +236,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "UNAUTHENTICATED_TOKEN": None,
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is the export's own parameter
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Raqib API",

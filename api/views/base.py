@@ -41,6 +41,8 @@ class ApiView(APIView):
     """The base of every API view (see the module's docstring)."""
 
     access: Any = None
+    # no OPTIONS (its metadata would be a second, unchecked description of the API)
+    http_method_names = ["get", "post", "patch", "head"]
     query_serializer: type[serializers.Serializer] = NoQuery
     query: dict[str, Any]
 

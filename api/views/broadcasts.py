@@ -77,7 +77,7 @@ class BroadcastList(ApiView):
     query_serializer = BroadcastListQuery
 
     @extend_schema(operation_id="broadcasts_list", parameters=[BroadcastListQuery],
-                   responses={200: out.BroadcastSummarySerializer(many=True)},
+                   responses={200: out.paged(out.BroadcastSummarySerializer)},
                    tags=["broadcasts"])
     def get(self, request: Request) -> Response:
         rows = Broadcast.objects.select_related("outlet", "source", "media")
@@ -130,7 +130,7 @@ class BroadcastSegments(ApiView):
     query_serializer = SegmentQuery
 
     @extend_schema(operation_id="broadcasts_segments", parameters=[SegmentQuery],
-                   responses={200: out.SegmentSerializer(many=True)}, tags=["broadcasts"])
+                   responses={200: out.paged(out.SegmentSerializer)}, tags=["broadcasts"])
     def get(self, request: Request, broadcast_id: int) -> Response:
         broadcast = get_broadcast(broadcast_id)
         transcripts = broadcast.transcripts.order_by("-created_at", "-id")

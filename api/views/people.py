@@ -61,7 +61,7 @@ class PersonList(ApiView):
         return PersonQuery if self.request.method == "GET" else NoQuery
 
     @extend_schema(operation_id="persons_list", parameters=[PersonQuery],
-                   responses={200: out.PersonOutSerializer(many=True)}, tags=["persons"])
+                   responses={200: out.paged(out.PersonOutSerializer)}, tags=["persons"])
     def get(self, request: Request) -> Response:
         q = (self.query.get("q") or "").strip()
         people = search_persons(q, request.user) if q else visible_persons(request.user)
@@ -121,7 +121,7 @@ class AlertList(ApiView):
     query_serializer = AlertQuery
 
     @extend_schema(operation_id="alerts_list", parameters=[AlertQuery],
-                   responses={200: out.AlertOutSerializer(many=True)}, tags=["alerts"])
+                   responses={200: out.paged(out.AlertOutSerializer)}, tags=["alerts"])
     def get(self, request: Request) -> Response:
         from review.alerts import alert_json
 
@@ -178,7 +178,7 @@ class WatchlistList(ApiView):
         return ListQuery if self.request.method == "GET" else NoQuery
 
     @extend_schema(operation_id="watchlists_list", parameters=[ListQuery],
-                   responses={200: out.WatchlistOutSerializer(many=True)},
+                   responses={200: out.paged(out.WatchlistOutSerializer)},
                    tags=["watchlists"])
     def get(self, request: Request) -> Response:
         from review.watchlists import watchlist_json
