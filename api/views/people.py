@@ -46,6 +46,11 @@ class PersonDetailAnswer(out.PersonOutSerializer):
                                                 "targeted)")
 
 
+class PersonHiddenAnswer(serializers.Serializer):
+    id = serializers.IntegerField()
+    restricted = serializers.BooleanField()
+
+
 def _visible_person(request: Request, person_id: int) -> Any:
     found = visible_persons(request.user).filter(pk=object_id(person_id)).first()
     if found is None:
@@ -70,7 +75,10 @@ class PersonList(ApiView):
         return paginator.get_paginated_response([person_json(p) for p in page])
 
     @extend_schema(operation_id="persons_create", request=out.PersonInSerializer,
-                   responses={201: out.PersonOutSerializer, **ERRORS}, tags=["persons"])
+                   responses={201: out.PersonOutSerializer, 202: PersonHiddenAnswer, **ERRORS},
+                   tags=["persons"],
+                   description="201 with the person; 202 with the id only when the new "
+                               "person is restricted and the caller may not see them.")
     def post(self, request: Request) -> Response:
         data = self.body(out.PersonInSerializer)
         with transaction.atomic():

@@ -17,6 +17,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.test import Client
 from jsonschema import Draft202012Validator
@@ -94,6 +95,9 @@ class ApiClient:
                 headers: dict[str, str] | None = None, raw: bytes | None = None,
                 content_type: str = "application/json", check: bool = True,
                 **query: Any) -> Any:
+        if path.startswith("http"):  # a next/previous link: keep its path and query
+            parts = urlsplit(path)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
         url = path if path.startswith("/") else f"/api/v1/{path}"
         extra = dict(headers or {})
         if self.token and "Authorization" not in extra:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# tests/review_ui's seeds (incident_seed) import their helpers as ``ui_helpers``
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "review_ui"))
 
 
 @pytest.fixture(autouse=True)
