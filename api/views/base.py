@@ -1,7 +1,7 @@
 """What every API view shares: the order of checks, the query-string rules and helpers.
 
 ``ApiView.initial`` runs, in order: a credential in the URL → 400 (before anything else, so
-the token is never tried); then DRF's authentication (401), the view's ``access``
+the token is never tried); a method the route does not take → 405; then DRF's authentication (401), the view's ``access``
 declaration (403, ``api.permissions``) and the per-token throttle (429); then the query
 parameters against the view's ``query_serializer``: an unknown or repeated parameter, or an
 invalid value, → 400. ``body(serializer_class)`` reads a strict JSON body. To add a query
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import Http404
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, ParseError, ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -49,6 +49,8 @@ class ApiView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if query_token(request):
             raise ParseError("Tokens go in the Authorization header, never in the URL.")
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)  # the route's shape, before any credential
         super().initial(request, *args, **kwargs)
         self.query = self.read_query(request)
 

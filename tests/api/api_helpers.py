@@ -59,6 +59,8 @@ def validate_body(schema: dict[str, Any], body: Any) -> None:
 def check_against_contract(method: str, path: str, response: Any) -> None:
     status = str(response.status_code)
     ctype = response.get("Content-Type", "").split(";")[0].strip()
+    if path == "/api/v1/schema/":  # the contract itself (not described in itself)
+        return
     found = operation_for(method, path)
     if found is None or not found[1]:
         assert status in ("404", "405"), (method, path, status)
