@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Live:
     url: str
     seed: dict[str, Any]
     env: dict[str, str]
+    log: Path
 
 
 def server_env(root: Path, **extra: str) -> dict[str, str]:
@@ -48,15 +50,20 @@ def live_raqib(root: Path, workers: int = 1, **env_extra: str) -> Iterator[Live]
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
     seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-    proc = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--workers",
-                             str(workers), "--port", "0", "--host", "127.0.0.1"],
-                            env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    log = root / "serve.log"  # a file, not a pipe: a full pipe would stall the server
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "raqib", "serve", "--workers",
+                                 str(workers), "--port", "0", "--host", "127.0.0.1"],
+                                env=env, cwd=ROOT, text=True, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-        assert match, line
-        yield Live(match.group(1), seed, env)
+        deadline = time.monotonic() + 120
+        match = None
+        while match is None and time.monotonic() < deadline and proc.poll() is None:
+            match = re.search(r"(http://127\.0\.0\.1:\d+)/", log.read_text())
+            time.sleep(0.1)
+        assert match, log.read_text()[-3000:]
+        yield Live(match.group(1), seed, env, log)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
