@@ -1,8 +1,8 @@
 """Incidents: proposing one from a hit, editing it, its clips and persons, and who sees it.
 
 Every function takes the acting ``user`` and applies the same rules whether it is called by
-the review UI or by ``raqib incidents`` (``--by USER``): reviewers and above propose and
-edit; a restricted incident (flagged, or with a restricted person) is visible to leads,
+the review UI or by ``raqib incidents`` (as the person a token names): reviewers and above
+propose and edit; a restricted incident (flagged, or with a restricted person) is visible to leads,
 admins and the reviewers assigned to it. Input is checked before anything is written
 (``IncidentError`` with a readable message); a change made on a stale copy raises
 ``IncidentConflict`` (optimistic versioning: ``version`` goes up with every change) and
@@ -70,7 +70,7 @@ class OnAir:
 
 def require_role(user: Any, minimum: str, action: str) -> None:
     if user is None or not getattr(user, "pk", None):
-        raise ReviewRuleError(f"{action} needs a user account (--by USER)")
+        raise ReviewRuleError(f"{action} needs a user account (a personal token or a sign-in)")
     if not has_role(user, minimum):
         raise ReviewRuleError(f"{user.get_username()} may not {action}: it needs the "
                               f"{minimum} role or higher")

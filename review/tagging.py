@@ -146,7 +146,7 @@ def promote_tag(name: str, lead: Any, *, label_ar: str = "", label_en: str = "")
     if not has_role(lead, "lead"):
         who = lead.get_username() if getattr(lead, "pk", None) else "the command line"
         raise TagError(f"{who} may not change the vocabulary: it needs the lead role "
-                       "(--by LEAD)")
+                       "(a lead's token or sign-in)")
     name = clean_name(name)
     label_ar = clean_text(label_ar, "Arabic label", 200, error=TagError)
     label_en = clean_text(label_en, "English label", 200, error=TagError)

@@ -151,7 +151,8 @@ def set_status(incident_id: int, user: Any, status: str, *, reason: str = "",
     here (``confidence``, ``signs``) and recorded first, in the same transaction."""
     incident = get_incident(incident_id, user) if user is not None else None
     if incident is None:
-        raise ReviewRuleError("reviewing an incident needs a user account (--by USER)")
+        raise ReviewRuleError("reviewing an incident needs a user account (a personal token "
+                              "or a sign-in)")
     reason = clean_text(reason, "reason", 5000, error=IncidentError)
     _check_transition(incident, user, status, reason)
     with transaction.atomic():

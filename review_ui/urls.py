@@ -28,6 +28,7 @@ from review_ui.views import (
     sources,
     sources_test,
     tags,
+    tokens,
     vocabulary,
     watchlists,
 )
@@ -44,6 +45,9 @@ urlpatterns = [
     path("account/2fa/recovery/", factors.recovery_codes, name="recovery_codes"),
     path("account/reauth/", account.reauth, name="reauth"),
     path("account/password/", account.password_change, name="password_change"),
+    path("account/tokens/", tokens.token_list, name="tokens"),
+    path("account/tokens/new/", tokens.token_create, name="token_create"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("", search.search, name="search"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/<slug:chart>.csv", dashboard.dashboard_csv, name="dashboard_csv"),

@@ -40,7 +40,18 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     assert first.returncode == 0, first.stderr[-3000:]
     env["FIRST_STDOUT"] = first.stdout
     env["FIRST_STDERR"] = first.stderr
+    env["DEMO_TOKEN"] = _printed_tokens(first.stdout)["demo-lead1"]
     return env
+
+
+def _printed_tokens(printed: str) -> dict[str, str]:
+    """The demo's printed ``export RAQIB_TOKEN=...`` line of each account."""
+    return dict(re.findall(r"as (\S+) \(\w+\):\s+export RAQIB_TOKEN=(\S+)", printed))
+
+
+def _lead(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a newcomer who exported the demo lead's token, as printed."""
+    return {**env, "RAQIB_TOKEN": env["DEMO_TOKEN"]}
 
 
 def test_demo_prints_credentials_that_work(demo_env: dict[str, str]) -> None:
@@ -56,11 +67,20 @@ def test_demo_prints_credentials_that_work(demo_env: dict[str, str]) -> None:
     assert {"name": "demo", "role": "reviewer"}.items() <= users[0].items()
     assert [(u["name"], u["role"]) for u in users[1:3]] == [
         ("demo-lead1", "lead"), ("demo-lead2", "lead")]
+    # ... and a command-line token, with the line that puts it to use
+    printed = _printed_tokens(demo_env["FIRST_STDOUT"])
+    assert sorted(printed) == ["demo", "demo-lead1", "demo-lead2"]
+    refused = raqib(demo_env, "incidents", "list")
+    assert refused.returncode == 1 and "RAQIB_TOKEN" in refused.stderr
+    for name, token in printed.items():
+        listed = raqib({**demo_env, "RAQIB_TOKEN": token}, "incidents", "list", "--by", name,
+                       "--format", "json")
+        assert listed.returncode == 0 and json.loads(listed.stdout), (name, listed.stderr)
 
 
 def _demo_incidents(env: dict[str, str]) -> list[dict]:
     titles = {spec.title for spec in INCIDENTS}
-    rows = json.loads(raqib(env, "incidents", "list", "--format", "json").stdout)
+    rows = json.loads(raqib(_lead(env), "incidents", "list", "--format", "json").stdout)
     return [row for row in rows if row["title"] in titles]
 
 
@@ -68,7 +88,7 @@ def test_the_demo_documents_incidents_under_the_review_rules(demo_env: dict[str,
     rows = {row["title"]: row for row in _demo_incidents(demo_env)}
     confirmed, waiting = (rows[spec.title] for spec in INCIDENTS)
     assert (confirmed["status"], waiting["status"]) == ("confirmed", "under_review")
-    shown = json.loads(raqib(demo_env, "incidents", "show", str(confirmed["id"]),
+    shown = json.loads(raqib(_lead(demo_env), "incidents", "show", str(confirmed["id"]),
                              "--format", "json").stdout)
     assert shown["proposed_by"] == "demo" and shown["decided_by"] == "demo-lead1"
     assert [(a["kind"], a["by"]) for a in shown["assessments"]] == [
@@ -172,8 +192,14 @@ def test_second_run_duplicates_nothing(demo_env: dict[str, str]) -> None:
     hits = json.loads(raqib(demo_env, "search", "أماني", "--format", "json").stdout)["hits"]
     assert [h["segment_id"] for h in hits] == [
         h["segment_id"] for h in json.loads(before_hits)["hits"]]
+    # a run revokes the previous run's demo tokens and prints new ones
+    stale = raqib(_lead(demo_env), "incidents", "list")
+    assert stale.returncode == 1 and "invalid, expired or revoked token" in stale.stderr
+    demo_env["DEMO_TOKEN"] = next(a["token"] for a in summary["accounts"]
+                                  if a["name"] == "demo-lead1")
     assert len(_demo_incidents(demo_env)) == len(INCIDENTS)  # none made twice
-    persons = json.loads(raqib(demo_env, "persons", "list", "--format", "json").stdout)
+    persons = json.loads(raqib(_lead(demo_env), "persons", "list", "--format",
+                               "json").stdout)
     assert sorted(p["name"] for p in persons) == [
         "الدكتورة أماني بلور", "والد الدكتورة أماني بلور"]
     # The passwords were drawn again; the later tests read them as the text output shows them.
@@ -280,7 +306,7 @@ def test_hit_to_confirmed_incident_in_a_browser(demo_env: dict[str, str]) -> Non
         assert page.get_attribute("#incident-status", "data-status") == "confirmed"
         page.screenshot(path="/tmp/raqib-ui-incident-confirmed.png", full_page=True)
         browser.close()
-    shown = json.loads(raqib(demo_env, "incidents", "show", incident_id, "--format",
+    shown = json.loads(raqib(_lead(demo_env), "incidents", "show", incident_id, "--format",
                              "json").stdout)
     assert shown["status"] == "confirmed" and shown["decided_by"] == "lead2"
     assert shown["proposed_by"] == "reviewer1" and shown["last_edited_by"] == "lead1"
@@ -320,7 +346,8 @@ def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, s
     printed = demo_env.get("LAST_STDOUT", demo_env["FIRST_STDOUT"])
     lead, password, code = re.findall(
         r"Demo lead: (\S+)\s+password: (\S+)\s+enrolment code: (\S+)", printed)[1]
-    incidents = json.loads(raqib(demo_env, "incidents", "list", "--format", "json").stdout)
+    incidents = json.loads(raqib(_lead(demo_env), "incidents", "list", "--format",
+                                 "json").stdout)
     charts = ("incidents_over_time", "incidents_by_outlet", "incidents_by_sign",
               "review_waits", "delay_distribution")
     with serve_ui(demo_env) as base, sync_playwright() as p:

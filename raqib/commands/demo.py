@@ -10,11 +10,15 @@ review UI. Every demo account needs a second factor, as any account does: the de
 each one without a factor an enrolment invite (``accounts.invites``) and prints its code and
 link beside the password. ``--no-serve`` stops after the pipeline. Running it again finds
 nothing new and duplicates nothing (the passwords are drawn again and printed; an account
-that enrolled keeps its factor, one that did not gets a new invite). The summary says which
-of the demo broadcasts failed and whether as intended (the fixture's removed video, see
-``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure that was not
-intended, or a search that finds nothing, makes it exit 1. ``--format json`` prints the
-summary as JSON. Parser: ``raqib.commands.parsers.demo``.
+that enrolled keeps its factor, one that did not gets a new invite). Each demo account also
+gets a personal access token (``accounts.tokens``, scopes read and review, 30 days; a run
+revokes the tokens the previous run made), printed with the ``export RAQIB_TOKEN=...`` line
+that lets a newcomer go on at the command line as that person (``raqib incidents list``,
+``raqib incidents review``: the command line acts as a person, ``raqib.commands.acting``).
+The summary says which of the demo broadcasts failed and whether as intended (the fixture's
+removed video, see ``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure
+that was not intended, or a search that finds nothing, makes it exit 1. ``--format json``
+prints the summary as JSON. Parser: ``raqib.commands.parsers.demo``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from accounts import tokens
 from accounts.invites import issue_invite
 from accounts.roles import set_role
 from accounts.twofactor import has_factor
@@ -42,6 +47,8 @@ from raqib.logs import progress
 DEMO_USER = "demo"
 DEMO_LEADS = ("demo-lead1", "demo-lead2")
 DEMO_QUERY = "أماني"
+DEMO_TOKEN_NAME = "raqib demo"
+DEMO_TOKEN_DAYS = 30
 
 
 def _register_source(source_config: dict) -> Source:
@@ -130,6 +137,15 @@ def _login(label: str, user: object, password: str, base_url: str) -> tuple[dict
     return row, line + f"   enrolment code: {code}   link: {row['enrolment_link']}"
 
 
+def _demo_token(user: object) -> str:
+    """A fresh command-line token for a demo account (the previous run's are revoked)."""
+    for old in tokens.live_tokens(user).filter(name=DEMO_TOKEN_NAME):
+        tokens.revoke(old, by=None)
+    _, raw = tokens.issue(user, name=DEMO_TOKEN_NAME, scopes=["read", "review"],
+                          expires_days=DEMO_TOKEN_DAYS, by=None)
+    return raw
+
+
 def demo_command(args: argparse.Namespace) -> int:
     config = settings.CONFIG
     progress("demo 1/5: building the fixture outlet (the first run makes its media with "
@@ -167,8 +183,12 @@ def demo_command(args: argparse.Namespace) -> int:
         logins = [_login("Demo user", reviewer, password, base_url)] + [
             _login("Demo lead", lead, lead_password, base_url)
             for lead, lead_password in leads]
-        accounts = [{**row, "role": role} for (row, _), role in
-                    zip(logins, ["reviewer"] + ["lead"] * len(leads), strict=True)]
+        accounts = [{**row, "role": role, "token": _demo_token(user)}
+                    for (row, _), role, user in
+                    zip(logins, ["reviewer"] + ["lead"] * len(leads),
+                        [reviewer] + [lead for lead, _ in leads], strict=True)]
+        cli = [f"  as {a['name']} ({a['role']}):  export RAQIB_TOKEN={a['token']}"
+               for a in accounts]
         code = 1 if outcome.failures or not found else 0
         emit(args, {"ok": code == 0, "broadcasts": outlet_counts,
                     "failures": [f for f in failed if not f["expected"]],
@@ -177,6 +197,14 @@ def demo_command(args: argparse.Namespace) -> int:
              footer=["", *(line for _, line in logins),
                      "First login of each: open the link (or type the code after the "
                      "password), then enrol an authenticator app (TOTP)",
+                     "",
+                     "The command line acts as a person: set RAQIB_TOKEN to one of these "
+                     f"tokens (read and review, {DEMO_TOKEN_DAYS} days; each run makes new "
+                     "ones), or run a command on a terminal to sign in:",
+                     *cli,
+                     "  then, e.g. as a demo lead: raqib incidents list --status "
+                     "under_review, and raqib incidents review ID --status confirmed "
+                     "--confidence high (the two-person rule applies)",
                      f"Try: raqib search {DEMO_QUERY} --format json"])
         if code or args.no_serve:
             return code

@@ -1,7 +1,9 @@
 """``raqib evidence export|verify|keygen``: write an incident's BagIt evidence package,
 check one, make the organisation's signing key.
 
-``export`` runs ``review.evidence.package.export_bag`` with ``evidence.tsa_urls`` and the
+``export`` acts as a person (``raqib.commands.acting``: a lead's token with the
+``review`` scope, or a lead's sign-in) who may see the incident, as in the web UI, and runs
+``review.evidence.package.export_bag`` with ``evidence.tsa_urls`` and the
 ``evidence.signing_key``; ``verify`` runs the bag's own checks (``review.evidence.verify_bag``,
 the code every bag carries as ``verify.py``, with the signature checked by
 ``review.evidence.signing``) and then the ``bagit`` library's validator; ``keygen`` runs
@@ -33,7 +35,8 @@ def _say(line: str) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    user = person_from_args(args, "read")
+    user = person_from_args(args, "review")
+    _may_export(user, args.incident_id)
     try:
         result = export_bag(args.incident_id, Path(args.out), profile=args.profile,
                             zip_output=args.zip, user=user, data_dir=settings.CONFIG.data_dir,
@@ -51,6 +54,20 @@ def export_command(args: argparse.Namespace) -> int:
     lines += [f"left out: {w}" for w in result.withheld]
     emit(args, data, footer=lines)
     return 0
+
+
+def _may_export(user: Any, incident_id: int) -> None:
+    """The web UI's rule for an export: a lead who may see the incident."""
+    from accounts.roles import has_role
+    from review.incidents import IncidentError, get_incident
+
+    if not has_role(user, "lead"):
+        raise CommandError(f"{user.get_username()} may not export evidence: it needs the "
+                           "lead role; nothing written", code=1)
+    try:
+        get_incident(incident_id, user)
+    except IncidentError as exc:
+        raise CommandError(f"{exc}; nothing written", code=1) from exc
 
 
 def configured_key() -> Path:

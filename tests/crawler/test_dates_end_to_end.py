@@ -23,6 +23,7 @@ from raqib import pipeline
 from raqib.cli import main
 from review.evidence.package import export_bag
 from review.incidents import propose
+from tests.cli_persons import as_person
 from tests.review_ui.ui_helpers import login_client, make_user
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_a_printed_day_is_that_day_on_every_surface(static_server, monkeypatch, 
     incident = propose(viewer, broadcast_id=broadcast.pk, start=0, end=5,
                        title="تبرؤ على الهواء")
     assert incident.first_aired.isoformat() == "2021-04-20"
-    assert main(["incidents", "export", "--format", "csv"]) == 0
+    assert main(["incidents", "export", "--format", "csv", *as_person("mona")]) == 0
     [exported] = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert exported["first_aired"] == "2021-04-20"
     assert "aired 2021-04-20" in exported["clips"]

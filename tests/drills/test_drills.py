@@ -50,6 +50,7 @@ from harness import (
 )
 
 from raqib.demo.server import StaticServer
+from tests.cli_persons import cli_person
 from tests.services import free_port
 
 pytestmark = [pytest.mark.slow]
@@ -244,7 +245,10 @@ def test_embedded_kill_drill(tmp_path: Path, models_dir: Path) -> None:
     with StaticServer(outlet.root, faults=outlet.faults) as server:
         env = drill_env(tmp_path, models_dir, {})
         prepare(env, tmp_path, outlet, server.base_url)
-        added = raqib(env, "watchlists", "add", "drill", outlet.words[0], "--format", "json")
+        monitor = cli_person(lambda *a: raqib({**env, "RAQIB_PASSWORD": "drill-monitor-2026"},
+                                              *a), tmp_path, "monitor")
+        added = raqib(env, "watchlists", "add", "drill", outlet.words[0], *monitor,
+                      "--format", "json")
         assert added.returncode == 0, added.stderr
         cluster = Cluster(env, tmp_path / "logs")
         try:

@@ -21,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from accounts.roles import set_role
 from catalog.models import (
     Broadcast,
     CustodyEvent,
@@ -35,6 +36,7 @@ from raqib.cli import main
 from review.evidence import tsa
 from review.evidence.package import EvidenceExportError, export_bag
 from review.models import Clip, Incident, IncidentPerson, Person
+from tests.cli_persons import as_person
 from tests.evidence.local_tsa import LocalTSA
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,7 @@ def incident(tmp_path: Path, media_file: Path) -> tuple[Incident, Path]:
     Segment.objects.create(transcript=t, number=0, start=1.0, end=3.0, text="أنا أتبرأ من ابني")
     Segment.objects.create(transcript=t, number=1, start=4.5, end=5.5, text="خارج المقطع")
     lead = get_user_model().objects.create_user("lina", password="pw-123456789")
+    set_role(lead, "lead")  # who exports it from the command line (a lead's token)
     incident = Incident.objects.create(title="تبرؤ أب", outlet=outlet, proposed_by=lead,
                                        last_edited_by=lead, notes="ملاحظة خاصة")
     father = Person.objects.create(name="أبو محمد")
@@ -229,7 +232,7 @@ def test_zip_public_profile_and_refusals(incident: tuple[Incident, Path], tmp_pa
     monkeypatch.setitem(settings.CONFIG.values, "evidence.tsa_urls", [])
     out = tmp_path / "public"
     assert main(["evidence", "export", str(inc.pk), "--out", str(out), "--zip", "--profile",
-                 "public", "--format", "json"]) == 0
+                 "public", *as_person("lina"), "--format", "json"]) == 0
     made = json.loads(capsys.readouterr().out)
     zipped = Path(made["path"])
     assert zipped == tmp_path / "public.zip" and not out.exists()
@@ -243,9 +246,11 @@ def test_zip_public_profile_and_refusals(incident: tuple[Incident, Path], tmp_pa
     assert _verify_cli(zipped, capsys)["ok"]
 
     # Never overwritten; a missing incident or a tampered original is refused by name.
-    assert main(["evidence", "export", str(inc.pk), "--out", str(out), "--zip"]) == 1
+    assert main(["evidence", "export", str(inc.pk), "--out", str(out), "--zip",
+                 *as_person("lina")]) == 1
     assert "never overwritten" in capsys.readouterr().err
-    assert main(["evidence", "export", "99999", "--out", str(tmp_path / "x")]) == 1
+    assert main(["evidence", "export", "99999", "--out", str(tmp_path / "x"),
+                 *as_person("lina")]) == 1
     assert "no incident with id 99999" in capsys.readouterr().err
     dead = f"http://127.0.0.1:{_closed_port()}/tsa"  # a TSA that cannot be reached
     with pytest.raises(EvidenceExportError, match="unreachable"):

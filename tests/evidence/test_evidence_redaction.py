@@ -25,6 +25,7 @@ from review import incidents, workflow
 from review.evidence import verify_bag
 from review.evidence.package import EvidenceExportError, export_bag
 from review.models import Incident, PublicText
+from tests.cli_persons import as_person
 from tests.evidence.test_evidence_package import (  # noqa: F401 (fixtures)
     incident,
     media_file,
@@ -147,7 +148,7 @@ def test_a_lead_marks_text_public_and_only_that_text_is_published(
     incidents.mark_public(inc.pk, lead, "title")
     monkeypatch.setitem(settings.CONFIG.values, "raqib.data_dir", str(data_dir))
     assert main(["incidents", "mark-public", str(inc.pk), "--notes", "--reason",
-                 str(dismissed.pk), "--by", "huda.salem", "--format", "json"]) == 0
+                 str(dismissed.pk), *as_person("huda.salem"), "--format", "json"]) == 0
     marked = json.loads(capsys.readouterr().out)
     assert {m["field"] for m in marked["marked"]} == {"notes", "reason"}
     assert CustodyEvent.objects.filter(action="incident-text-public").count() == 3
@@ -163,7 +164,7 @@ def test_a_lead_marks_text_public_and_only_that_text_is_published(
 
     # A withdrawn mark, or a text changed since it was marked, is withheld again.
     assert main(["incidents", "mark-public", str(inc.pk), "--notes", "--withdraw",
-                 "--by", "huda.salem"]) == 0
+                 *as_person("huda.salem")]) == 0
     capsys.readouterr()
     workflow.set_status(inc.pk, staff["huda.salem"], "under_review", reason="نراجع")
     incidents.edit(inc.pk, reviewer, title="عنوان جديد")
@@ -190,7 +191,7 @@ def test_the_public_zip_from_the_command_line_names_no_monitor(
     monkeypatch.setitem(settings.CONFIG.values, "raqib.data_dir", str(data_dir))
     monkeypatch.setitem(settings.CONFIG.values, "evidence.tsa_urls", [])
     assert main(["evidence", "export", str(inc.pk), "--out", str(tmp_path / "p"), "--zip",
-                 "--profile", "public", "--by", "omar.farouk", "--format", "json"]) == 0
+                 "--profile", "public", *as_person("omar.farouk"), "--format", "json"]) == 0
     made = json.loads(capsys.readouterr().out)
     raw = Path(made["path"]).read_bytes().lower()
     with zipfile.ZipFile(made["path"]) as archive:

@@ -29,6 +29,7 @@ from raqib.cli import main
 from review.evidence import signing
 from review.evidence.package import EvidenceExportError, export_bag
 from review.models import Incident
+from tests.cli_persons import as_person
 from tests.evidence.test_evidence_package import (  # noqa: F401 (fixtures)
     incident,
     media_file,
@@ -270,7 +271,7 @@ def test_keygen_writes_a_private_key_only_its_owner_reads(
         data_dir / "keys" / "evidence-signing-key.pem")
     monkeypatch.setitem(settings.CONFIG.values, "evidence.signing_key", str(key))
     code, exported = _cli(capsys, "evidence", "export", str(inc.pk), "--out",
-                          str(tmp_path / "signed"))
+                          str(tmp_path / "signed"), *as_person("lina"))
     assert code == 0 and exported["signing_key"] == made_fp(pub)
     code, result = _cli(capsys, "evidence", "verify", str(tmp_path / "signed"),
                         "--public-key", str(pub))
@@ -282,12 +283,12 @@ def test_keygen_writes_a_private_key_only_its_owner_reads(
     # No key, or one others can read: no export, and nothing written.
     key.chmod(0o644)
     code, refused = _cli(capsys, "evidence", "export", str(inc.pk), "--out",
-                         str(tmp_path / "loose"))
+                         str(tmp_path / "loose"), *as_person("lina"))
     assert code == 1 and "readable by group or others" in refused["err"]
     monkeypatch.setitem(settings.CONFIG.values, "evidence.signing_key",
                         str(tmp_path / "none.pem"))
     code, refused = _cli(capsys, "evidence", "export", str(inc.pk), "--out",
-                         str(tmp_path / "nokey"))
+                         str(tmp_path / "nokey"), *as_person("lina"))
     assert code == 1 and "raqib evidence keygen" in refused["err"]
     assert not (tmp_path / "loose").exists() and not (tmp_path / "nokey").exists()
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_persons import cli_person
+
 TEXT = "أَمَانِي تقول: أتبرأ من ابني"
 
 
@@ -17,7 +19,8 @@ TEXT = "أَمَانِي تقول: أتبرأ من ابني"
 def run(tmp_path: Path):
     config = tmp_path / "raqib.toml"
     config.write_text("")
-    env = {**os.environ, "RAQIB_DATA_DIR": str(tmp_path / "data"), "RAQIB_CONFIG": str(config)}
+    env = {**os.environ, "RAQIB_DATA_DIR": str(tmp_path / "data"), "RAQIB_CONFIG": str(config),
+           "RAQIB_PASSWORD": "cli-test-password"}
     for var in ("RAQIB_SEARCH_BACKEND", "DATABASE_URL"):
         env.pop(var, None)
 
@@ -103,12 +106,15 @@ def test_filters_tags_and_index_check(run, tmp_path: Path) -> None:
     bad = run("search", "شهادة", "--from", "2024-13")
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
-    assert run("tag", "add", "1", "forced-confession", "--segment", "1").returncode == 0
+    rev = cli_person(run, tmp_path, "rana")
+    assert run("tag", "add", "1", "forced-confession", "--segment", "1").returncode == 1
+    assert run("tag", "add", "1", "forced-confession", "--segment", "1", *rev).returncode == 0
     assert hits("شهادة", "--tag", "forced-confession") == ["t0"]
     listed = json.loads(run("tag", "list", "1", "--format", "json").stdout)
     assert [(t["tag"], t["segment"]) for t in listed] == [("forced-confession", 1)]
-    assert run("tag", "add", "1", "bad name").returncode == 2
-    assert run("tag", "remove", "1", "forced-confession", "--segment", "1").returncode == 0
+    assert run("tag", "add", "1", "bad name", *rev).returncode == 2
+    assert run("tag", "remove", "1", "forced-confession", "--segment", "1",
+               *rev).returncode == 0
     assert hits("شهادة tag:forced-confession") == []
 
     clean = run("index", "check", "--format", "json")

@@ -16,6 +16,7 @@ from accounts.roles import set_role
 from catalog.models import Broadcast, CustodyEvent, Outlet, Source
 from raqib.cli import main
 from reairings.models import Fingerprint, Reairing
+from tests.cli_persons import as_person
 
 pytestmark = pytest.mark.django_db
 
@@ -85,11 +86,11 @@ def test_review_needs_a_reviewer_and_is_audited(world: dict, capsys) -> None:
     set_role(viewer, "viewer")
     reviewer = User.objects.create_user("rev1", password="x")
     set_role(reviewer, "reviewer")
-    code, _, err = _run(capsys, "reairings", "accept", str(link.pk), "--by", "viewer1")
-    assert code != 0 and "reviewer" in err
+    code, _, err = _run(capsys, "reairings", "accept", str(link.pk), *as_person("viewer1"))
+    assert code == 1 and "does not allow 'review'" in err  # a viewer's token
     link.refresh_from_db()
     assert link.reviewed_by is None
-    code, out, err = _run(capsys, "reairings", "reject", str(link.pk), "--by", "rev1",
+    code, out, err = _run(capsys, "reairings", "reject", str(link.pk), *as_person("rev1"),
                           "--format", "json")
     assert code == 0, err
     assert json.loads(out)["status"] == "rejected"
@@ -99,7 +100,7 @@ def test_review_needs_a_reviewer_and_is_audited(world: dict, capsys) -> None:
     _run(capsys, "reairings", "find", "--refingerprint")
     link.refresh_from_db()
     assert link.status == "rejected" and Reairing.objects.count() == 2
-    code, _, err = _run(capsys, "reairings", "accept", "999999", "--by", "rev1")
+    code, _, err = _run(capsys, "reairings", "accept", "999999", *as_person("rev1"))
     assert code != 0 and "no re-airing link" in err
 
 

@@ -51,37 +51,44 @@ def test_incident_flow_and_concurrent_edits_on_postgresql(tmp_path: Path) -> Non
         for name, role in (("rev1", "reviewer"), ("rev2", "reviewer"), ("rev3", "reviewer"),
                            ("lead1", "lead"), ("lead2", "lead")):
             ok(env, "users", "create", name, "--role", role)
-        ok(env, "persons", "add", "والد أماني بلور", "--kind", "relative", "--format", "json")
+        who = {}  # each person's token, issued at the operator's console
+        for name in ("rev1", "rev2", "rev3", "lead1", "lead2"):
+            issued = ok(env, "tokens", "create", name, "--scope", "read", "--scope", "review",
+                        "--format", "json")
+            (tmp_path / f"{name}.token").write_text(issued["token"])
+            who[name] = ["--token-file", str(tmp_path / f"{name}.token")]
+        ok(env, "persons", "add", "والد أماني بلور", "--kind", "relative", *who["rev1"],
+           "--format", "json")
         ok(env, "persons", "add", "د. أماني بلور", "--latin", "Dr Amani Ballour", "--kind",
-           "activist", "--format", "json")
+           "activist", *who["rev1"], "--format", "json")
         incident = ok(env, "incidents", "propose", "--broadcast", str(broadcast), "--start",
                       "12:40", "--end", "14:05", "--title", "والد د. أماني بلور يتبرأ منها",
                       "--person", "والد أماني بلور", "--relation", "father of", "--targeted",
-                      "Dr Amani Ballour", "--by", "lead1", "--format", "json")
+                      "Dr Amani Ballour", *who["lead1"], "--format", "json")
         key = str(incident["id"])
 
         def add_clip(i: int) -> int:
             return raqib(env, "incidents", "add-clip", key, "--broadcast", str(broadcast),
-                         "--start", str(760 + i), "--end", str(770 + i), "--by",
-                         f"rev{i % 3 + 1}").returncode
+                         "--start", str(760 + i), "--end", str(770 + i),
+                         *who[f"rev{i % 3 + 1}"]).returncode
 
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
             codes = list(pool.map(add_clip, range(6)))
         assert set(codes) <= {0, 1} and codes.count(0) >= 1, codes
-        shown = ok(env, "incidents", "show", key, "--format", "json")
+        shown = ok(env, "incidents", "show", key, *who["lead2"], "--format", "json")
         landed = codes.count(0)
         assert len(shown["clips"]) == 1 + landed
         assert shown["version"] == 1 + landed
         versions = [h["version"] for h in shown["history"]]
         assert versions == sorted(set(versions)), versions  # one event per version, no fork
 
-        ok(env, "incidents", "review", key, "--status", "under_review", "--by", "rev1",
+        ok(env, "incidents", "review", key, "--status", "under_review", *who["rev1"],
            "--format", "json")
         own = raqib(env, "incidents", "review", key, "--status", "confirmed", "--confidence",
-                    "high", "--by", "lead1")
+                    "high", *who["lead1"])
         assert own.returncode == 1 and "two-person rule" in own.stderr  # lead1 proposed it
         done = ok(env, "incidents", "review", key, "--status", "confirmed", "--confidence",
-                  "high", "--by", "lead2", "--format", "json")
+                  "high", *who["lead2"], "--format", "json")
         assert done["status"] == "confirmed" and done["decided_by"] == "lead2"
-        exported = ok(env, "incidents", "export", "--format", "json")
+        exported = ok(env, "incidents", "export", *who["lead2"], "--format", "json")
         assert exported[0]["persons"][0]["targeted_name"] == "د. أماني بلور"

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from catalog.models import Broadcast, CustodyEvent, Outlet, Segment, Source, Tag, Transcript
 from raqib.cli import main
 from review.tagging import TagError, add_tag, promote_tag, tags_of, vocabulary
+from tests.cli_persons import as_person
 
 pytestmark = pytest.mark.django_db
 STARTING = {"forced-confession", "family-disavowal", "coerced-testimony",
@@ -77,13 +78,14 @@ def test_cli_vocabulary_and_promote(capsys, broadcast) -> None:
     account("lead", "lead")
     account("rev", "reviewer")
     assert main(["tag", "add", str(broadcast.pk), "blindfolded", "--start", "1", "--end",
-                 "4"]) == 0
+                 "4", *as_person("rev")]) == 0
     capsys.readouterr()
+    assert tags_of(broadcast.pk)[0]["by"] == "rev"  # the person, not the shell user
     assert main(["tag", "vocabulary", "--format", "json"]) == 0
     rows = {r["tag"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["blindfolded"]["vocabulary"] is False and rows["blindfolded"]["uses"] == 1
-    assert main(["tag", "promote", "blindfolded", "--by", "rev"]) == 1
+    assert main(["tag", "promote", "blindfolded", *as_person("rev")]) == 1
     assert "lead role" in capsys.readouterr().err
-    assert main(["tag", "promote", "blindfolded", "--label-ar", "معصوب العينين", "--by",
-                 "lead", "--format", "json"]) == 0
+    assert main(["tag", "promote", "blindfolded", "--label-ar", "معصوب العينين",
+                 *as_person("lead"), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["vocabulary"] is True

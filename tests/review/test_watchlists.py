@@ -265,11 +265,18 @@ def raqib(tmp_path: Path):
 
 def test_cli_watchlists_and_alerts(raqib, tmp_path: Path) -> None:
     assert raqib("users", "create", "rana", "--role", "reviewer").returncode == 0
-    added = raqib("watchlists", "add", "disown", '"أتبرأ من"', "--owner", "rana",
+    issued = raqib("tokens", "create", "rana", "--scope", "read", "--scope", "review",
+                   "--format", "json")
+    assert issued.returncode == 0, issued.stderr
+    (tmp_path / "rana.token").write_text(json.loads(issued.stdout)["token"])
+    rana = ["--token-file", str(tmp_path / "rana.token")]
+    refused = raqib("watchlists", "add", "disown", '"أتبرأ من"')  # no person
+    assert refused.returncode == 1 and "acts as a person" in refused.stderr
+    added = raqib("watchlists", "add", "disown", '"أتبرأ من"', "--owner", "rana", *rana,
                   "--format", "json")
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["owner"] == "rana"
-    bad = raqib("watchlists", "add", "broken", '"أتبرأ من')
+    bad = raqib("watchlists", "add", "broken", '"أتبرأ من', *rana)
     assert bad.returncode == 2 and "unbalanced quote" in bad.stderr
 
     doc = {"broadcast": {"outlet": "Al-Ikhbariya", "title": "From the Tunnel",
@@ -285,14 +292,14 @@ def test_cli_watchlists_and_alerts(raqib, tmp_path: Path) -> None:
     assert (alert["watchlist"], alert["start"], alert["text"], alert["status"]) == (
         "disown", 4.0, "أنا أماني وأتبرأ من أخي", "new")
     assert raqib("alerts", "confirm", str(alert["id"]), "--note", "on air",
-                 "--by", "rana").returncode == 0
+                 *rana).returncode == 0
     assert json.loads(raqib("alerts", "list", "--format", "json").stdout) == []
     (done,) = json.loads(raqib("alerts", "list", "--status", "confirmed",
                                "--format", "json").stdout)
     assert (done["note"], done["reviewed_by"]) == ("on air", "rana")
-    assert raqib("alerts", "dismiss", "999").returncode == 2
+    assert raqib("alerts", "dismiss", "999", *rana).returncode == 2
 
-    later = raqib("watchlists", "add", "amani", "أماني")
+    later = raqib("watchlists", "add", "amani", "أماني", *rana)
     assert later.returncode == 0
     tested = raqib("watchlists", "test", "amani", "--format", "json")
     assert tested.returncode == 0, tested.stderr
@@ -300,7 +307,7 @@ def test_cli_watchlists_and_alerts(raqib, tmp_path: Path) -> None:
         "أنا أماني وأتبرأ من أخي"]
     ran = raqib("watchlists", "run", "--broadcast", str(alert["broadcast_id"]))
     assert ran.returncode == 0 and "0 new alert(s)" in ran.stdout  # archive: no alert
-    assert raqib("watchlists", "remove", "amani").returncode == 0
+    assert raqib("watchlists", "remove", "amani", *rana).returncode == 0
     names = [w["name"] for w in json.loads(raqib("watchlists", "list", "--format",
                                                  "json").stdout)]
     assert names == ["disown"]
