@@ -21,8 +21,8 @@ from drf_spectacular.views import SpectacularAPIView
 from api.permissions import PUBLIC
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
-BINARY_OPERATIONS = ("broadcasts_media",)
-CSV_OPERATIONS = ("incidents_export",)  # format=csv: review.incident_json.export_csv  # evidence files: whatever type was captured
+BINARY_OPERATIONS = ("broadcasts_media",)  # evidence files: whatever type was captured
+CSV_OPERATIONS = ("incidents_export",)  # format=csv: review.incident_json.export_csv
 COMMON = {"400": "Bad request (problem details)", "401": "No valid token",
           "403": "Role or token scope too low, or a rule refused it",
           "404": "No such resource, or not open to the caller", "405": "Method not allowed",

@@ -1,8 +1,9 @@
 """What every API view shares: the order of checks, the query-string rules and helpers.
 
 ``ApiView.initial`` runs, in order: a credential in the URL → 400 (before anything else, so
-the token is never tried); a method the route does not take → 405; then DRF's authentication (401), the view's ``access``
-declaration (403, ``api.permissions``) and the per-token throttle (429); then the query
+the token is never tried); a method the route does not take → 405; then DRF's
+authentication (401), the view's ``access`` declaration (403, ``api.permissions``) and the
+per-token throttle (429); then the query
 parameters against the view's ``query_serializer``: an unknown or repeated parameter, or an
 invalid value, → 400. ``body(serializer_class)`` reads a strict JSON body. To add a query
 parameter: a field in the view's query serializer (it joins the OpenAPI document).

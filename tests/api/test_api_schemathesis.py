@@ -55,7 +55,7 @@ def test_the_api_keeps_its_contract_for_each_role(live, role: str, tmp_path: Pat
         "--seed", "24", "--no-shrink", "--request-timeout", "60", "--workers", "1",
         "--continue-on-failure", "--max-failures", "20", "--report", "ndjson",
         "--report-dir", str(tmp_path / "report"), "--output-truncate", "true"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
                           timeout=SECONDS_PER_ROLE, env={**live.env, "NO_COLOR": "1"})
     assert done.returncode == 0, (done.stdout[-12000:] + done.stderr[-3000:]
                                   + live.log.read_text()[-3000:])
