@@ -15,6 +15,7 @@ To add a setting: add a ``Setting`` to ``SETTINGS``, document it in
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ class ConfigError(Exception):
         where = f" in {path}" if path else ""
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"invalid configuration{where}:\n{lines}")
+
+
+# api.rate_limit: what Django REST framework's throttles read (N per second/minute/...)
+RATE = re.compile(r"^[1-9]\d{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 @dataclass(frozen=True)
@@ -285,6 +290,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> tuple[Any, str | None]
         value = "tantivy"  # the embedded backend's former name (FTS5); the index moves over
     if setting.choices and value not in setting.choices:
         return None, f"{origin}: {value!r} is not one of {', '.join(setting.choices)}"
+    if setting.key == "api.rate_limit" and not RATE.match(value):
+        return None, f"{origin}: {value!r} is not N/sec, N/min, N/hour or N/day"
     if want is int and value < 0:
         return None, f"{origin}: must not be negative"
     if setting.positive and value <= 0:

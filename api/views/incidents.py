@@ -126,6 +126,9 @@ class IncidentList(ApiView):
 
 class ExportQuery(IncidentFilters):
     format = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")
+    cursor = None  # one answer, newest first: at most page_size (default 200) incidents
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000,
+                                         default=200, help_text="at most this many, newest first")
 
 
 class IncidentExport(ApiView):
@@ -141,7 +144,7 @@ class IncidentExport(ApiView):
         from review_ui.views.incident_list import matching
 
         data = _filters(self.query)
-        limit = self.query.get("page_size") or 200
+        limit = self.query["page_size"]
         rows = [incident_json(i, request.user)
                 for i in matching(request.user, data).order_by("-id")[:limit]]
         audit.record("incidents-exported", request.user, details={

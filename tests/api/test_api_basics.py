@@ -168,3 +168,13 @@ def test_media_honours_range() -> None:
     bad = api.get(detail["media"]["url"], headers={"Range": "bytes=5000-"})
     _problem(bad, 416)
     assert bad["Content-Range"] == f"bytes */{len(payload)}"
+
+
+def test_a_rate_limit_drf_cannot_read_is_a_configuration_error() -> None:
+    from raqib.config import ConfigError, load_config
+
+    assert load_config(None, environ={"RAQIB_API_RATE_LIMIT": "30/hour"}).get(
+        "api.rate_limit") == "30/hour"
+    for bad in ("abc", "0/min", "10/fortnight", "-5/min"):
+        with pytest.raises(ConfigError, match="api.rate_limit"):
+            load_config(None, environ={"RAQIB_API_RATE_LIMIT": bad})
