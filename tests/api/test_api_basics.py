@@ -178,3 +178,15 @@ def test_a_rate_limit_drf_cannot_read_is_a_configuration_error() -> None:
     for bad in ("abc", "0/min", "10/fortnight", "-5/min"):
         with pytest.raises(ConfigError, match="api.rate_limit"):
             load_config(None, environ={"RAQIB_API_RATE_LIMIT": bad})
+
+
+def test_ids_no_database_holds_are_404_not_500() -> None:
+    api = ApiClient(token_for(make_user("rami", "reviewer"), ["read", "review"]))
+    huge = "9" * 30
+    for path in (f"broadcasts/{huge}/", f"broadcasts/{huge}/segments/",
+                 f"broadcasts/{huge}/media/", f"incidents/{huge}/", f"persons/{huge}/",
+                 f"alerts/{huge}/", "broadcasts/0/"):
+        _problem(api.get(path), 404)
+    _problem(api.post(f"watchlists/{huge}/active/", {"active": True}), 404)
+    _problem(api.get("broadcasts/", status="nonsense"), 400)
+    _problem(api.get("incidents/", outlet=huge), 400)
