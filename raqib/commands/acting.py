@@ -88,7 +88,13 @@ def _sign_in() -> Any:
     from accounts.twofactor import has_factor, match_token
 
     try:
-        name = input("user name: ").strip()
+        # prompts go to stderr (as getpass's do): stdout may be a file of --format json
+        sys.stderr.write("user name: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        name = line.strip()
         password = getpass.getpass("password: ")
     except (EOFError, KeyboardInterrupt) as exc:
         raise _refuse("sign-in abandoned; nothing written") from exc

@@ -76,7 +76,9 @@ def _default_actor() -> str:
 def import_command(args: argparse.Namespace) -> int:
     try:
         broadcast = import_transcript(args.file, settings.CONFIG,
-                                      actor=args.actor or _default_actor())
+                                      actor=_default_actor() + (
+                                          f" (for {args.actor.strip()[:100]})"
+                                          if args.actor and args.actor.strip() else ""))
     except TranscriptImportError as exc:
         raise CommandError(f"cannot import: {exc}") from exc
     print(broadcast.id)

@@ -1,18 +1,17 @@
 """``raqib users create|list|invite|deactivate|reset-2fa|unlock``: accounts of the review UI.
 
-A user has exactly one role (viewer < reviewer < lead < admin, see ``accounts.roles``).
-The password comes from ``RAQIB_PASSWORD`` (for scripts, and whenever there is no terminal
-to prompt on) or an interactive prompt with confirmation; it must pass every configured
-password validator (length, common passwords, similarity to the name, all digits,
-variety). A user name holds letters,
-digits and ``. @ + - _`` only (no markup, spaces or bidi controls). Running ``create``
-for an existing name updates that user's role and password. Every role needs a second
-factor, enrolled only through ``invite`` (a one-time, expiring code and link, printed once,
-stored hashed: ``accounts.invites``). ``deactivate`` blocks a user and ends all their
-sessions; ``reset-2fa`` removes their second-factor devices and invites and ends their
-sessions (a new invite is then needed); ``unlock`` lifts a login lockout of an
-account or an address. Parsers: ``raqib.commands.parsers.users``; to add an action,
-register it there and write it here.
+A user has exactly one role (viewer < reviewer < lead < admin, see ``accounts.roles``). The
+password comes from ``RAQIB_PASSWORD`` (for scripts, and whenever there is no terminal to
+prompt on) or an interactive prompt with confirmation; it must pass every configured
+password validator (length, common passwords, similarity to the name, all digits, variety).
+A user name holds letters, digits and ``. @ + - _`` only (no markup, spaces or bidi
+controls). Running ``create`` for an existing name updates that user's role and password.
+Every role needs a second factor, enrolled only through ``invite`` (a one-time, expiring
+code and link, printed once, stored hashed: ``accounts.invites``). ``deactivate`` blocks a
+user, ends all their sessions and revokes their personal access tokens; ``reset-2fa``
+removes their second-factor devices and invites and ends their sessions (a new invite is
+then needed); ``unlock`` lifts a login lockout of an account or an address. Parsers:
+``raqib.commands.parsers.users``; to add an action, register it there and write it here.
 """
 
 from __future__ import annotations
@@ -111,14 +110,19 @@ def _user(name: str) -> object:
 
 def deactivate_user(args: argparse.Namespace) -> int:
     from accounts.sessions import end_sessions
+    from accounts.tokens import live_tokens
 
     user = _user(args.name)
+    tokens = live_tokens(user).count()
     user.is_active = False
-    user.save(update_fields=["is_active"])
+    user.save(update_fields=["is_active"])  # revokes their tokens (accounts.tokens)
     ended = end_sessions(user)
-    audit.record("user-deactivated", details={"user": user.username, "sessions_ended": ended})
-    emit(args, {"name": user.username, "active": False, "sessions_ended": ended},
-         header=f"deactivated {user.username}; ended {ended} session(s)")
+    audit.record("user-deactivated", details={"user": user.username, "sessions_ended": ended,
+                                              "tokens_revoked": tokens})
+    emit(args, {"name": user.username, "active": False, "sessions_ended": ended,
+                "tokens_revoked": tokens},
+         header=f"deactivated {user.username}; ended {ended} session(s), revoked {tokens} "
+                "access token(s)")
     return 0
 
 

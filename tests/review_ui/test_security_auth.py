@@ -204,16 +204,21 @@ def test_recent_auth_required_asks_for_the_password_again(db) -> None:
 def test_deactivate_ends_every_session_of_the_user(db, capsys) -> None:
     import json
 
+    from accounts import tokens
     from raqib.cli import main
 
     user = make_user("leaver", "reviewer")
+    _, raw = tokens.issue(user, name="script", scopes=["read"], by=None)
     laptop, phone = login_client(Client(), user), login_client(Client(), user)
     other = login_client(Client(), make_user("stayer", "viewer"))
     assert laptop.get("/broadcasts/").status_code == 200
     capsys.readouterr()
     assert main(["users", "deactivate", "leaver", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out == {"name": "leaver", "active": False, "sessions_ended": 2}
+    assert out == {"name": "leaver", "active": False, "sessions_ended": 2,
+                   "tokens_revoked": 1}
+    with pytest.raises(tokens.TokenRejected):
+        tokens.authenticate(raw)
     for client in (laptop, phone):
         assert client.get("/broadcasts/").status_code == 302
     assert other.get("/broadcasts/").status_code == 200

@@ -46,7 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = sub.add_parser("import", help="import a transcript JSON file and index it")
     imp.add_argument("file", type=Path, help='JSON: {"broadcast": {...}, "segments": [...]}')
     imp.add_argument("--actor", default=None,
-                     help="who imports it, for the custody record (default: user@host)")
+                     help="on whose behalf, noted in the custody record after the OS "
+                          "user and host that ran the import (an operator command: the "
+                          "record always names user@host)")
     flags.set_handler(imp, f"{HANDLERS}:import_command")
 
     analyze = sub.add_parser("analyze", help="show the search terms of a text "
