@@ -301,6 +301,35 @@ class IncidentSerializer(S.Serializer):
     sightings = SightingSerializer(many=True)
 
 
+class OnAirSummarySerializer(S.Serializer):
+    person_id = S.IntegerField()
+    name = S.CharField()
+    role = S.CharField()
+    targeted_person_id = S.IntegerField(allow_null=True)
+    targeted_name = S.CharField(allow_null=True)
+
+
+class IncidentSummarySerializer(S.Serializer):
+    """An incident in a list: open ``incidents/{id}/`` for clips, assessments, history."""
+
+    id = S.IntegerField()
+    title = S.CharField()
+    status = S.ChoiceField(choices=Incident.Status.choices)
+    version = S.IntegerField()
+    outlet = S.CharField(allow_null=True)
+    programme = S.CharField(allow_blank=True)
+    first_aired = S.DateField(allow_null=True)
+    restricted = S.BooleanField()
+    confidence = S.CharField(allow_null=True)
+    signs = S.ListField(child=S.CharField(), allow_null=True)
+    proposer_assessment_hidden = S.BooleanField()
+    proposed_by = S.CharField(allow_null=True)
+    created_at = S.CharField()
+    updated_at = S.CharField()
+    clips = S.IntegerField(help_text="how many clips")
+    persons = OnAirSummarySerializer(many=True)
+
+
 class IncidentFacetSerializer(S.Serializer):
     value = S.CharField()
     label = S.CharField()

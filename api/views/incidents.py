@@ -48,6 +48,29 @@ def visible(request: Request, incident_id: int) -> Incident:
         raise Http404("no such incident") from None
 
 
+def summary(incident: Incident, blind: bool) -> dict[str, Any]:
+    """A list row, as the incident list screen shows it (``_rows``): the proposer's
+    confidence and signs withheld from a lead who has yet to assess blind."""
+    people = [{"person_id": p.person_id, "name": p.person.name, "role": p.role,
+               "targeted_person_id": p.targeted_id,
+               "targeted_name": p.targeted.name if p.targeted else None}
+              for p in incident.people.all()]
+    return {"id": incident.pk, "title": incident.title, "status": incident.status,
+            "version": incident.version,
+            "outlet": incident.outlet.name if incident.outlet else None,
+            "programme": incident.programme,
+            "first_aired": incident.first_aired.isoformat() if incident.first_aired else None,
+            "restricted": incident.restricted,
+            "confidence": None if blind else incident.confidence,
+            "signs": None if blind else sorted(s.code for s in incident.signs.all()),
+            "proposer_assessment_hidden": blind,
+            "proposed_by": incident.proposed_by.get_username() if incident.proposed_by
+            else None,
+            "created_at": incident.created_at.isoformat(),
+            "updated_at": incident.updated_at.isoformat(),
+            "clips": len(incident.clips.all()), "persons": people}
+
+
 def shown(incident_id: int, user: Any) -> dict[str, Any]:
     return incident_json(inc.get_incident(incident_id, user), user)
 
@@ -81,7 +104,7 @@ class IncidentListAnswer(serializers.Serializer):
     facets = out.IncidentFacetsSerializer()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = out.IncidentSerializer(many=True)
+    results = out.IncidentSummarySerializer(many=True)
 
 
 class IncidentList(ApiView):
@@ -97,16 +120,20 @@ class IncidentList(ApiView):
     @extend_schema(operation_id="incidents_list", parameters=[IncidentFilters],
                    responses={200: IncidentListAnswer}, tags=["incidents"])
     def get(self, request: Request) -> Response:
-        from review_ui.views.incident_list import matching
+        from review_ui.views.incident_list import blind_incidents, matching
 
         data = _filters(self.query)
         rows = matching(request.user, data)
         paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(
+            rows.select_related("outlet", "proposed_by").prefetch_related(
+                "people__person", "people__targeted", "signs", "clips"), request, view=self)
+        blind = set(blind_incidents(request.user).filter(pk__in=[i.pk for i in page])
+                    .values_list("pk", flat=True))
         return Response({"count": rows.count(), "facets": facets(request.user, data),
                          "next": paginator.get_next_link(),
                          "previous": paginator.get_previous_link(),
-                         "results": [incident_json(i, request.user) for i in page]})
+                         "results": [summary(i, i.pk in blind) for i in page]})
 
     @extend_schema(operation_id="incidents_propose", request=out.ProposeSerializer,
                    responses={201: out.IncidentSerializer, **ERRORS}, tags=["incidents"])

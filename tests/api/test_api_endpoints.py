@@ -214,3 +214,14 @@ def test_persons_alerts_and_watchlists(world) -> None:
     for action in ("person-added", "watchlist-created", "alert-dismissed"):
         assert any(a.startswith(action.split("-")[0]) for a in _actions()), action
     assert Incident.objects.count() == 3
+
+
+def test_the_list_withholds_the_proposers_assessment_from_a_lead_yet_to_assess(world) -> None:
+    disown = world["disown"]
+    rows = {i["id"]: i for i in _json(world["api"]["lead2"].get("incidents/"))["results"]}
+    assert rows[disown.pk]["proposer_assessment_hidden"] is True
+    assert rows[disown.pk]["signs"] is None and rows[disown.pk]["confidence"] is None
+    mine = {i["id"]: i for i in _json(world["api"]["rev"].get("incidents/"))["results"]}
+    assert mine[disown.pk]["signs"] == ["reads-script"]
+    assert mine[disown.pk]["persons"][0]["targeted_name"] == "د. أماني بلور"
+    assert mine[disown.pk]["clips"] == 1
