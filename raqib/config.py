@@ -16,6 +16,7 @@ To add a setting: add a ``Setting`` to ``SETTINGS``, document it in
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -37,6 +38,10 @@ class ConfigError(Exception):
         where = f" in {path}" if path else ""
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"invalid configuration{where}:\n{lines}")
+
+
+# api.rate_limit: what Django REST framework's throttles read (N per second/minute/...)
+RATE = re.compile(r"^[1-9]\d{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("transcribe.threads", int, 0, "RAQIB_TRANSCRIBE_THREADS",
             "CPU threads for inference; 0 means all cores for faster-whisper and 1 for "
             "openai-whisper (torch's threads spin on a busy machine)."),
+    Setting("api.rate_limit", str, "600/min", "RAQIB_API_RATE_LIMIT",
+            "Requests one API token may make (N/sec, N/min, N/hour or N/day); past it the API "
+            "answers 429 with Retry-After. Counted in Redis when queue.redis_url is set, else "
+            "per web worker process."),
     Setting("web.host", str, "127.0.0.1", "RAQIB_WEB_HOST", "Address the web UI listens on."),
     Setting("web.port", int, 8000, "RAQIB_WEB_PORT", "Port the web UI listens on."),
     Setting("web.workers", int, 0, "RAQIB_WEB_WORKERS",
@@ -283,6 +292,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> tuple[Any, str | None]
         value = "tantivy"  # the embedded backend's former name (FTS5); the index moves over
     if setting.choices and value not in setting.choices:
         return None, f"{origin}: {value!r} is not one of {', '.join(setting.choices)}"
+    if setting.key == "api.rate_limit" and not RATE.match(value):
+        return None, f"{origin}: {value!r} is not N/sec, N/min, N/hour or N/day"
     if want is int and value < 0:
         return None, f"{origin}: must not be negative"
     if setting.positive and value <= 0:

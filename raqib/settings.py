@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "review.apps.ReviewConfig",
     "reairings.apps.ReairingsConfig",
     "review_ui",
+    "rest_framework",  # the HTTP API (api/): Django REST framework
+    "drf_spectacular",  # ... and its OpenAPI document (docs/openapi.json)
+    "api",
     "django_otp",  # second factor (TOTP) for every role, with static recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "api.problems.ApiProblemMiddleware",  # under /api/: every error as problem details
     "review_ui.middleware.ProxyHeadersMiddleware",
     "review_ui.middleware.HeadWithoutBodyMiddleware",
     "review_ui.middleware.RequestSizeLimitMiddleware",
@@ -209,3 +213,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 HUEY_BACKEND = "redis" if CONFIG.get("queue.redis_url") else "sqlite"
 
 LOGGING_CONFIG = None  # raqib.logs configures logging itself
+
+# The HTTP API (api/): token authentication only (no session, so no CSRF exposure), JSON
+# only, problem details for every error, cursor pages, a rate limit per token.
+API_RATE_LIMIT = CONFIG.get("api.rate_limit")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The API's rate counters: shared by every worker process when Redis is configured.
+    "api": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
+             "LOCATION": CONFIG.get("queue.redis_url"), "KEY_PREFIX": "raqib-api"}
+            if CONFIG.get("queue.redis_url") else
+            {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+             "LOCATION": "raqib-api-throttle"}),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is the export's own parameter
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Raqib API",
+    "DESCRIPTION": "Search, broadcasts, incidents, persons, alerts, watchlists and tags of a "
+                   "Raqib installation. See docs/api.md.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"IncidentStatusEnum": "review.models.Incident.Status",
+                            "BroadcastStatusEnum": "catalog.models.Broadcast.Status",
+                            "AlertStatusEnum": "catalog.models.Alert.Status"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.schema.postprocess"],
+}

@@ -1,4 +1,5 @@
-"""Root URL configuration: everything is served by the review UI app.
+"""Root URL configuration: the HTTP API under ``/api/v1/`` (``api.urls``), everything
+else by the review UI app.
 
 The ``handlerNNN`` names render Django's own error answers through the UI's error page
 (``review_ui.errors``): the site's chrome, the page's language, no detail.
@@ -6,7 +7,7 @@ The ``handlerNNN`` names render Django's own error answers through the UI's erro
 
 from django.urls import include, path
 
-urlpatterns = [path("", include("review_ui.urls"))]
+urlpatterns = [path("api/v1/", include("api.urls")), path("", include("review_ui.urls"))]
 
 handler400 = "review_ui.errors.bad_request"
 handler403 = "review_ui.errors.permission_denied"

@@ -37,6 +37,8 @@ class SecondFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if request.path.startswith("/api/"):  # token-authenticated: no session user there
+            return self.get_response(request)
         if user is None or not needs_second_factor(user) or _verified(request):
             return self.get_response(request)
         verify, enrol = reverse("review_ui:login_2fa"), reverse("review_ui:enrol")

@@ -149,8 +149,10 @@ class BidiNeutralisingMiddleware:
 
 
 def public_prefixes() -> tuple[str, ...]:
-    """Paths an anonymous visitor may reach: the login page and static files."""
-    return ("/login/", settings.STATIC_URL or "/static/")
+    """Paths an anonymous visitor may reach: the login page and static files; and the
+    HTTP API, which authenticates each request by its own token (``api.authentication``)
+    and refuses everything undeclared (``api.permissions``), never by the session."""
+    return ("/login/", settings.STATIC_URL or "/static/", "/api/")
 
 
 class LoginRequiredEverywhereMiddleware:
