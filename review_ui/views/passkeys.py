@@ -83,7 +83,7 @@ def passkey_config(request: HttpRequest) -> dict[str, Any]:
     """The configuration the library's scripts read (``json_script``), with our URLs."""
     return {
         "autocompleteLoginFieldSelector": None,
-        "nextFieldSelector": "input[name='next']",
+        "nextFieldSelector": "input.passkey-next",  # not the language switch's "next"
         "csrfToken": get_token(request),
         "beginAuthenticationUrl": reverse("review_ui:passkey_auth_begin"),
         "completeAuthenticationUrl": reverse("review_ui:passkey_auth_complete"),
