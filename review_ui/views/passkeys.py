@@ -195,4 +195,4 @@ auth_complete = _declared(_AuthComplete)
 
 
 js_catalog = signed_in_view(require_GET(JavaScriptCatalog.as_view(
-    packages=["django_otp_webauthn"])))
+    packages=["django_otp_webauthn"])))  # with LOCALE_PATHS' djangojs (the Arabic)

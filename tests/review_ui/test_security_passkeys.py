@@ -15,6 +15,7 @@ signatures) are driven in Chromium by ``test_passkeys_browser.py``; here a passk
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -85,8 +86,6 @@ def test_no_passkey_with_the_password_alone_or_without_an_invite(db, capsys) -> 
 
     capsys.readouterr()
     assert main(["users", "invite", "pk-new", "--format", "json"]) == 0
-    import json
-
     code = json.loads(capsys.readouterr().out)["code"]
     assert newcomer.post("/account/2fa/enrol/", {"code": code}).status_code == 302
     assert newcomer.get("/account/passkeys/add/").status_code == 200
@@ -239,3 +238,17 @@ def test_changes_shown_at_each_login_until_acknowledged_with_csrf(db) -> None:
     assert FactorChange.objects.filter(user=user, seen_at__isnull=False).count() == 2
     again = login_client(Client(), user)
     assert again.get(CHANGES)["Location"] == "/"  # nothing left to show
+
+
+def test_the_passkey_pages_and_scripts_speak_arabic(db) -> None:
+    user = make_user("pk-arabic", "viewer")
+    _passkey(user, 4)
+    client = login_client(_local(), user)
+    catalog = client.get("/account/passkeys/messages.js")
+    assert catalog.status_code == 200 and catalog["Content-Type"].startswith("text/javascript")
+    text = catalog.content.decode()  # JSON: \\uXXXX escapes
+    assert json.dumps("التحقق بمفتاح المرور")[1:-1] in text
+    assert json.dumps("تم التسجيل بنجاح")[1:-1] in text
+    page = client.get("/account/2fa/").content.decode()
+    assert "وسائل تسجيل الدخول" in page and "مفتاح مرور" in page
+    assert "script-src 'self'" in client.get("/account/2fa/")["Content-Security-Policy"]
