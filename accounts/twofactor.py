@@ -64,6 +64,13 @@ def has_factor(user: Any) -> bool:
     return has_confirmed_totp(user) or has_passkey(user)
 
 
+def enrolled_user_ids() -> set[int]:
+    """The ids of every user with a factor (a confirmed authenticator or passkey)."""
+    return (set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+            | set(WebAuthnCredential.objects.filter(confirmed=True)
+                  .values_list("user_id", flat=True)))
+
+
 def factor_count(user: Any) -> int:
     """How many factors the user has (authenticators and passkeys; not recovery codes)."""
     return (TOTPDevice.objects.filter(user=user, confirmed=True).count()

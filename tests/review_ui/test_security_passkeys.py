@@ -252,3 +252,18 @@ def test_the_passkey_pages_and_scripts_speak_arabic(db) -> None:
     page = client.get("/account/2fa/").content.decode()
     assert "وسائل تسجيل الدخول" in page and "مفتاح مرور" in page
     assert "script-src 'self'" in client.get("/account/2fa/")["Content-Security-Policy"]
+
+
+def test_users_list_and_reset_count_passkeys_as_factors(db, capsys) -> None:
+    from raqib.cli import main
+
+    user = make_user("pk-listed", "reviewer", second_factor=False)
+    _passkey(user, 5)
+    capsys.readouterr()
+    assert main(["users", "list", "--format", "json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["pk-listed"]["second_factor"] is True  # a passkey alone is a factor
+    assert main(["users", "invite", "pk-listed"]) == 2  # has a factor: no invite
+    assert main(["users", "reset-2fa", "pk-listed"]) == 0
+    assert not WebAuthnCredential.objects.filter(user=user).exists()
+    assert main(["users", "invite", "pk-listed"]) == 0
