@@ -43,6 +43,7 @@ from accounts.sessions import (
 )
 from catalog import audit
 from review_ui.access import factor_change_redirect, signed_in_view
+from review_ui.passkey_scripts import passkey_config
 
 log = logging.getLogger("raqib.auth")
 
@@ -81,8 +82,6 @@ def after_second_factor(request: HttpRequest, nxt: str) -> str:
 
 
 def _login_2fa_context(request: HttpRequest, form: forms.Form) -> dict:
-    from review_ui.views.passkeys import passkey_config
-
     user = request.user
     with_passkey = twofactor.has_passkey(user) and passkeys.available(request)
     return {"form": form, "next": safe_next(request),
@@ -170,8 +169,6 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 def reauth(request: HttpRequest) -> HttpResponse:
     """The password and a current factor again: a code typed with the password, or (for a
     user with a passkey) the password, then the passkey within PASSKEY_STEP_SECONDS."""
-    from review_ui.views.passkeys import passkey_config
-
     user = request.user
     needs_token = twofactor.needs_second_factor(user)
     with_passkey = needs_token and twofactor.has_passkey(user) and passkeys.available(request)

@@ -16,8 +16,9 @@ rules are ``accounts.twofactor`` and ``accounts.passkeys``; these classes only a
 
 Every endpoint is a POST with the CSRF token (the library's scripts send X-CSRFToken);
 the scripts are static files (the CSP allows no inline script) and their configuration a
-``json_script`` block (``passkey_config``). To add a ceremony: subclass the library's view
-here, apply a rule of ``accounts``, declare the view with ``signed_in_view``.
+``json_script`` block (``review_ui.passkey_scripts.passkey_config``). To add a ceremony:
+subclass the library's view here, apply a rule of ``accounts``, declare the view with
+``signed_in_view``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +45,7 @@ from django_otp_webauthn.views import (
 from accounts import invites, passkeys, sessions, twofactor
 from accounts.passwords import client_address
 from review_ui.access import factor_change_redirect, factor_change_refusal, signed_in_view
+from review_ui.passkey_scripts import passkey_config
 from review_ui.views.account import after_second_factor, safe_next
 
 log = logging.getLogger("raqib.auth")
@@ -77,19 +78,6 @@ def _verified(request: HttpRequest) -> bool:
 
 def _held_invite(request: HttpRequest) -> invites.EnrolmentInvite | None:
     return invites.held_invite(request.user, request.session.get(invites.INVITE_SESSION_KEY))
-
-
-def passkey_config(request: HttpRequest) -> dict[str, Any]:
-    """The configuration the library's scripts read (``json_script``), with our URLs."""
-    return {
-        "autocompleteLoginFieldSelector": None,
-        "nextFieldSelector": "input.passkey-next",  # not the language switch's "next"
-        "csrfToken": get_token(request),
-        "beginAuthenticationUrl": reverse("review_ui:passkey_auth_begin"),
-        "completeAuthenticationUrl": reverse("review_ui:passkey_auth_complete"),
-        "beginRegistrationUrl": reverse("review_ui:passkey_register_begin"),
-        "completeRegistrationUrl": reverse("review_ui:passkey_register_complete"),
-    }
 
 
 @signed_in_view
