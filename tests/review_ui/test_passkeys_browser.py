@@ -50,6 +50,17 @@ def _virtual_authenticator(context: object, page: object) -> str:
         "hasUserVerification": True, "isUserVerified": True}})["authenticatorId"]
 
 
+def _ceremony(page: object, button: str, url: str) -> None:
+    """Click a passkey button and wait for the page the script then opens; on a timeout,
+    say what the script's status line says (the server's answer, in the page's language)."""
+    try:
+        with page.expect_navigation(url=url, timeout=90_000):
+            page.click(button)
+    except Exception as exc:
+        status = page.locator(".passkey-status").all_inner_texts()
+        raise AssertionError(f"{button} did not reach {url} (at {page.url}): {status}") from exc
+
+
 def _password(page: object, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -93,8 +104,7 @@ def test_invite_link_passkey_enrolment_login_and_no_passkey_without_step_up(
         with page.expect_navigation():
             page.click("a.use-passkey")
         assert "/account/passkeys/add/" in page.url
-        with page.expect_navigation(url="**/account/2fa/", timeout=30_000):
-            page.click("#passkey-register-button")
+        _ceremony(page, "#passkey-register-button", "**/account/2fa/")
         assert page.locator(".fresh-codes ul.recovery-codes li").count() == 10
         assert page.locator("tr.factor-passkey").count() == 1
         page.screenshot(path="/tmp/raqib-ui-passkey.png", full_page=True)
@@ -108,8 +118,7 @@ def test_invite_link_passkey_enrolment_login_and_no_passkey_without_step_up(
         page.goto(base + "login/")
         _password(page, "nour")
         assert "/login/2fa/" in page.url
-        with page.expect_navigation(url="**/dashboard/", timeout=30_000):
-            page.click("#passkey-verification-button")
+        _ceremony(page, "#passkey-verification-button", "**/dashboard/")
         assert page.url == base + "dashboard/"
 
         # the attacker's case: no fresh re-authentication, no new passkey
@@ -134,8 +143,7 @@ def test_invite_link_passkey_enrolment_login_and_no_passkey_without_step_up(
         page.fill("#id_password", PASSWORD)
         with page.expect_navigation():
             page.click("form.reauth-form button[type=submit]")
-        with page.expect_navigation(url="**/account/passkeys/add/", timeout=30_000):
-            page.click("#passkey-verification-button")
+        _ceremony(page, "#passkey-verification-button", "**/account/passkeys/add/")
         assert page.locator("#passkey-register-button").count() == 1
         assert not errors, errors
         browser.close()
