@@ -34,7 +34,7 @@ COPY reairings ./reairings
 COPY review_ui ./review_ui
 COPY locale ./locale
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
-    && for po in locale/*/LC_MESSAGES/django.po; do msgfmt -o "${po%.po}.mo" "$po"; done
+    && for po in locale/*/LC_MESSAGES/*.po; do msgfmt -o "${po%.po}.mo" "$po"; done
 
 # Evidence and models live on a volume; run unprivileged.
 RUN useradd --system --uid 10001 --home-dir /data raqib \

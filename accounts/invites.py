@@ -94,8 +94,18 @@ def held_invite(user: Any, invite_id: object) -> EnrolmentInvite | None:
     return invite if invite is not None and invite.is_live() else None
 
 
+def spend_invite(invite: EnrolmentInvite) -> bool:
+    """Spend the invite if it is still live (audited); False when another request spent,
+    or an admin revoked, it first. Call it inside the enrolment's transaction."""
+    spent = EnrolmentInvite.objects.filter(
+        pk=invite.pk, used_at__isnull=True, revoked_at__isnull=True,
+        expires_at__gt=timezone.now()).update(used_at=timezone.now())
+    if spent:
+        audit.record("user-2fa-invite-used", invite.user,
+                     details={"user": invite.user.get_username()})
+    return bool(spent)
+
+
 def use_invite(invite: EnrolmentInvite) -> None:
     """Spend the invite (once): a second use finds it dead."""
-    EnrolmentInvite.objects.filter(pk=invite.pk).update(used_at=timezone.now())
-    audit.record("user-2fa-invite-used", invite.user,
-                 details={"user": invite.user.get_username()})
+    spend_invite(invite)

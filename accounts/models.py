@@ -2,10 +2,10 @@
 
 ``EnrolmentInvite``: a one-time code an admin issues (``raqib users invite``) that lets one
 account enrol its first second factor; only its SHA-256 is stored. ``FactorChange``: each
-enrolment, replacement, new set of recovery codes or reset of a user's second factor,
-shown to that user at their next login (``seen_at`` set then). Users and roles are
-Django's ``auth`` tables. To add a table: a model here and ``raqib manage makemigrations
-accounts``.
+enrolment, addition, replacement, removal, new set of recovery codes or reset of a user's
+second factor, shown to that user at each login until they acknowledge it (``seen_at``).
+Users and roles are Django's ``auth`` tables. To add a table: a model here and
+``raqib manage makemigrations accounts``.
 """
 
 from __future__ import annotations
@@ -41,12 +41,17 @@ class FactorChange(models.Model):
         REPLACED = "replaced", _("authenticator replaced")
         RECOVERY_CODES = "recovery-codes", _("new recovery codes")
         RESET = "reset", _("reset by an administrator")
+        TOTP_ADDED = "totp-added", _("authenticator added")
+        TOTP_REMOVED = "totp-removed", _("authenticator removed")
+        PASSKEY_ADDED = "passkey-added", _("passkey added")
+        PASSKEY_REMOVED = "passkey-removed", _("passkey removed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="factor_changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
-    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)  # acknowledged by the user
+    detail = models.CharField(max_length=100, blank=True)  # which factor (a passkey's name)
 
     class Meta:
         ordering = ("at", "pk")

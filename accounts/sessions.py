@@ -2,7 +2,9 @@
 
 A session records when its user logged in (``LOGIN_AT``), last typed their password
 (``AUTH_AT``) and last stepped up (``STEP_UP_AT``: password and a current second factor,
-both entered on the re-authentication page, never at login). The idle timeout is Django's
+both entered on the re-authentication page, never at login; with a passkey, the password
+first, then the passkey within ``PASSKEY_STEP_SECONDS``: ``stamp_password_for_passkey``,
+``complete_passkey_step``). The idle timeout is Django's
 own (``SESSION_COOKIE_AGE``, renewed on each request); ``SessionLimitsMiddleware`` ends a
 session ``SESSION_ABSOLUTE_SECONDS`` after its login however busy it was.
 ``review_ui.access.recent_auth_required`` reads ``AUTH_AT``;
@@ -33,6 +35,8 @@ LOGIN_AT = "raqib_login_at"
 AUTH_AT = "raqib_auth_at"
 STEP_UP_AT = "raqib_step_up_at"
 STEP_UP_SECONDS = 5 * 60  # a factor change within 5 minutes of password + current factor
+PASSKEY_STEP_AT = "raqib_passkey_step_at"
+PASSKEY_STEP_SECONDS = 2 * 60  # the passkey must follow the password within 2 minutes
 log = logging.getLogger("raqib.auth")
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -55,6 +59,25 @@ def stamp_step_up(request: HttpRequest) -> None:
 def has_recent_step_up(request: HttpRequest) -> bool:
     """True within ``STEP_UP_SECONDS`` of the last step-up of this session."""
     return time.time() - float(request.session.get(STEP_UP_AT, 0)) <= STEP_UP_SECONDS
+
+
+def stamp_password_for_passkey(request: HttpRequest) -> None:
+    """The password was right on the re-authentication page and a passkey is to follow:
+    the step-up is complete only when the passkey answers within ``PASSKEY_STEP_SECONDS``
+    (``passkey_step_pending``)."""
+    request.session[PASSKEY_STEP_AT] = time.time()
+
+
+def passkey_step_pending(request: HttpRequest) -> bool:
+    """True within ``PASSKEY_STEP_SECONDS`` of a right password on the re-authentication
+    page of this session, before its passkey answered."""
+    return time.time() - float(request.session.get(PASSKEY_STEP_AT, 0)) <= PASSKEY_STEP_SECONDS
+
+
+def complete_passkey_step(request: HttpRequest) -> None:
+    """The passkey answered after the password: a step-up (the pending mark is spent)."""
+    request.session.pop(PASSKEY_STEP_AT, None)
+    stamp_step_up(request)
 
 
 class SessionLimitsMiddleware:

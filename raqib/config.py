@@ -130,6 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
             "replaced."),
     Setting("web.allowed_hosts", str, "localhost,127.0.0.1,[::1]", "RAQIB_WEB_ALLOWED_HOSTS",
             "Comma-separated host names the web UI answers to."),
+    Setting("web.public_origin", str, "", "RAQIB_WEB_PUBLIC_ORIGIN",
+            "The origin people open the web UI at (https://raqib.example.org, no path): "
+            "passkeys are bound to its host name (the WebAuthn relying party) and accepted "
+            "only from it. Empty: passkeys work only at http://localhost:PORT (tests, a "
+            "single machine); set it before anyone enrols a passkey, since changing it "
+            "later orphans every passkey."),
     Setting("web.debug", bool, False, "RAQIB_WEB_DEBUG",
             "Django debug mode (never in production)."),
     Setting("web.tls_proxy", bool, False, "RAQIB_WEB_TLS_PROXY",
@@ -375,6 +381,22 @@ def _file_values(doc: dict[str, Any], problems: list[str]) -> dict[str, tuple[An
     return found
 
 
+def _public_origin_problem(origin: str) -> str | None:
+    """Why ``web.public_origin`` is unusable as a WebAuthn origin, or None."""
+    from urllib.parse import urlsplit
+
+    origin = origin.strip().rstrip("/")
+    if not origin:
+        return None
+    parts = urlsplit(origin)
+    secure = parts.scheme == "https" or (parts.scheme == "http"
+                                         and parts.hostname == "localhost")
+    if not secure or not parts.hostname or parts.path or parts.query or parts.fragment:
+        return (f"web.public_origin: {origin!r} is not an origin such as "
+                "https://raqib.example.org (https, a host name, no path)")
+    return None
+
+
 def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Load, merge and validate configuration; raise ``ConfigError`` naming every problem."""
     env = os.environ if environ is None else environ
@@ -414,6 +436,9 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             parse_interval(values["audit.anchor_interval"])
         except ValueError as exc:
             problems.append(f"audit.anchor_interval: {exc} (or 'off')")
+    problem = _public_origin_problem(values["web.public_origin"])
+    if problem:
+        problems.append(problem)
     if values["search.backend"] == "elasticsearch" and not values["search.elasticsearch_url"]:
         problems.append("search.elasticsearch_url: required when search.backend is elasticsearch")
     if problems:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp",  # second factor (TOTP) for every role, with static recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys (WebAuthn) beside TOTP, as a django-otp device
     "axes",  # login throttling and lockout per account and per address
 ]
 
@@ -204,6 +206,16 @@ AXES_CLIENT_IP_CALLABLE = "accounts.passwords.client_address"
 AXES_VERBOSE = False  # accounts.sessions logs logins in Raqib's own format
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login: name, address, time
 OTP_TOTP_ISSUER = "Raqib"
+# Passkeys (django-otp-webauthn), a second factor only: never a password-less login. The
+# relying party is web.public_origin's host name; without one, only http://localhost:PORT
+# (accounts.passkeys). Registration and authentication go through review_ui's own views.
+PUBLIC_ORIGIN = CONFIG.get("web.public_origin").strip().rstrip("/")
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Raqib"
+OTP_WEBAUTHN_RP_ID = urlsplit(PUBLIC_ORIGIN).hostname or "localhost"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [PUBLIC_ORIGIN or "http://localhost"]
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.RaqibWebAuthnHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "raqib.auth"
 # Django's own CSRF page has an inline style the CSP blocks; ours obeys the UI rules.
 CSRF_FAILURE_VIEW = "review_ui.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

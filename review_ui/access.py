@@ -99,8 +99,20 @@ def step_up_redirect(request: HttpRequest) -> HttpResponse | None:
 
     if has_recent_step_up(request):
         return None
-    back = request.get_full_path() if request.method == "GET" else request.path
-    return HttpResponseRedirect(f"{reverse('review_ui:reauth')}?{urlencode({'next': back})}")
+    return HttpResponseRedirect(f"{reverse('review_ui:reauth')}?"
+                                f"{urlencode({'next': _come_back_to(request)})}")
+
+
+def _come_back_to(request: HttpRequest) -> str:
+    """Where the re-authentication page sends the user back: the page itself for a GET;
+    for a POST, the form's own ``next`` when it is a path of this site (the page the form
+    was on), else the POST's path."""
+    if request.method == "GET":
+        return request.get_full_path()
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return request.path
 
 
 def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -114,3 +126,31 @@ def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
     wrapped.step_up = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def factor_change_refusal(request: HttpRequest) -> str | None:
+    """``accounts.twofactor.change_refusal`` for this request's user and session: None
+    when they may enrol or change a factor now, else "enrol", "verify" or "step-up"."""
+    from accounts import invites, twofactor
+    from accounts.sessions import has_recent_step_up
+
+    check = getattr(request.user, "is_verified", None)
+    held = invites.held_invite(request.user, request.session.get(invites.INVITE_SESSION_KEY))
+    return twofactor.change_refusal(request.user, verified=bool(check and check()),
+                                    invite_held=held is not None,
+                                    stepped_up=has_recent_step_up(request))
+
+
+def factor_change_redirect(request: HttpRequest) -> HttpResponse | None:
+    """None when the user may enrol or change a factor now; else the redirect to what
+    they must do first: the invite code, the second-factor step, or the re-authentication
+    page (a GET comes back afterwards; a POST must be sent again)."""
+    refusal = factor_change_refusal(request)
+    if refusal is None:
+        return None
+    if refusal == "enrol":
+        return HttpResponseRedirect(reverse("review_ui:enrol"))
+    if refusal == "verify":
+        return HttpResponseRedirect(reverse("review_ui:login_2fa"))
+    return HttpResponseRedirect(f"{reverse('review_ui:reauth')}?"
+                                f"{urlencode({'next': _come_back_to(request)})}")

@@ -15,11 +15,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
-from django_otp import user_has_device
 
-from accounts.twofactor import needs_second_factor
+from accounts.twofactor import has_factor, needs_second_factor
 
 Handler = Callable[[HttpRequest], HttpResponse]
+# The pages of the step itself besides the token and invite pages: enrolment (each view
+# checks the invite) and the passkey ceremonies (each checks what waits for it).
+FACTOR_STEP = ("totp_setup", "logout", "passkey_add", "passkey_register_begin",
+               "passkey_register_complete", "passkey_auth_begin", "passkey_auth_complete",
+               "passkey_js_catalog")
 
 
 def _verified(request: HttpRequest) -> bool:
@@ -42,11 +46,11 @@ class SecondFactorRequiredMiddleware:
         if user is None or not needs_second_factor(user) or _verified(request):
             return self.get_response(request)
         verify, enrol = reverse("review_ui:login_2fa"), reverse("review_ui:enrol")
-        open_paths = (verify, enrol, reverse("review_ui:totp_setup"),
-                      reverse("review_ui:logout"), settings.STATIC_URL or "/static/")
+        open_paths = (verify, enrol, *(reverse(f"review_ui:{name}") for name in FACTOR_STEP),
+                      settings.STATIC_URL or "/static/")
         if request.path in open_paths or request.path.startswith(open_paths[-1]):
             return self.get_response(request)
-        target = verify if user_has_device(user, confirmed=True) else enrol
+        target = verify if has_factor(user) else enrol
         nxt = request.get_full_path()
         if request.method == "GET" and nxt not in ("/", reverse("review_ui:login")):
             target = f"{target}?{urlencode({'next': nxt})}"

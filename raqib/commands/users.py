@@ -86,9 +86,9 @@ def create_user(args: argparse.Namespace) -> int:
 
 
 def list_users(args: argparse.Namespace) -> int:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.twofactor import enrolled_user_ids
 
-    enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+    enrolled = enrolled_user_ids()
     rows = [{
         "name": u.username,
         "role": user_role(u) or "(none)",

@@ -29,16 +29,21 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts import invites, twofactor
+from accounts import invites, passkeys, twofactor
 from accounts.passwords import client_address
-from accounts.sessions import stamp_password_entry, stamp_step_up
+from accounts.sessions import (
+    stamp_password_entry,
+    stamp_password_for_passkey,
+    stamp_step_up,
+)
 from catalog import audit
-from review_ui.access import signed_in_view, step_up_redirect
+from review_ui.access import factor_change_redirect, signed_in_view
+from review_ui.passkey_scripts import passkey_config
 
 log = logging.getLogger("raqib.auth")
 
@@ -68,10 +73,26 @@ def _token_failed(request: HttpRequest, step: str) -> None:
                 request.user.get_username(), step, client_address(request))
 
 
+def after_second_factor(request: HttpRequest, nxt: str) -> str:
+    """Where a user who just passed the second factor goes: the notice of the changes of
+    their factors they have not acknowledged, if any, else ``nxt``."""
+    if twofactor.unacknowledged_changes(request.user):
+        return f"{reverse('review_ui:factor_changes')}?{urlencode({'next': nxt})}"
+    return nxt
+
+
+def _login_2fa_context(request: HttpRequest, form: forms.Form) -> dict:
+    user = request.user
+    with_passkey = twofactor.has_passkey(user) and passkeys.available(request)
+    return {"form": form, "next": safe_next(request),
+            "has_totp": twofactor.has_confirmed_totp(user), "with_passkey": with_passkey,
+            "passkey_config": passkey_config(request) if with_passkey else None}
+
+
 @signed_in_view
 @require_http_methods(["GET", "POST"])
 def login_2fa(request: HttpRequest) -> HttpResponse:
-    if not twofactor.has_confirmed_totp(request.user):
+    if not twofactor.has_factor(request.user):
         return HttpResponseRedirect(reverse("review_ui:enrol"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -81,19 +102,30 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
                 "Too many wrong codes: wait %(seconds)s s before the next try.")
                 % {"seconds": wait})
             return render(request, "review_ui/login_2fa.html",
-                          {"form": form, "next": safe_next(request)}, status=429)
+                          _login_2fa_context(request, form), status=429)
         device = twofactor.match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             django_otp.login(request, device)
             request.session.cycle_key()
-            changes = twofactor.unseen_changes(request.user)
-            if changes:  # told once, at the first login after the change
-                return render(request, "review_ui/factor_changes.html",
-                              {"changes": changes, "next": safe_next(request)})
-            return HttpResponseRedirect(safe_next(request))
+            return HttpResponseRedirect(after_second_factor(request, safe_next(request)))
         _token_failed(request, "login")
         form.add_error("token", _("Wrong or expired code."))
-    return render(request, "review_ui/login_2fa.html", {"form": form, "next": safe_next(request)})
+    return render(request, "review_ui/login_2fa.html", _login_2fa_context(request, form))
+
+
+@signed_in_view
+@require_http_methods(["GET", "POST"])
+def factor_changes(request: HttpRequest) -> HttpResponse:
+    """The changes of the user's factors not yet acknowledged, shown after each login until
+    the user acknowledges them (POST)."""
+    if request.method == "POST":
+        twofactor.acknowledge_changes(request.user)
+        return HttpResponseRedirect(safe_next(request))
+    changes = twofactor.unacknowledged_changes(request.user)
+    if not changes:
+        return HttpResponseRedirect(safe_next(request))
+    return render(request, "review_ui/factor_changes.html",
+                  {"changes": changes, "next": safe_next(request)})
 
 
 def _qr_data_uri(url: str) -> str:
@@ -105,24 +137,11 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _setup_refused(request: HttpRequest) -> HttpResponse | None:
-    """Where to send a user who may not set up an authenticator now, or None: a first one
-    needs a held invite; a replacement needs the second factor passed and a step-up."""
-    user = request.user
-    if not twofactor.has_confirmed_totp(user):
-        if invites.held_invite(user, request.session.get(invites.INVITE_SESSION_KEY)):
-            return None
-        return HttpResponseRedirect(reverse("review_ui:enrol"))
-    if not user.is_verified():
-        return HttpResponseRedirect(reverse("review_ui:login_2fa"))
-    return step_up_redirect(request)
-
-
 @signed_in_view
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator (with an invite), or replace one (after a step-up)."""
-    refused = _setup_refused(request)
+    """Enrol an authenticator (with an invite), or add or replace one (after a step-up)."""
+    refused = factor_change_redirect(request)
     if refused is not None:
         return refused
     user = request.user
@@ -142,30 +161,41 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, "review_ui/totp_setup.html", {
         "form": form, "secret": secret, "qr": _qr_data_uri(device.config_url),
-        "next": safe_next(request)})
+        "next": safe_next(request), "first": not twofactor.has_factor(user)})
 
 
 @signed_in_view
 @require_http_methods(["GET", "POST"])
 def reauth(request: HttpRequest) -> HttpResponse:
-    needs_token = twofactor.needs_second_factor(request.user)
+    """The password and a current factor again: a code typed with the password, or (for a
+    user with a passkey) the password, then the passkey within PASSKEY_STEP_SECONDS."""
+    user = request.user
+    needs_token = twofactor.needs_second_factor(user)
+    with_passkey = needs_token and twofactor.has_passkey(user) and passkeys.available(request)
     form = ReauthForm(request.POST or None)
-    if not needs_token:
+    if not needs_token or with_passkey:
         form.fields["token"].required = False
+    passkey_step = False
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=request.user.get_username(),
-                            password=form.cleaned_data["password"])
-        password_ok = user is not None and user.pk == request.user.pk
-        token_ok = password_ok and (not needs_token or twofactor.match_token(
-            request.user, form.cleaned_data["token"]) is not None)
-        if token_ok:
+        found = authenticate(request, username=user.get_username(),
+                             password=form.cleaned_data["password"])
+        password_ok = found is not None and found.pk == user.pk
+        token = form.cleaned_data["token"]
+        if password_ok and with_passkey and not token:
+            stamp_password_entry(request)  # the passkey completes the step-up
+            stamp_password_for_passkey(request)
+            passkey_step = True
+        elif password_ok and (not needs_token or twofactor.match_token(user, token)):
             stamp_password_entry(request)
             stamp_step_up(request)
             return HttpResponseRedirect(safe_next(request))
-        _token_failed(request, "re-authentication")
-        form.add_error(None, _("Wrong password or code."))
+        else:
+            _token_failed(request, "re-authentication")
+            form.add_error(None, _("Wrong password or code."))
     return render(request, "review_ui/reauth.html", {
-        "form": form, "needs_token": needs_token, "next": safe_next(request)})
+        "form": form, "needs_token": needs_token, "next": safe_next(request),
+        "with_passkey": with_passkey, "passkey_step": passkey_step,
+        "passkey_config": passkey_config(request) if passkey_step else None})
 
 
 class _PasswordChange(auth_views.PasswordChangeView):

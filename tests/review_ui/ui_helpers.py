@@ -180,8 +180,8 @@ def browser_login(page: object, base_url: str, username: str, password: str, *,
             page.click("form.otp-form button[type=submit]")
         _SEEN_KEYS[username] = (hex_key, t)
         if page.locator("section.factor-notice").count():  # "your factor was changed on"
-            with page.expect_navigation():
-                page.click("a.continue")
+            with page.expect_navigation():  # acknowledged, else shown at each login
+                page.click("section.factor-notice .continue")
     if "/login/" in page.url or "/account/2fa/" in page.url:
         raise AssertionError(f"login of {username} did not get through: {page.url}")
 
