@@ -149,8 +149,9 @@ class BidiNeutralisingMiddleware:
 
 
 def public_prefixes() -> tuple[str, ...]:
-    """Paths an anonymous visitor may reach: the login page and static files."""
-    return ("/login/", settings.STATIC_URL or "/static/")
+    """Paths an anonymous visitor may reach: the login page, the language switch (a POST
+    that only sets the language cookie) and static files."""
+    return ("/login/", "/language/", settings.STATIC_URL or "/static/")
 
 
 class LoginRequiredEverywhereMiddleware:
