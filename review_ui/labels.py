@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "feed": p("source kind", "feed (RSS/Atom)"),
         "sitemap": p("source kind", "sitemap"),
         "ytdlp": p("source kind", "video platform (yt-dlp)"),
+        "html": p("source kind", "web site"),
+        "import": p("source kind", "imported transcripts"),
     },
     "broadcast_status": {
         "discovered": p("broadcast status", "discovered"),
@@ -77,6 +79,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "download": p("pipeline stage", "download"),
         "transcribe": p("pipeline stage", "transcription"),
         "index": p("pipeline stage", "indexing"),
+        "unknown": p("pipeline stage", "unknown stage"),
     },
     "reairing_status": {
         "suggested": p("re-airing status", "suggested"),
@@ -96,6 +99,12 @@ LABELS: dict[str, dict[str, Any]] = {
     "language_flag": {
         "audio-text-disagree": p("language flag", "audio and text disagree"),
         "non-arabic": p("language flag", "not Arabic"),
+    },
+    "user_role": {
+        "viewer": p("user role", "viewer"),
+        "reviewer": p("user role", "reviewer"),
+        "lead": p("user role", "lead"),
+        "admin": p("user role", "admin"),
     },
     "language": {
         "ar": p("language", "Arabic"),
@@ -146,9 +155,28 @@ def history_sentence(entry: dict[str, Any]) -> SafeString:
     return mark_safe(escape(str(template)).replace("%(actor)s", actor))
 
 
+def choices(kind: str, values: Any) -> list[tuple[str, Any]]:
+    """Form choices for ``values`` of ``kind``, each labelled in the language active when
+    the form is rendered (one language, never "ar · en")."""
+    return [(str(value), LABELS.get(kind, {}).get(str(value), str(value)))
+            for value in values]
+
+
+def vocabulary_label(label_ar: Any, label_en: Any) -> str:
+    """The active language's label of a vocabulary entry (a sign of coercion, a tag), the
+    other one when it is empty."""
+    from django.utils.translation import get_language
+
+    arabic, english = str(label_ar or ""), str(label_en or "")
+    if (get_language() or "ar").startswith("ar"):
+        return arabic or english
+    return english or arabic
+
+
 def known_values(kind: str) -> set[str]:
     """The values of ``kind`` that have a label (for tests)."""
     return set(LABELS.get(kind, {}))
 
 
-__all__ = ["LABELS", "history_sentence", "known_values", "label"]
+__all__ = ["LABELS", "choices", "history_sentence", "known_values", "label",
+           "vocabulary_label"]

@@ -85,7 +85,9 @@ def current_role(context: template.Context) -> str:
     from accounts.roles import user_role
 
     request = context.get("request")
-    return (user_role(request.user) if request is not None else None) or ""
+    from review_ui.labels import label
+
+    return label("user_role", (user_role(request.user) if request is not None else None) or "")
 
 
 @register.filter(name="shown_date")
@@ -133,13 +135,9 @@ def shown_filter(value: object, kind: str) -> str:
 def local_label_filter(item: object) -> str:
     """The active language's label of a vocabulary entry (``label_ar``/``label_en``: a
     sign of coercion, a tag), the other one when it is empty."""
-    from django.utils.translation import get_language
+    from review_ui.labels import vocabulary_label
 
-    arabic = str(getattr(item, "label_ar", "") or "")
-    english = str(getattr(item, "label_en", "") or "")
-    if (get_language() or "ar").startswith("ar"):
-        return arabic or english
-    return english or arabic
+    return vocabulary_label(getattr(item, "label_ar", ""), getattr(item, "label_en", ""))
 
 
 @register.filter(name="get_item")
