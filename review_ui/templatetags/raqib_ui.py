@@ -168,3 +168,27 @@ def shown_number_filter(value: object) -> str:
     from review_ui.l10n import shown_number
 
     return shown_number(value)
+
+
+@register.filter(name="failure")
+def failure_filter(text: object) -> str:
+    """A recorded failure (``Broadcast.error``, ``Source.last_error``) for a reader: the
+    sentence of each reason code (``catalog.failures``) in the page's language, and the
+    raw text, left to right, under "Technical detail"; "" when there is none."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    from catalog.failures import reason_codes
+    from review_ui.labels import label
+    from review_ui.middleware import BIDI_CONTROLS, BIDI_REPLACEMENT
+
+    raw = str(text or "")
+    codes = reason_codes(raw)
+    if not codes:
+        return ""
+    sentences = " ".join(label("failure_reason", code) for code in codes)
+    return format_html(
+        '<span class="failure-reason" data-reasons="{}">{}</span> '
+        '<details class="failure-detail"><summary>{}</summary><code dir="ltr">{}</code>'
+        "</details>", " ".join(codes), sentences, gettext("Technical detail"),
+        BIDI_CONTROLS.sub(BIDI_REPLACEMENT, raw))
