@@ -51,7 +51,7 @@ CODE_TAGS = {"code", "kbd", "samp"}
 # Names of formats and programs that have no Arabic name and are written in Latin letters
 # in Arabic technical prose too. Keep it to proper names: never a word of English.
 TERMS = {"CSV", "CSS", "BagIt", "openssl", "robots", "txt", "TOTP", "URL", "RSS", "Atom",
-         "TOML", "JSON", "yt-dlp", "SHA-256", "SHA", "HTTP", "HTTPS", "PDF", "Whisper"}
+         "TOML", "JSON", "yt-dlp", "SHA-256", "SHA", "HTTP", "HTTPS", "PDF", "Whisper", "RFC"}
 
 
 def _allows(tag: str, attrs: dict[str, str], language: str) -> bool:
