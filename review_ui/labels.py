@@ -158,6 +158,14 @@ LABELS: dict[str, dict[str, Any]] = {
         "other": p("failure reason",
             "The failure has no known reason; see the detail."),
     },
+    "dropped_reason": {  # transcribe.hallucination: why a segment was set aside
+        "subtitle credit": p("dropped segment", "subtitle credit"),
+        "generic phrase over silence": p("dropped segment", "generic phrase over silence"),
+        "repetition": p("dropped segment", "repetition"),
+        "text over silence": p("dropped segment", "text over silence"),
+        "empty": p("dropped segment", "empty"),
+        "repeated segment": p("dropped segment", "repeated segment"),
+    },
     "user_role": {
         "viewer": p("user role", "viewer"),
         "reviewer": p("user role", "reviewer"),

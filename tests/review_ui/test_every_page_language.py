@@ -209,6 +209,13 @@ def _seed() -> dict[str, Any]:
     for status, other in (("suggested", b2), ("linked", failed)):
         Reairing.objects.create(broadcast=b1, other=other, start=0, end=12, other_start=5,
                                 other_end=17, score=0.5, status=status)
+    from catalog.models import DroppedSegment
+    from review_ui.labels import known_values
+
+    transcript = b1.transcripts.get()
+    for n, reason in enumerate(sorted(known_values("dropped_reason"))):
+        DroppedSegment.objects.create(transcript=transcript, start=20 + n, end=21 + n,
+                                      text="ترجمة نانسي قنقر", reason=reason)
     screen = ScreenName.objects.create(broadcast=b1, person=world["amani"], start=3, end=6,
                                        text="أماني بلور - طبيبة")
     sign = CoercionSign.objects.filter(code="reads-script").first() or \
