@@ -304,3 +304,43 @@ def test_every_page_as_every_role_is_in_the_page_language(db, settings,
         f"{len(problems)} runs of {script} letters outside person-entered or marked text "
         f"(mark allowed kinds in the template: dir=\"ltr\", <bdi>, class=\"latin-ok\"; "
         f"translate the rest):\n" + "\n".join(problems))
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_every_error_page_is_in_the_page_language(db, settings, language: str) -> None:
+    """400, 403, 404, 405, 413, 429 (the login lockout), 500 and the CSRF failure, read
+    like the other pages (signed in where a signed-in user meets them)."""
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from review_ui import errors
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    make_user("target", "viewer")
+    viewer = Client(raise_request_exception=False)
+    viewer.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    login_client(viewer, make_user("reader", "viewer"))
+    viewer.post("/language/", {"language": language, "next": "/"})
+    big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    pages = {
+        "400": viewer.get("/search/", {"q": "x" * 9000}),
+        "403": viewer.get("/sources/new/"),
+        "404": viewer.get("/no-such-page/"),
+        "405": viewer.get("/language/"),
+        "413": viewer.post("/search/", data=big, content_type="text/plain"),
+    }
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    pages["csrf"] = strict.post("/login/", {"username": "x", "password": "y"})
+    attacker = Client()
+    attacker.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        pages["429"] = attacker.post("/login/", {"username": "target", "password": "nope"})
+    with translation.override(language):
+        pages["500"] = errors.server_error(RequestFactory().get("/"))
+    problems = []
+    for name, response in pages.items():
+        assert str(response.status_code) == name or name == "csrf", (name, response)
+        problems += [f"{name} [{language}]: {found}"
+                     for found in offending(response.content.decode(), language)]
+    assert not problems, "\n".join(problems)
