@@ -60,7 +60,8 @@ def bar_chart(chart: object, direction: str = "rtl") -> SafeString:
         parts.append(
             f'{link_open}<title>{escape(title)}</title>'
             f'<rect class="chart-hit" x="0" y="{y}" width="{WIDTH}" height="{ROW_HEIGHT - 2}"/>'
-            f'<text class="chart-label" x="{label_x}" y="{y + 17}" '
+            f'<text class="chart-label{" as-entered" if row.entered else ""}" '
+            f'x="{label_x}" y="{y + 17}" '
             f'text-anchor="{label_anchor}">{escape(_label(row.display))}</text>'
             f'<rect class="chart-bar" x="{bar_x}" y="{y + 4}" width="{bar}" '
             f'height="{ROW_HEIGHT - 10}"/>'

@@ -51,6 +51,7 @@ class Row:
     href: str = ""
     key: str = ""
     shown: str = ""  # the label for a reader (a month in the UI's language); CSV keeps label
+    entered: bool = False  # the label is a name or title as entered (isolated, any script)
 
     @property
     def display(self) -> str:
@@ -145,7 +146,8 @@ def incidents_by_outlet(user: Any) -> Chart:
                 .values("outlet_id", "outlet__name").annotate(n=Count("pk", distinct=True))
                 .order_by("-n", "outlet__name")):
         chart.rows.append(Row(row["outlet__name"], row["n"],
-                              _incidents_url(outlet=row["outlet_id"]), str(row["outlet_id"])))
+                              _incidents_url(outlet=row["outlet_id"]), str(row["outlet_id"]),
+                              entered=True))
     return chart
 
 
@@ -232,7 +234,7 @@ def alerts_by_outlet() -> Chart:
                 .annotate(n=Count("pk")).order_by("-n", "broadcast__outlet__name")):
         chart.rows.append(Row(row["broadcast__outlet__name"], row["n"],
                               _alerts_url(outlet=row["broadcast__outlet_id"]),
-                              str(row["broadcast__outlet_id"])))
+                              str(row["broadcast__outlet_id"]), entered=True))
     return chart
 
 
@@ -265,7 +267,7 @@ def repeated_persons(user: Any) -> Chart:
     for row in rows:
         chart.rows.append(Row(row["person__name"], row["n"],
                               reverse("review_ui:person_detail", args=[row["person_id"]]),
-                              str(row["person_id"])))
+                              str(row["person_id"]), entered=True))
     return chart
 
 
@@ -337,7 +339,7 @@ def reairings_per_incident(user: Any) -> Chart | None:
                 for c in {c.broadcast_id: c for c in incident.clips.all()}.values())
         chart.rows.append(Row(f"#{incident.pk} {incident.title}", n,
                               reverse("review_ui:incident_detail", args=[incident.pk]),
-                              str(incident.pk)))
+                              str(incident.pk), entered=True))
     chart.rows.sort(key=lambda r: -r.value)
     return chart
 

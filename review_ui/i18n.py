@@ -2,13 +2,14 @@
 
 ``ChosenLanguageMiddleware`` activates the signed-in user's language (kept in the session:
 copied there at login from ``review_ui.models.UserLanguage``, by ``on_login``), else the one
-in the language cookie, else ``settings.LANGUAGE_CODE`` (Arabic). The header's switch
-(``views.language.set_language``, a POST with CSRF) sets the cookie and, for a signed-in
-user, stores the choice (``remember_choice``, audited) so that it follows the user to any
-browser; the middleware then keeps that browser's cookie in step, so the login page after
-a logout stays in the user's language. Unlike Django's ``LocaleMiddleware`` it ignores the
-browser's Accept-Language on purpose: a monitor's screen shows the language it was set to,
-the same on every machine, and tests are deterministic. ``direction()`` gives "rtl"/"ltr"
+in the language cookie, else the first of Arabic or English the browser's
+``Accept-Language`` names (by its q order), else ``settings.LANGUAGE_CODE`` (Arabic: a
+header naming neither, or none, keeps the default). The switch (``views.language.
+set_language``, a POST with CSRF, on the header of every page and on the login page) sets
+the cookie and, for a signed-in user, stores the choice (``remember_choice``, audited) so
+that it follows the user to any browser; the middleware then keeps that browser's cookie in
+step, so the login page after a logout stays in the user's language. A choice, once made,
+always beats the header. ``direction()`` gives "rtl"/"ltr"
 for the active language (``base.html`` puts it on ``<html dir>``). To add a language: add
 it to ``settings.LANGUAGES``, create ``locale/<code>/LC_MESSAGES/django.po`` with
 ``manage makemessages -l <code>`` and translate every entry (tests/review_ui/test_i18n.py
@@ -33,15 +34,30 @@ def _known(code: Any) -> bool:
     return isinstance(code, str) and code in dict(settings.LANGUAGES)
 
 
+def header_language(request: HttpRequest) -> str | None:
+    """The first configured language the ``Accept-Language`` header names, by preference
+    (``en-GB`` counts as ``en``; ``*`` and q=0 name nothing); None when it names none."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for tag, quality in parse_accept_lang_header(header[:500]):
+        code = tag.split("-", 1)[0].lower()
+        if quality > 0 and _known(code):
+            return code
+    return None
+
+
 def chosen_language(request: HttpRequest) -> str:
     """The signed-in user's language (session), else the cookie's when it names a
-    configured language, else the default."""
+    configured language, else the browser's header's, else the default."""
     session = getattr(request, "session", None)
     code = session.get(SESSION_KEY, "") if session is not None else ""
     if _known(code):
         return code
     code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    return code if _known(code) else settings.LANGUAGE_CODE
+    if _known(code):
+        return code
+    return header_language(request) or settings.LANGUAGE_CODE
 
 
 def remember_choice(request: HttpRequest, code: str) -> None:
@@ -91,7 +107,7 @@ class ChosenLanguageMiddleware:
         finally:
             translation.deactivate()
         response.headers.setdefault("Content-Language", code)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
         session = getattr(request, "session", None)
         chosen = session.get(SESSION_KEY) if session is not None else None
         if _known(chosen) and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != chosen \

@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "feed": p("source kind", "feed (RSS/Atom)"),
         "sitemap": p("source kind", "sitemap"),
         "ytdlp": p("source kind", "video platform (yt-dlp)"),
+        "html": p("source kind", "web site"),
+        "import": p("source kind", "imported transcripts"),
     },
     "broadcast_status": {
         "discovered": p("broadcast status", "discovered"),
@@ -77,6 +79,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "download": p("pipeline stage", "download"),
         "transcribe": p("pipeline stage", "transcription"),
         "index": p("pipeline stage", "indexing"),
+        "unknown": p("pipeline stage", "unknown stage"),
     },
     "reairing_status": {
         "suggested": p("re-airing status", "suggested"),
@@ -96,6 +99,78 @@ LABELS: dict[str, dict[str, Any]] = {
     "language_flag": {
         "audio-text-disagree": p("language flag", "audio and text disagree"),
         "non-arabic": p("language flag", "not Arabic"),
+    },
+    "failure_reason": {  # catalog.failures codes: why a crawl or a stage failed
+        "disk_full": p("failure reason",
+            "The disk is full."),
+        "incomplete_scan": p("failure reason",
+            "The last scan was cut short; the next crawl reads every listing page again."),
+        "deadline": p("failure reason",
+            "The time allowed for this source ran out."),
+        "recorded_not_crawled": p("failure reason",
+            "A live source is recorded continuously, not crawled."),
+        "recorder_running": p("failure reason",
+            "A recorder for this source is already running."),
+        "capture_running": p("failure reason",
+            "Another capture of this broadcast is running."),
+        "not_public": p("failure reason",
+            "The address is not a public one; the egress guard refused it."),
+        "robots": p("failure reason",
+            "The outlet's robots.txt forbids this page."),
+        "rate_limited": p("failure reason",
+            "The outlet asked us to slow down (too many requests); we will try later."),
+        "not_found": p("failure reason",
+            "The page or file is no longer at the outlet."),
+        "forbidden": p("failure reason",
+            "The outlet refused access."),
+        "server_error": p("failure reason",
+            "The outlet's server answered with an error."),
+        "tls": p("failure reason",
+            "The secure connection failed (certificate or TLS)."),
+        "dns": p("failure reason",
+            "The outlet's address could not be found (DNS)."),
+        "timeout": p("failure reason",
+            "The outlet took too long to answer."),
+        "unreachable": p("failure reason",
+            "The outlet could not be reached."),
+        "no_listing": p("failure reason",
+            "No listing page could be read."),
+        "no_stream": p("failure reason",
+            "No live stream was found at the address."),
+        "too_large": p("failure reason",
+            "The file is larger than the limit."),
+        "too_long": p("failure reason",
+            "The recording is longer than the limit."),
+        "no_media": p("failure reason",
+            "No media was found to capture."),
+        "several_items": p("failure reason",
+            "The address lists several videos; give one item's page."),
+        "cookies": p("failure reason",
+            "The cookies file is missing or unusable."),
+        "transcription": p("failure reason",
+            "The transcription failed."),
+        "index": p("failure reason",
+            "The search index could not be updated."),
+        "crawler_crashed": p("failure reason",
+            "The crawler stopped with an error."),
+        "internal": p("failure reason",
+            "An internal error occurred; it has been logged."),
+        "other": p("failure reason",
+            "The failure has no known reason; see the detail."),
+    },
+    "dropped_reason": {  # transcribe.hallucination: why a segment was set aside
+        "subtitle credit": p("dropped segment", "subtitle credit"),
+        "generic phrase over silence": p("dropped segment", "generic phrase over silence"),
+        "repetition": p("dropped segment", "repetition"),
+        "text over silence": p("dropped segment", "text over silence"),
+        "empty": p("dropped segment", "empty"),
+        "repeated segment": p("dropped segment", "repeated segment"),
+    },
+    "user_role": {
+        "viewer": p("user role", "viewer"),
+        "reviewer": p("user role", "reviewer"),
+        "lead": p("user role", "lead"),
+        "admin": p("user role", "admin"),
     },
     "language": {
         "ar": p("language", "Arabic"),
@@ -146,9 +221,28 @@ def history_sentence(entry: dict[str, Any]) -> SafeString:
     return mark_safe(escape(str(template)).replace("%(actor)s", actor))
 
 
+def choices(kind: str, values: Any) -> list[tuple[str, Any]]:
+    """Form choices for ``values`` of ``kind``, each labelled in the language active when
+    the form is rendered (one language, never "ar · en")."""
+    return [(str(value), LABELS.get(kind, {}).get(str(value), str(value)))
+            for value in values]
+
+
+def vocabulary_label(label_ar: Any, label_en: Any) -> str:
+    """The active language's label of a vocabulary entry (a sign of coercion, a tag), the
+    other one when it is empty."""
+    from django.utils.translation import get_language
+
+    arabic, english = str(label_ar or ""), str(label_en or "")
+    if (get_language() or "ar").startswith("ar"):
+        return arabic or english
+    return english or arabic
+
+
 def known_values(kind: str) -> set[str]:
     """The values of ``kind`` that have a label (for tests)."""
     return set(LABELS.get(kind, {}))
 
 
-__all__ = ["LABELS", "history_sentence", "known_values", "label"]
+__all__ = ["LABELS", "choices", "history_sentence", "known_values", "label",
+           "vocabulary_label"]

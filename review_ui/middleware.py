@@ -149,10 +149,11 @@ class BidiNeutralisingMiddleware:
 
 
 def public_prefixes() -> tuple[str, ...]:
-    """Paths an anonymous visitor may reach: the login page and static files; and the
-    HTTP API, which authenticates each request by its own token (``api.authentication``)
-    and refuses everything undeclared (``api.permissions``), never by the session."""
-    return ("/login/", settings.STATIC_URL or "/static/", "/api/")
+    """Paths an anonymous visitor may reach: the login page, the language switch (a POST
+    that only sets the language cookie) and static files; and the HTTP API, which
+    authenticates each request by its own token (``api.authentication``) and refuses
+    everything undeclared (``api.permissions``), never by the session."""
+    return ("/login/", "/language/", settings.STATIC_URL or "/static/", "/api/")
 
 
 class LoginRequiredEverywhereMiddleware:

@@ -237,7 +237,7 @@ def test_hit_to_confirmed_incident_in_a_browser(demo_env: dict[str, str]) -> Non
     data_dir = demo_env["RAQIB_DATA_DIR"]
     with serve_ui(env) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page = browser.new_context(locale="ar", viewport={"width": 1280, "height": 900}).new_page()
         browser_login(page, base, "reviewer1", lead_password, data_dir=data_dir)
         page.goto(base)
         page.fill("input[name=q]", "أماني")
@@ -352,7 +352,7 @@ def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, s
               "review_waits", "delay_distribution")
     with serve_ui(demo_env) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page = browser.new_context(locale="ar", viewport={"width": 1280, "height": 900}).new_page()
         browser_login(page, base, lead, password, data_dir=demo_env["RAQIB_DATA_DIR"],
                       invite_code=code)
         assert page.url == base + "dashboard/"  # the landing page, past the enrolment

@@ -64,6 +64,7 @@ from review.evidence.clip_text import clip_diff, clip_text_record, summary_block
 from review.evidence.files import StoredFileError, bagit_path, copy_checked, refuse_special
 from review.evidence.redact import RedactionError, Redactor
 from review.evidence.sightings import add_bag_paths, sightings_table
+from review.evidence.words import date_text, word
 from review.incident_json import incident_json
 from review.models import Incident
 from review.timecode import format_time
@@ -135,39 +136,73 @@ def webvtt(segments: list[dict[str, Any]], offset: float) -> str:
     return "\n".join(lines)
 
 
-def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: str,
-                  tsa_urls: list[str], withheld: list[str]) -> str:
+def _persons_html(data: dict[str, Any], language: str) -> str:
     e = html.escape
-    persons = "".join(
-        f"<li>{e(p['name'])} — {e(p['role'])}"
-        + (f", {e(p['relation'])} {e(p['targeted_name'] or '')}" if p["relation"] else "")
+    return "".join(
+        f"<li><bdi>{e(p['name'])}</bdi> ({e(word('person_kind', p.get('kind'), language))})"
+        f" — {e(word('role', p['role'], language))}"
+        + (f", <bdi>{e(p['relation'])}</bdi> <bdi>{e(p['targeted_name'] or '')}</bdi>"
+           if p["relation"] else "")
         + "</li>" for p in data["persons"]) or "<li>—</li>"
-    clip_rows = "".join(
-        f"<tr><td>{c['id']}</td><td>{e(c['outlet'])}</td><td>{e(c['title'])}</td>"
-        f"<td dir='ltr'>{e(c['aired'] or '—')}</td><td dir='ltr'>{e(c['range'])}</td>"
+
+
+def _when(value: Any, language: str) -> str:
+    """A date for a reader of ``language`` with its ISO value in ``<time datetime>``."""
+    if not value:
+        return "—"
+    return (f"<time datetime='{html.escape(str(value))}'>"
+            f"{html.escape(date_text(value, language))}</time>")
+
+
+def _clip_rows(clips: list[dict[str, Any]], language: str) -> str:
+    e = html.escape
+    return "".join(
+        f"<tr><td>{c['id']}</td><td><bdi>{e(c['outlet'])}</bdi></td>"
+        f"<td><bdi>{e(c['title'])}</bdi></td><td>{_when(c['aired'], language)}</td>"
+        f"<td dir='ltr'>{e(c['range'])}</td>"
         f"<td dir='ltr'><code>{e(c['clip_sha256'] or '—')}"
         f"</code></td><td dir='ltr'><code>{e(c['parent_sha256'] or '—')}</code></td></tr>"
         + (f"<tr class='clip-text'><td></td><td colspan='6'>{said}</td></tr>"
            if (said := summary_block(c.get("text"))) else "")
         for c in clips)
-    history = "".join(f"<li dir='ltr'>{e(h['at'])} {e(h['by'] or '')} {e(h['action'])}"
-                      + (f" {e(h['from'])}→{e(h['to'])}" if h["from"] else "") + "</li>"
-                      for h in data["history"])
+
+
+def _history_html(data: dict[str, Any], language: str) -> str:
+    e = html.escape
+    items = []
+    for h in data["history"]:
+        change = ""
+        if h["from"] or h["to"]:
+            change = (f": {e(word('incident_status', h['from'], language) or '—')} → "
+                      f"{e(word('incident_status', h['to'], language))}")
+        items.append(f"<li>{_when(h['at'], language)} · <bdi>{e(h['by'] or '—')}</bdi> · "
+                     f"{e(word('history_action', h['action'], language))}{change}</li>")
+    return "".join(items) or "<li>—</li>"
+
+
+def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: str,
+                  tsa_urls: list[str], withheld: list[str]) -> str:
+    e = html.escape
     stamp_en = (f"RFC 3161 timestamps over tagmanifest-sha256.txt from: "
                 f"{e(', '.join(tsa_urls))}" if tsa_urls else
                 "No timestamp authority was configured: this package carries no RFC 3161 "
                 "timestamp.")
-    stamp_ar = ("طوابع زمنية RFC 3161 على ملف tagmanifest-sha256.txt من: "
-                f"<span dir='ltr'>{e(', '.join(tsa_urls))}</span>" if tsa_urls else
+    stamp_ar = ("طوابع زمنية RFC 3161 على ملف <code dir='ltr'>tagmanifest-sha256.txt</code>"
+                f" من: <span dir='ltr'>{e(', '.join(tsa_urls))}</span>" if tsa_urls else
                 "لم تُضبط أي جهة ختم زمني: لا تحمل هذه الحزمة ختماً زمنياً RFC 3161.")
     left_out = "".join(f"<li>{e(w)}</li>" for w in withheld)
     left_en = (f"<p>Public profile: left out —</p><ul>{left_out}</ul>" if withheld else "")
-    left_ar = (f"<p>النسخة العامة: حُجب ما يلي —</p><ul dir='ltr'>{left_out}</ul>"
-               if withheld else "")
-    table = ("<table><tr><th>#</th><th>outlet · القناة</th><th>title · العنوان</th>"
-             "<th>aired · تاريخ البث</th><th>range · المدى</th><th>clip SHA-256 · بصمة المقطع</th>"
-             "<th>original SHA-256 · بصمة الأصل</th></tr>" + clip_rows + "</table>")
-    table += sightings_table(data)
+    left_ar = (f"<p>النسخة العامة: حُجب ما يلي (بالإنجليزية، كما يسجّله البرنامج) —</p>"
+               f"<ul dir='ltr' lang='en'>{left_out}</ul>" if withheld else "")
+    table_ar = ("<table><tr><th>#</th><th>القناة</th><th>العنوان</th><th>تاريخ البث</th>"
+                "<th>المدى</th><th>بصمة المقطع SHA-256</th><th>بصمة الأصل SHA-256</th></tr>"
+                + _clip_rows(clips, "ar") + "</table>")
+    table = ("<table><tr><th>#</th><th>outlet</th><th>title</th>"
+             "<th>aired</th><th>range</th><th>clip SHA-256</th>"
+             "<th>original SHA-256</th></tr>" + _clip_rows(clips, "en") + "</table>")
+    status_ar, status_en = (word("incident_status", data["status"], lang)
+                            for lang in ("ar", "en"))
+    profile_ar = {"public": "عامة", "full": "كاملة"}.get(profile, profile)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Incident {data['id']} · الحادثة {data['id']}</title>
@@ -176,23 +211,28 @@ td,th{{border:1px solid #999;padding:.3em;font-size:.9em}} code{{font-size:.8em}
 </head><body>
 <section lang="ar" dir="rtl">
 <h1>الحادثة رقم {data['id']}: <bdi>{e(data['title'])}</bdi></h1>
-<p>الحالة: {e(data['status'])} · القناة: <bdi>{e(data['outlet'] or '—')}</bdi> · البرنامج:
-<bdi>{e(data['programme'] or '—')}</bdi> · أول بث: {e(data['first_aired'] or '—')}</p>
-<h2>الأشخاص</h2><ul>{persons}</ul>
-<h2>المقاطع</h2>{table}
-<h2>التحقق</h2><p>كل ملف في هذه الحزمة مدرج مع بصمته SHA-256 في manifest-sha256.txt. شغّل
-<code dir="ltr">python3 verify.py</code> (يحتاج بايثون و openssl فقط).</p><p>{stamp_ar}</p>
+<p>الحالة: {e(status_ar)} · القناة: <bdi>{e(data['outlet'] or '—')}</bdi> · البرنامج:
+<bdi>{e(data['programme'] or '—')}</bdi> · أول بث: {_when(data['first_aired'], 'ar')} ·
+النسخة: {e(profile_ar)}</p>
+<h2>الأشخاص</h2><ul>{_persons_html(data, 'ar')}</ul>
+<h2>المقاطع</h2>{table_ar}{sightings_table(data, 'ar')}
+<h2>السجل</h2><ul>{_history_html(data, 'ar')}</ul>
+<h2>التحقق</h2><p>كل ملف في هذه الحزمة مدرج مع بصمته SHA-256 في
+<code dir="ltr">manifest-sha256.txt</code> (BagIt، RFC 8493). شغّل
+<code dir="ltr">python3 verify.py</code> (يحتاج بايثون و openssl فقط). المقاطع مقطوعة
+بنسخ مباشر بلا إعادة ترميز؛ الأمر الدقيق في <code dir="ltr">data/clips/clip-N.json</code>.</p>
+<p>{stamp_ar}</p>
 {left_ar}
 </section>
 <hr>
 <section lang="en" dir="ltr">
 <h1>Incident {data['id']}: <bdi>{e(data['title'])}</bdi></h1>
-<p>Status: {e(data['status'])} · outlet: <bdi>{e(data['outlet'] or '—')}</bdi> · programme:
-<bdi>{e(data['programme'] or '—')}</bdi> · first aired: {e(data['first_aired'] or '—')} ·
+<p>Status: {e(status_en)} · outlet: <bdi>{e(data['outlet'] or '—')}</bdi> · programme:
+<bdi>{e(data['programme'] or '—')}</bdi> · first aired: {_when(data['first_aired'], 'en')} ·
 profile: {e(profile)}</p>
-<h2>Persons</h2><ul>{persons}</ul>
-<h2>Clips</h2>{table}
-<h2>History</h2><ul>{history}</ul>
+<h2>Persons</h2><ul>{_persons_html(data, 'en')}</ul>
+<h2>Clips</h2>{table}{sightings_table(data, 'en')}
+<h2>History</h2><ul>{_history_html(data, 'en')}</ul>
 <h2>Checking this package</h2><p>Every file is listed with its SHA-256 in
 manifest-sha256.txt (BagIt, RFC 8493). Run <code>python3 verify.py</code> (needs only
 Python and openssl). Clip cuts are ffmpeg stream copies; the exact command is in

@@ -22,8 +22,15 @@ def add_bag_paths(data: dict[str, Any]) -> None:
                               f"{Path(ev['path']).name}")
 
 
-def sightings_table(data: dict[str, Any]) -> str:
-    """The summary's table of sightings (both languages in the headers), or ""."""
+SIGHTING_HEADERS = {
+    "ar": ("التسجيل", "شوهد في", "الرابط", "التقاط", "بصمة لقطة الصفحة SHA-256"),
+    "en": ("recording", "seen at", "URL", "captured", "page snapshot SHA-256"),
+}
+
+
+def sightings_table(data: dict[str, Any], language: str | None = None) -> str:
+    """The summary's table of sightings, its headers in ``language`` (``ar``/``en``; both
+    when None), or ""."""
     e = html.escape
     rows = "".join(
         f"<tr><td>{r['recording']}</td><td><bdi>{e(r['source'])}</bdi> · "
@@ -33,6 +40,10 @@ def sightings_table(data: dict[str, Any]) -> str:
         + "</code></td></tr>" for r in data.get("sightings", []))
     if not rows:
         return ""
-    return ("<table class='sightings'><tr><th>recording · التسجيل</th>"
-            "<th>seen at · شوهد في</th><th>URL · الرابط</th><th>captured · التقاط</th>"
-            "<th>page snapshot SHA-256 · بصمة لقطة الصفحة</th></tr>" + rows + "</table>")
+    if language in SIGHTING_HEADERS:
+        headers = SIGHTING_HEADERS[language]
+    else:
+        headers = tuple(f"{en} · {ar}" for ar, en in zip(*SIGHTING_HEADERS.values(),
+                                                          strict=True))
+    return ("<table class='sightings'><tr>" + "".join(f"<th>{h}</th>" for h in headers)
+            + "</tr>" + rows + "</table>")

@@ -85,7 +85,9 @@ def current_role(context: template.Context) -> str:
     from accounts.roles import user_role
 
     request = context.get("request")
-    return (user_role(request.user) if request is not None else None) or ""
+    from review_ui.labels import label
+
+    return label("user_role", (user_role(request.user) if request is not None else None) or "")
 
 
 @register.filter(name="shown_date")
@@ -133,13 +135,9 @@ def shown_filter(value: object, kind: str) -> str:
 def local_label_filter(item: object) -> str:
     """The active language's label of a vocabulary entry (``label_ar``/``label_en``: a
     sign of coercion, a tag), the other one when it is empty."""
-    from django.utils.translation import get_language
+    from review_ui.labels import vocabulary_label
 
-    arabic = str(getattr(item, "label_ar", "") or "")
-    english = str(getattr(item, "label_en", "") or "")
-    if (get_language() or "ar").startswith("ar"):
-        return arabic or english
-    return english or arabic
+    return vocabulary_label(getattr(item, "label_ar", ""), getattr(item, "label_en", ""))
 
 
 @register.filter(name="get_item")
@@ -170,3 +168,27 @@ def shown_number_filter(value: object) -> str:
     from review_ui.l10n import shown_number
 
     return shown_number(value)
+
+
+@register.filter(name="failure")
+def failure_filter(text: object) -> str:
+    """A recorded failure (``Broadcast.error``, ``Source.last_error``) for a reader: the
+    sentence of each reason code (``catalog.failures``) in the page's language, and the
+    raw text, left to right, under "Technical detail"; "" when there is none."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    from catalog.failures import reason_codes
+    from review_ui.labels import label
+    from review_ui.middleware import BIDI_CONTROLS, BIDI_REPLACEMENT
+
+    raw = str(text or "")
+    codes = reason_codes(raw)
+    if not codes:
+        return ""
+    sentences = " ".join(label("failure_reason", code) for code in codes)
+    return format_html(
+        '<span class="failure-reason" data-reasons="{}">{}</span> '
+        '<details class="failure-detail"><summary>{}</summary><code dir="ltr">{}</code>'
+        "</details>", " ".join(codes), sentences, gettext("Technical detail"),
+        BIDI_CONTROLS.sub(BIDI_REPLACEMENT, raw))

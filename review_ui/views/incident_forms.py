@@ -9,18 +9,19 @@ from __future__ import annotations
 from django import forms
 
 from review.models import CoercionSign, Incident, IncidentPerson, Person
+from review_ui.labels import choices, vocabulary_label
 
 TIME = {"max_length": 14, "help_text": "MM:SS, HH:MM:SS or seconds"}
 
 
 def sign_choices() -> list[tuple[str, str]]:
-    return [(s.code, f"{s.label_ar} · {s.label_en}")
+    return [(s.code, vocabulary_label(s.label_ar, s.label_en))
             for s in CoercionSign.objects.filter(active=True).order_by("code")]
 
 
 class SignsMixin(forms.Form):
     signs = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    confidence = forms.ChoiceField(choices=Incident.Confidence.choices,
+    confidence = forms.ChoiceField(choices=choices("confidence", Incident.Confidence.values),
                                    initial=Incident.Confidence.MEDIUM)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -30,9 +31,10 @@ class SignsMixin(forms.Form):
 
 class PersonFields(forms.Form):
     person = forms.CharField(required=False, max_length=300)
-    person_kind = forms.ChoiceField(choices=Person.Kind.choices, initial=Person.Kind.RELATIVE,
+    person_kind = forms.ChoiceField(choices=choices("person_kind", Person.Kind.values),
+                                    initial=Person.Kind.RELATIVE,
                                     required=False)
-    role = forms.ChoiceField(choices=IncidentPerson.Role.choices, required=False,
+    role = forms.ChoiceField(choices=choices("role", IncidentPerson.Role.values), required=False,
                              initial=IncidentPerson.Role.OTHER)
     relation = forms.CharField(required=False, max_length=100)
     targeted = forms.CharField(required=False, max_length=300)
@@ -75,7 +77,7 @@ class AssessForm(SignsMixin, VersionForm):
 
 
 class ReviewForm(VersionForm):
-    status = forms.ChoiceField(choices=Incident.Status.choices)
+    status = forms.ChoiceField(choices=choices("incident_status", Incident.Status.values))
     reason = forms.CharField(required=False, max_length=5000)
 
 

@@ -39,6 +39,8 @@ from review.incidents import visible_incidents
 from review.models import Assessment, CoercionSign, Incident
 from review.persons import search_persons
 from review_ui.access import role_required
+from review_ui.labels import choices as labelled
+from review_ui.labels import vocabulary_label
 from review_ui.views.common import filter_query, form_errors, paginate, with_params
 
 FILTER_KEYS = ("status", "outlet", "person", "targeted", "date_from", "date_to", "sign",
@@ -54,7 +56,8 @@ class IncidentFilters(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", pgettext_lazy("any status", "All")),
-                                        *Incident.Status.choices])
+                                        *labelled("incident_status",
+                                                  Incident.Status.values)])
     outlet = forms.IntegerField(label=_("Outlet"), required=False, min_value=1,
                                 max_value=MAX_ID)
     person = forms.CharField(label=_("Person on air"), required=False,
@@ -158,7 +161,7 @@ def _facet(name: str, rows: list[tuple[Any, str, int]], data: dict[str, Any],
 
 
 def _facets(user: Any, data: dict[str, Any], query: QueryDict) -> list[dict[str, Any]]:
-    labels = dict(Incident.Status.choices)
+    labels = dict(labelled("incident_status", Incident.Status.values))
     by_status = (matching(user, data, skip="status").values("status")
                  .annotate(n=Count("pk")).order_by("status"))
     statuses = [(row["status"], labels.get(row["status"], row["status"]), row["n"])
@@ -177,7 +180,8 @@ def _facets(user: Any, data: dict[str, Any], query: QueryDict) -> list[dict[str,
                .annotate(n=Count("incident_id", distinct=True))
                .order_by("-n", "coercionsign__code"))
     signs = [(row["coercionsign__code"],
-              f"{row['coercionsign__label_ar']} · {row['coercionsign__label_en']}", row["n"])
+              vocabulary_label(row["coercionsign__label_ar"], row["coercionsign__label_en"]),
+              row["n"])
              for row in by_sign]
     return [_facet("status", statuses, data, query), _facet("outlet", outlets, data, query),
             _facet("sign", signs, data, query)]
@@ -210,7 +214,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "review_ui/incident_list.html", {
         "page": page, "message": message, "data": data, "filters_set": filters,
         "facets": _facets(request.user, data, request.GET),
-        "statuses": Incident.Status.choices,
+        "statuses": labelled("incident_status", Incident.Status.values),
         "outlets": Outlet.objects.filter(incidents__in=visible).distinct().order_by("name"),
         "signs": CoercionSign.objects.order_by("code"),
         "waits": list(WAIT_BUCKETS),

@@ -36,6 +36,7 @@ from review.models import IncidentPerson, Person
 from review.persons import MAX_NAME, MAX_VARIANTS, PersonError, add_person, search_persons
 from review.persons import visible_persons as persons_for
 from review_ui.access import role_required
+from review_ui.labels import choices as labelled
 from review_ui.views.common import filter_query, paginate
 
 MAX_ID = 2**63 - 1
@@ -53,7 +54,7 @@ class PersonForm(forms.Form):
     latin = forms.CharField(label=_("Latin transliteration"),
                             required=False, max_length=MAX_NAME,
                             widget=forms.TextInput(attrs={"dir": "ltr"}))
-    kind = forms.ChoiceField(label=_("Kind"), choices=Person.Kind.choices,
+    kind = forms.ChoiceField(label=_("Kind"), choices=labelled("person_kind", Person.Kind.values),
                              initial=Person.Kind.OTHER)
     restricted = forms.BooleanField(
         label=_("Restricted: leads and assigned reviewers only"), required=False)

@@ -12,8 +12,21 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Outlet, Tag
 from index.base import MAX_PAGE_SIZE, SORTS
+from review_ui.labels import vocabulary_label
 
 DATE_HELP = "YYYY-MM-DD / YYYY-MM"
+
+
+class EnteredSelect(forms.Select):
+    """A select whose options (but the first, "All ...") are names as entered (outlets):
+    each isolated with ``dir="auto"``."""
+
+    def create_option(self, name: str, value: object, *args: object,
+                      **kwargs: object) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["dir"] = "auto"
+        return option
 
 
 class SearchForm(forms.Form):
@@ -22,7 +35,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=500, required=False,
                         widget=forms.TextInput(attrs={"type": "search", "dir": "auto",
                                                       "autofocus": True}))
-    outlet = forms.ChoiceField(label=_("Outlet"), required=False)
+    outlet = forms.ChoiceField(label=_("Outlet"), required=False, widget=EnteredSelect)
     lang = forms.CharField(label=_("Language"), max_length=8, required=False,
                            widget=forms.TextInput(attrs={"size": 4, "dir": "ltr"}))
     tag = forms.ChoiceField(label=_("Tag"), required=False)
@@ -48,6 +61,7 @@ class SearchForm(forms.Form):
         names = Outlet.objects.order_by("name").values_list("name", flat=True)
         self.fields["outlet"].choices = [("", _("All outlets"))] + [
             (name, name) for name in names]
-        tags = Tag.objects.order_by("name").values_list("name", flat=True)
-        self.fields["tag"].choices = [("", _("All tags"))] + [(t, t) for t in tags]
+        tags = Tag.objects.order_by("name").values_list("name", "label_ar", "label_en")
+        self.fields["tag"].choices = [("", _("All tags"))] + [
+            (name, vocabulary_label(ar, en) or name) for name, ar, en in tags]
         assert {c for c, _ in self.fields["sort"].choices} == set(SORTS)

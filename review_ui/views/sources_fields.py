@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crawler.schema import KIND_KEYS
@@ -23,10 +24,11 @@ LIST_KEYS = frozenset({"start_urls"})
 INT_KEYS = frozenset({"max_items"})
 _LTR = {"dir": "ltr", "spellcheck": "false"}
 
+KEY_EXAMPLE = {"item_links": "a.item::attr(href)"}
 KEY_HELP: dict[str, Any] = {
     "start_urls": _("The listing pages to read, one URL per line."),
     "item_links": _("CSS selector of the links to each video's page on a listing page, "
-                    "e.g. a.item::attr(href)."),
+                    "for example:"),
     "next_page": _("CSS selector of the link to the next listing page (optional)."),
     "title": _("CSS selector of the title on a video's page (optional)."),
     "aired_at": _("CSS selector of the air date on a video's page (optional)."),
@@ -52,7 +54,10 @@ def kind_fields(kind: str) -> dict[str, forms.Field]:
     key is marked required in the page, and checked by the schema."""
     fields: dict[str, forms.Field] = {}
     for key, required in KIND_KEYS.get(kind, {}).items():
-        options = {"label": key, "required": False, "help_text": KEY_HELP.get(key, ""),
+        help_text = KEY_HELP.get(key, "")
+        if key in KEY_EXAMPLE:  # code, shown left to right in either language
+            help_text = format_html('{} <code dir="ltr">{}</code>', help_text, KEY_EXAMPLE[key])
+        options = {"label": key, "required": False, "help_text": help_text,
                    "max_length": 4000}
         attrs = {**_LTR, "required": "required"} if required else dict(_LTR)
         if key in LIST_KEYS:

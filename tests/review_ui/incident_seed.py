@@ -26,7 +26,21 @@ from review import workflow
 from review.persons import add_person
 
 
+def starting_vocabulary() -> None:
+    """The signs of coercion and tags the migrations add (idempotent): a transactional test
+    run before this one in the same xdist worker flushes them (pytest-django orders
+    transactional tests last only within one process's item list)."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (("review.migrations.0002_starting_signs", "add_signs"),
+                             ("catalog.migrations.0007_tag_vocabulary", "add_vocabulary")):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 def seed() -> dict[str, Any]:
+    starting_vocabulary()
     users = {name: make_user(name, role) for name, role in (
         ("rev", "reviewer"), ("rev2", "reviewer"), ("lead", "lead"), ("lead2", "lead"),
         ("viewer", "viewer"))}

@@ -125,7 +125,7 @@ def test_browser_create_watchlist_index_transcript_confirm_alert(tmp_path: Path)
     problems: list[str] = []
     with serve_ui(env) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page()
+        page = browser.new_page(locale="ar")
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         browser_login(page, base, "rana", PASSWORD, env=env)  # an invite, then TOTP
         assert page.url == base + "dashboard/"  # the landing page

@@ -81,7 +81,7 @@ def test_dashboard_both_languages_clicks_and_every_page_without_overflow(served)
     base = served["base"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page = browser.new_context(locale="ar", viewport={"width": 1280, "height": 800}).new_page()
         browser_login(page, base, "boss", PASSWORD, data_dir=served["data_dir"])
         page.goto(base + "login/")  # signed in: the landing page
         assert page.url == base + "dashboard/"

@@ -67,3 +67,49 @@ def test_a_user_choice_beats_a_stale_cookie_and_bad_values_change_nothing() -> N
     anonymous = Client(enforce_csrf_checks=True)
     assert anonymous.post("/language/", {"language": "en"}).status_code in (302, 403)
     assert not UserLanguage.objects.filter(language="en").exists()
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("en-GB,en;q=0.9", "en"),
+    ("fr-FR,fr;q=0.9,en;q=0.5", "en"),  # the first the site speaks
+    ("ar-SY,en;q=0.8", "ar"),
+    ("en;q=0.4,ar;q=0.9", "ar"),  # by preference, not by order
+    ("fr-FR,de;q=0.9", "ar"),  # names neither: Arabic stays the default
+    ("*", "ar"),
+    ("en;q=0", "ar"),  # q=0: "not English"
+    ("", "ar"),
+])
+def test_the_browser_header_picks_the_language_until_a_choice(header: str,
+                                                              expected: str) -> None:
+    browser = Client(HTTP_ACCEPT_LANGUAGE=header)
+    page = browser.get("/login/")
+    assert lang(browser, "/login/") == expected
+    assert "Accept-Language" in page["Vary"]
+
+
+def test_a_choice_on_the_login_page_beats_the_header_and_the_user_choice_beats_both() -> None:
+    make_user("rev", "reviewer")
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = browser.get("/login/").content.decode()
+    assert lang(browser, "/login/") == "en"
+    # the login page offers the switch (a form with CSRF, anonymous)
+    switch = page.split('class="inline-form language-switch"', 1)[1].split("</form>", 1)[0]
+    assert 'name="csrfmiddlewaretoken"' in switch and 'value="ar"' in switch
+    done = browser.post("/language/", {"language": "ar", "next": "/login/"})
+    assert done.status_code == 302 and done["Location"] == "/login/"
+    assert lang(browser, "/login/") == "ar"  # the cookie now beats the header
+    assert not UserLanguage.objects.exists()  # anonymous: the cookie only
+    UserLanguage.objects.create(user=make_user("lead", "lead"), language="en")
+    signed = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    done = signed.post("/login/", {"username": "lead", "password": PASSWORD})
+    signed.post("/login/2fa/", {"token": totp_token("lead")})
+    assert lang(signed) == "en"  # the stored choice beats the header
+
+
+def test_an_anonymous_switch_is_csrf_protected_and_refuses_an_off_site_next() -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/language/", {"language": "en"}).status_code == 403
+    browser = Client()
+    away = browser.post("/language/", {"language": "en", "next": "https://evil.example/"})
+    assert away.status_code == 302 and away["Location"] == "/"
+    assert browser.get("/dashboard/")["Location"].startswith("/login/")  # no page opened

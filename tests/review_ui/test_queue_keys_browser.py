@@ -48,7 +48,7 @@ def test_queue_keyboard_shortcuts(live_queue: dict) -> None:
     base, incident = live_queue["base"], live_queue["incident_id"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page = browser.new_context(locale="ar", viewport={"width": 1280, "height": 800}).new_page()
         try:
             # the password, an invite and an authenticator (every role needs one)
             browser_login(page, base, "keys", PASSWORD, env=live_queue["env"])

@@ -41,7 +41,7 @@ def test_lead_enrols_then_logs_in_with_a_token(tmp_path: Path) -> None:
                    env=env, check=True, timeout=120, capture_output=True)
     with serve_ui(env) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        first = browser.new_context().new_page()
+        first = browser.new_context(locale="ar").new_page()
         first.goto(base + "login/")
         first.fill("#id_username", "lina")
         first.fill("#id_password", PASSWORD)
@@ -55,7 +55,7 @@ def test_lead_enrols_then_logs_in_with_a_token(tmp_path: Path) -> None:
 
         invite = issue_invite_cli("lina", env=env, base_url=base.rstrip("/"))
         assert invite["link"].startswith(base + "account/2fa/enrol/?code=")
-        linked = browser.new_context().new_page()
+        linked = browser.new_context(locale="ar").new_page()
         linked.goto(invite["link"])  # not signed in: the login page, then back to the link
         assert "/login/" in linked.url
         linked.fill("#id_username", "lina")
@@ -73,11 +73,11 @@ def test_lead_enrols_then_logs_in_with_a_token(tmp_path: Path) -> None:
         linked.goto(base + "incidents/")
         assert linked.url == base + "incidents/"
 
-        second = browser.new_context().new_page()
+        second = browser.new_context(locale="ar").new_page()
         browser_login(second, base, "lina", PASSWORD, data_dir=data)
         second.goto(base + "vocabulary/")
         assert second.url == base + "vocabulary/"
-        again = browser.new_context().new_page()  # the link works once
+        again = browser.new_context(locale="ar").new_page()  # the link works once
         again.goto(invite["link"])
         again.fill("#id_username", "lina")
         again.fill("#id_password", PASSWORD)

@@ -60,7 +60,7 @@ def test_admin_adds_tests_saves_and_crawls_an_outlet(tmp_path: Path) -> None:
         env["RAQIB_WEB_SOURCE_ALLOWED_HOSTS"] = base_outlet.split("//", 1)[1]
         with serve_ui(env) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-            page = browser.new_context().new_page()
+            page = browser.new_context(locale="ar").new_page()
             browser_login(page, base, "amal", PASSWORD, data_dir=data)
             page.goto(base + "sources/new/")
             assert page.locator("#id_cfg_start_urls").count() == 1

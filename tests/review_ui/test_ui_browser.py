@@ -75,7 +75,7 @@ def page(live_ui: dict) -> Iterator[object]:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(locale="ar", viewport={"width": 1280, "height": 800})
         page = context.new_page()
         page.goto(live_ui["base"])
         assert "/login/" in page.url
