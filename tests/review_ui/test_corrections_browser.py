@@ -77,7 +77,7 @@ def test_a_reviewer_corrects_another_verifies_search_and_the_bag_carry_it(live) 
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=["--autoplay-policy=no-user-gesture-required"])
         # the corrector
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar").new_page()
         browser_login(page, base, "corrector", PASSWORD, env=live["env"])
         page.goto(f"{base}broadcasts/{bid}/")
         page.check("#s1 input.select-line")
@@ -102,7 +102,7 @@ def test_a_reviewer_corrects_another_verifies_search_and_the_bag_carry_it(live) 
         page.screenshot(path="/tmp/raqib-ui-correction.png", full_page=True)
 
         # the second reviewer
-        other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        other = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar").new_page()
         browser_login(other, base, "checker", PASSWORD, env=live["env"])
         other.goto(f"{base}broadcasts/{bid}/")
         with other.expect_navigation():

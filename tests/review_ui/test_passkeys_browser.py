@@ -86,7 +86,7 @@ def test_invite_link_passkey_enrolment_login_and_no_passkey_without_step_up(
         base = served.replace("127.0.0.1", "localhost")
         invite = issue_invite_cli("nour", env=env, base_url=base.rstrip("/"))
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context()
+        context = browser.new_context(locale="ar")
         page = context.new_page()
         _virtual_authenticator(context, page)
         errors: list[str] = []
