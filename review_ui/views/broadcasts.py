@@ -5,7 +5,9 @@ re-cut since capture) and is paged with ``common.paginate``. The viewer shows th
 at the second given by ``?t=``, the chosen transcript with the current segment marked,
 and the tags (the forms only for reviewers; ``tags.broadcast_tags`` checks again), and
 where else the same recording was seen (its sightings); a merged duplicate's old id
-redirects to the recording it repeats.
+redirects to the recording it repeats. Words the machine was unsure of (probability below
+``transcribe.low_confidence``) are marked in the transcript, and ``broadcast_listening``
+lists the ranges to listen to first, most unsure first (``review.listening``).
 Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
 the list: read it with a ``common`` helper and add it to ``filter_query`` so the pager
 keeps it.
@@ -13,6 +15,7 @@ keeps it.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +24,7 @@ from django.views.decorators.http import require_GET
 from accounts.roles import has_role
 from catalog.models import Broadcast, Sighting, Tag, Transcript
 from catalog.sightings import sightings_json
+from review.listening import needs_listening
 from review_ui.access import role_required
 from review_ui.views.common import (
     PER_PAGE,
@@ -97,4 +101,31 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "can_tag": has_role(request.user, "reviewer"),
         "vocabulary": Tag.objects.filter(vocabulary=True).order_by("name"),
         "sightings": sightings_json(broadcast)[1:],  # its own capture is shown above
+        "low_confidence": low_confidence(),
+        "listening_count": len(needs_listening(segments, low_confidence())),
     })
+
+
+def low_confidence() -> float:
+    """The word probability below which the machine was unsure (``transcribe.low_confidence``)."""
+    return float(settings.CONFIG.get("transcribe.low_confidence"))
+
+
+LISTENING_LIMIT = 200  # ranges shown on the needs-listening page
+
+
+@require_GET
+@role_required("viewer")
+def broadcast_listening(request: HttpRequest, broadcast_id: int) -> HttpResponse:
+    """The ranges of the chosen transcript (``?transcript=`` id) to listen to first: runs of
+    segments holding words the machine was unsure of, most unsure first."""
+    broadcast = get_object_or_404(Broadcast.objects.select_related("outlet"), pk=broadcast_id)
+    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"))
+    segments = list(transcript.segments.order_by("number")) if transcript else []
+    threshold = low_confidence()
+    ranges = needs_listening(segments, threshold)
+    return render(request, "review_ui/broadcast_listening.html", {
+        "broadcast": broadcast, "transcript": transcript, "threshold": threshold,
+        "threshold_percent": round(threshold * 100),
+        "ranges": ranges[:LISTENING_LIMIT], "total": len(ranges),
+        "detail": broadcast_detail_url(broadcast.pk)})
