@@ -566,3 +566,77 @@ class AuditAnchor(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit anchors are append-only")
+
+
+class Correction(models.Model):
+    """One version of a person's correction of a range of transcript segments.
+
+    The range is one transcript's segments ``first_number``..``last_number`` (inclusive;
+    ``start``/``end`` their times in seconds). ``machine_text`` is the machine's text of the
+    range when it was corrected (the segments themselves are never changed); ``text`` the
+    corrected text. A later correction of the same range is a new row whose ``supersedes``
+    names the one it replaces; nothing is updated except ``verified_by``/``verified_at``,
+    set once by a second person (``review.corrections.verify``: the two-person rule). The
+    rules, the versions and the index updates are in ``review.corrections``; the model is
+    here because search (``index``) reads it."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.PROTECT, related_name="corrections")
+    transcript = models.ForeignKey(Transcript, on_delete=models.PROTECT,
+                                   related_name="corrections")
+    first_number = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    machine_text = models.TextField()
+    text = models.TextField()
+    language = models.CharField(max_length=8, default="ar")
+    author = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by")
+    verified_by = models.ForeignKey("auth.User", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["transcript", "first_number", "created_at", "id"]
+        indexes = [models.Index(fields=["broadcast", "transcript", "first_number"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_number__gte=models.F("first_number")),
+                                   name="correction_range_valid"),
+        ]
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("corrections are kept: correct again to make a new version")
+
+
+class Translation(models.Model):
+    """A translation (English for UN mechanisms, say) of a corrected range's text, verified
+    by a second person like the correction (``review.corrections.translate``/``verify``).
+    Versions as for ``Correction``: a new row ``supersedes`` the previous one."""
+
+    correction = models.ForeignKey(Correction, on_delete=models.PROTECT,
+                                   related_name="translations")
+    language = models.CharField(max_length=8, default="en")
+    text = models.TextField()
+    author = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by")
+    verified_by = models.ForeignKey("auth.User", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["correction", "language", "created_at", "id"]
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("translations are kept: translate again to make a new version")

@@ -112,6 +112,15 @@ class Hit:
     # Where else the same recording was seen (catalog.sightings): [{"source", "outlet",
     # "url", "seen_at"}], the broadcast shown once with them (``index.hits``).
     sightings: list[dict[str, Any]] = field(default_factory=list)
+    # Which text the query matched (``index.hits.mark_corrections``): "machine" (the
+    # segment's own text), "corrected" (the current correction of the range starting at
+    # this segment, not yet verified) or "verified" (the range's verified text);
+    # ``corrected_text`` is that text when it is not the machine's (``highlight`` then cuts
+    # it, and ``start``/``end`` are the range's); ``verified`` says the range has a
+    # verified version, whatever text matched.
+    matched: str = "machine"
+    corrected_text: str = ""
+    verified: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

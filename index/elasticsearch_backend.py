@@ -14,8 +14,12 @@ aggregations over all matches. Highlights are computed from the
 stored original text by ``index.highlight`` (identical to the embedded backend). Tags are a
 keyword field: ``update_tags`` re-indexes the broadcast's transcripts. Bulk writes check
 every item, retry 429s with back-off and raise BackendError naming the items that failed for
-good. To extend: translate a new AST node in ``index.es_query``; change the mapping in the
-JSON file (the next start rebuilds the index).
+good. Corrected text (``review.corrections``): the document of a corrected range's first
+segment holds the range's current corrected text (``text_corrected``) and its verified text
+(``text_verified``; ``catalog.corrections``); ``index.es_query`` matches all three texts, or
+``text_verified`` alone for ``verified:yes``; ``index.hits.mark_corrections`` says which
+text a hit matched. To extend: translate a new AST node in ``index.es_query``; change the
+mapping in the JSON file (the next start rebuilds the index).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 from index.base import BackendError, Hit, SearchBackend, SearchPage, SearchRequest
 from index.es_query import facets_from, search_body
 from index.highlight import bridge_texts, highlight
-from index.hits import attach_sightings, with_air_dates
+from index.hits import attach_sightings, mark_corrections, with_air_dates
 from index.query import Query, parse
 
 log = logging.getLogger("raqib.index.elasticsearch")
@@ -197,6 +201,7 @@ class ElasticsearchBackend(SearchBackend):
                                     refresh=True)
 
     def _bulk_index(self, transcript_id: int, index: str) -> int:
+        from catalog.corrections import range_texts
         from catalog.models import Segment, Tagging
 
         segments = list(Segment.objects.filter(transcript_id=transcript_id)
@@ -206,11 +211,17 @@ class ElasticsearchBackend(SearchBackend):
         broadcast_id = segments[0].transcript.broadcast_id
         tags = sorted(set(Tagging.objects.filter(broadcast_id=broadcast_id)
                           .values_list("tag__name", flat=True)))
+        ranges = range_texts([transcript_id]).get(transcript_id, {})
         operations: list[dict[str, Any]] = []
         for n, seg in enumerate(segments):
             following = segments[n + 1].text if n + 1 < len(segments) else None
             operations.append({"index": {"_index": index, "_id": str(seg.id)}})
-            operations.append(document(seg, tags, bridge_texts(seg.text, following)))
+            doc = document(seg, tags, bridge_texts(seg.text, following))
+            corrected = ranges.get(seg.number)
+            if corrected is not None:
+                doc["text_corrected"] = corrected.corrected
+                doc["text_verified"] = corrected.verified or None
+            operations.append(doc)
         failed = bulk_with_retries(
             lambda ops: self.client.bulk(operations=ops, refresh=self.refresh), operations)
         if failed:
@@ -282,8 +293,8 @@ class ElasticsearchBackend(SearchBackend):
         response = self.client.search(index=self.alias, **body)
         parsed = parse(request.query)
         facets = facets_from(response["aggregations"]) if request.facets else {}
-        hits = with_air_dates(attach_sightings(
-            [_hit(h, parsed) for h in response["hits"]["hits"]]))
+        hits = mark_corrections(with_air_dates(attach_sightings(
+            [_hit(h, parsed) for h in response["hits"]["hits"]])), parsed)
         return SearchPage(hits,
                           int(response["hits"]["total"]["value"]), request.page,
                           request.page_size, facets)

@@ -6,7 +6,10 @@ into the next segment, see ``index.highlight``), a prefix a ``prefix`` query wit
 normalised text, a fuzzy word a ``match`` with ``fuzziness`` (Elasticsearch analyses the
 word and allows the edits on the analysed term, as ``index.query`` does; transpositions
 count 1; ``max_expansions`` bounds the terms it expands to), OR a ``bool.should``,
-exclusions ``bool.must_not``; outlet, language, tags, dates and transcript are
+exclusions ``bool.must_not``; the words match the machine's ``text`` (with the crossing
+phrases), a corrected range's ``text_corrected`` or its ``text_verified``, each text on
+its own (``bool.should`` of the three), or ``text_verified`` alone for ``verified:yes``;
+outlet, language, tags, dates and transcript are
 ``filter``s; facets are aggregations over all matches (``search_body``) read back by
 ``facets_from``. The percolator (``index.es_percolator``)
 uses the same ``query_dsl``, so a watchlist matches what a search finds. To translate a new
@@ -25,6 +28,9 @@ FACET_SIZE = 100  # most values per facet
 MAX_FUZZY_EXPANSIONS = 1_000  # indexed terms one fuzzy word may expand to
 
 
+CORRECTED_FIELDS = ("text_corrected", "text_verified")
+
+
 def _phrase(leaf: Phrase) -> dict[str, Any]:
     return {"bool": {"should": [
         {"match_phrase": {"text": leaf.raw}},
@@ -33,26 +39,27 @@ def _phrase(leaf: Phrase) -> dict[str, Any]:
     ], "minimum_should_match": 1}}
 
 
-def _leaf(leaf: Leaf, *, bridged: bool = True) -> dict[str, Any]:
+def _leaf(leaf: Leaf, *, bridged: bool = True, field: str = "text") -> dict[str, Any]:
     if isinstance(leaf, Term):
-        return {"match": {"text": {"query": leaf.raw, "operator": "and"}}}
+        return {"match": {field: {"query": leaf.raw, "operator": "and"}}}
     if isinstance(leaf, Phrase):
-        return _phrase(leaf) if bridged else {"match_phrase": {"text": leaf.raw}}
+        return _phrase(leaf) if bridged and field == "text" else {
+            "match_phrase": {field: leaf.raw}}
     if isinstance(leaf, Prefix):
-        return {"prefix": {"text": {"value": leaf.prefix}}}
+        return {"prefix": {field: {"value": leaf.prefix}}}
     if isinstance(leaf, Fuzzy):
-        return {"match": {"text": {"query": leaf.raw, "operator": "and",
+        return {"match": {field: {"query": leaf.raw, "operator": "and",
                                    "fuzziness": leaf.distance, "prefix_length": 0,
                                    "fuzzy_transpositions": True,
                                    "max_expansions": MAX_FUZZY_EXPANSIONS}}}
     raise TypeError(f"unknown query node {leaf!r}")
 
 
-def _clause(clause: Clause) -> dict[str, Any]:
+def _clause(clause: Clause, field: str = "text") -> dict[str, Any]:
     if isinstance(clause, AnyOf):
-        return {"bool": {"should": [_leaf(o) for o in clause.options],
+        return {"bool": {"should": [_leaf(o, field=field) for o in clause.options],
                          "minimum_should_match": 1}}
-    return _leaf(clause)
+    return _leaf(clause, field=field)
 
 
 def filter_dsl(query: Query, request: SearchRequest) -> list[dict[str, Any]] | None:
@@ -86,9 +93,20 @@ def query_dsl(query: Query, outlet: str | None = None,
               request: SearchRequest | None = None) -> dict[str, Any]:
     """Translate a parsed query (and the request's filters) into the query DSL."""
     request = request or SearchRequest("-", outlet=outlet)
-    return {"bool": {"must": [_clause(c) for c in query.must],
-                     "must_not": [_leaf(leaf, bridged=False) for leaf in query.must_not],
-                     "filter": filter_dsl(query, request) or []}}
+    filters = filter_dsl(query, request) or []
+    if query.verified:
+        return {"bool": {**_words(query, "text_verified"), "filter": filters}}
+    machine = {"bool": {"must": [_clause(c) for c in query.must],
+                        "must_not": [_leaf(leaf, bridged=False) for leaf in query.must_not]}}
+    corrected = [{"bool": _words(query, field)} for field in CORRECTED_FIELDS]
+    return {"bool": {"should": [machine, *corrected], "minimum_should_match": 1,
+                     "filter": filters}}
+
+
+def _words(query: Query, field: str) -> dict[str, Any]:
+    """The query's words and exclusions against one corrected text field."""
+    return {"must": [_clause(c, field) for c in query.must],
+            "must_not": [_leaf(leaf, field=field) for leaf in query.must_not]}
 
 
 SORT_DSL: dict[str, list[dict[str, Any]]] = {

@@ -122,7 +122,35 @@ def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
                         play_from=start, aired_precision=precision or "",
                         aired_date=_day(day), aired_tz=zone or "", aired_at_raw=raw or "",
                         highlight=highlight(text, parsed, head(after) if after else None)))
-    return attach_sightings(hits)
+    return mark_corrections(attach_sightings(hits), parsed)
+
+
+def mark_corrections(hits: list[Hit], parsed: Query) -> list[Hit]:
+    """Say which text each hit matched (``Hit.matched``): the verified text of the
+    corrected range starting at its segment, else that range's current corrected text, else
+    the machine's; a hit in corrected text is highlighted in that text and spans the
+    range. Evaluated in Python on the texts (``index.watch_match``, the embedded search's
+    semantics), so both backends say the same. One query for the page's ranges."""
+    from catalog.corrections import segment_ranges
+    from index.watch_match import SegmentDoc, matches
+
+    ranges = segment_ranges([h.segment_id for h in hits]) if hits else {}
+    for hit in hits:
+        found = ranges.get(hit.segment_id)
+        if found is None:
+            continue
+        starts, rng = found
+        hit.verified = bool(rng.verified)
+        if not starts:
+            continue
+        for kind, text in (("verified", rng.verified), ("corrected", rng.corrected)):
+            if text and (kind == "verified" or not parsed.verified) and matches(
+                    parsed, SegmentDoc.from_text(text)):
+                hit.matched, hit.corrected_text = kind, text
+                hit.start, hit.end, hit.play_from = rng.start, rng.end, rng.start
+                hit.highlight = highlight(text, parsed)
+                break
+    return hits
 
 
 def attach_sightings(hits: list[Hit]) -> list[Hit]:

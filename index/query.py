@@ -9,6 +9,7 @@ Syntax (what a monitor types)::
     تبر*                    prefix
     بلور~  بلور~1  بلور~2     fuzzy: within an edit distance (a name Whisper misheard by a letter)
     outlet:NAME  outlet:"Al Ikhbariya"  lang:ar  tag:NAME     filters (tag: may repeat: all apply)
+    verified:yes            only text a second person verified (``review.corrections``)
 
 Each word and phrase is analysed with ``index.arabic`` (the Elasticsearch ``arabic``
 analyzer), so spelling variants (hamza forms, ة/ه, ى/ي, diacritics) match. A prefix is only
@@ -40,8 +41,8 @@ from datetime import date, timedelta
 from index.arabic import analyze, normalize_prefix
 from index.base import QueryError
 
-FILTERS = ("outlet", "lang", "tag")
-_FILTER_RE = re.compile(r"^(outlet|lang|tag):")
+FILTERS = ("outlet", "lang", "tag", "verified")
+_FILTER_RE = re.compile(r"^(outlet|lang|tag|verified):")
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ class Query:
     outlet: str | None = None
     lang: str | None = None
     tags: tuple[str, ...] = ()
+    # True: match only the verified text of corrected ranges (``verified:yes``); otherwise
+    # the machine's text, the current corrected text and the verified text all match
+    verified: bool = False
 
     def leaves(self) -> list[Leaf]:
         """Every positive leaf (for highlighting)."""
@@ -320,8 +324,12 @@ def parse(text: str) -> Query:
         if must_not:
             raise QueryError("the query only excludes words: add at least one word to find")
         raise QueryError("the query has no searchable words")
+    verified = filters.get("verified")
+    if verified is not None and verified.casefold() not in ("yes", "نعم"):
+        raise QueryError(f"verified: takes yes (verified:yes limits the search to verified "
+                         f"text), not {verified!r}")
     return Query(tuple(must), tuple(must_not), filters.get("outlet"), filters.get("lang"),
-                 tuple(dict.fromkeys(tags)))
+                 tuple(dict.fromkeys(tags)), verified is not None)
 
 
 _DAY_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")

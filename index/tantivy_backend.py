@@ -15,6 +15,11 @@ filters, facets and sort (outlet, language, month, tags, air time). Ranking is T
 BM25 (as Elasticsearch's), ties newest broadcast first; the query translation is in
 ``index.tantivy_query``; directories, the single writer and rebuild/swap in
 ``index.tantivy_store``. Tags are indexed: ``update_tags`` re-indexes the broadcast.
+Corrected text (``review.corrections``): the document of a corrected range's first segment
+also holds the range's current corrected text (``cterms``) and its verified text
+(``vterms``, when a second person verified a version; ``catalog.corrections``); a query
+matches any of the three texts, ``verified:yes`` only ``vterms``. Correcting or verifying
+re-indexes the transcript.
 
 To extend: add a field in ``build_schema`` and ``_documents`` (bump
 ``tantivy_store.SCHEMA_VERSION``), then ``raqib reindex``.
@@ -41,7 +46,7 @@ from index.watch_match import nocase
 
 log = logging.getLogger("raqib.index.tantivy")
 
-TEXT_FIELDS = ("terms", "bridge", "nhead")
+TEXT_FIELDS = ("terms", "bridge", "nhead", "cterms", "vterms")
 FACET_FIELDS = {"outlet": "outlet", "language": "lang", "month": "month", "tag": "tag"}
 BATCH_SEGMENTS = 100_000  # segments per commit when (re)building (fewer commits and merges)
 BUILD_HEAP = 400_000_000  # writer heap when (re)building (bytes)
@@ -106,6 +111,7 @@ class TantivyBackend(SearchBackend):
     def _documents(self, transcript_ids: list[int]) -> tuple[dict[int, Iterable[Any]], int]:
         """{transcript id: its tantivy.Documents, built as they are iterated (once)} from
         the catalog; and the segment count."""
+        from catalog.corrections import range_texts
         from catalog.models import Segment, Tagging, Transcript
 
         facts = {t: (b, o, lang, aired, day) for t, b, o, lang, aired, day in
@@ -117,23 +123,31 @@ class TantivyBackend(SearchBackend):
                                                ).values_list("broadcast_id", "tag__name"):
             tags.setdefault(bid, []).append(tag)
         by_transcript: dict[int, list[tuple[int, str]]] = {t: [] for t in facts}
-        for tid, sid, text in (Segment.objects.filter(transcript_id__in=list(facts))
-                               .order_by("transcript_id", "number")
-                               .values_list("transcript_id", "id", "text")):
+        numbers: dict[int, list[int]] = {t: [] for t in facts}
+        for tid, sid, text, number in (Segment.objects.filter(transcript_id__in=list(facts))
+                                       .order_by("transcript_id", "number")
+                                       .values_list("transcript_id", "id", "text", "number")):
             by_transcript[tid].append((sid, text))
+            numbers[tid].append(number)
+        corrected = range_texts(list(facts))
         docs: dict[int, Iterable[Any]] = {}
         total = 0
         for tid, segments in by_transcript.items():
             bid, outlet, lang, aired, day = facts[tid]
+            ranges = corrected.get(tid, {})
+            extra = {i: (ranges[n].corrected, ranges[n].verified)
+                     for i, n in enumerate(numbers[tid]) if n in ranges}
             docs[tid] = self._transcript_docs(tid, bid, outlet, lang or "", aired,
-                                              tags.get(bid, []), segments, day)
+                                              tags.get(bid, []), segments, day, extra)
             total += len(segments)
         return docs, total
 
     @staticmethod
     def _transcript_docs(tid: int, bid: int, outlet: str, lang: str, aired: datetime | None,
                          tags: list[str], segments: list[tuple[int, str]],
-                         day: date | None = None) -> Iterator[Any]:
+                         day: date | None = None,
+                         corrected: dict[int, tuple[str, str]] | None = None
+                         ) -> Iterator[Any]:
         # a generator: the writer takes each document as it is built and it is freed before
         # the next one (holding a whole batch's documents first, then freeing them cold,
         # cost a few microseconds more per segment)
@@ -166,6 +180,11 @@ class TantivyBackend(SearchBackend):
                 if bridge:
                     fields["bridge"], fields["nhead"] = bridge
             fields["kasc"], fields["kdesc"] = sort_keys(aired, sid)
+            if corrected and i in corrected:
+                text, verified = corrected[i]
+                fields["cterms"] = " ".join(index_terms(text))
+                if verified:
+                    fields["vterms"] = " ".join(index_terms(verified))
             yield from_dict(fields, schema)
 
     def _delete(self, writer: Any, transcript_id: int) -> None:

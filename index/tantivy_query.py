@@ -17,7 +17,11 @@
   direct ones; each AND clause holds on the segment or through such a crossing phrase among
   its options; exclusions apply to the segment's own terms;
 - filters (outlet, language, tags: ASCII case-insensitive as before; dates; transcript) are
-  constant-score clauses that never change the ranking.
+  constant-score clauses that never change the ranking;
+- the words are matched against the machine's text (``terms``, with the crossing phrases),
+  the corrected text (``cterms``) and the verified text (``vterms``) of a corrected range,
+  each text on its own (all the words in one of them); ``verified:yes`` matches ``vterms``
+  only.
 
 ``index.watch_match`` evaluates the same semantics in Python for watchlists. To add a
 construct: produce it in ``index.query``, translate it in ``Translator._leaf`` and
@@ -77,18 +81,21 @@ class Translator:
         self.schema = schema
         self.searcher = searcher
         self.budget = MAX_PREFIX_TERMS
-        self._expanded: dict[str, list[str]] = {}
+        self._expanded: dict[tuple[str, str], list[str]] = {}
+        self.field = "terms"
 
     def _expand(self, leaf: Prefix) -> list[str]:
-        if leaf.prefix not in self._expanded:
-            found = self.searcher.terms_with_prefix("terms", leaf.prefix, limit=self.budget + 1)
+        key = (self.field, leaf.prefix)
+        if key not in self._expanded:
+            found = self.searcher.terms_with_prefix(self.field, leaf.prefix,
+                                                    limit=self.budget + 1)
             if len(found) > self.budget:
                 raise QueryError(
                     f"'{leaf.raw}*' (with the other prefixes of the query) matches more than "
                     f"{MAX_PREFIX_TERMS:,} different words: type more letters before the '*'")
             self.budget -= len(found)
-            self._expanded[leaf.prefix] = [term for term, _ in found]
-        return self._expanded[leaf.prefix]
+            self._expanded[key] = [term for term, _ in found]
+        return self._expanded[key]
 
     def _phrase(self, field: str, phrase: Phrase) -> tantivy.Query:
         words = [(i, term) for i, term in enumerate(phrase.terms) if term is not None]
@@ -97,18 +104,19 @@ class Translator:
         return Q.phrase_query(self.schema, field, words)
 
     def _leaf(self, leaf: Leaf) -> tantivy.Query:
+        field = self.field
         if isinstance(leaf, Term):
-            return Q.term_query(self.schema, "terms", leaf.term)
+            return Q.term_query(self.schema, field, leaf.term)
         if isinstance(leaf, Prefix):
             terms = self._expand(leaf)
             if not terms:
                 return Q.empty_query()
-            return Q.const_score_query(Q.term_set_query(self.schema, "terms", terms), 1.0)
+            return Q.const_score_query(Q.term_set_query(self.schema, field, terms), 1.0)
         if isinstance(leaf, Fuzzy):
             return Q.const_score_query(Q.fuzzy_term_query(
-                self.schema, "terms", leaf.term, distance=leaf.distance,
+                self.schema, field, leaf.term, distance=leaf.distance,
                 transposition_cost_one=True), 1.0)
-        return self._phrase("terms", leaf)
+        return self._phrase(field, leaf)
 
     def _crossing(self, phrase: Phrase) -> tantivy.Query:
         """The phrase crosses into the next segment: in the bridge, not in the next head."""
@@ -116,15 +124,28 @@ class Translator:
             (Occur.Must, self._phrase("bridge", phrase)),
             (Occur.MustNot, self._phrase("nhead", phrase))]), 0.0)
 
-    def query(self, parsed: Query, filters: list[tantivy.Query]) -> tantivy.Query:
+    def _words(self, parsed: Query, field: str) -> tantivy.Query:
+        """The query's words against one text field (crossing phrases on ``terms``)."""
+        self.field = field
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for clause in parsed.must:
             options = clause.options if isinstance(clause, AnyOf) else (clause,)
             should = [(Occur.Should, self._leaf(o)) for o in options]
-            should += [(Occur.Should, self._crossing(o)) for o in options
-                       if isinstance(o, Phrase)]
+            if field == "terms":
+                should += [(Occur.Should, self._crossing(o)) for o in options
+                           if isinstance(o, Phrase)]
             clauses.append((Occur.Must, should[0][1] if len(should) == 1
                             else Q.boolean_query(should)))
         clauses += [(Occur.MustNot, self._leaf(leaf)) for leaf in parsed.must_not]
+        self.field = "terms"
+        return Q.boolean_query(clauses)
+
+    def query(self, parsed: Query, filters: list[tantivy.Query]) -> tantivy.Query:
+        if parsed.verified:
+            words = self._words(parsed, "vterms")
+        else:
+            words = Q.boolean_query([(Occur.Should, self._words(parsed, field))
+                                     for field in ("terms", "cterms", "vterms")])
+        clauses = [(Occur.Must, words)]
         clauses += [(Occur.Must, Q.const_score_query(f, 0.0)) for f in filters]
         return Q.boolean_query(clauses)

@@ -48,7 +48,8 @@ from index.base import BackendError
 
 log = logging.getLogger("raqib.index.tantivy")
 
-SCHEMA_VERSION = 2  # 2: text fields take space-joined terms (tantivy_backend.ANALYZER)
+SCHEMA_VERSION = 3  # 2: text fields take space-joined terms (tantivy_backend.ANALYZER)
+# 3: corrected and verified text (cterms, vterms)
 LOCK_TIMEOUT = 120.0  # seconds a writer waits for the one before it
 WRITER_HEAP = 64_000_000  # bytes of indexing buffer per writer (Tantivy's minimum is 15 MB)
 

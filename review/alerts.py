@@ -48,6 +48,25 @@ def create_alerts(pairs: Iterable[tuple[Watchlist, Segment]]) -> list[Alert]:
     return created
 
 
+def create_correction_alert(watchlist: Watchlist, correction: Any, track: str) -> Alert | None:
+    """One alert for a watchlist matching a corrected range's text (``review.watchlists.
+    run_on_correction``), keyed on the range's first segment and ``track``; None when the
+    key exists already."""
+    transcript = correction.transcript
+    segment = Segment.objects.filter(transcript=transcript,
+                                     number=correction.first_number).first()
+    key = {"watchlist": watchlist, "broadcast_id": correction.broadcast_id, "track": track,
+           "model_id": transcript.model_id, "segment_number": correction.first_number}
+    try:
+        with transaction.atomic():
+            alert, new = Alert.objects.get_or_create(**key, defaults={
+                "segment": segment, "start": correction.start, "end": correction.end,
+                "text": correction.text})
+    except IntegrityError:
+        return None
+    return alert if new else None
+
+
 def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "") -> Alert:
     """Confirm or dismiss an alert (again: a later review becomes the alert's status, the
     earlier ones stay in ``alert.reviews``)."""

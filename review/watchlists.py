@@ -62,7 +62,7 @@ from index.watch_match import (
     matches_across,
     nocase,
 )
-from review.alerts import create_alerts
+from review.alerts import create_alerts, create_correction_alert
 
 if TYPE_CHECKING:
     from catalog.components import Settings
@@ -238,6 +238,31 @@ def run_watchlists(broadcast: Broadcast, config: Settings | None = None,
                                             "new_alerts": len(run.created)})
     for error in run.errors:
         log.warning("watchlist skipped: %s", error, extra={"broadcast": broadcast.pk})
+    return run
+
+
+CORRECTION_TRACK = "correction"  # the alert track of a match in corrected text
+
+
+def run_on_correction(correction: Any) -> WatchlistRun:
+    """Match the active watchlists (created at or before the correction) against a
+    corrected range's text (``review.corrections``): a match the machine's text missed
+    becomes an alert on the range's first segment, on the ``correction`` track, so each
+    watchlist alerts once per corrected range whatever the versions. Evaluated in Python
+    (``index.watch_match``) on every backend: one text, no index round trip."""
+    run = WatchlistRun(transcripts=1, segments=1)
+    broadcast = correction.broadcast
+    watchlists = list(Watchlist.objects.filter(active=True,
+                                               created_at__lte=correction.created_at)
+                      .order_by("id"))
+    facts = broadcast_facts(broadcast)
+    doc = SegmentDoc.from_text(correction.text)
+    for watchlist, query in _parsed(watchlists, run):
+        if filters_match(query, facts) and matches(query, doc):
+            run.matches += 1
+            alert = create_correction_alert(watchlist, correction, CORRECTION_TRACK)
+            if alert is not None:
+                run.created.append(alert.pk)
     return run
 
 

@@ -11,6 +11,11 @@ renames it into place only when complete (a failed export leaves nothing half-ma
 * ``data/captures/<broadcast>/``: yt-dlp's info.json, the WARC, the captions, unmodified;
 * ``data/transcripts/``: the segments of each clip's range (original text) with engine,
   model and parameters, as JSON and WebVTT;
+* ``data/clips/clip-N.text.json`` and ``clip-N.diff``: what was said in the clip: the
+  machine's text, the corrected and verified text of each corrected range, the difference,
+  who corrected and who verified, translations (``review.evidence.clip_text``); the
+  summary shows under each clip the verified text (or the machine's, marked unverified)
+  and its translation;
 * ``data/incident/``: ``incident.json`` (``review.incident_json``) and ``summary.html``
   (Arabic and English);
 * ``data/custody/``: the custody events of the included files and the incident's events of
@@ -55,6 +60,7 @@ from catalog.audit_chain import chain_head, event_json
 from catalog.evidence import file_extension
 from catalog.models import CustodyEvent, EvidenceFile, MediaFile
 from review.evidence import signing, tsa, verify_bag
+from review.evidence.clip_text import clip_diff, clip_text_record, summary_block
 from review.evidence.files import StoredFileError, bagit_path, copy_checked, refuse_special
 from review.evidence.redact import RedactionError, Redactor
 from review.evidence.sightings import add_bag_paths, sightings_table
@@ -141,6 +147,8 @@ def _summary_html(data: dict[str, Any], clips: list[dict[str, Any]], profile: st
         f"<td dir='ltr'>{e(c['aired'] or '—')}</td><td dir='ltr'>{e(c['range'])}</td>"
         f"<td dir='ltr'><code>{e(c['clip_sha256'] or '—')}"
         f"</code></td><td dir='ltr'><code>{e(c['parent_sha256'] or '—')}</code></td></tr>"
+        + (f"<tr class='clip-text'><td></td><td colspan='6'>{said}</td></tr>"
+           if (said := summary_block(c.get("text"))) else "")
         for c in clips)
     history = "".join(f"<li dir='ltr'>{e(h['at'])} {e(h['by'] or '')} {e(h['action'])}"
                       + (f" {e(h['from'])}→{e(h['to'])}" if h["from"] else "") + "</li>"
@@ -248,8 +256,13 @@ def _payload(incident: Incident, root: Path, data_dir: Path, profile: str,
         else:
             record["note"] = "no media stored for this broadcast; no cut made"
         _write_json(root / "clips" / f"clip-{clip.pk}.json", record)
+        names = redactor.pseudonym if redactor is not None else (lambda name: name)
+        said = clip_text_record(clip, names)
+        _write_json(root / "clips" / f"clip-{clip.pk}.text.json", said)
+        (root / "clips" / f"clip-{clip.pk}.diff").write_text(clip_diff(said), encoding="utf-8")
         clips_out.append({**record, "id": clip.pk, "outlet": broadcast.outlet.name,
-                          "title": broadcast.title, "aired": AirDate.of(broadcast).iso()})
+                          "title": broadcast.title, "aired": AirDate.of(broadcast).iso(),
+                          "text": said})
         for transcript in broadcast.transcripts.order_by("id"):
             segments = [{"number": s.number, "start": s.start, "end": s.end, "text": s.text}
                         for s in transcript.segments.filter(end__gt=clip.start,

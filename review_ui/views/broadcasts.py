@@ -5,7 +5,11 @@ re-cut since capture) and is paged with ``common.paginate``. The viewer shows th
 at the second given by ``?t=``, the chosen transcript with the current segment marked,
 and the tags (the forms only for reviewers; ``tags.broadcast_tags`` checks again), and
 where else the same recording was seen (its sightings); a merged duplicate's old id
-redirects to the recording it repeats. Words the machine was unsure of (probability below
+redirects to the recording it repeats. Corrections (``review.corrections``): each
+corrected range is marked on its segments (corrected, verified) with its current text, a
+word diff from the machine's text, who corrected and who verified; reviewers select lines
+to correct them (``views.corrections``), the player bound to the range.
+Words the machine was unsure of (probability below
 ``transcribe.low_confidence``) are marked in the transcript, and ``broadcast_listening``
 lists the ranges to listen to first, most unsure first (``review.listening``).
 Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
@@ -93,6 +97,11 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     segments = list(transcript.segments.order_by("number")) if transcript else []
     current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
                    None)
+    corrected = _corrected_ranges(broadcast, transcript, request.user) if transcript else []
+    starts = {row["correction"].first_number: row for row in corrected}
+    inside = {n: row for row in corrected
+              for n in range(row["correction"].first_number,
+                             row["correction"].last_number + 1)}
     return render(request, "review_ui/broadcast_detail.html", {
         "broadcast": broadcast, "start": start, "transcript": transcript,
         "transcripts": broadcast.transcripts.order_by("-created_at", "-id"),
@@ -101,9 +110,34 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "can_tag": has_role(request.user, "reviewer"),
         "vocabulary": Tag.objects.filter(vocabulary=True).order_by("name"),
         "sightings": sightings_json(broadcast)[1:],  # its own capture is shown above
+        "corrected": corrected,
+        "segment_rows": [{"segment": s, "starts": starts.get(s.number),
+                          "inside": inside.get(s.number)} for s in segments],
         "low_confidence": low_confidence(),
         "listening_count": len(needs_listening(segments, low_confidence())),
     })
+
+
+def _corrected_ranges(broadcast: Broadcast, transcript: Transcript,
+                      user: object) -> list[dict[str, object]]:
+    """The transcript's corrected ranges: the current version, the verified one (when a
+    later version is not yet verified), the word diff from the machine's text, the
+    translations, and whether ``user`` may verify it."""
+    from review import corrections as rules
+
+    verified = {(c.first_number, c.last_number): c for c in
+                rules.verified_ranges(broadcast).filter(transcript=transcript)}
+    rows = []
+    for c in rules.latest_versions(broadcast).filter(transcript=transcript).order_by(
+            "first_number"):
+        rows.append({"correction": c, "verified": verified.get((c.first_number,
+                                                                 c.last_number)),
+                     "diff": rules.word_diff(c.machine_text, c.text),
+                     "translations": list(c.translations.filter(
+                         superseded_by__isnull=True).select_related("author", "verified_by")),
+                     "can_verify": (not c.verified and has_role(user, "reviewer")
+                                    and c.author_id != getattr(user, "pk", None))})
+    return rows
 
 
 def low_confidence() -> float:

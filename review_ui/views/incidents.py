@@ -31,6 +31,7 @@ from catalog import audit
 from catalog.models import Alert, Broadcast, Segment
 from review import incidents as inc
 from review import workflow
+from review.corrections import clip_text
 from review.incident_json import incident_json
 from review.models import CoercionSign, Incident, Person
 from review.persons import PersonError, add_person, find_person
@@ -156,7 +157,8 @@ def _clips(incident: Incident) -> list[dict[str, Any]]:
     for clip in incident.clips.select_related("broadcast__outlet", "broadcast__media").order_by(
             "broadcast__aired_at", "id"):
         lines = _segments_of(clip.broadcast).filter(end__gt=clip.start, start__lt=clip.end)
-        clips.append({"clip": clip, "lines": list(lines[:400])})
+        said = clip_text(clip.broadcast, clip.start, clip.end)  # corrected ranges in it
+        clips.append({"clip": clip, "lines": list(lines[:400]), "said": said})
     return clips
 
 

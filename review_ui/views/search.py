@@ -47,8 +47,11 @@ def search_request(data: dict[str, Any]) -> SearchRequest:
     """A SearchRequest from the search form's cleaned data (raises QueryError)."""
     from index.query import parse_date_bound
 
+    query = data["q"].strip()
+    if data.get("verified"):  # the "verified text only" box: the query language's filter
+        query += " verified:yes"
     return SearchRequest(
-        data["q"].strip(), outlet=data.get("outlet") or None,
+        query, outlet=data.get("outlet") or None,
         language=(data.get("lang") or "").strip() or None,
         tags=(data["tag"],) if data.get("tag") else (),
         aired_from=parse_date_bound(data["date_from"]) if data.get("date_from") else None,

@@ -34,6 +34,7 @@ class SearchForm(forms.Form):
                                required=False, max_length=10,
                                widget=forms.TextInput(attrs={"placeholder": DATE_HELP,
                                                              "dir": "ltr", "size": 10}))
+    verified = forms.BooleanField(label=_("Verified text only"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
         ("relevance", _("Relevance")), ("-aired_at", _("Newest")),
         ("aired_at", _("Oldest"))])

@@ -111,6 +111,23 @@ def _screen_name(world: dict) -> int:
                                      end=6, text="أماني بلور - طبيبة").pk
 
 
+def _correction(world: dict) -> int:
+    from review import corrections
+
+    author = make_user("m-corrector", "reviewer")  # not one of the identities: any
+    segment = world["broadcast"].transcripts.get().segments.order_by("number").first()
+    return corrections.correct(world["broadcast"], segment.number, segment.number,
+                               "نص مصحح", by=author).pk
+
+
+def _translation(world: dict) -> int:
+    from catalog.models import Correction
+    from review import corrections
+
+    correction = Correction.objects.get(pk=_correction(world))
+    return corrections.translate(correction, "corrected text", by=correction.author).pk
+
+
 SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
     "chart": lambda world: "incidents_over_time",
     "broadcast_id": _world_broadcast,
@@ -122,6 +139,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], Any]] = {
     "incident_id": _incident,
     "link_id": _reairing,
     "name_id": _screen_name,
+    "correction_id": _correction,
+    "translation_id": _translation,
 }
 
 

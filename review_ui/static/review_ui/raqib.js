@@ -70,3 +70,87 @@
     setUp();
   }
 })();
+
+/* Corrections (the broadcast viewer): the lines ticked fill the correction form's range
+   and its text (the machine's text of those lines, or the current correction when the
+   range is one already corrected); "Play the range" plays from the range's start and
+   pauses at its end; "Correct again" loads a corrected range into the form. */
+(function () {
+  "use strict";
+
+  function setUpCorrections() {
+    var form = document.getElementById("correction-form");
+    if (!form) { return; }
+    var first = document.getElementById("correct-first");
+    var last = document.getElementById("correct-last");
+    var text = document.getElementById("correct-text");
+    var replaces = document.getElementById("correct-replaces");
+    var video = document.getElementById("player");
+    var stopAt = null;
+
+    function line(number) { return document.getElementById("s" + number); }
+
+    function machineText(a, b) {
+      var parts = [];
+      for (var n = a; n <= b; n++) {
+        var li = line(n);
+        var span = li && li.querySelector("a.seek .text");
+        if (span && span.textContent.trim()) { parts.push(span.textContent.trim()); }
+      }
+      return parts.join(" ");
+    }
+
+    function load(a, b) {
+      first.value = a; last.value = b;
+      var corrected = document.querySelector(
+        '.correction[data-first="' + a + '"][data-last="' + b + '"] .edit-correction');
+      if (corrected) {
+        replaces.value = corrected.dataset.id;
+        text.value = corrected.dataset.text;
+      } else {
+        replaces.value = "";
+        text.value = machineText(a, b);
+      }
+    }
+
+    document.querySelectorAll("input.select-line").forEach(function (box) {
+      box.addEventListener("change", function () {
+        var ticked = Array.prototype.slice.call(
+          document.querySelectorAll("input.select-line:checked")).map(function (b) {
+          return parseInt(b.value, 10);
+        });
+        if (!ticked.length) { return; }
+        load(Math.min.apply(null, ticked), Math.max.apply(null, ticked));
+      });
+    });
+    document.querySelectorAll("button.edit-correction").forEach(function (button) {
+      button.addEventListener("click", function () {
+        load(parseInt(button.dataset.first, 10), parseInt(button.dataset.last, 10));
+        text.focus();
+      });
+    });
+    var play = document.getElementById("play-range");
+    if (play && video) {
+      play.addEventListener("click", function () {
+        var a = line(first.value), b = line(last.value);
+        if (!a || !b) { return; }
+        stopAt = parseFloat(b.dataset.end);
+        video.currentTime = parseFloat(a.dataset.start);
+        var playing = video.play();
+        if (playing && playing.catch) { playing.catch(function () {}); }
+      });
+      video.addEventListener("timeupdate", function () {
+        if (stopAt !== null && video.currentTime >= stopAt) {
+          video.pause();
+          stopAt = null;
+        }
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpCorrections);
+  } else {
+    setUpCorrections();
+  }
+})();
