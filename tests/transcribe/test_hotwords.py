@@ -78,7 +78,17 @@ def test_the_transcript_records_the_hot_words_it_was_given(amani_video: Path, en
     transcript = transcribe_broadcast(broadcast, settings.CONFIG, options)
     key = "hotwords" if engine_name == "faster-whisper" else "initial_prompt"
     assert transcript.params[key] == "أماني بلوز"
-    assert transcript.segments.exists()
+    # the words are kept with their probabilities (both engines), which the transcript
+    # view and the needs-listening list read (review.listening)
+    from review.listening import needs_listening
+
+    segments = list(transcript.segments.order_by("number"))
+    assert segments and all(w["word"] and 0.0 <= w["p"] <= 1.0
+                            for s in segments for w in s.words)
+    [everything] = needs_listening(segments, threshold=1.01)  # every word below: one range
+    assert (everything.first_segment, everything.last_segment) == (0, segments[-1].number)
+    assert everything.words == sum(len(s.words) for s in segments)
+    assert needs_listening(segments, threshold=0.0) == []
     if engine_name == "openai-whisper":
         assert transcript.params["carry_initial_prompt"] is True
     from transcribe.registry import get_engine
