@@ -204,10 +204,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("transcribe.low_confidence", float, 0.5, "RAQIB_TRANSCRIBE_LOW_CONFIDENCE",
             "Word probability (0-1) below which the transcript view marks a word as unsure "
             "and the broadcast's needs-listening list counts it."),
-    Setting("transcribe.hotwords", bool, True, "RAQIB_TRANSCRIBE_HOTWORDS",
+    Setting("transcribe.hotwords", bool, False, "RAQIB_TRANSCRIBE_HOTWORDS",
             "Offer the persons registry's names and the active watchlists' words to the "
             "engine (faster-whisper hotwords, openai-whisper initial prompt); recorded in "
-            "the transcript's parameters."),
+            "the transcript's parameters. Off by default: with the base model the engine "
+            "also wrote offered names that were not said (docs/benchmarks.md)."),
     Setting("transcribe.hotwords_max_chars", int, 200, "RAQIB_TRANSCRIBE_HOTWORDS_MAX_CHARS",
             "Longest hot-word text offered to the engine, in characters (Whisper's prompt "
             "takes at most 223 tokens)."),

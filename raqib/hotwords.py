@@ -17,7 +17,9 @@ de-duplicated on the Arabic-normalised form, joined with "، " and cut, at whole
 (Whisper's prompt holds at most 223 tokens; longer hot words crowd out what was said).
 The engine gets it as faster-whisper ``hotwords`` / openai-whisper ``initial_prompt``
 (``transcribe.base.Engine.hotwords``) and the transcript's parameters record it, so every
-transcript says what it was told to expect. ``transcribe.hotwords = false`` turns it off.
+transcript says what it was told to expect. Off unless ``transcribe.hotwords = true``: with
+the base model the engine also wrote offered names that were not said
+(``benchmarks/names_recall.py``, docs/benchmarks.md).
 To add a kind of hot word: collect it in ``candidates`` in the order it should win.
 """
 

@@ -37,6 +37,8 @@ def _broadcast(outlet: str = "الإخبارية السورية") -> Broadcast:
 
 
 def test_registry_names_and_the_sources_watchlist_words(monkeypatch) -> None:
+    assert settings.CONFIG.get("transcribe.hotwords") is False  # off unless turned on
+    monkeypatch.setitem(settings.CONFIG.values, "transcribe.hotwords", True)
     Person.objects.create(name="أماني بلوز", variants=["اماني بلّوز", "Amani"],
                           latin="Amani Ballour")
     Person.objects.create(name="معتقل سري", restricted=True)
@@ -60,7 +62,8 @@ def test_registry_names_and_the_sources_watchlist_words(monkeypatch) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("engine_name", ["faster-whisper", "openai-whisper"])
 def test_the_transcript_records_the_hot_words_it_was_given(amani_video: Path, engine_name: str,
-                                                           bundled_model: Path) -> None:
+                                                           bundled_model: Path,
+                                                           monkeypatch) -> None:
     from raqib.stages import StageOptions
     from raqib.transcription import transcribe_broadcast
 
@@ -74,6 +77,7 @@ def test_the_transcript_records_the_hot_words_it_was_given(amani_video: Path, en
     broadcast.media = MediaFile.objects.create(sha256="c" * 64, path=rel.as_posix(), size=1)
     broadcast.save()
     Person.objects.create(name="أماني بلوز")
+    monkeypatch.setitem(settings.CONFIG.values, "transcribe.hotwords", True)
     options = StageOptions(engine=engine_name, model="bundled-base")
     transcript = transcribe_broadcast(broadcast, settings.CONFIG, options)
     key = "hotwords" if engine_name == "faster-whisper" else "initial_prompt"
