@@ -600,7 +600,7 @@ class Correction(models.Model):
 
     class Meta:
         ordering = ["transcript", "first_number", "created_at", "id"]
-        indexes = [models.Index(fields=["broadcast", "transcript", "first_number"])]
+        indexes = [models.Index(fields=["transcript", "first_number", "last_number"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(last_number__gte=models.F("first_number")),
                                    name="correction_range_valid"),

@@ -44,6 +44,7 @@ COMMANDS = (
     "raqib.commands.parsers.eval_asr",
     "raqib.commands.parsers.search",
     "raqib.commands.parsers.tags",
+    "raqib.commands.parsers.corrections",
     "raqib.commands.parsers.persons",
     "raqib.commands.parsers.incidents",
     "raqib.commands.parsers.reairings",

@@ -136,21 +136,27 @@ class ClipText:
 
 def clip_text(broadcast: Broadcast, start: float, end: float) -> ClipText:
     """The machine's text of the segments overlapping ``start``-``end`` (the newest
-    transcript) and the latest verified version (else the latest) of each corrected range
-    overlapping it."""
+    transcript) and the corrected ranges overlapping it: for each range the latest
+    verified version, else the latest. Ranges of every transcript of the broadcast count
+    (a correction made before a re-transcription is not lost); where ranges of different
+    transcripts overlap, a verified one wins, then the newest."""
     transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
     if transcript is None:
         return ClipText("", [])
     machine = " ".join(t.strip() for t in transcript.segments.filter(
         start__lt=end, end__gt=start).order_by("number").values_list("text", flat=True)
         if t.strip())
-    overlapping = Q(transcript=transcript, start__lt=end, end__gt=start)
-    verified = {(c.first_number, c.last_number): c
+    overlapping = Q(start__lt=end, end__gt=start)
+    verified = {(c.transcript_id, c.first_number, c.last_number): c
                 for c in verified_ranges(broadcast).filter(overlapping)}
-    chosen = []
-    for c in latest_versions(broadcast).filter(overlapping).order_by("first_number"):
-        chosen.append(verified.get((c.first_number, c.last_number), c))
-    return ClipText(machine, chosen)
+    candidates = [verified.get((c.transcript_id, c.first_number, c.last_number), c)
+                  for c in latest_versions(broadcast).filter(overlapping)]
+    candidates.sort(key=lambda c: (not c.verified, -c.created_at.timestamp(), -c.pk))
+    chosen: list[Correction] = []
+    for c in candidates:
+        if all(c.end <= o.start or c.start >= o.end for o in chosen):
+            chosen.append(c)
+    return ClipText(machine, sorted(chosen, key=lambda c: (c.start, c.pk)))
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
@@ -209,7 +215,9 @@ def _reindex(transcript_id: int) -> str:
 
 
 def _after_change(correction: Correction) -> None:
-    _reindex(correction.transcript_id)
+    """Re-index and run the watchlists; ``correction.index_error`` says whether search
+    could not be updated ("" when it was)."""
+    correction.index_error = _reindex(correction.transcript_id)  # type: ignore[attr-defined]
     try:
         run_on_correction(correction)
     except Exception as exc:  # noqa: BLE001 - matching never fails the correction

@@ -192,7 +192,9 @@ def match_segments_embedded(watchlists: Sequence[Watchlist], segments: Sequence[
     """Every (watchlist, segment) pair that matches, evaluated in Python. ``segments`` are
     one transcript's, in order (phrases may cross from one segment into the next)."""
     run = run or WatchlistRun()
-    queries = [(w, q) for w, q in _parsed(watchlists, run) if filters_match(q, facts)]
+    # verified:yes matches only verified corrected text, never the machine's segments
+    queries = [(w, q) for w, q in _parsed(watchlists, run)
+               if filters_match(q, facts) and not q.verified]
     if not queries:
         return []
     docs = [SegmentDoc.from_text(segment.text) for segment in segments]
@@ -258,6 +260,8 @@ def run_on_correction(correction: Any) -> WatchlistRun:
     facts = broadcast_facts(broadcast)
     doc = SegmentDoc.from_text(correction.text)
     for watchlist, query in _parsed(watchlists, run):
+        if query.verified and not correction.verified:
+            continue
         if filters_match(query, facts) and matches(query, doc):
             run.matches += 1
             alert = create_correction_alert(watchlist, correction, CORRECTION_TRACK)

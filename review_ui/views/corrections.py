@@ -86,7 +86,8 @@ def correct_range(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     except (rules.CorrectionError, rules.CorrectionRuleError) as exc:
         _refused(request, exc)
         return _back(broadcast.pk, transcript.pk, data["first"])
-    messages.success(request, gettext("Correction saved; a second reviewer verifies it."))
+    if getattr(correction, "index_error", ""):
+        messages.warning(request, correction.index_error)
     return _back(broadcast.pk, transcript.pk, correction.first_number)
 
 
@@ -96,11 +97,14 @@ def verify_correction(request: HttpRequest, correction_id: int) -> HttpResponse:
     """Verify a correction: another reviewer than its author (the two-person rule)."""
     correction = get_object_or_404(Correction, pk=correction_id)
     try:
-        rules.verify(correction, by=request.user)
+        verified = rules.verify(correction, by=request.user)
     except rules.CorrectionRuleError as exc:
         return _forbidden(request, exc)
     except rules.CorrectionError as exc:
         _refused(request, exc)
+    else:
+        if getattr(verified, "index_error", ""):
+            messages.warning(request, verified.index_error)
     return _back(correction.broadcast_id, correction.transcript_id, correction.first_number)
 
 

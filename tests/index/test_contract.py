@@ -340,3 +340,49 @@ def test_fuzzy_hit_highlights_the_word_it_matched_and_a_watchlist_agrees(backend
 def test_bad_fuzzy_word_is_a_query_error(backend, catalog, query: str) -> None:
     with pytest.raises(QueryError):
         backend.search(query)
+
+
+def _correct(catalog, key: str, text: str, *, verified: bool) -> object:
+    """A correction of one segment, written as ``review.corrections`` leaves it."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalog.models import Correction, Segment
+
+    user, _ = get_user_model().objects.get_or_create(username="corrector")
+    seg = Segment.objects.select_related("transcript").get(pk=catalog["segments"][key])
+    current = Correction.objects.filter(transcript=seg.transcript, first_number=seg.number,
+                                        superseded_by__isnull=True).first()
+    return Correction.objects.create(
+        broadcast_id=seg.transcript.broadcast_id, transcript=seg.transcript,
+        first_number=seg.number, last_number=seg.number, start=seg.start, end=seg.end,
+        machine_text=seg.text, text=text, author=user, supersedes=current,
+        verified_by=user if verified else None,
+        verified_at=timezone.now() if verified else None)
+
+
+def test_corrected_and_verified_text_is_found_and_each_hit_says_which(backend,
+                                                                      catalog) -> None:
+    school = catalog["segments"]["school"]
+    _correct(catalog, "school", "مدرسة القرية مغلقة منذ اعتقال المعلم", verified=True)
+    _correct(catalog, "school", "مدرسة القرية مغلقة منذ اعتقال المعلم خالد", verified=False)
+    _correct(catalog, "news21", "موجز عن المعتقلين", verified=False)
+    for transcript in catalog["transcripts"].values():
+        backend.index_transcript(transcript.id)
+    hits = {h.segment_id: h for h in page_of(backend, "المعلم").hits}
+    assert set(hits) == {school} and hits[school].matched == "verified"
+    assert [s.text for s in hits[school].highlight if s.match] == ["المعلم"]
+    (latest,) = page_of(backend, "خالد").hits  # only in the newest, unverified version
+    assert (latest.segment_id, latest.matched, latest.verified) == (school, "corrected", True)
+    assert found(backend, "خالد verified:yes") == set()
+    assert found(backend, "المعلم verified:yes") == {school}
+    assert {h.matched for h in page_of(backend, "المعتقلين").hits} == {"corrected"}
+    assert found(backend, "المعتقلين verified:yes") == set()
+    # the machine's words still find the machine's segments; never as verified text
+    assert {h.matched for h in page_of(backend, "مدرسة").hits} == {"verified"}
+    assert found(backend, "مستشفى verified:yes") == set()
+    assert [h.matched for h in page_of(backend, "مستشفى").hits] == ["machine"]
+    # words split between the machine's and the corrected text do not match together
+    assert found(backend, "نشرة المعتقلين") == set()
+    assert found(backend, "نشرة") == {catalog["segments"]["news21"],
+                                      catalog["segments"]["news22"]}

@@ -188,3 +188,59 @@ def test_watchlists_run_on_corrections(people, broadcast) -> None:
     assert "الطبيبة" in alert.text
     cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي الطبيبة د. أماني بلور", by=people["rev2"])
     assert Alert.objects.count() == 1  # once per range, whatever the versions
+
+
+def test_a_verified_only_watchlist_alerts_once_the_correction_is_verified(people,
+                                                                         broadcast) -> None:
+    Watchlist.objects.create(name="موثق", query="الطبيبة verified:yes")
+    Watchlist.objects.create(name="آلي", query="نهاية verified:yes")
+    from review.watchlists import run_watchlists
+
+    assert run_watchlists(broadcast).matches == 0  # never the machine's text
+    c = cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي الطبيبة أماني بلور", by=people["rev"])
+    assert not Alert.objects.exists()
+    cor.verify(c, by=people["rev2"])
+    assert list(Alert.objects.values_list("watchlist__name", flat=True)) == ["موثق"]
+
+
+def test_verified_filter_values_are_checked() -> None:
+    from index.base import QueryError
+    from index.query import parse
+
+    assert parse("كلمة verified:yes").verified and not parse("كلمة").verified
+    with pytest.raises(QueryError, match="verified: takes yes"):
+        parse("كلمة verified:no")
+
+
+def test_elasticsearch_bodies_search_the_three_texts_or_the_verified_one() -> None:
+    # The contract suite runs the same cases on a live Elasticsearch when ELASTICSEARCH_URL
+    # is set; here, the translation itself and the mapping it needs.
+    import json
+
+    from index.elasticsearch_backend import index_definition
+    from index.es_percolator import percolator_definition
+    from index.es_query import query_dsl
+    from index.query import parse
+
+    verified = json.dumps(query_dsl(parse("الطبيبة verified:yes")), ensure_ascii=False)
+    assert "text_verified" in verified and "text_corrected" not in verified
+    assert '"text"' not in verified
+    anywhere = query_dsl(parse("الطبيبة -نهاية"))["bool"]
+    assert anywhere["minimum_should_match"] == 1 and len(anywhere["should"]) == 3
+    fields = [json.dumps(s, ensure_ascii=False) for s in anywhere["should"]]
+    assert "text_corrected" in fields[1] and "نهاية" in fields[1]  # exclusions per text
+    for definition in (index_definition(), percolator_definition()):
+        properties = definition["mappings"]["properties"]
+        assert properties["text_corrected"]["analyzer"] == "arabic"
+        assert properties["text_verified"]["analyzer"] == "arabic"
+
+
+def test_a_clip_keeps_its_verified_text_after_a_retranscription(people, broadcast) -> None:
+    c = cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي الطبيبة أماني بلور", by=people["rev"])
+    cor.verify(c, by=people["rev2"])
+    newer = Transcript.objects.create(broadcast=broadcast, engine="x", model_id="large")
+    Segment.objects.create(transcript=newer, number=0, start=10.0, end=29.5,
+                           text="وأتبرأ من ابنتي أماني بلور")
+    said = cor.clip_text(broadcast, 10.0, 29.5)
+    assert said.machine == "وأتبرأ من ابنتي أماني بلور"  # the newest machine text
+    assert [x.pk for x in said.corrections] == [c.pk] and said.verified
