@@ -351,6 +351,11 @@ def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, s
         by_outlet = arabic["incidents_by_outlet"]
         assert len(by_outlet) == 1 and by_outlet[0][1] == len(incidents)  # one demo outlet
         assert sum(n for _, n in arabic["delay_distribution"]) >= 2
+        # the machine's error on the demo's verified ranges (issue 27): one bar per outlet
+        # and month, its rate in the bar's title
+        errors = page.eval_on_selector_all('svg[data-chart="machine_error"] g.chart-row title',
+                                           "ts => ts.map(t => t.textContent)")
+        assert errors and all(":" in t for t in errors), errors
         with page.expect_navigation():
             page.click("header form.language-switch button[value=en]")
         assert page.url.endswith("/dashboard/")
