@@ -218,6 +218,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("transcribe.captions", bool, True, "RAQIB_TRANSCRIBE_CAPTIONS",
             "Import subtitles that yt-dlp finds in the source's language as a 'captions' "
             "transcript track."),
+    Setting("transcribe.low_confidence", float, 0.5, "RAQIB_TRANSCRIBE_LOW_CONFIDENCE",
+            "Word probability (0-1) below which the transcript view marks a word as unsure "
+            "and the broadcast's needs-listening list counts it."),
+    Setting("transcribe.hotwords", bool, False, "RAQIB_TRANSCRIBE_HOTWORDS",
+            "Offer the persons registry's names and the active watchlists' words to the "
+            "engine (faster-whisper hotwords, openai-whisper initial prompt); recorded in "
+            "the transcript's parameters. Off by default: with the base model the engine "
+            "also wrote offered names that were not said (docs/benchmarks.md)."),
+    Setting("transcribe.hotwords_max_chars", int, 200, "RAQIB_TRANSCRIBE_HOTWORDS_MAX_CHARS",
+            "Longest hot-word text offered to the engine, in characters (Whisper's prompt "
+            "takes at most 223 tokens)."),
+    Setting("transcribe.hotwords_max_words", int, 50, "RAQIB_TRANSCRIBE_HOTWORDS_MAX_WORDS",
+            "Most words in the hot-word text offered to the engine."),
     Setting("search.page_size", int, 20, "RAQIB_SEARCH_PAGE_SIZE",
             "Hits per page in the UI and the CLI."),
     Setting("reairings.enabled", bool, True, "RAQIB_REAIRINGS_ENABLED",

@@ -1,7 +1,9 @@
 """The transcription stage's catalog side: run the engine chunk by chunk, store the
 transcript, and import captions.
 
-``transcribe_broadcast`` transcribes a broadcast's media in resumable chunks
+``transcribe_broadcast`` offers the engine the broadcast's hot words (``raqib.hotwords``:
+registry names and watchlist words, recorded in the transcript's params), transcribes its
+media in resumable chunks
 (``transcribe.chunking``), filters hallucinations and attaches language evidence
 (``transcribe.postprocess``), then ``store_transcript`` writes the Transcript, its
 segments (with word timings), the dropped segments and, on the embedded backend, their
@@ -24,6 +26,7 @@ from catalog import fencing
 from catalog.models import Broadcast, DroppedSegment, Segment, Transcript
 from index.registry import BACKENDS, get_backend
 from raqib.config import Config
+from raqib.hotwords import hotwords_for
 from raqib.stages import StageError, StageOptions
 from transcribe.base import TranscriptionError, TranscriptionResult
 from transcribe.captions import import_captions as import_files
@@ -145,6 +148,7 @@ def transcribe_broadcast(broadcast: Broadcast, config: Config,
     media_path = config.data_dir / broadcast.media.path
     try:
         engine = get_engine(config, engine=options.engine, model=options.model)
+        engine.hotwords = hotwords_for(broadcast, config)
         result, decision, store = transcribe_chunked(
             engine, media_path, config.get("transcribe.chunk_seconds"),
             broadcast.language or config.get("transcribe.language") or None,

@@ -5,13 +5,17 @@ words lowercased, digit-folded and Arabic-normalised (``index.arabic.normalize_p
 alef forms, teh marbuta, diacritics and tatweel folded, no stemming), so أماني, اماني and
 "amani" all find Dr Amani Ballour. A *restricted* person is visible to leads and admins, and
 to a reviewer assigned to one of the incidents the person is in (on air or targeted).
-Used by ``raqib persons`` and the review UI. To add a field: the model in
+``person_queries`` turns a person's names into the search queries their page runs: fuzzy by
+default (every word of 3 letters or more as ``word~``, so a name Whisper misheard by a
+letter or two is still found; all words of a name must be in one segment), or each name as
+an exact phrase. Used by ``raqib persons`` and the review UI. To add a field: the model in
 ``review.models``, ``add_person``'s arguments and ``person_json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +23,8 @@ from django.db.models import Q, QuerySet
 
 from accounts.roles import has_role
 from catalog import audit
-from index.arabic import normalize_prefix, tokenize
+from index.arabic import analyze, normalize_prefix, tokenize
+from index.query import MAX_FUZZY_TERMS_IN_QUERY, MIN_FUZZY_LETTERS
 from review.models import Person
 from review.text import clean_text
 
@@ -34,6 +39,68 @@ class PersonError(ValueError):
 def search_words(text: str) -> list[str]:
     """The normalised words of ``text`` as person search compares them."""
     return [normalize_prefix(text[s:e]) for s, e in tokenize(text or "")]
+
+
+def _plain(word: str) -> str:
+    """The word's letters, digits and marks only (no query syntax: ``: * ~ " -``); the
+    operator ``OR`` lowercased so it reads as a word."""
+    kept = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " "
+                   for ch in word)
+    return " ".join("or" if part == "OR" else part for part in kept.split())
+
+
+def name_query(name: str, fuzzy: bool = True) -> str:
+    """The search query (docs/query-language.md) for one name: each word ``word~`` when
+    ``fuzzy`` and it is long enough once analysed (else as typed; stop words drop out),
+    or the whole name as a phrase. Only the name's words reach the query, never its
+    punctuation, so no name can inject query syntax; "" when no word is searchable."""
+    words = [w for s, e in tokenize(name or "") for w in _plain(name[s:e]).split()]
+    if not fuzzy:
+        return f'"{" ".join(words)}"' if any(analyze(w) for w in words) else ""
+    parts, fuzzy_words = [], 0
+    for word in words:
+        tokens = analyze(word)
+        if not tokens:
+            continue  # a stop word: the query language drops it anyway
+        if len(tokens) == 1 and len(tokens[0].text) < 2:
+            continue  # one letter (an initial, "د." for Dr): too common to require
+        if (len(tokens) == 1 and len(tokens[0].text) >= MIN_FUZZY_LETTERS
+                and fuzzy_words < MAX_FUZZY_TERMS_IN_QUERY):
+            parts.append(f"{word}~")
+            fuzzy_words += 1
+        else:
+            parts.append(word)
+    return " ".join(parts)
+
+
+def person_queries(person: Person, fuzzy: bool = True) -> list[str]:
+    """One query per distinct name of ``person`` (name, variants, transliteration)."""
+    queries = (name_query(name, fuzzy) for name in person.all_names())
+    return [q for q in dict.fromkeys(queries) if q]
+
+
+MENTIONS_LIMIT = 50  # hits a person's page shows
+
+
+def find_mentions(person: Person, fuzzy: bool = True, limit: int = MENTIONS_LIMIT,
+                  backend: Any = None) -> tuple[list[Any], list[str]]:
+    """Segments that name ``person`` (any of their names, ``person_queries``), newest
+    broadcast first, each once, at most ``limit``; and the queries run. Raises what the
+    backend raises (``index.base.QueryError`` for a query it refuses)."""
+    from index.base import SearchRequest
+    from index.registry import get_backend
+
+    backend = backend or get_backend()
+    queries = person_queries(person, fuzzy)
+    found: dict[int, Any] = {}
+    for query in queries:
+        page = backend.search_page(SearchRequest(query, sort="-aired_at", page_size=limit,
+                                                 facets=False))
+        for hit in page.hits:
+            found.setdefault(hit.segment_id, hit)
+    hits = sorted(found.values(), key=lambda h: (
+        -(h.aired_at.timestamp() if h.aired_at else float("-inf")), -h.broadcast_id, h.start))
+    return hits[:limit], queries
 
 
 def _search_key(name: str, variants: list[str], latin: str) -> str:

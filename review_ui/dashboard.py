@@ -1,7 +1,9 @@
 """The dashboard's figures: counts over time, by outlet, by sign; the outlet × month heat
 map; second-review waits; repeated appearances; the public-act → appearance delay;
-re-airings per incident. Each figure is a ``Chart`` of ``Row``s (label, value, the link to
-the filtered list behind it), so one chart gives the SVG, the table and the CSV alike.
+re-airings per incident; the machine's word error rate on verified ranges, outlet × period
+(``machine_error``, a ``RateChart`` whose header figure is the overall rate). Each figure
+is a ``Chart`` of ``Row``s (label, value, the link to the filtered list behind it), so one
+chart gives the SVG, the table and the CSV alike.
 A period row also has ``shown``, its label in the UI's language ("نيسان 2021", "week of
 19 Apr 2021"), for the SVG and the table; the CSV keeps the ISO ``label`` (2021-04).
 
@@ -344,6 +346,45 @@ def reairings_per_incident(user: Any) -> Chart | None:
     return chart
 
 
+@dataclass
+class RateChart(Chart):
+    """A chart of rates in percent; its ``total`` is the overall rate, not a sum."""
+
+    overall: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.overall
+
+
+def machine_error(period: str = "month") -> RateChart:
+    """The machine's word error rate (%) on the verified ranges, per outlet and month (or
+    week): the transcript each range was corrected on, scored against the verified text
+    (``review.asr_quality``; errors over reference words, never an average of rates)."""
+    from review.asr_quality import machine_error_by_outlet
+
+    chart = RateChart("machine_error", _("Machine word error rate on verified ranges (%)"),
+                      label_title=_("Outlet · period"), value_title=_("Word error rate (%)"))
+    figures = machine_error_by_outlet("week" if period == "week" else "month")
+    if not figures["series"]:
+        return chart
+    chart.overall = round(figures["overall"]["wer"] * 100)
+    for entry in figures["series"]:
+        start = _period_start(entry["period"], period)
+        chart.rows.append(Row(f"{entry['outlet']} · {entry['period']}",
+                              round(entry["wer"] * 100), "", entry["period"],
+                              f"{entry['outlet']} · {period_shown(start, period)}"))
+    return chart
+
+
+def _period_start(label: str, period: str) -> date:
+    if period == "week":
+        year, week = label.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    year, month = label.split("-")
+    return date(int(year), int(month), 1)
+
+
 def broadcasts_seen() -> int:
     return Broadcast.objects.count()
 
@@ -351,7 +392,8 @@ def broadcasts_seen() -> int:
 def charts(user: Any, period: str = "month") -> dict[str, Chart]:
     """Every chart the user may see, by name (incident charts for reviewers and up)."""
     out: dict[str, Chart] = {"alerts_over_time": alerts_over_time(period),
-                             "alerts_by_outlet": alerts_by_outlet()}
+                             "alerts_by_outlet": alerts_by_outlet(),
+                             "machine_error": machine_error(period)}
     if has_role(user, "reviewer"):
         out.update({
             "incidents_over_time": incidents_over_time(user, period),
@@ -371,4 +413,4 @@ def charts(user: Any, period: str = "month") -> dict[str, Chart]:
 CHARTS: tuple[str, ...] = (
     "incidents_over_time", "incidents_by_outlet", "incidents_by_sign", "heat_map",
     "alerts_over_time", "alerts_by_outlet", "review_waits", "repeated_persons",
-    "delay_distribution", "reairings")
+    "delay_distribution", "reairings", "machine_error")

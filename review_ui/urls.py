@@ -68,6 +68,8 @@ urlpatterns = [
     path("broadcasts/", broadcasts.broadcast_list, name="broadcast_list"),
     path("broadcasts/<int:broadcast_id>/", broadcasts.broadcast_detail,
          name="broadcast_detail"),
+    path("broadcasts/<int:broadcast_id>/listen/", broadcasts.broadcast_listening,
+         name="broadcast_listening"),
     path("media/<int:broadcast_id>/", media.media, name="media"),
     path("broadcasts/<int:broadcast_id>/tags/", tags.broadcast_tags, name="broadcast_tags"),
     path("broadcasts/<int:broadcast_id>/corrections/", corrections.correct_range,

@@ -116,6 +116,23 @@ def test_search_finds_the_documentary_segment(demo_env: dict[str, str]) -> None:
     assert {"broadcast_id", "outlet"} <= hit.keys()
 
 
+def test_the_demo_verifies_corrections_and_scores_the_machine(demo_env: dict[str, str]
+                                                              ) -> None:
+    """The demo corrects its transcripts to the scripts espeak-ng spoke and a demo lead
+    verifies them: ``eval-asr --verified`` scores the machine on them (issue 27)."""
+    from raqib.demo.speech import spoken_text
+
+    assert "corrections: " in demo_env["FIRST_STDERR"]
+    proc = raqib(demo_env, "eval-asr", "--verified", "--format", "json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    ranges = out["ranges"]
+    assert len(ranges) >= 3 and all(r["own"] for r in ranges)
+    assert spoken_text("tunnel-to-light-part-1") in {r["reference"] for r in ranges}
+    assert [e["outlet"] for e in out["by_outlet"]] == [ranges[0]["outlet"]]
+    assert 0 <= out["overall"]["wer"] <= 2 and out["overall"]["ref_words"] > 5
+
+
 def test_the_reaired_passage_is_linked_to_its_first_airing(demo_env: dict[str, str]) -> None:
     rows = json.loads(raqib(demo_env, "broadcasts", "list", "--format", "json").stdout)
     by_slug = {r["url"].rsplit("/", 1)[-1].removesuffix(".html"): r["id"] for r in rows}
@@ -361,6 +378,11 @@ def test_a_demo_lead_reads_the_dashboard_in_both_languages(demo_env: dict[str, s
         by_outlet = arabic["incidents_by_outlet"]
         assert len(by_outlet) == 1 and by_outlet[0][1] == len(incidents)  # one demo outlet
         assert sum(n for _, n in arabic["delay_distribution"]) >= 2
+        # the machine's error on the demo's verified ranges (issue 27): one bar per outlet
+        # and month, its rate in the bar's title
+        errors = page.eval_on_selector_all('svg[data-chart="machine_error"] g.chart-row title',
+                                           "ts => ts.map(t => t.textContent)")
+        assert errors and all(":" in t for t in errors), errors
         with page.expect_navigation():
             page.click("header form.language-switch button[value=en]")
         assert page.url.endswith("/dashboard/")

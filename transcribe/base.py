@@ -9,7 +9,8 @@ core reads them and never probes an engine with ``hasattr``.
 To add an engine: write ``transcribe/<name>_engine.py`` with a subclass of ``Engine`` that
 sets ``name``, implements ``transcribe`` (raising ``TranscriptionError`` for unusable
 files) and overrides what it can do better than the defaults (``params``, ``from_config``,
-``detects_language`` with ``detect_language``, ``model_sha256``); then add one line to
+``detects_language`` with ``detect_language``, ``model_sha256``, ``hotwords`` in its
+decoding options); then add one line to
 ``transcribe.registry``. ``tests/transcribe/test_engine_contract.py`` runs every registered
 engine through the same checks.
 """
@@ -105,6 +106,11 @@ class Engine(ABC):
     # True when ``detect_language`` works: the chunker then decides the language once, on
     # the opening of the audio, before the first chunk (``transcribe.language_check``).
     detects_language: ClassVar[bool] = False
+
+    # Names and words the engine is told to expect (faster-whisper ``hotwords``,
+    # openai-whisper ``initial_prompt``); "" for none. Set by the caller before a run
+    # (``raqib.hotwords`` builds it); an engine that can use it puts it in ``params``.
+    hotwords: str = ""
 
     def __init__(self, model: ResolvedModel) -> None:
         self.model = model

@@ -10,7 +10,9 @@ log-probability or no-speech probability crosses its threshold) is spelled out; 
 random seed is fixed before each run so sampling at higher temperatures is repeatable.
 ``auto`` picks CUDA with float16 when a GPU is visible, else CPU with int8; threads default
 to every core this process may use. Word timestamps and each segment's compression ratio are
-kept on the ``SegmentResult``.
+kept on the ``SegmentResult``. ``hotwords`` (the persons registry's names and watchlist
+words, ``raqib.hotwords``) go to faster-whisper's ``hotwords`` option, a prompt before
+every window, and are recorded in the params; none, and the option is left out.
 
 On CUDA (only), ``BatchedInferencePipeline`` decodes ``batch_size`` VAD chunks at once; the
 CPU path is the sequential one. That branch is ``_run_batched`` and is recorded as
@@ -141,6 +143,7 @@ class FasterWhisperEngine(Engine):
             "compression_ratio_threshold": COMPRESSION_RATIO_THRESHOLD,
             "log_prob_threshold": LOG_PROB_THRESHOLD,
             "no_speech_threshold": NO_SPEECH_THRESHOLD,
+            **({"hotwords": self.hotwords} if self.hotwords else {}),
         }
 
     def params(self, language: str | None) -> dict[str, Any]:

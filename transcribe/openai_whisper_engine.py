@@ -16,6 +16,9 @@ or ``DEFAULT_THREADS`` (1) when it is 0: on a busy machine torch's threads spin 
 each other (issue 27: two threads spent 3.1x the CPU time of one on a loaded 2-core
 machine), so more than one is for a machine kept idle for it; inter-op threads are set to 1
 once per process (``configure_torch_threads``), before any parallel work.
+``hotwords`` (``raqib.hotwords``) go to openai-whisper as its ``initial_prompt`` with
+``carry_initial_prompt`` (the prompt before every 30 s window, as faster-whisper's
+``hotwords`` are; without it only the first window would see them).
 Every choice is in ``TranscriptionResult.params``. ``model_sha256`` is the checkpoint's
 (the weights that run), the source model's is in the params as ``source_model_sha256``.
 
@@ -172,6 +175,8 @@ class OpenAIWhisperEngine(Engine):
             "no_speech_threshold": NO_SPEECH_THRESHOLD,
             "fp16": self.device.startswith("cuda"),
             "verbose": None,
+            **({"initial_prompt": self.hotwords, "carry_initial_prompt": True}
+               if self.hotwords else {}),
         }
 
     @property

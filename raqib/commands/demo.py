@@ -5,20 +5,22 @@ made with ffmpeg and espeak-ng at first run) themed on the documented case of Dr
 Ballour's father, serves it on loopback, registers it as a source, crawls, downloads,
 transcribes with the offline Whisper base model and indexes it, creates a demo reviewer and
 two demo leads, documents a few incidents on the demo broadcasts through the review rules
-(``raqib.demo.incidents``: one confirmed, one waiting for a second review) and serves the
-review UI. Every demo account needs a second factor, as any account does: the demo issues
-each one without a factor an enrolment invite (``accounts.invites``) and prints its code and
-link beside the password. ``--no-serve`` stops after the pipeline. Running it again finds
-nothing new and duplicates nothing (the passwords are drawn again and printed; an account
-that enrolled keeps its factor, one that did not gets a new invite). Each demo account also
-gets a personal access token (``accounts.tokens``, scopes read and review, 30 days; a run
-revokes the tokens the previous run made), printed with the ``export RAQIB_TOKEN=...`` line
-that lets a newcomer go on at the command line as that person (``raqib incidents list``,
-``raqib incidents review``: the command line acts as a person, ``raqib.commands.acting``).
-The summary says which of the demo broadcasts failed and whether as intended (the fixture's
-removed video, see ``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure
-that was not intended, or a search that finds nothing, makes it exit 1. ``--format json``
-prints the summary as JSON. Parser: ``raqib.commands.parsers.demo``.
+(``raqib.demo.incidents``: one confirmed, one waiting for a second review), corrects and
+verifies the demo transcripts (``raqib.demo.corrections``: the machine error chart's data)
+and serves the review UI. Every demo account needs a second factor, as any account does: the
+demo issues each one without a factor an enrolment invite (``accounts.invites``) and prints
+its code and link beside the password. ``--no-serve`` stops after the pipeline. Running it
+again finds nothing new and duplicates nothing (the passwords are drawn again and printed;
+an account that enrolled keeps its factor, one that did not gets a new invite). Each demo
+account also gets a personal access token (``accounts.tokens``, scopes read and review, 30
+days; a run revokes the tokens the previous run made), printed with the ``export
+RAQIB_TOKEN=...`` line that lets a newcomer go on at the command line as that person
+(``raqib incidents list``, ``raqib incidents review``: the command line acts as a person,
+``raqib.commands.acting``). The summary says which of the demo broadcasts failed and whether
+as intended (the fixture's removed video, see
+``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure that was not
+intended, or a search that finds nothing, makes it exit 1. ``--format json`` prints the
+summary as JSON. Parser: ``raqib.commands.parsers.demo``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from raqib import pipeline
 from raqib.commands.output import CommandError, Outcome, emit
 from raqib.commands.processing import expected_failure, process_broadcasts
 from raqib.commands.serve import serve_forever
+from raqib.demo.corrections import seed_corrections
 from raqib.demo.fixture_site import start_fixture_outlet
 from raqib.demo.incidents import seed_incidents
 from raqib.logs import progress
@@ -177,6 +180,8 @@ def demo_command(args: argparse.Namespace) -> int:
         leads = [_demo_account(name, "lead") for name in DEMO_LEADS]
         seeded = seed_incidents(reviewer, [lead for lead, _ in leads])
         progress("incidents: " + ", ".join(f"{v} {k}" for k, v in seeded.items() if v))
+        corrected = seed_corrections(reviewer, leads[0][0])
+        progress("corrections: " + ", ".join(f"{v} {k}" for k, v in corrected.items() if v))
         progress("demo 5/5: done")
         base_url = (f"http://{args.host or config.get('web.host')}:"
                     f"{args.port or config.get('web.port')}")

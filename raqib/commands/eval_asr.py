@@ -8,6 +8,13 @@ A file without a reference, a reference without media, or media that cannot be
 transcribed is reported on its own line and the rest goes on; the exit code is then 1.
 Works without the database. Parser: ``raqib.commands.parsers.eval_asr``. To add a column:
 put it in ``_row`` and ``COLUMNS``.
+
+``raqib eval-asr --verified`` scores the stored transcripts instead, against the verified
+corrected ranges (``review.asr_quality``): overall, by outlet, by model, by period
+(``--by month|week``) and by outlet × period; ``--compare MODEL`` (repeated) keeps the
+ranges every named model covers, so a new model (``raqib retranscribe --model``) is judged
+on the same references as the one in service. It opens the database itself. Exit code 1
+when there is no verified range to score.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ def pair_files(directory: Path) -> tuple[list[tuple[Path, Path | None]], list[Pa
 
 
 def eval_asr(args: argparse.Namespace) -> int:
+    if args.verified:
+        return eval_verified(args)
     config = load_config()
     pairs, orphans = pair_files(args.refs)
     if not pairs:
@@ -116,3 +125,45 @@ def _print(args: argparse.Namespace, engine: Any, rows: list[dict[str, Any]],
         summary = f"overall: no file could be scored; {overall['failed']} failed"
     emit(args, {**head, "normalisation": "transcribe.evaluation.normalize_for_scoring",
                 "files": rows, "overall": overall}, COLUMNS, rows=shown, footer=summary)
+
+
+VERIFIED_COLUMNS = ["group", "ranges", "wer", "cer", "ref_words", "substitutions",
+                    "deletions", "insertions"]
+
+
+def eval_verified(args: argparse.Namespace) -> int:
+    """``--verified``: the machine's transcripts against the verified corrections."""
+    from django.apps import apps
+
+    from raqib.commands.runtime import prepare_django
+
+    if not apps.ready:  # the command line; in-process callers have Django set up
+        code = prepare_django()
+        if code:
+            return code
+    from review.asr_quality import evaluate, same_ranges, summarise
+
+    rows = evaluate(outlet=args.outlet, models=args.compare, since=args.since,
+                    until=args.until)
+    if len(args.compare) > 1:
+        rows = same_ranges(rows, args.compare)
+    summary = summarise(rows, args.by)
+    table = []
+    for name in ("outlet", "model", "period", "outlet_period"):
+        for entry in summary[f"by_{name}"]:
+            label = " · ".join(str(entry[k]) for k in name.split("_"))
+            table.append({"group": f"{name.replace('_', ' × ')}: {label}",
+                          **{k: entry[k] for k in VERIFIED_COLUMNS[1:]}})
+    shown = ({**r, **{k: f"{r[k]:.1%}" for k in ("wer", "cer")}} for r in table)
+    overall = summary["overall"]
+    if overall:
+        footer = (f"overall: WER {overall['wer']:.1%} CER {overall['cer']:.1%} over "
+                  f"{overall['ref_words']} reference words in {overall['ranges']} verified "
+                  f"range(s), {len(rows)} transcript score(s)")
+    else:
+        footer = "no verified range to score: verify corrections in the review UI first"
+    emit(args, {"source": "verified", "normalisation":
+                "transcribe.evaluation.normalize_for_scoring", "compare": args.compare,
+                **summary, "ranges": [r.to_json() for r in rows]},
+         VERIFIED_COLUMNS, rows=shown, footer=footer)
+    return 0 if rows else 1

@@ -192,3 +192,31 @@ def failure_filter(text: object) -> str:
         '<details class="failure-detail"><summary>{}</summary><code dir="ltr">{}</code>'
         "</details>", " ".join(codes), sentences, gettext("Technical detail"),
         BIDI_CONTROLS.sub(BIDI_REPLACEMENT, raw))
+
+
+@register.filter(name="marked_text")
+def marked_text_filter(segment: object, threshold: object = None) -> str:
+    """A segment's text as HTML with each word the machine was unsure of (probability
+    below ``threshold``, ``review.listening``) in ``<span class="low-confidence">`` with a
+    title in the page's language; every word escaped and bidi-neutralised."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext
+
+    from review.listening import DEFAULT_THRESHOLD, segment_words
+    from review_ui.l10n import shown_number
+
+    limit = DEFAULT_THRESHOLD if threshold in (None, "") else float(threshold)  # type: ignore[arg-type]
+    words = segment_words(getattr(segment, "words", None), getattr(segment, "text", ""),
+                          limit)
+    pieces = []
+    for word in words:
+        text = escape(bidi_safe(word.text))
+        if word.unsure and word.p is not None:
+            title = gettext("The machine was unsure of this word (%(percent)s%% sure)") % {
+                "percent": shown_number(round(word.p * 100))}
+            pieces.append(f'<span class="low-confidence" title="{escape(title)}" '
+                          f'data-p="{word.p:.2f}">{text}</span>')
+        else:
+            pieces.append(text)
+    return mark_safe(" ".join(pieces))  # noqa: S308  (every word is escaped above)

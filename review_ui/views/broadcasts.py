@@ -9,6 +9,9 @@ redirects to the recording it repeats. Corrections (``review.corrections``): eac
 corrected range is marked on its segments (corrected, verified) with its current text, a
 word diff from the machine's text, who corrected and who verified; reviewers select lines
 to correct them (``views.corrections``), the player bound to the range.
+Words the machine was unsure of (probability below
+``transcribe.low_confidence``) are marked in the transcript, and ``broadcast_listening``
+lists the ranges to listen to first, most unsure first (``review.listening``).
 Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
 the list: read it with a ``common`` helper and add it to ``filter_query`` so the pager
 keeps it.
@@ -16,6 +19,7 @@ keeps it.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +28,7 @@ from django.views.decorators.http import require_GET
 from accounts.roles import has_role
 from catalog.models import Broadcast, Sighting, Tag, Transcript
 from catalog.sightings import sightings_json
+from review.listening import needs_listening
 from review_ui.access import role_required
 from review_ui.views.common import (
     PER_PAGE,
@@ -108,6 +113,8 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "corrected": corrected,
         "segment_rows": [{"segment": s, "starts": starts.get(s.number),
                           "inside": inside.get(s.number)} for s in segments],
+        "low_confidence": low_confidence(),
+        "listening_count": len(needs_listening(segments, low_confidence())),
     })
 
 
@@ -131,3 +138,28 @@ def _corrected_ranges(broadcast: Broadcast, transcript: Transcript,
                      "can_verify": (not c.verified and has_role(user, "reviewer")
                                     and c.author_id != getattr(user, "pk", None))})
     return rows
+
+
+def low_confidence() -> float:
+    """The word probability below which the machine was unsure (``transcribe.low_confidence``)."""
+    return float(settings.CONFIG.get("transcribe.low_confidence"))
+
+
+LISTENING_LIMIT = 200  # ranges shown on the needs-listening page
+
+
+@require_GET
+@role_required("viewer")
+def broadcast_listening(request: HttpRequest, broadcast_id: int) -> HttpResponse:
+    """The ranges of the chosen transcript (``?transcript=`` id) to listen to first: runs of
+    segments holding words the machine was unsure of, most unsure first."""
+    broadcast = get_object_or_404(Broadcast.objects.select_related("outlet"), pk=broadcast_id)
+    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"))
+    segments = list(transcript.segments.order_by("number")) if transcript else []
+    threshold = low_confidence()
+    ranges = needs_listening(segments, threshold)
+    return render(request, "review_ui/broadcast_listening.html", {
+        "broadcast": broadcast, "transcript": transcript, "threshold": threshold,
+        "threshold_percent": round(threshold * 100),
+        "ranges": ranges[:LISTENING_LIMIT], "total": len(ranges),
+        "detail": broadcast_detail_url(broadcast.pk)})

@@ -9,13 +9,17 @@ search matches any name, variant or transliteration, Arabic-normalised
 ``review.persons.add_person`` (audited as ``person-added``); its errors come back on the
 form with the input kept. The timeline lists, oldest first, each airing (clip) of each
 visible incident the person is in, on air or targeted, with its outlet, date, role or
-relation and a link to the incident. To add a field to the form: ``PersonForm`` and
-``person_create``.
+relation and a link to the incident. Under it, the segments of transcripts that name the
+person (``review.persons.find_mentions``): every name and variant searched fuzzily by
+default (a name Whisper misheard by a letter is still found), ``?exact=1`` for exact
+phrases; a refused query or a backend that is down gives a message, never a 500.
+To add a field to the form: ``PersonForm`` and ``person_create``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django import forms
@@ -25,21 +29,31 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.roles import has_role
 from catalog import audit
 from catalog.aired import AirDate
 from review.incidents import visible_incidents
 from review.models import IncidentPerson, Person
-from review.persons import MAX_NAME, MAX_VARIANTS, PersonError, add_person, search_persons
+from review.persons import (
+    MAX_NAME,
+    MAX_VARIANTS,
+    PersonError,
+    add_person,
+    find_mentions,
+    search_persons,
+)
 from review.persons import visible_persons as persons_for
 from review_ui.access import role_required
 from review_ui.labels import choices as labelled
 from review_ui.views.common import filter_query, paginate
 
 MAX_ID = 2**63 - 1
+log = logging.getLogger(__name__)
 
 
 class PersonForm(forms.Form):
@@ -169,6 +183,31 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person.pk, "restricted": True, "surface": "web"})
     entries = timeline(person, request.user)
     outlets = sorted({e["outlet"].name for e in entries if e["outlet"] is not None})
+    fuzzy = request.GET.get("exact") != "1"
     return render(request, "review_ui/person_detail.html", {
         "person": person, "entries": entries, "outlets": outlets,
-        "incident_count": len({e["incident"].pk for e in entries})})
+        "incident_count": len({e["incident"].pk for e in entries}),
+        "fuzzy": fuzzy, **_mentions(person, fuzzy, request.user)})
+
+
+def _mentions(person: Person, fuzzy: bool, user: Any) -> dict[str, Any]:
+    """The person's mentions in transcripts for the page: rows as the search page shows
+    them, the queries (each with its search link) and an error message ("" if none)."""
+    from index.base import QueryError
+    from review_ui.views.search import hit_rows
+
+    error = ""
+    hits: list[Any] = []
+    queries: list[str] = []
+    try:
+        hits, queries = find_mentions(person, fuzzy)
+    except QueryError as exc:
+        error = gettext("Invalid query: %(reason)s") % {"reason": exc}
+    except Exception:  # a backend down must not take the page with it
+        log.exception("search backend failed for person %s", person.pk)
+        error = gettext("The search backend failed; the server log has the details.")
+    search = reverse("review_ui:search")
+    return {"mention_rows": hit_rows(hits, has_role(user, "reviewer")),
+            "mention_queries": [{"q": q, "href": f"{search}?{urlencode({'q': q})}"}
+                                for q in queries],
+            "mention_error": error}
