@@ -81,10 +81,22 @@ Chunk = list[tuple[dict[str, Any], int | None, list[tuple[int, str]]]]
 
 def segment_docs_json(chunk: Chunk) -> list[str]:
     """The documents of a chunk of transcripts ((shared fields, air seconds, [(segment id,
-    text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker)."""
+    text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker): the
+    fields of ``segment_fields``, written with the shared ones encoded once per transcript
+    (the JSON encoder's own string escaping for the terms)."""
     dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-    return [dumps(fields) for shared, seconds, segments in chunk
-            for fields in segment_fields(shared, seconds, segments)]
+    docs: list[str] = []
+    for shared, seconds, segments in chunk:
+        head = dumps(shared)[:-1] + (", " if shared else "")
+        for fields in segment_fields(shared, seconds, segments):
+            docs.append(head + ", ".join(
+                _KEYS[key] + (_encode(value) if isinstance(value, str) else str(value))
+                for key, value in fields.items() if key not in shared) + "}")
+    return docs
+
+
+_encode = json.encoder.encode_basestring  # the C escaper: quotes, backslashes, controls
+_KEYS = {key: f'"{key}": ' for key in ("sid", "terms", "bridge", "nhead", "kasc", "kdesc")}
 
 
 def joined_terms(texts: list[str]) -> list[str]:

@@ -167,6 +167,8 @@ class TantivyBackend(SearchBackend):
         """The catalog's transcripts as chunks of about CHUNK_SEGMENTS segments for the
         analysis workers (read as a stream, so the workers start on the first chunk while
         the rest is read); ``counted[0]`` adds up the segments."""
+        from django.db import connection
+
         from catalog.models import Segment
 
         facts = self._facts(transcript_ids)
@@ -174,21 +176,31 @@ class TantivyBackend(SearchBackend):
         size = 0
         current: int | None = None
         segments: list[tuple[int, str]] = []
-        rows = (Segment.objects.filter(transcript_id__in=list(facts))
-                .order_by("transcript_id", "number")
-                .values_list("transcript_id", "id", "text").iterator(chunk_size=5_000))
-        for tid, sid, text in rows:
-            if tid != current:
-                if size >= CHUNK_SEGMENTS:
-                    counted[0] += size
-                    yield chunk
-                    chunk, size = [], 0
-                current = tid
-                _, shared, seconds = facts[tid]
-                segments = []
-                chunk.append((shared, seconds, segments))
-            segments.append((sid, text))
-            size += 1
+        if not facts:
+            return
+        # one range of transcript ids (a batch of rebuild is consecutive ids), read as a
+        # stream with the cursor (the ORM's rows cost more than the analysis of a segment)
+        q = connection.ops.quote_name
+        sql = (f"SELECT transcript_id, id, text FROM {q(Segment._meta.db_table)} "
+               f"WHERE transcript_id >= %s AND transcript_id <= %s "
+               f"ORDER BY transcript_id, number")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [min(facts), max(facts)])
+            while rows := cursor.fetchmany(5_000):
+                for tid, sid, text in rows:
+                    if tid not in facts:
+                        continue
+                    if tid != current:
+                        if size >= CHUNK_SEGMENTS:
+                            counted[0] += size
+                            yield chunk
+                            chunk, size = [], 0
+                        current = tid
+                        _, shared, seconds = facts[tid]
+                        segments = []
+                        chunk.append((shared, seconds, segments))
+                    segments.append((sid, text))
+                    size += 1
         counted[0] += size
         if chunk:
             yield chunk
