@@ -82,21 +82,27 @@ Chunk = list[tuple[dict[str, Any], int | None, list[tuple[int, str]]]]
 def segment_docs_json(chunk: Chunk) -> list[str]:
     """The documents of a chunk of transcripts ((shared fields, air seconds, [(segment id,
     text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker): the
-    fields of ``segment_fields``, written with the shared ones encoded once per transcript
-    (the JSON encoder's own string escaping for the terms)."""
+    fields of ``segment_fields`` (``tests/index/test_analysis_pool.py`` holds them equal),
+    written directly, the shared ones encoded once per transcript and the terms by the JSON
+    encoder's C string escaper (quotes, backslashes, control characters such as ``GAP``)."""
     dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    encode = json.encoder.encode_basestring
     docs: list[str] = []
+    append = docs.append
     for shared, seconds, segments in chunk:
-        head = dumps(shared)[:-1] + (", " if shared else "")
-        for fields in segment_fields(shared, seconds, segments):
-            docs.append(head + ", ".join(
-                _KEYS[key] + (_encode(value) if isinstance(value, str) else str(value))
-                for key, value in fields.items() if key not in shared) + "}")
+        head = dumps(shared)[:-1] + ', "sid": ' if shared else '{"sid": '
+        seqs = [index_terms(text) for _, text in segments]
+        last = len(segments) - 1
+        for i, (sid, _) in enumerate(segments):
+            seq = seqs[i]
+            doc = f'{head}{sid}, "terms": {encode(" ".join(seq))}'
+            if i < last:
+                bridge = bridge_strings(seq, seqs[i + 1])
+                if bridge:
+                    doc += f', "bridge": {encode(bridge[0])}, "nhead": {encode(bridge[1])}'
+            kasc, kdesc = sort_keys_seconds(seconds, sid)
+            append(f'{doc}, "kasc": {kasc}, "kdesc": {kdesc}}}')
     return docs
-
-
-_encode = json.encoder.encode_basestring  # the C escaper: quotes, backslashes, controls
-_KEYS = {key: f'"{key}": ' for key in ("sid", "terms", "bridge", "nhead", "kasc", "kdesc")}
 
 
 def joined_terms(texts: list[str]) -> list[str]:
