@@ -78,6 +78,8 @@ def _run(cmd: list[str], home: Path) -> tuple[str, float, int, float]:
 def _du(path: Path) -> int:
     if not path.exists():
         return 0
+    if path.is_file():
+        return path.stat().st_size
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
