@@ -178,6 +178,7 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
     profiler = cProfile.Profile() if args.profile else None
     statements = []
     page_seconds = []
+    cpu_started = time.process_time()
     for path in paths:
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -190,7 +191,11 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
         if response.status_code != 200 or b'class="count"' not in response.content:
             raise SystemExit(f"{path}: not a result page ({response.status_code})")
         statements.append(len(captured.captured_queries))
+    cpu = time.process_time() - cpu_started
     report = {"segments": size, "pages": len(paths),
+              # CPU of this process per page (Python, SQLite, Tantivy): what a busy machine
+              # changes least, unlike the wall-clock times
+              "page_cpu_mean_ms": round(1000 * cpu / len(paths), 2),
               "sql_per_page_max": max(statements), "sql_per_page_min": min(statements),
               "page_mean_ms": round(1000 * sum(page_seconds) / len(paths), 2),
               "page_p50_ms": round(1000 * sorted(page_seconds)[len(paths) // 2], 2),

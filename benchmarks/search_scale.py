@@ -187,6 +187,19 @@ def _tantivy(size: int, seed: int, queries: dict[str, list[dict]], workdir: Path
     writer.wait_merging_threads()
     index_seconds = time.perf_counter() - started
     index.reload()
+    out: dict = {"index_seconds": round(index_seconds, 2),
+                 "index_rate_segments_per_s": round(size / index_seconds, 1)}
+    out.update(time_bare_tantivy(index, schema, queries))
+    return out
+
+
+def time_bare_tantivy(index: object, schema: object, queries: dict[str, list[dict]]) -> dict:
+    """The queries on a bare Tantivy index built as ``_tantivy`` builds it (a term, a phrase,
+    a term + outlet + month range; with and without the page's aggregations)."""
+    import tantivy
+
+    from index.arabic import analyze_terms
+
     searcher = index.searcher()
 
     def analysed(word: str) -> str:
@@ -208,8 +221,7 @@ def _tantivy(size: int, seed: int, queries: dict[str, list[dict]], workdir: Path
 
     aggs = {"outlet": {"terms": {"field": "outlet"}}, "lang": {"terms": {"field": "lang"}},
             "month": {"terms": {"field": "month"}}}
-    out: dict = {"index_seconds": round(index_seconds, 2),
-                 "index_rate_segments_per_s": round(size / index_seconds, 1)}
+    out: dict = {}
     for kind in KINDS:
         built = [build(kind, q) for q in queries[kind]]
 

@@ -13,12 +13,16 @@ once from ``unicodedata`` (the first call takes about 0.2 s), and the analysis o
 (lowercase, digits, stop word, normalise, stem) is cached by its raw text, so a word is
 analysed once however often it is spoken (``benchmarks/search_scale.py`` measures tokens/s).
 
+Emoji: symbols such as ``©``, ``☰`` or ``⏲`` are ``<EMOJI>`` tokens as in Lucene (its
+tables in ``index.emoji_data``; joiners, skin tones, flags and keycaps as its grammar does).
+
 Known differences from Lucene 8 (the differential test names each and excludes only these):
-Lucene emits symbols such as ``©`` or ``☰`` as ``<EMOJI>`` tokens, which this tokenizer
-skips (they are not words anyone searches; it also keeps no Emoji property table); a token
-that normalises to nothing (a lone tatweel) is dropped here but keeps its position, where
+a token that normalises to nothing (a lone tatweel) is dropped here but keeps its position, where
 Lucene indexes an empty term; offsets count code points where Lucene counts UTF-16 units
-(identical for Arabic); CJK ideographs and hiragana are one token per character.
+(identical for Arabic); CJK ideographs and hiragana are one token per character; scripts
+Lucene types apart (Hangul, Katakana, South-East Asian), letters assigned after Unicode 9
+and alphabetic symbols such as circled letters (``Ⓐ``) are not Lucene's (none in Arabic
+broadcasts; the code-point test checks emoji only).
 
 The original text is never modified: tokens carry offsets into it. To extend: change the
 stop-word list in ``arabic_stopwords.py``, or add a step in ``_analyse_word`` in Lucene's
@@ -32,10 +36,11 @@ import unicodedata
 from typing import NamedTuple
 
 from index.arabic_stopwords import STOPWORDS
+from index.emoji_data import EMOJI, MODIFIER_BASES
 
 MAX_TOKEN_LENGTH = 255  # Elasticsearch's standard tokenizer default
 
-_LETTER, _NUM, _EXT, _MARK, _IDEO, _MIDLETTER, _MIDNUM, _MIDNUMLET, _OTHER = range(9)
+_LETTER, _NUM, _EXT, _MARK, _IDEO, _MIDLETTER, _MIDNUM, _MIDNUMLET, _OTHER, _EMOJI = range(10)
 _MIDLETTER_CHARS = frozenset(":\u00b7\u0387\u05f4\u2027\ufe13\ufe55\uff1a")
 _MIDNUMLET_CHARS = frozenset(".'\u2018\u2019\u2024\ufe52\uff07\uff0e")
 _MIDNUM_CHARS = frozenset(",;\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\ufe14"
@@ -43,6 +48,11 @@ _MIDNUM_CHARS = frozenset(",;\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\uf
 # UAX #29 gives U+066B ARABIC DECIMAL SEPARATOR the Numeric word-break property: Lucene
 # keeps "١٫٢" as one token (and a lone "٫" as a <NUM> token).
 _NUMERIC_PUNCTUATION = frozenset("\u066b")
+# Lucene's emoji characters (index.emoji_data). U+2139 INFORMATION SOURCE is a letter too:
+# alone it is an <EMOJI> token, beside letters part of a word (the longer match wins).
+_EMOJI_CODES = frozenset(c for first, last in EMOJI for c in range(first, last + 1))
+_LETTER_EMOJI = "\u2139"
+_ZWJ, _VS16, _KEYCAP = "\u200d", "\ufe0f", "\u20e3"
 
 # ArabicNormalizer (Lucene): hamza-seated alefs → alef, alef maksura → yeh, teh marbuta → heh,
 # and tatweel plus FATHATAN..SUKUN deleted. U+0670 (superscript alef) is NOT touched.
@@ -81,6 +91,8 @@ def _kind(ch: str) -> int:
     """The word-break class of one character (the source of the tokenizer's classes)."""
     cat = unicodedata.category(ch)
     code = ord(ch)
+    if code in _EMOJI_CODES and ch != _LETTER_EMOJI:
+        return _EMOJI
     if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x3040 <= code <= 0x309F:
         return _IDEO
     if cat[0] == "L":
@@ -114,7 +126,7 @@ def _char_class(codes: list[int]) -> str:
 
 
 class _Regexes(NamedTuple):
-    full: re.Pattern[str]  # every rule (the ``ideo`` group marks an ideograph)
+    full: re.Pattern[str]  # every rule (the ``ideo``/``emoji`` groups mark those types)
     full_words: re.Pattern[str]  # the same without the group (for findall)
     plain: re.Pattern[str]  # the same words in text without joins or ideographs
     runs: re.Pattern[str]  # runs of word characters in such text (each holds ≤ 1 word)
@@ -136,11 +148,11 @@ def _build_word_regex() -> _Regexes:
     over BMP classes (``plain``), which ``re`` runs several times faster than the full
     pattern (a class reaching beyond the BMP is a list of ranges that ``re`` scans for every
     character). ``joins`` tells which texts need the full one."""
-    by_kind: dict[int, list[int]] = {k: [] for k in range(9)}
+    by_kind: dict[int, list[int]] = {k: [] for k in range(10)}
     # planes 4-13 are unassigned and 15-16 private use (class OTHER): not scanned
     for code in (*range(0xD800), *range(0xE000, 0x40000), *range(0xE0000, 0xE1000)):
         by_kind[_kind(chr(code))].append(code)
-    cls = {k: _char_class(v) for k, v in by_kind.items() if v and k != _OTHER}
+    cls = {k: _char_class(v) for k, v in by_kind.items() if v and k not in (_OTHER, _EMOJI)}
     letter, num, ext, mark = cls[_LETTER], cls[_NUM], cls[_EXT], cls[_MARK]
     mid_letter = _char_class(sorted(by_kind[_MIDLETTER] + by_kind[_MIDNUMLET]))
     mid_num = _char_class(sorted(by_kind[_MIDNUM] + by_kind[_MIDNUMLET]))
@@ -149,7 +161,8 @@ def _build_word_regex() -> _Regexes:
     ext_chunk = f"{ext}{mark}*"
     word = (f"(?:{ext_chunk})*(?:{letter_chunk}|{num_chunk})"
             f"(?:{letter_chunk}|{num_chunk}|{ext_chunk})*")
-    full = re.compile(f"(?P<ideo>{cls[_IDEO]}{mark}*)|{word}")
+    emoji = _emoji_pattern(by_kind, letter, num, mark, mid_num)
+    full = re.compile(f"(?P<emoji>{emoji})|(?P<ideo>{cls[_IDEO]}{mark}*)|{word}")
 
     def bmp(*kinds: int) -> str:
         return _char_class(sorted(c for k in kinds for c in by_kind[k] if c < 0x10000))
@@ -158,10 +171,36 @@ def _build_word_regex() -> _Regexes:
     plain = re.compile(f"(?:{bmp(_EXT)}{bmp(_EXT, _MARK)}*)?{ln}{lnem}*")
     # an ideograph, a character beyond the BMP, or a mid character followed (after marks)
     # by a letter or digit
+    # ... or an emoji character (or the keycap mark) of the BMP
     joins = re.compile(f"{bmp(_IDEO)}|[\U00010000-\U0010ffff]"
-                       f"|{bmp(_MIDLETTER, _MIDNUMLET, _MIDNUM)}{bmp(_MARK)}*{ln}")
-    return _Regexes(full, re.compile(full.pattern.replace("(?P<ideo>", "(?:", 1)), plain,
-                    re.compile(f"{lnem}+"), joins)
+                       f"|{bmp(_MIDLETTER, _MIDNUMLET, _MIDNUM)}{bmp(_MARK)}*{ln}"
+                       f"|{bmp(_EMOJI)}|[{_LETTER_EMOJI}{_KEYCAP}]")
+    words = full.pattern.replace("(?P<emoji>", "(?:", 1).replace("(?P<ideo>", "(?:", 1)
+    return _Regexes(full, re.compile(words), plain, re.compile(f"{lnem}+"), joins)
+
+
+def _emoji_pattern(by_kind: dict[int, list[int]], letter: str, num: str, mark: str,
+                   mid_num: str) -> str:
+    """Lucene 8's emoji rules (StandardTokenizer, read off its behaviour; the differential
+    test checks them): an emoji character, optionally with U+FE0F, or a modifier base with
+    its skin tone; joined by zero-width joiners to the next such unit (a leading joiner is
+    part of the token); followed by any marks and joiners (not a second U+FE0F); a pair of
+    regional indicators; a keycap (``0-9 # *``, U+FE0F, U+20E3). A keycap on a digit, or
+    U+2139 (a letter), loses to a longer word (possessive quantifiers keep the suffix from
+    giving way to the look-ahead)."""
+    emoji = _char_class(sorted(by_kind[_EMOJI] + [ord(_LETTER_EMOJI)]))
+    bases = _char_class([c for first, last in MODIFIER_BASES for c in range(first, last + 1)])
+    # marks and format characters other than the joiner and the emoji presentation selector
+    ef = _char_class([c for c in by_kind[_MARK] if chr(c) not in (_ZWJ, _VS16)])
+    suffix = f"(?:{ef}|{_ZWJ})*+"
+    unit = f"(?:{bases}{ef}*[\U0001F3FB-\U0001F3FF]|{emoji}{_VS16}?)"
+    word_next = f"(?:{letter}|{num}|{_char_class(by_kind[_EXT])})"
+    sequence = (f"(?!{_LETTER_EMOJI}{mark}*(?:{word_next}))"
+                f"{_ZWJ}*{unit}(?:{ef}*{_ZWJ}+{unit})*{suffix}")
+    regional = f"[\U0001F1E6-\U0001F1FF]{suffix}[\U0001F1E6-\U0001F1FF]{suffix}"
+    keycap = (f"[#*]{ef}*{_VS16}?{_KEYCAP}{suffix}"
+              f"|[0-9]{ef}*{_VS16}?{_KEYCAP}{suffix}(?!{word_next}|{mid_num}{mark}*{num})")
+    return f"{sequence}|{regional}|{keycap}"
 
 
 _REGEXES: _Regexes | None = None
@@ -256,13 +295,16 @@ _CACHE_LIMIT = 500_000
 _cache: dict[str, tuple[str, str]] = {}
 
 
-def _analyse_word(raw: str, ideographic: bool) -> tuple[str, str]:
-    """(term, type) of one raw token, or _STOP for a stop word. Cached by raw text."""
+def _analyse_word(raw: str, group: str | None) -> tuple[str, str]:
+    """(term, type) of one raw token (``group``: the regex group that matched it, ``ideo``
+    or ``emoji``, None for a word), or _STOP for a stop word. Cached by raw text."""
     term = fold_digits(lowercase(raw))
     if term in STOPWORDS:
         entry = _STOP
+    elif group == "emoji":
+        entry = (stem(normalize(term)), "<EMOJI>")
     else:
-        kind = "<IDEOGRAPHIC>" if ideographic else _token_type(raw)
+        kind = "<IDEOGRAPHIC>" if group == "ideo" else _token_type(raw)
         if kind == "<IDEOGRAPHIC>" and 0x3040 <= ord(raw[0]) <= 0x309F:
             kind = "<HIRAGANA>"
         entry = (stem(normalize(term)), kind)
@@ -285,14 +327,14 @@ def analysis(text: str) -> tuple[list[Token], int]:
         if end - start > MAX_TOKEN_LENGTH:
             for piece_start, piece_end in _pieces(start, end):
                 position += 1
-                term, kind = _analyse_word(text[piece_start:piece_end], False)
+                term, kind = _analyse_word(text[piece_start:piece_end], None)
                 if term:
                     append(Token(term, position, piece_start, piece_end, kind))
             continue
         position += 1
         entry = cache_get(raw)
         if entry is None:
-            entry = _analyse_word(raw, match.lastgroup == "ideo")
+            entry = _analyse_word(raw, match.lastgroup)
         if entry[0]:
             # a stop word (or a word that normalises to nothing, like a lone tatweel)
             # leaves its position empty, as Lucene's StopFilter does
@@ -311,8 +353,8 @@ def _index_term(raw: str) -> str:
     for match in _word_regex(raw).finditer(raw):
         start, end = match.span()
         for piece_start, piece_end in _pieces(start, end):  # an over-long word: pieces
-            terms.append(_analyse_word(raw[piece_start:piece_end],
-                                       match.lastgroup == "ideo")[0] or GAP)
+            terms.append(_analyse_word(raw[piece_start:piece_end], match.lastgroup)[0]
+                         or GAP)
     if len(terms) != 1:  # a lone "_" (no word) or an over-long one (several positions)
         _irregular.add(raw)
     value = " ".join(terms)

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from index.base import Hit
 from index.highlight import head, highlight
-from index.query import Query
+from index.query import Phrase, Query
 
 
 def sort_facets(raw: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
@@ -32,11 +32,12 @@ def sort_facets(raw: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[s
     return out
 
 
-def _rows(segment_ids: list[int]) -> dict[int, tuple]:
+def _rows(segment_ids: list[int], with_next: bool = True) -> dict[int, tuple]:
     """{segment id: (id, transcript id, start, end, text, broadcast id, url, title, aired
     at, language, outlet, next segment's text)}: one SQL statement (the ORM would take
     longer to build it than the database to answer); the next segment's text comes from a
-    correlated subquery on the (transcript, number) key."""
+    correlated subquery on the (transcript, number) key, only ``with_next`` (a phrase may
+    cross into it; otherwise None: the page shows nothing of it)."""
     from django.db import connection
 
     from catalog.models import Broadcast, Outlet, Segment, Transcript
@@ -45,11 +46,11 @@ def _rows(segment_ids: list[int]) -> dict[int, tuple]:
     seg, tr = q(Segment._meta.db_table), q(Transcript._meta.db_table)
     br, out = q(Broadcast._meta.db_table), q(Outlet._meta.db_table)
     marks = ", ".join(["%s"] * len(segment_ids))
+    after = (f"(SELECT n.text FROM {seg} n WHERE n.transcript_id = s.transcript_id "
+             f"AND n.number > s.number ORDER BY n.number LIMIT 1)" if with_next else "NULL")
     sql = (f"SELECT s.id, s.transcript_id, s.start, s.{q('end')}, s.text, b.id, b.url, "
            f"b.title, b.aired_at, b.language, o.name, "
-           f"b.aired_precision, b.aired_date, b.aired_tz, b.aired_at_raw, "
-           f"(SELECT n.text FROM {seg} n WHERE n.transcript_id = s.transcript_id "
-           f"AND n.number > s.number ORDER BY n.number LIMIT 1) "
+           f"b.aired_precision, b.aired_date, b.aired_tz, b.aired_at_raw, {after} "
            f"FROM {seg} s JOIN {tr} t ON t.id = s.transcript_id "
            f"JOIN {br} b ON b.id = t.broadcast_id JOIN {out} o ON o.id = b.outlet_id "
            f"WHERE s.id IN ({marks})")
@@ -95,18 +96,19 @@ def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
     """Hits for (segment id, score) pairs, in that order, with tags and highlights from the
     catalog (segments deleted meanwhile are skipped).
 
-    Two queries whatever the page size: the columns a hit shows with the next segment's
-    text (``_rows``), and the broadcasts' tags. Full ``Segment`` objects are not built
-    (their word timings are large and a hit never shows them)."""
-    from catalog.models import Tagging
-
+    Three statements whatever the page size, raw SQL (building them with the ORM took
+    longer than running them): the columns a hit shows, with the next segment's text only
+    for a phrase query (``_rows``), the broadcasts' tags and their sightings. Full
+    ``Segment`` objects are not built (their word timings are large and a hit never shows
+    them)."""
     if not ranked:
         return []
-    rows = _rows([seg_id for seg_id, _ in ranked])
+    phrase = any(isinstance(leaf, Phrase) for leaf in parsed.leaves())
+    rows = _rows([seg_id for seg_id, _ in ranked], with_next=phrase)
     tags: dict[int, set[str]] = {}
-    for bid, name in Tagging.objects.filter(
-            broadcast_id__in={row[5] for row in rows.values()}).values_list(
-            "broadcast_id", "tag__name"):
+    for bid, name in _select(
+            "SELECT g.broadcast_id, t.name FROM {tagging} g JOIN {tag} t ON t.id = g.tag_id "
+            "WHERE g.broadcast_id IN ({ids})", {row[5] for row in rows.values()}):
         tags.setdefault(bid, set()).add(name)
     hits = []
     for seg_id, score in ranked:
@@ -153,17 +155,34 @@ def mark_corrections(hits: list[Hit], parsed: Query) -> list[Hit]:
     return hits
 
 
+def _select(template: str, ids: set[int]) -> list[tuple]:
+    """Rows of ``template`` (``{tagging}``, ``{tag}``, ``{sighting}``, ``{source}``,
+    ``{outlet}``: the catalog's tables; ``{ids}``: the placeholders of ``ids``)."""
+    from django.db import connection
+
+    from catalog.models import Outlet, Sighting, Source, Tag, Tagging
+
+    if not ids:
+        return []
+    q = connection.ops.quote_name
+    sql = template.format(tagging=q(Tagging._meta.db_table), tag=q(Tag._meta.db_table),
+                          sighting=q(Sighting._meta.db_table), source=q(Source._meta.db_table),
+                          outlet=q(Outlet._meta.db_table), ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sorted(ids))
+        return cursor.fetchall()
+
+
 def attach_sightings(hits: list[Hit]) -> list[Hit]:
     """Fill each hit's ``sightings`` (the same recording seen at other sources or URLs)."""
-    from catalog.models import Sighting
-
     seen: dict[int, list[dict[str, object]]] = {}
-    for bid, source, outlet, url, at in (
-            Sighting.objects.filter(broadcast_id__in={h.broadcast_id for h in hits})
-            .order_by("seen_at", "id")
-            .values_list("broadcast_id", "source__name", "outlet__name", "url", "seen_at")):
+    for bid, source, outlet, url, at in _select(
+            "SELECT s.broadcast_id, r.name, o.name, s.url, s.seen_at FROM {sighting} s "
+            "JOIN {source} r ON r.id = s.source_id JOIN {outlet} o ON o.id = s.outlet_id "
+            "WHERE s.broadcast_id IN ({ids}) ORDER BY s.seen_at, s.id",
+            {h.broadcast_id for h in hits}):
         seen.setdefault(bid, []).append({"source": source, "outlet": outlet, "url": url,
-                                         "seen_at": at.isoformat()})
+                                         "seen_at": _aware(at).isoformat()})
     for hit in hits:
         hit.sightings = seen.get(hit.broadcast_id, [])
     return hits

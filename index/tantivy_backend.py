@@ -36,9 +36,17 @@ from typing import Any
 
 import tantivy
 
-from index.arabic import GAP, index_terms
+from index.analysis_pool import (
+    POOL_MIN_SEGMENTS,
+    Chunk,
+    WorkerPool,
+    default_workers,
+    segment_docs_json,
+    segment_fields,
+    sort_keys_seconds,
+)
+from index.arabic import GAP
 from index.base import SearchBackend, SearchPage, SearchRequest
-from index.highlight import bridge_strings
 from index.hits import build_hits, sort_facets
 from index.tantivy_query import Translator, request_filters
 from index.tantivy_store import TantivyStore
@@ -50,6 +58,7 @@ TEXT_FIELDS = ("terms", "bridge", "nhead", "cterms", "vterms")
 FACET_FIELDS = {"outlet": "outlet", "language": "lang", "month": "month", "tag": "tag"}
 BATCH_SEGMENTS = 100_000  # segments per commit when (re)building (fewer commits and merges)
 BUILD_HEAP = 400_000_000  # writer heap when (re)building (bytes)
+CHUNK_SEGMENTS = 2_000  # segments per chunk sent to an analysis worker
 _NULL_TIME = (1 << 32) - 1
 ANALYZER = "raqib_terms"  # the text fields' tokenizer: pre-analysed terms, GAP dropped
 
@@ -81,14 +90,20 @@ def build_schema() -> tantivy.Schema:
 def sort_keys(aired_at: datetime | None, segment_id: int) -> tuple[int, int]:
     """(ascending, descending) keys: air time then segment id (ascending in both); a
     broadcast without an air time sorts last both ways."""
-    sid = segment_id & 0xFFFFFFFF
-    if aired_at is None:
-        return (_NULL_TIME << 32) | sid, 0xFFFFFFFF - sid
-    seconds = min(max(int(aired_at.timestamp()) + (1 << 31), 1), _NULL_TIME - 1)
-    return (seconds << 32) | sid, (seconds << 32) | (0xFFFFFFFF - sid)
+    return sort_keys_seconds(None if aired_at is None else int(aired_at.timestamp()),
+                             segment_id)
 
 
 _SCHEMA = build_schema()  # the field types Document.from_dict converts values to
+
+
+def _corrected_by_segment(ranges: dict[int, Any], segments: list[tuple[int, str]],
+                          numbers: list[int]) -> dict[int, tuple[str, str]]:
+    """{segment id: (the range's corrected text, its verified text or "")} for the first
+    segment of each corrected range (``catalog.corrections.range_texts``): that segment's
+    document carries the range's texts (fields ``cterms``/``vterms``)."""
+    return {sid: (ranges[n].corrected, ranges[n].verified)
+            for (sid, _), n in zip(segments, numbers, strict=True) if n in ranges}
 
 
 class TantivyBackend(SearchBackend):
@@ -96,32 +111,48 @@ class TantivyBackend(SearchBackend):
 
     name = "tantivy"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, index_workers: int = 0) -> None:
         self.path = Path(path)
+        # analysis processes of a rebuild (index.analysis_pool); 0: one per core
+        self.index_workers = index_workers or default_workers()
         self.schema = build_schema()
         self.store = TantivyStore(self.path, build_schema, prepare=register_analyzer)
 
     @classmethod
     def from_config(cls, config: Any) -> TantivyBackend:
         configured = config.get("search.index_dir")
-        return cls(Path(configured).expanduser() if configured else config.data_dir / "search")
+        return cls(Path(configured).expanduser() if configured else config.data_dir / "search",
+                   index_workers=config.get("search.index_workers"))
 
     # -- documents ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _facts(transcript_ids: list[int]) -> dict[int, tuple[int, dict[str, Any], int | None]]:
+        """{transcript id: (broadcast id, the fields its segments share, air time in epoch
+        seconds)} from the catalog."""
+        from catalog.models import Tagging, Transcript
+
+        rows = Transcript.objects.filter(id__in=transcript_ids).values_list(
+            "id", "broadcast_id", "broadcast__outlet__name", "broadcast__language",
+            "broadcast__aired_at", "broadcast__aired_date")
+        tags: dict[int, list[str]] = {}
+        facts = {}
+        rows = list(rows)
+        for bid, tag in Tagging.objects.filter(broadcast_id__in={r[1] for r in rows}
+                                               ).values_list("broadcast_id", "tag__name"):
+            tags.setdefault(bid, []).append(tag)
+        for tid, bid, outlet, lang, aired, day in rows:
+            facts[tid] = (bid, *_shared_fields(tid, bid, outlet, lang or "", aired,
+                                              tags.get(bid, []), day))
+        return facts
 
     def _documents(self, transcript_ids: list[int]) -> tuple[dict[int, Iterable[Any]], int]:
         """{transcript id: its tantivy.Documents, built as they are iterated (once)} from
         the catalog; and the segment count."""
         from catalog.corrections import range_texts
-        from catalog.models import Segment, Tagging, Transcript
+        from catalog.models import Segment
 
-        facts = {t: (b, o, lang, aired, day) for t, b, o, lang, aired, day in
-                 Transcript.objects.filter(id__in=transcript_ids).values_list(
-                     "id", "broadcast_id", "broadcast__outlet__name", "broadcast__language",
-                     "broadcast__aired_at", "broadcast__aired_date")}
-        tags: dict[int, list[str]] = {}
-        for bid, tag in Tagging.objects.filter(broadcast_id__in={f[0] for f in facts.values()}
-                                               ).values_list("broadcast_id", "tag__name"):
-            tags.setdefault(bid, []).append(tag)
+        facts = self._facts(transcript_ids)
         by_transcript: dict[int, list[tuple[int, str]]] = {t: [] for t in facts}
         numbers: dict[int, list[int]] = {t: [] for t in facts}
         for tid, sid, text, number in (Segment.objects.filter(transcript_id__in=list(facts))
@@ -133,59 +164,87 @@ class TantivyBackend(SearchBackend):
         docs: dict[int, Iterable[Any]] = {}
         total = 0
         for tid, segments in by_transcript.items():
-            bid, outlet, lang, aired, day = facts[tid]
+            _, shared, seconds = facts[tid]
             ranges = corrected.get(tid, {})
-            extra = {i: (ranges[n].corrected, ranges[n].verified)
-                     for i, n in enumerate(numbers[tid]) if n in ranges}
-            docs[tid] = self._transcript_docs(tid, bid, outlet, lang or "", aired,
-                                              tags.get(bid, []), segments, day, extra)
+            extra = _corrected_by_segment(ranges, segments, numbers[tid])
+            docs[tid] = self._transcript_docs(shared, seconds, segments, extra)
             total += len(segments)
         return docs, total
 
     @staticmethod
-    def _transcript_docs(tid: int, bid: int, outlet: str, lang: str, aired: datetime | None,
-                         tags: list[str], segments: list[tuple[int, str]],
-                         day: date | None = None,
+    def _transcript_docs(shared: dict[str, Any], seconds: int | None,
+                         segments: list[tuple[int, str]],
                          corrected: dict[int, tuple[str, str]] | None = None
                          ) -> Iterator[Any]:
         # a generator: the writer takes each document as it is built and it is freed before
         # the next one (holding a whole batch's documents first, then freeing them cold,
-        # cost a few microseconds more per segment)
-        seqs = [index_terms(text) for _, text in segments]
-        # the fields every segment of the transcript shares, copied into each document's
-        # dict; one ``Document.from_dict`` call per segment is cheaper than a dozen
-        # ``add_*`` calls, and its documents cheaper for the writer to take
-        shared: dict[str, Any] = {"tid": tid, "bid": bid, "outlet": outlet,
-                                  "okey": nocase(outlet), "lang": lang}
-        if aired:
-            # Filters and the month facet go by the day the outlet printed (catalog.aired:
-            # the broadcast's ``aired_date``), kept as that day's UTC midnight so a
-            # --from/--to day range matches it; sorting keeps the instant (``sort_keys``).
-            day = day or aired.astimezone(UTC).date()
-            shared["month"] = f"{day:%Y-%m}"
-            shared["aired"] = int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
-        if tags:
-            shared["tag"] = list(tags)
-            shared["tkey"] = [nocase(tag) for tag in tags]
+        # cost a few microseconds more per segment); one ``Document.from_dict`` call per
+        # segment is cheaper than a dozen ``add_*`` calls
         schema = _SCHEMA
         from_dict = tantivy.Document.from_dict
-        last = len(segments) - 1
-        for i, (sid, _) in enumerate(segments):
-            seq = seqs[i]
-            fields = shared.copy()
-            fields["sid"] = sid
-            fields["terms"] = " ".join(seq)
-            if i < last:
-                bridge = bridge_strings(seq, seqs[i + 1])
-                if bridge:
-                    fields["bridge"], fields["nhead"] = bridge
-            fields["kasc"], fields["kdesc"] = sort_keys(aired, sid)
-            if corrected and i in corrected:
-                text, verified = corrected[i]
-                fields["cterms"] = " ".join(index_terms(text))
-                if verified:
-                    fields["vterms"] = " ".join(index_terms(verified))
+        for fields in segment_fields(shared, seconds, segments, corrected):
             yield from_dict(fields, schema)
+
+    def _chunks(self, transcript_ids: list[int], counted: list[int]) -> Iterator[Chunk]:
+        """The catalog's transcripts as chunks of about CHUNK_SEGMENTS segments for the
+        analysis workers (read as a stream, so the workers start on the first chunk while
+        the rest is read); ``counted[0]`` adds up the segments."""
+        from django.db import connection
+
+        from catalog.corrections import range_texts
+        from catalog.models import Segment
+
+        facts = self._facts(transcript_ids)
+        chunk: Chunk = []
+        size = 0
+        current: int | None = None
+        segments: list[tuple[int, str]] = []
+        extra: dict[int, tuple[str, str]] = {}
+        if not facts:
+            return
+        corrected = range_texts(list(facts))  # the corrected ranges (few): two queries
+        # one range of transcript ids (a batch of rebuild is consecutive ids), read as a
+        # stream with the cursor (the ORM's rows cost more than the analysis of a segment)
+        q = connection.ops.quote_name
+        sql = (f"SELECT transcript_id, id, text, number FROM {q(Segment._meta.db_table)} "
+               f"WHERE transcript_id >= %s AND transcript_id <= %s "
+               f"ORDER BY transcript_id, number")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [min(facts), max(facts)])
+            while rows := cursor.fetchmany(5_000):
+                for tid, sid, text, number in rows:
+                    if tid not in facts:
+                        continue
+                    if tid != current:
+                        if size >= CHUNK_SEGMENTS:
+                            counted[0] += size
+                            yield chunk
+                            chunk, size = [], 0
+                        current = tid
+                        _, shared, seconds = facts[tid]
+                        segments, extra = [], {}
+                        chunk.append((shared, seconds, segments, extra))
+                    segments.append((sid, text))
+                    found = corrected.get(tid, {}).get(number)
+                    if found is not None:
+                        extra[sid] = (found.corrected, found.verified)
+                    size += 1
+        counted[0] += size
+        if chunk:
+            yield chunk
+
+    def _pooled_change(self, transcript_ids: list[int], pool: WorkerPool,
+                       counted: list[int]) -> Any:
+        """A batch's write with its analysis in ``pool``: delete the batch's transcripts,
+        then add each document as the workers return it (JSON, parsed by Tantivy)."""
+        def change(writer: Any) -> None:
+            for tid in transcript_ids:
+                self._delete(writer, tid)
+            add = writer.add_json
+            for docs in pool.map(segment_docs_json, self._chunks(transcript_ids, counted)):
+                for doc in docs:
+                    add(doc)
+        return change
 
     def _delete(self, writer: Any, transcript_id: int) -> None:
         # by query: tantivy-py 0.27 builds a by-term deletion on a u64 field with the wrong
@@ -239,37 +298,48 @@ class TantivyBackend(SearchBackend):
 
     def _fill_batches(self, generation: str, ids: list[int], *, locked: bool,
                       progress: Any = None) -> int:
-        done = segments = 0
-        batch: list[int] = []
-
-        def flush() -> None:
-            nonlocal segments
-            if locked:
-                docs, count = self._documents(batch)
-                self.store.apply([generation], self._replace(docs), heap=BUILD_HEAP)
-            else:
-                with self.store.lock():
-                    docs, count = self._documents(batch)
-                    self.store.apply([generation], self._replace(docs), heap=BUILD_HEAP)
-            segments += count
-            if progress:
-                progress(done, len(ids), segments)
-
         from django.db.models import Count
 
         from catalog.models import Transcript
 
         counts = dict(Transcript.objects.annotate(n=Count("segments")).values_list("id", "n"))
-        size = 0
-        for tid in ids:
-            batch.append(tid)
-            done += 1
-            size += counts.get(tid, 0)
-            if size >= BATCH_SEGMENTS:
+        total = sum(counts.get(tid, 0) for tid in ids)
+        # analysis in worker processes for a large build (index.analysis_pool)
+        workers = self.index_workers if total >= POOL_MIN_SEGMENTS else 1
+        done = segments = 0
+        batch: list[int] = []
+        with WorkerPool(workers) as pool:
+
+            def write() -> int:
+                if workers > 1:
+                    counted = [0]
+                    self.store.apply([generation], self._pooled_change(batch, pool, counted),
+                                     heap=BUILD_HEAP)
+                    return counted[0]
+                docs, count = self._documents(batch)
+                self.store.apply([generation], self._replace(docs), heap=BUILD_HEAP)
+                return count
+
+            def flush() -> None:
+                nonlocal segments
+                if locked:
+                    segments += write()
+                else:
+                    with self.store.lock():
+                        segments += write()
+                if progress:
+                    progress(done, len(ids), segments)
+
+            size = 0
+            for tid in ids:
+                batch.append(tid)
+                done += 1
+                size += counts.get(tid, 0)
+                if size >= BATCH_SEGMENTS:
+                    flush()
+                    batch, size = [], 0
+            if batch:
                 flush()
-                batch, size = [], 0
-        if batch:
-            flush()
         return segments
 
     def rebuild(self, progress: Any = None) -> int:
@@ -365,6 +435,25 @@ class TantivyBackend(SearchBackend):
 
 
 TIE_WINDOW = 5_000  # the most hits fetched to order equal scores newest first
+
+
+def _shared_fields(tid: int, bid: int, outlet: str, lang: str, aired: datetime | None,
+                   tags: list[str], day: date | None) -> tuple[dict[str, Any], int | None]:
+    """The fields every segment document of a transcript shares, and its air time in epoch
+    seconds (for the sort keys)."""
+    shared: dict[str, Any] = {"tid": tid, "bid": bid, "outlet": outlet,
+                              "okey": nocase(outlet), "lang": lang}
+    if aired:
+        # Filters and the month facet go by the day the outlet printed (catalog.aired:
+        # the broadcast's ``aired_date``), kept as that day's UTC midnight so a
+        # --from/--to day range matches it; sorting keeps the instant (``sort_keys``).
+        day = day or aired.astimezone(UTC).date()
+        shared["month"] = f"{day:%Y-%m}"
+        shared["aired"] = int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
+    if tags:
+        shared["tag"] = list(tags)
+        shared["tkey"] = [nocase(tag) for tag in tags]
+    return shared, None if aired is None else int(aired.timestamp())
 
 
 def _by_relevance(searcher: tantivy.Searcher, query: tantivy.Query, offset: int,

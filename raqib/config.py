@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search.index_dir", str, "", "RAQIB_SEARCH_INDEX_DIR",
             "Directory of the Tantivy index; empty means DATA_DIR/search. It must be on the "
             "machine that runs the index writer (workers) and the web UI."),
+    Setting("search.index_workers", int, 0, "RAQIB_SEARCH_INDEX_WORKERS",
+            "Analysis processes of a search index rebuild (raqib reindex, the first build) "
+            "beside the writer; 0 means one per core, 1 analyses in the writer's process."),
     Setting("search.elasticsearch_url", str, "", "ELASTICSEARCH_URL",
             "Elasticsearch URL (with credentials) when search.backend is elasticsearch."),
     Setting("search.elasticsearch_index", str, "raqib-segments", "RAQIB_SEARCH_ELASTICSEARCH_INDEX",

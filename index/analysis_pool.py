@@ -1,0 +1,174 @@
+"""Bulk indexing's analysis in worker processes, while the writer indexes.
+
+A rebuild (``raqib reindex``, ``TantivyBackend.rebuild``) spends most of its Python time
+per segment in the analyzer (``index.arabic.index_terms``), the cross-boundary bridge
+(``index.highlight.bridge_strings``) and building each document; one process under the
+GIL cannot also feed Tantivy. Here that work runs in ``workers`` processes: the writer's
+process reads the catalog, sends chunks of transcripts (``segment_docs_json``), and gives
+each returned document to Tantivy as JSON (``IndexWriter.add_json``, parsed in Rust),
+while the workers analyse the next chunks. Results come back in the order they were sent,
+so a rebuild indexes the same documents in the same order as one process would.
+
+The workers are started with ``spawn``: they import only the analyzer and the bridge code
+(no Django, no database, no Tantivy), so nothing of the writer's process (its threads,
+its database connections) is copied into them. Each keeps its own per-word cache
+(``index.arabic``), warmed by the Zipfian vocabulary within the first chunks.
+
+``segment_fields`` is the one definition of a segment document's fields: the in-process
+path (``index.tantivy_backend``, for single transcripts) and the workers both use it, so
+both give Tantivy the same documents. To extend: add the field there (and in
+``tantivy_backend.build_schema``).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from index.arabic import GAP, index_terms
+from index.highlight import bridge_strings
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+IN_FLIGHT_PER_WORKER = 3  # chunks submitted ahead per worker (bounds memory, hides latency)
+POOL_MIN_SEGMENTS = 50_000  # smaller builds analyse in-process (a pool starts in ~0.5 s)
+_NULL_TIME = (1 << 32) - 1
+
+
+def default_workers() -> int:
+    """The analysis processes a rebuild starts by default: one per core."""
+    return os.cpu_count() or 1
+
+
+def sort_keys_seconds(seconds: int | None, segment_id: int) -> tuple[int, int]:
+    """(ascending, descending) sort keys from the air time in epoch seconds: air time then
+    segment id (ascending in both); no air time sorts last both ways."""
+    sid = segment_id & 0xFFFFFFFF
+    if seconds is None:
+        return (_NULL_TIME << 32) | sid, 0xFFFFFFFF - sid
+    seconds = min(max(seconds + (1 << 31), 1), _NULL_TIME - 1)
+    return (seconds << 32) | sid, (seconds << 32) | (0xFFFFFFFF - sid)
+
+
+def segment_fields(shared: dict[str, Any], seconds: int | None,
+                   segments: list[tuple[int, str]],
+                   corrected: dict[int, tuple[str, str]] | None = None
+                   ) -> Iterator[dict[str, Any]]:
+    """The field values of each segment document of one transcript: ``shared`` (the
+    broadcast's facts) plus the segment id, its terms (``index_terms`` joined by spaces,
+    ``GAP`` at an empty position), the bridge to the next segment and the sort keys; and,
+    for the first segment of a corrected range (``corrected``: {segment id: (corrected
+    text, verified text or "")}), the range's corrected and verified terms."""
+    seqs = [index_terms(text) for _, text in segments]
+    last = len(segments) - 1
+    for i, (sid, _) in enumerate(segments):
+        seq = seqs[i]
+        fields = shared.copy()
+        fields["sid"] = sid
+        fields["terms"] = " ".join(seq)
+        if i < last:
+            bridge = bridge_strings(seq, seqs[i + 1])
+            if bridge:
+                fields["bridge"], fields["nhead"] = bridge
+        fields["kasc"], fields["kdesc"] = sort_keys_seconds(seconds, sid)
+        if corrected and sid in corrected:
+            text, verified = corrected[sid]
+            fields["cterms"] = " ".join(index_terms(text))
+            if verified:
+                fields["vterms"] = " ".join(index_terms(verified))
+        yield fields
+
+
+# (shared fields, air seconds, [(segment id, text)], {segment id: (corrected, verified)})
+Chunk = list[tuple[dict[str, Any], int | None, list[tuple[int, str]],
+                   dict[int, tuple[str, str]]]]
+
+
+def segment_docs_json(chunk: Chunk) -> list[str]:
+    """The documents of a chunk of transcripts ((shared fields, air seconds, [(segment id,
+    text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker): the
+    fields of ``segment_fields`` (``tests/index/test_analysis_pool.py`` holds them equal),
+    written directly, the shared ones encoded once per transcript and the terms by the JSON
+    encoder's C string escaper (quotes, backslashes, control characters such as ``GAP``)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    encode = json.encoder.encode_basestring
+    docs: list[str] = []
+    append = docs.append
+    for shared, seconds, segments, corrected in chunk:
+        head = dumps(shared)[:-1] + ', "sid": ' if shared else '{"sid": '
+        seqs = [index_terms(text) for _, text in segments]
+        last = len(segments) - 1
+        for i, (sid, _) in enumerate(segments):
+            seq = seqs[i]
+            doc = f'{head}{sid}, "terms": {encode(" ".join(seq))}'
+            if i < last:
+                bridge = bridge_strings(seq, seqs[i + 1])
+                if bridge:
+                    doc += f', "bridge": {encode(bridge[0])}, "nhead": {encode(bridge[1])}'
+            kasc, kdesc = sort_keys_seconds(seconds, sid)
+            doc += f', "kasc": {kasc}, "kdesc": {kdesc}'
+            if corrected and sid in corrected:
+                text, verified = corrected[sid]
+                doc += f', "cterms": {encode(" ".join(index_terms(text)))}'
+                if verified:
+                    doc += f', "vterms": {encode(" ".join(index_terms(verified)))}'
+            append(doc + "}")
+    return docs
+
+
+def joined_terms(texts: list[str]) -> list[str]:
+    """Each text's analysed terms joined by spaces, stop-word gaps left out (what the
+    benchmarks give bare Tantivy; run in a worker)."""
+    return [" ".join(t for t in index_terms(text) if t != GAP) for text in texts]
+
+
+def _warm() -> None:
+    index_terms("تهيئة")  # build the tokenizer's regular expressions once per worker
+
+
+class WorkerPool:
+    """``workers`` spawned processes for ``map`` (none when ``workers`` ≤ 1: ``map`` then
+    runs in this process); a context manager that stops them."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(
+            "spawn"), initializer=_warm) if workers > 1 else None)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``func(item)`` for each item, in the items' order, at most
+        ``IN_FLIGHT_PER_WORKER`` items per worker ahead of the consumer. ``func`` must be
+        a module-level function (it is sent to the workers by name)."""
+        if self._pool is None:
+            yield from map(func, items)
+            return
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(self._pool.submit(func, item))
+            if len(pending) >= self.workers * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def ordered_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``WorkerPool(workers).map(func, items)``, the pool stopped at the end."""
+    with WorkerPool(workers) as pool:
+        yield from pool.map(func, items)
