@@ -86,27 +86,44 @@ def clip_diff(record: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def summary_block(record: dict[str, Any] | None) -> str:
-    """The summary's lines under a clip: what was said, and its translation."""
+# The summary's words for what was said, in each half's language (the summary's other
+# fixed words are written into review.evidence.package the same way).
+_SAID = {
+    "ar": {"verified": "مُتحقَّق منه — صحّحه {by}، وتحقّق منه {checker}",
+           "corrected": "مصحَّح، غير مُتحقَّق منه — صحّحه {by}",
+           "machine": "نص آلي غير مُتحقَّق منه",
+           "t_verified": "مُتحقَّق منها", "t_unverified": "غير مُتحقَّق منها"},
+    "en": {"verified": "verified — corrected by {by}, verified by {checker}",
+           "corrected": "corrected, NOT verified — corrected by {by}",
+           "machine": "machine transcript, unverified",
+           "t_verified": "verified", "t_unverified": "NOT verified"},
+}
+
+
+def summary_block(record: dict[str, Any] | None, language: str = "en") -> str:
+    """The summary's lines under a clip, in ``language`` ("ar" or "en"): what was said (the
+    verified text, else the corrected or the machine's, marked as such), and its
+    translations; names and texts as entered, isolated."""
     if record is None:
         return ""
+    words = _SAID["ar" if language == "ar" else "en"]
     rows = []
     for r in record["ranges"]:
+        by = f"<bdi>{_safe(r['corrected_by'] or '')}</bdi>"
         if r["verified"]:
-            state = (f"verified · مُتحقَّق منه — corrected by {_safe(r['corrected_by'] or '')},"
-                     f" verified by {_safe(r['verified_by'] or '')}")
+            state = words["verified"].format(
+                by=by, checker=f"<bdi>{_safe(r['verified_by'] or '')}</bdi>")
         else:
-            state = (f"corrected, NOT verified · مصحَّح غير مُتحقَّق منه — corrected by "
-                     f"{_safe(r['corrected_by'] or '')}")
+            state = words["corrected"].format(by=by)
         rows.append(f"<p class='said'><bdi dir='auto'>{_safe(r['text'])}</bdi> "
                     f"<small>({state})</small></p>")
         for t in r["translations"]:
-            mark = "verified" if t["verified"] else "NOT verified"
+            mark = words["t_verified"] if t["verified"] else words["t_unverified"]
             rows.append(f"<p class='translation' lang='{_safe(t['language'])}' dir='auto'>"
-                        f"<small>[{_safe(t['language'])}, {mark}]</small> "
-                        f"{_safe(t['text'])}</p>")
+                        f"<small>[<code dir='ltr'>{_safe(t['language'])}</code>, {mark}]"
+                        f"</small> <bdi>{_safe(t['text'])}</bdi></p>")
     if not record["ranges"]:
         rows.append(f"<p class='said machine'><bdi dir='auto'>"
-                    f"{_safe(record['machine_text']) or '—'}</bdi> <small>(machine "
-                    "transcript, unverified · نص آلي غير مُتحقَّق منه)</small></p>")
+                    f"{_safe(record['machine_text']) or '—'}</bdi> <small>"
+                    f"({words['machine']})</small></p>")
     return "".join(rows)

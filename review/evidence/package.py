@@ -163,7 +163,7 @@ def _clip_rows(clips: list[dict[str, Any]], language: str) -> str:
         f"<td dir='ltr'><code>{e(c['clip_sha256'] or '—')}"
         f"</code></td><td dir='ltr'><code>{e(c['parent_sha256'] or '—')}</code></td></tr>"
         + (f"<tr class='clip-text'><td></td><td colspan='6'>{said}</td></tr>"
-           if (said := summary_block(c.get("text"))) else "")
+           if (said := summary_block(c.get("text"), language)) else "")
         for c in clips)
 
 

@@ -65,7 +65,7 @@ def test_the_package_carries_machine_and_verified_text_their_diff_and_who(
     assert r["translations"][0]["verified_by"] == "noura.corrector"
     assert "+محمد\n" in diff and "--- machine segments 0-0" in diff
     assert CORRECTED in summary and "I disown my son Mohammad" in summary
-    assert "verified by ziad.verifier" in summary
+    assert "verified by <bdi>ziad.verifier</bdi>" in summary
     assert verify_bag.verify(full)["ok"]
     chain = json.loads((full / "data" / "custody" / "audit-chain.json").read_text())
     assert {"correction-made", "correction-verified", "translation-made",

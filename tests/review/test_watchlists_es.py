@@ -47,7 +47,10 @@ def test_watchlist_document_is_the_search_query_dsl() -> None:
     parsed = parse(text)
     assert doc == {"watchlist_id": 7, "query_sha": query_sha(text),
                    "query": query_dsl(parsed, "Sama")}
-    assert doc["query"]["bool"]["must_not"]  # exclusions travel with the query
+    # exclusions travel with the query: in each text's branch (the machine's, the corrected,
+    # the verified: review.corrections), where that text is matched
+    branches = doc["query"]["bool"]["should"]
+    assert len(branches) == 3 and all(b["bool"]["must_not"] for b in branches)
 
 
 def test_percolate_body_and_response_slots() -> None:

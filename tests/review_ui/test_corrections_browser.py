@@ -140,4 +140,4 @@ def test_a_reviewer_corrects_another_verifies_search_and_the_bag_carry_it(live) 
     diff = texts[0].with_name(texts[0].name.replace(".text.json", ".diff")).read_text()
     assert "+بلور" in diff.splitlines()
     summary = (out / "data" / "incident" / "summary.html").read_text()
-    assert CORRECTED in summary and "verified by checker" in summary
+    assert CORRECTED in summary and "verified by <bdi>checker</bdi>" in summary

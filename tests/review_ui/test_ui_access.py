@@ -79,8 +79,12 @@ def test_user_without_role_is_forbidden(client: Client, broadcast) -> None:
 
 
 def test_every_view_declares_a_minimum_role() -> None:
-    # tests/review_ui/test_security_matrix.py walks each one with every role.
-    for pattern in get_resolver().url_patterns[0].url_patterns:
+    # tests/review_ui/test_security_matrix.py walks each one with every role (the HTTP
+    # API's routes: tests/api/test_api_matrix.py).
+    (ui,) = [r for r in get_resolver().url_patterns
+             if getattr(r, "namespace", None) == "review_ui"]
+    assert len(ui.url_patterns) > 50
+    for pattern in ui.url_patterns:
         assert getattr(pattern.callback, "minimum_role", None) in (
             *ROLES, "public", "signed-in"), pattern.name
 
