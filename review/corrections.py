@@ -41,7 +41,7 @@ from catalog import audit
 from catalog import corrections as versions
 from catalog.models import Broadcast, Correction, Segment, Transcript, Translation
 from index.registry import get_backend
-from review.errors import RuleError
+from review.errors import RuleError, role_name
 from review.text import clean_text
 from review.watchlists import run_on_correction
 
@@ -66,7 +66,7 @@ def _require(user: Any, minimum: str, action: str) -> None:
     if not has_role(user, minimum):
         raise CorrectionRuleError(_("%(user)s may not %(action)s: it needs the %(role)s role "
                                     "or higher"), user=user.get_username(), action=action,
-                                  role=minimum)
+                                  role=role_name(minimum))
 
 
 # --- reading ---------------------------------------------------------------------------------

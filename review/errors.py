@@ -23,6 +23,7 @@ from typing import Any
 from django.utils.functional import lazy
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext_lazy
 
 
 class RuleError(Exception):
@@ -64,3 +65,8 @@ def listed(values: Any) -> str:
 def phrase(message: Any, **params: Any) -> Any:
     """A lazy ``message % params``: a translatable value for another message (an action)."""
     return lazy(lambda: str(message) % {k: str(v) for k, v in params.items()}, str)()
+
+
+def role_name(role: str) -> Any:
+    """A role's name as a person reads it (the ``user role`` entries of the catalog)."""
+    return pgettext_lazy("user role", role)

@@ -29,7 +29,7 @@ from accounts.roles import has_role
 from catalog import audit
 from catalog.aired import AirDate
 from catalog.models import Broadcast, Segment
-from review.errors import RuleError, listed
+from review.errors import RuleError, listed, role_name
 from review.models import (
     Assessment,
     Clip,
@@ -77,7 +77,7 @@ def require_role(user: Any, minimum: str, action: str) -> None:
     if not has_role(user, minimum):
         raise ReviewRuleError(_("%(user)s may not %(action)s: it needs the %(role)s role or "
                                 "higher"), user=user.get_username(), action=action,
-                              role=minimum)
+                              role=role_name(minimum))
 
 
 def visible_incidents(user: Any) -> QuerySet[Incident]:
