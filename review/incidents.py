@@ -41,7 +41,7 @@ from review.models import (
     PublicText,
 )
 from review.persons import PersonError, find_person
-from review.text import clean_text
+from review.text import FIELD_NAMES, clean_text
 from review.timecode import TimecodeError, parse_time
 
 EDITABLE = ("title", "notes", "programme", "first_aired", "confidence", "signs")
@@ -413,7 +413,7 @@ def mark_public(incident_id: int, lead: Any, field: str, *, event_id: Any = None
         text = getattr(incident, field)
         if not text:
             raise IncidentError(_("incident %(id)s has no %(field)s to mark"), id=incident.pk,
-                                field=field)
+                                field=FIELD_NAMES.get(field, field))
     mark = PublicText.objects.create(incident=incident, field=field, event=event, text=text,
                                      public=bool(public), by=lead)
     audit.record("incident-text-public" if public else "incident-text-withdrawn", lead,
