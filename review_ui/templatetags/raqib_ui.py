@@ -62,10 +62,10 @@ def refusal(value: object) -> str:
     from one (``review_ui.views.common.with_reason``) keeps its markup, each value in
     ``<bdi>``, so the sentence reads in the page's language; other text is isolated whole
     (``<bdi>``) as before. Bidi control characters are neutralised either way."""
-    inner = getattr(value, "message", value)  # a messages-framework Message
+    inner = value if hasattr(value, "__html__") else getattr(value, "message", value)
     if inner is None:
         return ""
-    if hasattr(inner, "__html__"):
+    if hasattr(inner, "__html__"):  # a rule error, or a message built from one
         return mark_safe(BIDI_CONTROLS.sub(REPLACEMENT, str(inner.__html__())))  # noqa: S308
     return format_html("<bdi>{}</bdi>", BIDI_CONTROLS.sub(REPLACEMENT, str(inner)))
 

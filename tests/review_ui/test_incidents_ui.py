@@ -156,7 +156,7 @@ def test_stale_edit_is_refused_with_input_kept(clients, broadcast) -> None:
     second = clients["rev2"].post(f"/incidents/{incident.pk}/edit/", {
         "version": 1, "title": "عنوان الثاني المفقود؟", "confidence": "low"})
     html = second.content.decode()
-    assert second.status_code == 409 and "غيّر <bdi>rev</bdi> الحادثة" in html  # in Arabic
+    assert second.status_code == 409 and "غيّر <bdi>rev</bdi> الحادثة <bdi>" in html  # in Arabic
     assert "عنوان الثاني المفقود؟" in html  # the second reviewer's text is still there
     incident.refresh_from_db()
     assert incident.title == "عنوان الأول" and incident.version == 2
