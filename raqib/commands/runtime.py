@@ -38,11 +38,6 @@ def prepare_django(migrate: bool = True) -> int:
     setup_logging(config.get("raqib.log_format"), config.get("raqib.log_level"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raqib.settings")
     django.setup()
-    # The CLI speaks English: rule errors carry translatable messages (``review.errors``)
-    # and the site's default language (LANGUAGE_CODE) is Arabic, for the web pages.
-    from django.utils import translation
-
-    translation.activate("en")
     if migrate:
         # Imported here, once settings exist: the migration machinery is heavy for `--help`.
         from raqib.schema import migrate as migrate_schema

@@ -223,3 +223,17 @@ def test_the_cli_and_the_api_read_refusals_in_english(world: dict[str, Any]) -> 
     assert response.status_code == 403
     assert response.data["detail"] == (f"incident {incident.pk} is suspected: it can go to "
                                        "under_review or dismissed, not confirmed")
+
+
+def test_the_cli_prints_refusals_in_english_when_the_default_is_arabic(
+        world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """``raqib`` runs its command under English: the same refusal a page shows in Arabic."""
+    from django.utils import translation
+
+    from raqib.cli import main
+    from tests.cli_persons import as_person
+
+    assert translation.get_language() == "ar"  # the site's default, here as in a page
+    assert main(["incidents", "show", "987654", *as_person("rev")]) != 0
+    assert "no incident with id 987654" in capsys.readouterr().err
+    assert translation.get_language() == "ar"  # and nothing leaks out of the command
