@@ -34,6 +34,9 @@ class RuleError(Exception):
         self.message = message
         self.params = params
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled with its values (worker processes)
+        return (_rebuilt, (type(self), self.message, self.params))
+
     def __str__(self) -> str:
         text = str(self.message)
         if not self.params:
@@ -48,6 +51,10 @@ class RuleError(Exception):
             return text
         return mark_safe(text % {key: format_html("<bdi>{}</bdi>", str(value))
                                  for key, value in self.params.items()})
+
+
+def _rebuilt(cls: type[RuleError], message: Any, params: dict[str, Any]) -> RuleError:
+    return cls(message, **params)
 
 
 def as_html(value: Any) -> SafeString:

@@ -237,3 +237,27 @@ def test_the_cli_prints_refusals_in_english_when_the_default_is_arabic(
     assert main(["incidents", "show", "987654", *as_person("rev")]) != 0
     assert "no incident with id 987654" in capsys.readouterr().err
     assert translation.get_language() == "ar"  # and nothing leaks out of the command
+
+
+def test_a_hostile_value_in_a_refusal_is_escaped_isolated_and_neutralised() -> None:
+    """A person's name in a refusal is text: escaped, in ``<bdi>``, its bidi controls
+    replaced (the ``refusal`` filter); the error survives pickling with its values."""
+    import pickle
+
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from review.persons import PersonError
+    from review_ui.templatetags.raqib_ui import refusal
+
+    hostile = "<script>x</script>\u202egnp.exe"
+    error = PersonError(gettext_lazy("%(name)s cannot be their own targeted person"),
+                        name=hostile)
+    with translation.override("ar"):
+        shown = str(refusal(error))
+        assert shown.startswith("لا يمكن أن يكون <bdi>&lt;script&gt;x&lt;/script&gt;\ufffd")
+        assert "<script>" not in shown and "\u202e" not in shown
+        again = pickle.loads(pickle.dumps(error))
+        assert str(again) == str(error) and isinstance(again, PersonError)
+    with translation.override("en"):
+        assert str(error) == f"{hostile} cannot be their own targeted person"
