@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -142,9 +143,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         log.exception("API view failed", exc_info=exc)
         return Response(problem(500, "The server could not answer; the error is logged."),
                         status=500, content_type=PROBLEM_TYPE)
-    detail = {404: "No such resource, or it is not open to you.",
-              503: "The search backend failed; the server log has the details."}.get(
-        status, str(exc))
+    with translation.override("en"):  # problem details are English (rule errors translate)
+        detail = {404: "No such resource, or it is not open to you.",
+                  503: "The search backend failed; the server log has the details."}.get(
+            status, str(exc))
     if status == 503:
         log.error("search backend failed: %s", exc)
     return Response(problem(status, detail), status=status, content_type=PROBLEM_TYPE)

@@ -18,6 +18,7 @@ its ``raqib.commands.output.Outcome`` (1 when some item failed, each listed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -88,10 +89,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    speaking = contextlib.nullcontext()
     if getattr(args, "needs_django", True):
         code = prepare_django(migrate=getattr(args, "migrate_at_start", True))
         if code:
             return code
+        # The CLI speaks English: rule errors carry translatable messages (review.errors)
+        # and the site's default language (LANGUAGE_CODE) is Arabic, for the web pages.
+        from django.utils import translation
+
+        speaking = translation.override("en")
+    with speaking:
+        return _run(handler, args)
+
+
+def _run(handler: str, args: argparse.Namespace) -> int:
     try:
         return int(load_handler(handler)(args) or 0)
     except (CommandError, ConfigError) as exc:

@@ -16,16 +16,18 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog import audit
 from catalog.aired import AirDate
 from catalog.models import Alert, AlertReview, Segment, Watchlist
+from review.errors import RuleError
 from review.webhooks import alert_payload, emit
 
 log = logging.getLogger("raqib.review.alerts")
 
 
-class AlertError(ValueError):
+class AlertError(RuleError, ValueError):
     """An alert review that cannot be made as asked; the message says why."""
 
 
@@ -76,7 +78,8 @@ def review_alert(alert: Alert, status: str, *, user: Any = None, note: str = "")
     earlier ones stay in ``alert.reviews``)."""
 
     if status not in (Alert.Status.CONFIRMED, Alert.Status.DISMISSED):
-        raise AlertError(f"an alert can be confirmed or dismissed, not {status!r}")
+        raise AlertError(_("an alert can be confirmed or dismissed, not %(status)s"),
+                         status=repr(status))
     with transaction.atomic():
         alert.status = status
         alert.note = (note or "").strip()[:4000]

@@ -34,12 +34,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import has_role
 from catalog import audit
 from catalog import corrections as versions
 from catalog.models import Broadcast, Correction, Segment, Transcript, Translation
 from index.registry import get_backend
+from review.errors import RuleError, role_name
 from review.text import clean_text
 from review.watchlists import run_on_correction
 
@@ -50,20 +52,21 @@ MAX_SEGMENTS = 200  # segments one correction may cover
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
-class CorrectionError(ValueError):
+class CorrectionError(RuleError, ValueError):
     """Bad input (unknown segment, empty text, ...); nothing was written."""
 
 
-class CorrectionRuleError(PermissionError):
+class CorrectionRuleError(RuleError, PermissionError):
     """The rules forbid it (role, two-person rule, stale version); nothing was written."""
 
 
 def _require(user: Any, minimum: str, action: str) -> None:
     if user is None or not getattr(user, "pk", None):
-        raise CorrectionRuleError(f"{action} needs a user account")
+        raise CorrectionRuleError(_("%(action)s needs a user account"), action=action)
     if not has_role(user, minimum):
-        raise CorrectionRuleError(f"{user.get_username()} may not {action}: it needs the "
-                                  f"{minimum} role or higher")
+        raise CorrectionRuleError(_("%(user)s may not %(action)s: it needs the %(role)s role "
+                                    "or higher"), user=user.get_username(), action=action,
+                                  role=role_name(minimum))
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -187,18 +190,21 @@ def unified_diff(before: str, after: str, *, old: str = "machine",
 def _segment(broadcast: Broadcast, ref: Any, transcript: Transcript | None) -> Segment:
     if isinstance(ref, Segment):
         if ref.transcript.broadcast_id != broadcast.pk:
-            raise CorrectionError(f"segment {ref.pk} is not in broadcast {broadcast.pk}")
+            raise CorrectionError(_("segment %(segment)s is not in broadcast %(id)s"),
+                                  segment=ref.pk, id=broadcast.pk)
         return ref
     try:
         number = int(ref)
     except (TypeError, ValueError):
-        raise CorrectionError(f"segment {ref!r} is not a number") from None
+        raise CorrectionError(_("segment %(segment)s is not a number"),
+                              segment=repr(ref)) from None
     if transcript is None:
         transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
     found = (Segment.objects.filter(transcript=transcript, number=number).first()
              if transcript is not None and 0 <= number < 2**31 else None)
     if found is None:
-        raise CorrectionError(f"broadcast {broadcast.pk} has no segment {ref}")
+        raise CorrectionError(_("broadcast %(id)s has no segment %(segment)s"), id=broadcast.pk,
+                              segment=ref)
     return found
 
 
@@ -239,19 +245,22 @@ def correct(broadcast: Broadcast, first_segment: Any, last_segment: Any, text: s
     of ``transcript``, by default the newest) to ``text``; a new version when the range was
     corrected before. ``replaces``, when given, must be the range's current version (the
     one the person saw): a correction made on a stale page is refused."""
-    _require(by, "reviewer", "correct a transcript")
+    _require(by, "reviewer", _("correct a transcript"))
     first = _segment(broadcast, first_segment, transcript)
     last = _segment(broadcast, last_segment, first.transcript)
     if last.transcript_id != first.transcript_id:
-        raise CorrectionError("a corrected range lies within one transcript")
+        raise CorrectionError(_("a corrected range lies within one transcript"))
     if last.number < first.number:
-        raise CorrectionError(f"segment {last.number} comes before segment {first.number}")
+        raise CorrectionError(_("segment %(last)s comes before segment %(first)s"),
+                              last=last.number, first=first.number)
     if last.number - first.number + 1 > MAX_SEGMENTS:
-        raise CorrectionError(f"a correction covers at most {MAX_SEGMENTS} segments")
+        raise CorrectionError(_("a correction covers at most %(count)s segments"),
+                              count=MAX_SEGMENTS)
     text = clean_text(text, "corrected text", MAX_TEXT, required=True, error=CorrectionError)
     language = (language or broadcast.language or "ar").strip()
     if not LANGUAGE.match(language):
-        raise CorrectionError(f"language {language!r} is not a language code (ar, en...)")
+        raise CorrectionError(_("language %(language)s is not a language code (%(examples)s)"),
+                              language=repr(language), examples="ar, en...")
     with transaction.atomic():
         # lock the broadcast row: two people correcting the same range at once make two
         # versions one after the other, never two heads
@@ -264,14 +273,15 @@ def correct(broadcast: Broadcast, first_segment: Any, last_segment: Any, text: s
             last_number__gte=first.number).exclude(pk=getattr(current, "pk", None)).first()
         if overlap is not None:
             raise CorrectionError(
-                f"segments {first.number}-{last.number} overlap the corrected range "
-                f"{overlap.first_number}-{overlap.last_number}: correct that range instead")
+                _("segments %(range)s overlap the corrected range %(corrected)s: correct that "
+                  "range instead"), range=f"{first.number}-{last.number}",
+                corrected=f"{overlap.first_number}-{overlap.last_number}")
         replaces_id = replaces.pk if isinstance(replaces, Correction) else replaces
         if replaces_id is not None and (current is None or current.pk != int(replaces_id)):
-            raise CorrectionRuleError("the range was corrected again meanwhile: reload the "
-                                      "page and start from the newest version")
+            raise CorrectionRuleError(_("the range was corrected again meanwhile: reload the "
+                                        "page and start from the newest version"))
         if current is not None and current.text == text:
-            raise CorrectionError("the text is the same as the current version's")
+            raise CorrectionError(_("the text is the same as the current version's"))
         correction = Correction.objects.create(
             broadcast=broadcast, transcript_id=first.transcript_id,
             first_number=first.number, last_number=last.number, start=first.start,
@@ -285,17 +295,17 @@ def correct(broadcast: Broadcast, first_segment: Any, last_segment: Any, text: s
 
 def verify(correction: Correction, *, by: Any) -> Correction:
     """A second person verifies the current version of a corrected range."""
-    _require(by, "reviewer", "verify a correction")
+    _require(by, "reviewer", _("verify a correction"))
     with transaction.atomic():
         correction = Correction.objects.select_for_update().get(pk=correction.pk)
         if correction.author_id == by.pk:
             raise CorrectionRuleError(
-                f"two-person rule: {by.get_username()} wrote this correction and may not "
-                "verify it; another reviewer must")
+                _("two-person rule: %(user)s wrote this correction and may not verify it; "
+                  "another reviewer must"), user=by.get_username())
         if Correction.objects.filter(supersedes=correction).exists():
-            raise CorrectionRuleError("a newer version of this range exists: verify that one")
+            raise CorrectionRuleError(_("a newer version of this range exists: verify that one"))
         if correction.verified_at is not None:
-            raise CorrectionError("this correction is already verified")
+            raise CorrectionError(_("this correction is already verified"))
         correction.verified_by, correction.verified_at = by, timezone.now()
         correction.save(update_fields=["verified_by", "verified_at"])
         audit.record("correction-verified", by, broadcast=correction.broadcast,
@@ -308,18 +318,19 @@ def translate(correction: Correction, text: str, *, by: Any, language: str = "en
               replaces: Translation | int | None = None) -> Translation:
     """A translation of a corrected range's text into ``language`` (a new version when
     one exists)."""
-    _require(by, "reviewer", "translate a transcript")
+    _require(by, "reviewer", _("translate a transcript"))
     text = clean_text(text, "translation", MAX_TEXT, required=True, error=CorrectionError)
     language = (language or "").strip()
     if not LANGUAGE.match(language):
-        raise CorrectionError(f"language {language!r} is not a language code (en, fr...)")
+        raise CorrectionError(_("language %(language)s is not a language code (%(examples)s)"),
+                              language=repr(language), examples="en, fr...")
     with transaction.atomic():
         Broadcast.objects.select_for_update().filter(pk=correction.broadcast_id).first()
         current = Translation.objects.filter(correction=correction, language=language,
                                              superseded_by__isnull=True).first()
         replaces_id = replaces.pk if isinstance(replaces, Translation) else replaces
         if replaces_id is not None and (current is None or current.pk != int(replaces_id)):
-            raise CorrectionRuleError("the translation changed meanwhile: reload the page")
+            raise CorrectionRuleError(_("the translation changed meanwhile: reload the page"))
         translation = Translation.objects.create(correction=correction, language=language,
                                                  text=text, author=by, supersedes=current)
         audit.record("translation-made", by, broadcast=correction.broadcast, details={
@@ -330,17 +341,17 @@ def translate(correction: Correction, text: str, *, by: Any, language: str = "en
 
 def verify_translation(translation: Translation, *, by: Any) -> Translation:
     """A second person verifies the current version of a translation."""
-    _require(by, "reviewer", "verify a translation")
+    _require(by, "reviewer", _("verify a translation"))
     with transaction.atomic():
         translation = Translation.objects.select_for_update().get(pk=translation.pk)
         if translation.author_id == by.pk:
             raise CorrectionRuleError(
-                f"two-person rule: {by.get_username()} wrote this translation and may not "
-                "verify it; another reviewer must")
+                _("two-person rule: %(user)s wrote this translation and may not verify it; "
+                  "another reviewer must"), user=by.get_username())
         if Translation.objects.filter(supersedes=translation).exists():
-            raise CorrectionRuleError("a newer version of this translation exists")
+            raise CorrectionRuleError(_("a newer version of this translation exists"))
         if translation.verified_at is not None:
-            raise CorrectionError("this translation is already verified")
+            raise CorrectionError(_("this translation is already verified"))
         translation.verified_by, translation.verified_at = by, timezone.now()
         translation.save(update_fields=["verified_by", "verified_at"])
         audit.record("translation-verified", by, broadcast=translation.correction.broadcast,

@@ -23,11 +23,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import has_role
 from catalog import audit
 from catalog.aired import AirDate
 from catalog.models import Broadcast, Segment
+from review.errors import RuleError, listed, role_name
 from review.models import (
     Assessment,
     Clip,
@@ -39,18 +41,18 @@ from review.models import (
     PublicText,
 )
 from review.persons import PersonError, find_person
-from review.text import clean_text
+from review.text import FIELD_NAMES, clean_text
 from review.timecode import TimecodeError, parse_time
 
 EDITABLE = ("title", "notes", "programme", "first_aired", "confidence", "signs")
 OPEN_STATUSES = (Incident.Status.SUSPECTED, Incident.Status.UNDER_REVIEW)
 
 
-class IncidentError(ValueError):
+class IncidentError(RuleError, ValueError):
     """Bad input or an unknown incident, broadcast, person or sign; nothing was written."""
 
 
-class ReviewRuleError(PermissionError):
+class ReviewRuleError(RuleError, PermissionError):
     """The rules forbid this (role, two-person rule); nothing was written."""
 
 
@@ -70,10 +72,12 @@ class OnAir:
 
 def require_role(user: Any, minimum: str, action: str) -> None:
     if user is None or not getattr(user, "pk", None):
-        raise ReviewRuleError(f"{action} needs a user account (a personal token or a sign-in)")
+        raise ReviewRuleError(_("%(action)s needs a user account (a personal token or a "
+                                "sign-in)"), action=action)
     if not has_role(user, minimum):
-        raise ReviewRuleError(f"{user.get_username()} may not {action}: it needs the "
-                              f"{minimum} role or higher")
+        raise ReviewRuleError(_("%(user)s may not %(action)s: it needs the %(role)s role or "
+                                "higher"), user=user.get_username(), action=action,
+                              role=role_name(minimum))
 
 
 def visible_incidents(user: Any) -> QuerySet[Incident]:
@@ -90,7 +94,7 @@ def get_incident(incident_id: int, user: Any = None) -> Incident:
     """The incident, if ``user`` may see it; an unseen one is reported as missing."""
     found = visible_incidents(user).filter(pk=incident_id).first()
     if found is None:
-        raise IncidentError(f"no incident with id {incident_id}")
+        raise IncidentError(_("no incident with id %(id)s"), id=incident_id)
     return found
 
 
@@ -107,21 +111,24 @@ def check_clip(broadcast_id: Any, start: Any, end: Any) -> tuple[Broadcast, floa
     try:
         broadcast_id = int(broadcast_id)
     except (TypeError, ValueError):
-        raise IncidentError(f"broadcast id {broadcast_id!r} is not a number") from None
+        raise IncidentError(_("broadcast id %(id)s is not a number"),
+                            id=repr(broadcast_id)) from None
     broadcast = Broadcast.objects.select_related("media", "outlet").filter(
         pk=broadcast_id).first() if 0 < broadcast_id < 2**63 else None
     if broadcast is None:
-        raise IncidentError(f"no broadcast with id {broadcast_id}")
+        raise IncidentError(_("no broadcast with id %(id)s"), id=broadcast_id)
     try:
         start, end = parse_time(start, "start"), parse_time(end, "end")
     except TimecodeError as exc:
-        raise IncidentError(str(exc)) from None
+        raise IncidentError(exc) from None
     if end <= start:
-        raise IncidentError(f"the clip ends ({end:g} s) before it starts ({start:g} s)")
+        raise IncidentError(_("the clip ends (%(end)s s) before it starts (%(start)s s)"),
+                            end=f"{end:g}", start=f"{start:g}")
     duration = broadcast_duration(broadcast)
     if duration is not None and end > duration + 0.5:
-        raise IncidentError(f"the clip ends at {end:g} s, after the end of broadcast "
-                            f"{broadcast.pk} ({duration:g} s)")
+        raise IncidentError(_("the clip ends at %(end)s s, after the end of broadcast "
+                              "%(broadcast)s (%(duration)s s)"), end=f"{end:g}",
+                            broadcast=broadcast.pk, duration=f"{duration:g}")
     return broadcast, start, end
 
 
@@ -130,16 +137,20 @@ def find_signs(codes: list[str] | tuple[str, ...]) -> list[CoercionSign]:
     found = {s.code: s for s in CoercionSign.objects.filter(code__in=wanted, active=True)}
     missing = [c for c in wanted if c not in found]
     if missing:
-        known = ", ".join(CoercionSign.objects.filter(active=True).values_list("code", flat=True))
-        raise IncidentError(f"unknown sign(s) of coercion: {', '.join(missing)}; "
-                            f"known: {known or '(none yet: a lead adds them)'}")
+        known = listed(CoercionSign.objects.filter(active=True).values_list("code", flat=True))
+        if not known:
+            raise IncidentError(_("unknown sign(s) of coercion: %(codes)s; known: (none yet: "
+                                  "a lead adds them)"), codes=listed(missing))
+        raise IncidentError(_("unknown sign(s) of coercion: %(codes)s; known: %(known)s"),
+                            codes=listed(missing), known=known)
     return [found[c] for c in wanted]
 
 
 def _confidence(value: str | None) -> str:
     value = value or Incident.Confidence.MEDIUM
     if value not in Incident.Confidence.values:
-        raise IncidentError(f"confidence must be one of {', '.join(Incident.Confidence.values)}")
+        raise IncidentError(_("confidence must be one of %(values)s"),
+                            values=listed(Incident.Confidence.values))
     return value
 
 
@@ -151,7 +162,8 @@ def _date(value: Any, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise IncidentError(f"{field} {value!r} is not a date (YYYY-MM-DD)") from None
+        raise IncidentError(_("%(field)s %(value)s is not a date (YYYY-MM-DD)"), field=field,
+                            value=repr(value)) from None
 
 
 def _resolve_people(people: list[OnAir], user: Any) -> list[tuple[OnAir, Person, Person | None]]:
@@ -159,17 +171,19 @@ def _resolve_people(people: list[OnAir], user: Any) -> list[tuple[OnAir, Person,
     try:
         for entry in people:
             if entry.role not in IncidentPerson.Role.values:
-                raise IncidentError(f"unknown role {entry.role!r}; roles are "
-                                    f"{', '.join(IncidentPerson.Role.values)}")
+                raise IncidentError(_("unknown role %(role)s; roles are %(roles)s"),
+                                    role=repr(entry.role),
+                                    roles=listed(IncidentPerson.Role.values))
             person = find_person(entry.person, user)
             targeted = find_person(entry.targeted, user) if entry.targeted else None
             if targeted is not None and targeted.pk == person.pk:
-                raise IncidentError(f"{person.name} cannot be their own targeted person")
+                raise IncidentError(_("%(name)s cannot be their own targeted person"),
+                                    name=person.name)
             resolved.append((entry, person, targeted))
     except PersonError as exc:
-        raise IncidentError(str(exc)) from None
+        raise IncidentError(exc) from None
     if len({p.pk for _, p, _ in resolved}) != len(resolved):
-        raise IncidentError("a person is named twice among the persons on air")
+        raise IncidentError(_("a person is named twice among the persons on air"))
     return resolved
 
 
@@ -217,10 +231,12 @@ def bump(incident: Incident, user: Any, expected_version: int | None, *,
     if not Incident.objects.filter(pk=incident.pk, version=expected).update(**fields):
         current = Incident.objects.select_related("last_edited_by").get(pk=incident.pk)
         raise IncidentConflict(
-            f"incident {incident.pk} was changed by {current.last_edited_by.get_username()} "
-            f"at {current.updated_at:%Y-%m-%d %H:%M} UTC since you opened it (version "
-            f"{current.version}, yours {expected}); nothing was saved: reload and apply "
-            "your change again")
+            _("incident %(id)s was changed by %(user)s at %(when)s UTC since you opened it "
+              "(version %(version)s, yours %(yours)s); nothing was saved: reload and apply "
+              "your change again"), id=incident.pk,
+            user=current.last_edited_by.get_username(),
+            when=f"{current.updated_at:%Y-%m-%d %H:%M}", version=current.version,
+            yours=expected)
     incident.refresh_from_db()
     return incident
 
@@ -228,7 +244,8 @@ def bump(incident: Incident, user: Any, expected_version: int | None, *,
 def _add_people(incident: Incident, resolved: list[tuple[OnAir, Person, Person | None]]) -> None:
     for entry, person, targeted in resolved:
         if incident.people.filter(person=person).exists():
-            raise IncidentError(f"{person.name} is already on incident {incident.pk}")
+            raise IncidentError(_("%(name)s is already on incident %(id)s"), name=person.name,
+                                id=incident.pk)
         IncidentPerson.objects.create(
             incident=incident, person=person, role=entry.role, targeted=targeted,
             relation=clean_text(entry.relation, "relation", 100, error=IncidentError))
@@ -242,7 +259,7 @@ def propose(user: Any, *, broadcast_id: Any, start: Any, end: Any, title: str,
             confidence: str | None = None, notes: str = "", programme: str | None = None,
             first_aired: Any = None, restricted: bool = False) -> Incident:
     """Open an incident (status ``suspected``) with its first clip."""
-    require_role(user, "reviewer", "propose an incident")
+    require_role(user, "reviewer", _("propose an incident"))
     title = clean_text(title, "title", 300, required=True, error=IncidentError)
     broadcast, start_s, end_s = check_clip(broadcast_id, start, end)
     resolved = _resolve_people(people or [], user)
@@ -268,11 +285,13 @@ def propose(user: Any, *, broadcast_id: Any, start: Any, end: Any, title: str,
 
 
 def _open_for_edit(incident_id: int, user: Any) -> Incident:
-    require_role(user, "reviewer", "edit an incident")
+    require_role(user, "reviewer", _("edit an incident"))
     incident = get_incident(incident_id, user)
     if incident.status not in OPEN_STATUSES:
-        raise ReviewRuleError(f"incident {incident.pk} is {incident.status}: a lead reopens it "
-                              "(status under_review, with a reason) before it can change")
+        raise ReviewRuleError(_("incident %(id)s is %(status)s: a lead reopens it (status "
+                                "%(reopened)s, with a reason) before it can change"),
+                              id=incident.pk, status=incident.status,
+                              reopened=Incident.Status.UNDER_REVIEW.value)
     return incident
 
 
@@ -281,7 +300,7 @@ def edit(incident_id: int, user: Any, *, version: int | None = None,
     """Change the ``EDITABLE`` fields given; the editor becomes the last editor."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise IncidentError(f"cannot edit {', '.join(sorted(unknown))}")
+        raise IncidentError(_("cannot edit %(fields)s"), fields=listed(sorted(unknown)))
     incident = _open_for_edit(incident_id, user)
     new: dict[str, Any] = {}
     if "title" in fields:
@@ -325,7 +344,7 @@ def add_clip(incident_id: int, user: Any, *, broadcast_id: Any, start: Any, end:
     broadcast, start_s, end_s = check_clip(broadcast_id, start, end)
     note = clean_text(note, "note", 2000, error=IncidentError)
     if incident.clips.filter(broadcast=broadcast, start=start_s, end=end_s).exists():
-        raise IncidentError(f"incident {incident.pk} already has this clip")
+        raise IncidentError(_("incident %(id)s already has this clip"), id=incident.pk)
     with transaction.atomic():
         incident = bump(incident, user, version)
         clip = Clip.objects.create(incident=incident, broadcast=broadcast, start=start_s,
@@ -352,10 +371,11 @@ def add_person(incident_id: int, user: Any, entry: OnAir, *,
 
 def assign(incident_id: int, lead: Any, reviewer: Any) -> Incident:
     """A lead assigns a reviewer, who then sees the incident even when it is restricted."""
-    require_role(lead, "lead", "assign reviewers")
+    require_role(lead, "lead", _("assign reviewers"))
     incident = get_incident(incident_id, lead)
     if not has_role(reviewer, "reviewer"):
-        raise IncidentError(f"{reviewer.get_username()} does not have the reviewer role")
+        raise IncidentError(_("%(user)s does not have the reviewer role"),
+                            user=reviewer.get_username())
     if incident.assigned.filter(pk=reviewer.pk).exists():
         return incident
     with transaction.atomic():
@@ -374,10 +394,11 @@ def mark_public(incident_id: int, lead: Any, field: str, *, event_id: Any = None
                 public: bool = True) -> PublicText:
     """A lead marks the incident's ``title``, ``notes`` or one event's ``reason`` public
     (as it reads now) or withdraws the mark; audited, and not an edit of the incident."""
-    require_role(lead, "lead", "mark an incident's text public")
+    require_role(lead, "lead", _("mark an incident's text public"))
     incident = get_incident(incident_id, lead)
     if field not in PublicText.Field.values:
-        raise IncidentError(f"field must be one of {', '.join(PublicText.Field.values)}")
+        raise IncidentError(_("field must be one of %(values)s"),
+                            values=listed(PublicText.Field.values))
     event = None
     if field == PublicText.Field.REASON:
         try:
@@ -385,13 +406,14 @@ def mark_public(incident_id: int, lead: Any, field: str, *, event_id: Any = None
         except (TypeError, ValueError):
             event = None
         if event is None or not event.reason:
-            raise IncidentError(f"incident {incident.pk} has no history event {event_id!r} "
-                                "with a reason")
+            raise IncidentError(_("incident %(id)s has no history event %(event)s with a "
+                                  "reason"), id=incident.pk, event=repr(event_id))
         text = event.reason
     else:
         text = getattr(incident, field)
         if not text:
-            raise IncidentError(f"incident {incident.pk} has no {field} to mark")
+            raise IncidentError(_("incident %(id)s has no %(field)s to mark"), id=incident.pk,
+                                field=FIELD_NAMES.get(field, field))
     mark = PublicText.objects.create(incident=incident, field=field, event=event, text=text,
                                      public=bool(public), by=lead)
     audit.record("incident-text-public" if public else "incident-text-withdrawn", lead,

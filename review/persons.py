@@ -20,11 +20,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import has_role
 from catalog import audit
 from index.arabic import analyze, normalize_prefix, tokenize
 from index.query import MAX_FUZZY_TERMS_IN_QUERY, MIN_FUZZY_LETTERS
+from review.errors import RuleError, listed
 from review.models import Person
 from review.text import clean_text
 
@@ -32,7 +34,7 @@ MAX_NAME = 300
 MAX_VARIANTS = 20
 
 
-class PersonError(ValueError):
+class PersonError(RuleError, ValueError):
     """Bad person input or an unknown person; the message says what to change."""
 
 
@@ -119,12 +121,13 @@ def add_person(name: str, *, variants: list[str] | None = None, latin: str = "",
     variants = [clean_text(v, "variant", MAX_NAME, required=True, error=PersonError)
                 for v in (variants or [])]
     if len(variants) > MAX_VARIANTS:
-        raise PersonError(f"at most {MAX_VARIANTS} variants")
+        raise PersonError(_("at most %(count)s variants"), count=MAX_VARIANTS)
     latin = clean_text(latin, "latin", MAX_NAME, error=PersonError)
     if kind not in Person.Kind.values:
-        raise PersonError(f"unknown kind {kind!r}; kinds are {', '.join(Person.Kind.values)}")
+        raise PersonError(_("unknown kind %(kind)s; kinds are %(kinds)s"), kind=repr(kind),
+                          kinds=listed(Person.Kind.values))
     if not search_words(name):
-        raise PersonError(f"the name {name!r} has no letters or digits")
+        raise PersonError(_("the name %(name)s has no letters or digits"), name=repr(name))
     with transaction.atomic():
         person = Person.objects.create(
             name=name, variants=variants, latin=latin, kind=kind, restricted=restricted,
@@ -169,20 +172,21 @@ def find_person(reference: str, user: Any = None) -> Person:
     if digits.isdigit():
         found = people.filter(pk=int(digits)).first()
         if found is None:
-            raise PersonError(f"no person with id {digits}")
+            raise PersonError(_("no person with id %(id)s"), id=digits)
         return found
     wanted = search_words(reference)
     if not wanted:
-        raise PersonError("a person's name is required")
+        raise PersonError(_("a person's name is required"))
     matches = [p for p in search_persons(reference, user)
                if any(search_words(n) == wanted for n in p.all_names())]
     if not matches:
-        raise PersonError(f"no person named {reference!r}; add them first with "
-                          "`raqib persons add` (or the persons page)")
+        raise PersonError(_("no person named %(name)s; add them first with %(command)s (or "
+                            "the persons page)"), name=repr(reference),
+                          command="`raqib persons add`")
     if len(matches) > 1:
         ids = ", ".join(f"#{p.pk}" for p in matches)
-        raise PersonError(f"several persons are named {reference!r} ({ids}); "
-                          "name one by its id, e.g. #12")
+        raise PersonError(_("several persons are named %(name)s (%(ids)s); name one by its "
+                            "id, e.g. #12"), name=repr(reference), ids=ids)
     return matches[0]
 
 

@@ -20,11 +20,13 @@ import re
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import has_role
 from catalog import audit
 from catalog.models import Broadcast, Segment, Tag, Tagging
 from index.registry import get_backend
+from review.errors import RuleError
 from review.incidents import broadcast_duration
 from review.text import clean_text
 from review.timecode import TimecodeError, parse_time
@@ -33,15 +35,16 @@ log = logging.getLogger("raqib.review.tagging")
 TAG_RE = re.compile(r"^[\w][\w.-]{0,63}$")
 
 
-class TagError(ValueError):
+class TagError(RuleError, ValueError):
     """Bad tag input (name, broadcast or segment); the message says what to change."""
 
 
 def clean_name(name: str) -> str:
     name = (name or "").strip()
     if not TAG_RE.match(name):
-        raise TagError(f"invalid tag name {name!r}: use 1-64 letters, digits, '-', '_' or '.', "
-                       "no spaces (e.g. forced-confession)")
+        raise TagError(_("invalid tag name %(name)s: use 1-64 letters, digits, %(signs)s, no "
+                         "spaces (e.g. %(example)s)"), name=repr(name),
+                       signs="'-', '_' or '.'", example="forced-confession")
     return name
 
 
@@ -51,14 +54,15 @@ def _segment(broadcast: Any, number: int | None) -> Any:
     segment = (Segment.objects.filter(transcript__broadcast=broadcast, number=number)
                .order_by("-transcript__created_at", "-transcript_id").first())
     if segment is None:
-        raise TagError(f"broadcast {broadcast.id} has no segment number {number}")
+        raise TagError(_("broadcast %(id)s has no segment number %(number)s"), id=broadcast.id,
+                       number=number)
     return segment
 
 
 def find_broadcast(broadcast_id: int) -> Any:
     broadcast = Broadcast.objects.filter(pk=broadcast_id).first()
     if broadcast is None:
-        raise TagError(f"no broadcast with id {broadcast_id}")
+        raise TagError(_("no broadcast with id %(id)s"), id=broadcast_id)
     return broadcast
 
 
@@ -78,23 +82,29 @@ def _range(broadcast: Any, segment: Any, to_segment: int | None, start: Any,
     """The tagged range in seconds: a segment range, a time range, or (None, None)."""
     if to_segment is not None:
         if segment is None:
-            raise TagError("a segment range needs its first segment (--segment N)")
+            raise TagError(_("a segment range needs its first segment (%(option)s)"),
+                           option="--segment N")
         last = _segment(broadcast, to_segment)
         if last.transcript_id != segment.transcript_id or last.number < segment.number:
-            raise TagError(f"segment {to_segment} does not follow segment {segment.number}")
+            raise TagError(_("segment %(last)s does not follow segment %(first)s"),
+                           last=to_segment, first=segment.number)
         return segment.start, last.end
     if start is None and end is None:
         return None, None
     if segment is not None:
-        raise TagError("give a segment or a time range, not both")
+        raise TagError(_("give a segment or a time range, not both"))
     try:
         begin, finish = parse_time(start, "start"), parse_time(end, "end")
     except TimecodeError as exc:
-        raise TagError(str(exc)) from None
+        raise TagError(exc) from None
     duration = broadcast_duration(broadcast)
     if finish <= begin or (duration is not None and finish > duration + 0.5):
-        raise TagError(f"the range {begin:g}-{finish:g} s is not inside broadcast "
-                       f"{broadcast.id}" + (f" (0-{duration:g} s)" if duration else ""))
+        if duration:
+            raise TagError(_("the range %(range)s s is not inside broadcast %(id)s (%(whole)s s)"),
+                           range=f"{begin:g}-{finish:g}", id=broadcast.id,
+                           whole=f"0-{duration:g}")
+        raise TagError(_("the range %(range)s s is not inside broadcast %(id)s"),
+                       range=f"{begin:g}-{finish:g}", id=broadcast.id)
     return begin, finish
 
 
@@ -144,9 +154,9 @@ def vocabulary() -> list[dict[str, Any]]:
 def promote_tag(name: str, lead: Any, *, label_ar: str = "", label_en: str = "") -> Any:
     """A lead makes a tag (a reviewer's proposal, or a new name) a vocabulary entry."""
     if not has_role(lead, "lead"):
-        who = lead.get_username() if getattr(lead, "pk", None) else "the command line"
-        raise TagError(f"{who} may not change the vocabulary: it needs the lead role "
-                       "(a lead's token or sign-in)")
+        who = lead.get_username() if getattr(lead, "pk", None) else _("the command line")
+        raise TagError(_("%(who)s may not change the vocabulary: it needs the lead role (a "
+                         "lead's token or sign-in)"), who=who)
     name = clean_name(name)
     label_ar = clean_text(label_ar, "Arabic label", 200, error=TagError)
     label_en = clean_text(label_en, "English label", 200, error=TagError)

@@ -18,8 +18,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from catalog import audit
+from review.errors import RuleError
 from review.incidents import ReviewRuleError, require_role
 from review.models import CoercionSign
 from review.text import clean_text
@@ -29,7 +31,7 @@ MAX_LABEL = 200
 CODE_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
-class VocabularyError(ValueError):
+class VocabularyError(RuleError, ValueError):
     """Bad sign input or an unknown sign; nothing was written."""
 
 
@@ -43,22 +45,23 @@ def check_code(code: Any) -> str:
     code = clean_text(code, "code", MAX_CODE, required=True, error=VocabularyError)
     if not CODE_RE.fullmatch(code):
         raise VocabularyError(
-            f"code {code!r} must be lowercase Latin letters and digits joined by single "
-            "hyphens or underscores, e.g. reads-script")
+            _("code %(code)s must be lowercase Latin letters and digits joined by single "
+              "hyphens or underscores, e.g. %(example)s"), code=repr(code),
+            example="reads-script")
     return code
 
 
 def add_sign(code: Any, label_ar: Any, label_en: Any, *, user: Any) -> CoercionSign:
     """A lead adds a sign (active); ``VocabularyError`` on bad input or a code in use,
     ``ReviewRuleError`` when ``user`` is not a lead."""
-    require_role(user, "lead", "add a sign of coercion")
+    require_role(user, "lead", _("add a sign of coercion"))
     code = check_code(code)
     label_ar = clean_text(label_ar, "Arabic label", MAX_LABEL, required=True,
                           error=VocabularyError)
     label_en = clean_text(label_en, "English label", MAX_LABEL, required=True,
                           error=VocabularyError)
     if CoercionSign.objects.filter(code=code).exists():
-        raise VocabularyError(f"a sign with code {code!r} exists already")
+        raise VocabularyError(_("a sign with code %(code)s exists already"), code=repr(code))
     try:
         with transaction.atomic():
             sign = CoercionSign.objects.create(code=code, label_ar=label_ar,
@@ -66,7 +69,8 @@ def add_sign(code: Any, label_ar: Any, label_en: Any, *, user: Any) -> CoercionS
             audit.record("sign-added", user, details={
                 "sign": sign.pk, "code": code, "label_ar": label_ar, "label_en": label_en})
     except IntegrityError:  # added by someone else between the check and the insert
-        raise VocabularyError(f"a sign with code {code!r} exists already") from None
+        raise VocabularyError(_("a sign with code %(code)s exists already"),
+                              code=repr(code)) from None
     return sign
 
 
@@ -78,13 +82,13 @@ def find_sign(reference: Any) -> CoercionSign:
     else:
         found = CoercionSign.objects.filter(code=text).first()
     if found is None:
-        raise VocabularyError(f"no sign {text!r}")
+        raise VocabularyError(_("no sign %(code)s"), code=repr(text))
     return found
 
 
 def set_sign_active(reference: Any, active: bool, *, user: Any) -> CoercionSign:
     """A lead (de)activates a sign named by code or id; no change, no audit entry."""
-    require_role(user, "lead", "change a sign of coercion")
+    require_role(user, "lead", _("change a sign of coercion"))
     sign = find_sign(reference)
     active = bool(active)
     if sign.active == active:

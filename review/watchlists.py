@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog import audit
 from catalog.models import Broadcast, Segment, Tag, Transcript, Watchlist, WatchlistBacklog
@@ -63,6 +64,7 @@ from index.watch_match import (
     nocase,
 )
 from review.alerts import create_alerts, create_correction_alert
+from review.errors import RuleError
 
 if TYPE_CHECKING:
     from catalog.components import Settings
@@ -71,7 +73,7 @@ log = logging.getLogger("raqib.review.watchlists")
 
 
 
-class WatchlistError(ValueError):
+class WatchlistError(RuleError, ValueError):
     """A watchlist cannot be saved as given; the message says why, for the monitor."""
 
 
@@ -80,26 +82,27 @@ class WatchlistError(ValueError):
 def validate_query(text: str) -> Query:
     """Parse a watchlist query; raise WatchlistError with the parser's message."""
     if not text or not text.strip():
-        raise WatchlistError("the watchlist needs a query (the search language: words, "
-                             '"phrases", OR, -exclude, prefix*, name~, outlet:, lang:)')
+        raise WatchlistError(_("the watchlist needs a query (the search language: %(syntax)s)"),
+                             syntax='words, "phrases", OR, -exclude, prefix*, name~, outlet:, '
+                             'lang:')
     try:
         return parse(text.strip())
     except QueryError as exc:
-        raise WatchlistError(f"invalid query: {exc}") from exc
+        raise WatchlistError(_("invalid query: %(reason)s"), reason=exc) from exc
 
 
 def validate_name(name: str, *, exclude_id: int | None = None) -> str:
     """A trimmed, unique (case-insensitive) watchlist name."""
     name = (name or "").strip()
     if not name:
-        raise WatchlistError("the watchlist needs a name")
+        raise WatchlistError(_("the watchlist needs a name"))
     if len(name) > 200:
-        raise WatchlistError("the name is longer than 200 characters")
+        raise WatchlistError(_("the name is longer than %(count)s characters"), count=200)
     clash = Watchlist.objects.filter(name__iexact=name)
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        raise WatchlistError(f"a watchlist named {name!r} already exists")
+        raise WatchlistError(_("a watchlist named %(name)s already exists"), name=repr(name))
     return name
 
 
@@ -142,7 +145,8 @@ def find_watchlist(ref: str) -> Watchlist:
         found = Watchlist.objects.filter(pk=int(ref)).first()
     found = found or Watchlist.objects.filter(name__iexact=ref.strip()).first()
     if found is None:
-        raise WatchlistError(f"no watchlist {ref!r} (see `raqib watchlists list`)")
+        raise WatchlistError(_("no watchlist %(ref)s (see %(command)s)"), ref=repr(ref),
+                             command="`raqib watchlists list`")
     return found
 
 

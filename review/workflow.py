@@ -24,8 +24,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import has_role
+from review.errors import listed, phrase
 from review.incidents import (
     IncidentError,
     ReviewRuleError,
@@ -84,19 +86,22 @@ def proposer_assessment_hidden(incident: Incident, user: Any) -> bool:
 def assess(incident_id: int, user: Any, *, confidence: str, signs: list[str] | None = None,
            note: str = "", version: int | None = None) -> Assessment:
     """A lead's independent second assessment of an incident under review."""
-    require_role(user, "lead", "record a second assessment")
+    require_role(user, "lead", _("record a second assessment"))
     incident = get_incident(incident_id, user)
     if is_own(incident, user):
-        raise ReviewRuleError(f"{user.get_username()} proposed or changed incident "
-                              f"{incident.pk}: the second assessment must be another lead's")
+        raise ReviewRuleError(_("%(user)s proposed or changed incident %(id)s: the second "
+                                "assessment must be another lead's"),
+                              user=user.get_username(), id=incident.pk)
     if incident.status != S.UNDER_REVIEW:
-        raise ReviewRuleError(f"incident {incident.pk} is {incident.status}; only an incident "
-                              "under review gets a second assessment")
+        raise ReviewRuleError(_("incident %(id)s is %(status)s; only an incident under review "
+                                "gets a second assessment"), id=incident.pk,
+                              status=incident.status)
     if second_assessment(incident, user) is not None:
-        raise IncidentError(f"{user.get_username()} has already assessed incident "
-                            f"{incident.pk}; the first assessment is kept")
+        raise IncidentError(_("%(user)s has already assessed incident %(id)s; the first "
+                              "assessment is kept"), user=user.get_username(), id=incident.pk)
     if confidence not in Incident.Confidence.values:
-        raise IncidentError(f"confidence must be one of {', '.join(Incident.Confidence.values)}")
+        raise IncidentError(_("confidence must be one of %(values)s"),
+                            values=listed(Incident.Confidence.values))
     sign_rows = find_signs(signs or [])
     note = clean_text(note, "note", 5000, error=IncidentError)
     with transaction.atomic():
@@ -111,27 +116,41 @@ def assess(incident_id: int, user: Any, *, confidence: str, signs: list[str] | N
 
 def _check_transition(incident: Incident, user: Any, status: str, reason: str) -> None:
     if status not in S.values:
-        raise IncidentError(f"unknown status {status!r}; statuses are {', '.join(S.values)}")
+        raise IncidentError(_("unknown status %(status)s; statuses are %(values)s"),
+                            status=repr(status), values=listed(S.values))
     if status == incident.status:
-        raise IncidentError(f"incident {incident.pk} is already {status}")
+        raise IncidentError(_("incident %(id)s is already %(status)s"), id=incident.pk,
+                            status=status)
     if status not in TRANSITIONS[incident.status]:
-        raise ReviewRuleError(f"incident {incident.pk} is {incident.status}: it can go to "
-                              f"{' or '.join(TRANSITIONS[incident.status])}, not {status}")
+        allowed = TRANSITIONS[incident.status]
+        if len(allowed) == 1:
+            raise ReviewRuleError(_("incident %(id)s is %(status)s: it can go to %(allowed)s, "
+                                    "not %(wanted)s"), id=incident.pk, status=incident.status,
+                                  allowed=allowed[0], wanted=status)
+        raise ReviewRuleError(_("incident %(id)s is %(status)s: it can go to %(first)s or "
+                                "%(second)s, not %(wanted)s"), id=incident.pk,
+                              status=incident.status, first=allowed[0], second=allowed[1],
+                              wanted=status)
     if status == S.UNDER_REVIEW and incident.status == S.SUSPECTED:
-        require_role(user, "reviewer", "send an incident for review")
+        require_role(user, "reviewer", _("send an incident for review"))
         return
-    require_role(user, "lead", f"set an incident to {status}")
+    require_role(user, "lead", phrase(_("set an incident to %(status)s"), status=status))
     if status == S.UNDER_REVIEW:  # reopening a decided incident
         if not reason:
-            raise IncidentError("reopening a decided incident needs a reason (--reason)")
+            raise IncidentError(_("reopening a decided incident needs a reason (%(option)s)"),
+                                option="--reason")
         return
     if is_own(incident, user):
-        raise ReviewRuleError(
-            f"two-person rule: {user.get_username()} proposed or changed incident "
-            f"{incident.pk} and may not {'confirm' if status == S.CONFIRMED else 'dismiss'} "
-            "it; another lead must")
+        if status == S.CONFIRMED:
+            raise ReviewRuleError(_("two-person rule: %(user)s proposed or changed incident "
+                                    "%(id)s and may not confirm it; another lead must"),
+                                  user=user.get_username(), id=incident.pk)
+        raise ReviewRuleError(_("two-person rule: %(user)s proposed or changed incident "
+                                "%(id)s and may not dismiss it; another lead must"),
+                              user=user.get_username(), id=incident.pk)
     if status == S.DISMISSED and not reason:
-        raise IncidentError("dismissing an incident needs a reason (--reason)")
+        raise IncidentError(_("dismissing an incident needs a reason (%(option)s)"),
+                            option="--reason")
 
 
 def propose_for_review(user: Any, **proposal: Any) -> Incident:
@@ -153,16 +172,17 @@ def set_status(incident_id: int, user: Any, status: str, *, reason: str = "",
     here (``confidence``, ``signs``) and recorded first, in the same transaction."""
     incident = get_incident(incident_id, user) if user is not None else None
     if incident is None:
-        raise ReviewRuleError("reviewing an incident needs a user account (a personal token "
-                              "or a sign-in)")
+        raise ReviewRuleError(_("reviewing an incident needs a user account (a personal "
+                                "token or a sign-in)"))
     reason = clean_text(reason, "reason", 5000, error=IncidentError)
     _check_transition(incident, user, status, reason)
     with transaction.atomic():
         if status == S.CONFIRMED and second_assessment(incident, user) is None:
             if not confidence:
-                raise IncidentError(
+                raise IncidentError(_(
                     "record your own assessment before confirming (blind second review): "
-                    "give --confidence low|medium|high (and --sign CODE ...)")
+                    "give %(confidence)s (and %(sign)s)"),
+                    confidence="--confidence low|medium|high", sign="--sign CODE ...")
             assess(incident.pk, user, confidence=confidence, signs=signs, version=version)
             version = None
         incident = bump(get_incident(incident.pk, user), user, version, edited=False)

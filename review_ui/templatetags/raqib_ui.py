@@ -18,6 +18,8 @@ import math
 import re
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from catalog.urls import is_http_url
 
@@ -52,6 +54,20 @@ def bidi_safe(value: object) -> str:
     if value is None:
         return ""
     return BIDI_CONTROLS.sub(REPLACEMENT, str(value))
+
+
+@register.filter
+def refusal(value: object) -> str:
+    """A refusal or notice as HTML: a rule error (``review.errors``) or a message built
+    from one (``review_ui.views.common.with_reason``) keeps its markup, each value in
+    ``<bdi>``, so the sentence reads in the page's language; other text is isolated whole
+    (``<bdi>``) as before. Bidi control characters are neutralised either way."""
+    inner = value if hasattr(value, "__html__") else getattr(value, "message", value)
+    if inner is None:
+        return ""
+    if hasattr(inner, "__html__"):  # a rule error, or a message built from one
+        return mark_safe(BIDI_CONTROLS.sub(REPLACEMENT, str(inner.__html__())))  # noqa: S308
+    return format_html("<bdi>{}</bdi>", BIDI_CONTROLS.sub(REPLACEMENT, str(inner)))
 
 
 def format_timecode(seconds: float | int | None) -> str:

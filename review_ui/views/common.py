@@ -19,6 +19,10 @@ from django import forms
 from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from review.errors import as_html
 
 PER_PAGE = 50
 MAX_ID = 2**63 - 1  # the largest id a database row can have
@@ -91,3 +95,10 @@ def page_links(query: QueryDict, number: int, pages: int) -> dict[str, str]:
 def form_errors(form: forms.Form) -> str:
     """All of a bound form's errors in one line, for a message or an error banner."""
     return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def with_reason(template: str, exc: Exception) -> SafeString:
+    """``template`` (translated, with ``%(reason)s``) around a refusal's message, as HTML:
+    a rule error (``review.errors.RuleError``) keeps its values in ``<bdi>``, other text is
+    escaped. For ``messages`` and the error page: the ``refusal`` filter shows it as is."""
+    return mark_safe(escape(template) % {"reason": as_html(exc)})  # noqa: S308

@@ -23,7 +23,7 @@ from catalog.models import Broadcast, Correction, Translation
 from review import corrections as rules
 from review_ui.access import role_required
 from review_ui.views.broadcasts import broadcast_detail_url
-from review_ui.views.common import form_errors
+from review_ui.views.common import form_errors, with_reason
 
 
 class CorrectionForm(forms.Form):
@@ -53,14 +53,14 @@ def _back(broadcast_id: int, transcript_id: int | None = None, number: int | Non
 
 
 def _refused(request: HttpRequest, exc: Exception) -> None:
-    messages.error(request, gettext("Not saved: %(reason)s") % {"reason": exc})
+    messages.error(request, with_reason(gettext("Not saved: %(reason)s"), exc))
 
 
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     """The rules refused the person this action (two-person rule, a stale version): 403."""
     return render(request, "review_ui/error.html", {
         "error_title": gettext("Not allowed"),
-        "error_message": gettext("Not saved: %(reason)s") % {"reason": exc}}, status=403)
+        "error_message": with_reason(gettext("Not saved: %(reason)s"), exc)}, status=403)
 
 
 @require_POST

@@ -103,7 +103,7 @@ def _person_ref(name: str, kind: str, create: bool, user: Any) -> str:
 def _on_air(data: dict[str, Any], user: Any) -> list[inc.OnAir]:
     if not data.get("person"):
         if data.get("targeted"):
-            raise inc.IncidentError("a targeted person needs a person on air")
+            raise inc.IncidentError(_("a targeted person needs a person on air"))
         return []
     create = bool(data.get("create_missing"))
     person = _person_ref(data["person"], data.get("person_kind") or "", create, user)
@@ -135,7 +135,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
                     signs=data["signs"], confidence=data["confidence"], notes=data["notes"],
                     restricted=data["restricted"])
         except (inc.IncidentError, inc.ReviewRuleError, PersonError) as exc:
-            error = str(exc)
+            error = exc
         else:
             return HttpResponseRedirect(reverse("review_ui:incident_detail",
                                                 args=[incident.pk]))
@@ -168,7 +168,7 @@ def _first_aired_value(incident: Incident, posted: Any) -> str:
     return incident.first_aired.isoformat() if incident.first_aired else ""
 
 
-def _detail(request: HttpRequest, incident: Incident, *, error: str = "",
+def _detail(request: HttpRequest, incident: Incident, *, error: Any = "",
             failed: str = "", status: int = 200) -> HttpResponse:
     """The incident page; ``failed`` names the form whose input is shown again."""
     user = request.user
@@ -227,10 +227,10 @@ def _act(request: HttpRequest, incident_id: int, form_class: type, name: str,
         with transaction.atomic():
             message = action(incident, form.cleaned_data)
     except inc.IncidentConflict as exc:
-        return _detail(request, _visible(request, incident_id), error=str(exc), failed=name,
+        return _detail(request, _visible(request, incident_id), error=exc, failed=name,
                        status=409)
     except (inc.IncidentError, inc.ReviewRuleError, PersonError) as exc:
-        return _detail(request, _visible(request, incident_id), error=str(exc), failed=name,
+        return _detail(request, _visible(request, incident_id), error=exc, failed=name,
                        status=403 if isinstance(exc, inc.ReviewRuleError) else 400)
     messages.success(request, message)
     return HttpResponseRedirect(reverse("review_ui:incident_detail", args=[incident_id]))

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.roles import has_role
 from catalog import audit
 from catalog.aired import AirDate
+from review.errors import as_html
 from review.incidents import visible_incidents
 from review.models import IncidentPerson, Person
 from review.persons import (
@@ -131,7 +132,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                                     public_act_on=data["public_act_on"],
                                     public_act=data["public_act"], user=request.user)
         except PersonError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(None, as_html(exc))
         else:
             if persons_for(request.user).filter(pk=person.pk).exists():
                 return HttpResponseRedirect(reverse("review_ui:person_detail",

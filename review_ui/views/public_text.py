@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from review import incidents as inc
 from review_ui.access import role_required
+from review_ui.views.common import with_reason
 
 
 @require_POST
@@ -32,7 +33,7 @@ def incident_public_text(request: HttpRequest, incident_id: int) -> HttpResponse
         inc.mark_public(incident.pk, request.user, request.POST.get("field", ""),
                         event_id=request.POST.get("event") or None, public=public)
     except (inc.IncidentError, inc.ReviewRuleError) as exc:
-        messages.error(request, gettext("Nothing was marked: %(reason)s") % {"reason": exc})
+        messages.error(request, with_reason(gettext("Nothing was marked: %(reason)s"), exc))
     else:
         messages.success(request, gettext("Marked public for public evidence packages.")
                          if public else gettext("No longer public."))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Broadcast
 from review_ui.access import role_required
 from review_ui.views.broadcasts import broadcast_detail_url
-from review_ui.views.common import form_errors
+from review_ui.views.common import form_errors, with_reason
 
 
 class TagForm(forms.Form):
@@ -62,7 +62,7 @@ def broadcast_tags(request: HttpRequest, broadcast_id: int) -> HttpResponse:
                 to_segment=data.get("to_segment"), start=data.get("start") or None,
                 end=data.get("end") or None)
     except TagError as exc:
-        messages.error(request, gettext("Invalid tag: %(reason)s") % {"reason": exc})
+        messages.error(request, with_reason(gettext("Invalid tag: %(reason)s"), exc))
         return redirect(target)
     if index_error:
         messages.warning(request, index_error)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import has_role
 from review import vocabulary
+from review.errors import as_html
 from review.incidents import ReviewRuleError
 from review_ui.access import role_required
 
@@ -64,7 +65,7 @@ def sign_add(request: HttpRequest) -> HttpResponse:
             sign = vocabulary.add_sign(data["code"], data["label_ar"], data["label_en"],
                                        user=request.user)
         except (vocabulary.VocabularyError, ReviewRuleError) as exc:
-            form.add_error(None, str(exc))
+            form.add_error(None, as_html(exc))
         else:
             messages.success(request, gettext("Sign added: %(code)s") % {"code": sign.code})
             return HttpResponseRedirect(reverse("review_ui:vocabulary"))

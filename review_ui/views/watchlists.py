@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import has_role
 from catalog.models import Alert, Watchlist
+from review.errors import as_html
 from review_ui.access import role_required
 
 
@@ -42,12 +43,12 @@ class WatchlistForm(forms.Form):
             if "name" in data:
                 data["name"] = validate_name(data["name"])
         except WatchlistError as exc:
-            self.add_error("name", str(exc))
+            self.add_error("name", as_html(exc))
         try:
             if "query" in data:
                 validate_query(data["query"])
         except WatchlistError as exc:
-            self.add_error("query", str(exc))
+            self.add_error("query", as_html(exc))
         return data
 
 
@@ -90,7 +91,7 @@ def watchlist_create(request: HttpRequest) -> HttpResponse:
             create_watchlist(form.cleaned_data["name"], form.cleaned_data["query"],
                              owner=request.user)
         except WatchlistError as exc:  # e.g. a name taken between validation and save
-            form.add_error(None, str(exc))
+            form.add_error(None, as_html(exc))
         else:
             return HttpResponseRedirect(reverse("review_ui:watchlist_list"))
     return _watchlist_page(request, form, status=400)

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from catalog import audit
 from catalog.models import Broadcast, CustodyEvent
@@ -152,7 +153,8 @@ def test_a_lead_marks_text_public_and_only_that_text_is_published(
     marked = json.loads(capsys.readouterr().out)
     assert {m["field"] for m in marked["marked"]} == {"notes", "reason"}
     assert CustodyEvent.objects.filter(action="incident-text-public").count() == 3
-    with pytest.raises(incidents.IncidentError, match="no history event"):
+    with translation.override("en"), pytest.raises(incidents.IncidentError,
+                                                   match="no history event"):
         incidents.mark_public(inc.pk, lead, "reason", event_id=999999)
 
     bag = tmp_path / "marked"

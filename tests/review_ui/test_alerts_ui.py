@@ -89,7 +89,7 @@ def test_watchlist_pages_validate_and_check_ownership(db) -> None:
     watchlist = Watchlist.objects.get()
     assert watchlist.owner.username == "owner"
     taken = owner.post("/watchlists/new/", {"name": "DISOWN", "query": "x"})
-    assert "already exists" in taken.content.decode()
+    assert "توجد قائمة مراقبة باسم" in taken.content.decode()  # in Arabic
 
     other = _client("other", "reviewer")
     assert other.post(f"/watchlists/{watchlist.pk}/active/", {"active": "0"}).status_code == 403

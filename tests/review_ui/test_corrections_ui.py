@@ -47,7 +47,7 @@ def test_the_corrector_cannot_verify_their_own_correction(staff, broadcast) -> N
     assert "verify-correction" not in page  # no button for the author ...
     response = rev.post(reverse("review_ui:verify_correction", args=[correction.pk]))
     assert response.status_code == 403  # ... and the rule holds when the POST is forged
-    assert "two-person rule" in response.content.decode()
+    assert "قاعدة الشخصين" in response.content.decode()  # in the page's language
     correction.refresh_from_db()
     assert correction.verified_at is None
     assert not CustodyEvent.objects.filter(action="correction-verified").exists()

@@ -76,7 +76,7 @@ def test_propose_then_confirm_as_second_lead(clients, broadcast) -> None:
     assert lead1_edit.status_code == 302
     refused = clients["lead1"].post(review, {"status": "dismissed", "version": 3,
                                              "reason": "x"})
-    assert refused.status_code == 403 and "two-person rule" in refused.content.decode()
+    assert refused.status_code == 403 and "قاعدة الشخصين" in refused.content.decode()
     # lead2: the proposer's assessment is hidden until lead2 records their own
     page = clients["lead2"].get(f"/incidents/{incident.pk}/").content.decode()
     assert 'id="blind-notice"' in page and 'id="proposer-confidence"' not in page
@@ -115,11 +115,11 @@ def test_lead_who_rewrote_it_may_not_decide_after_a_reviewer_touched_it(clients,
     assert 'id="assess"' not in page and 'id="confirm"' not in page and 'id="dismiss"' not in page
     assert 'id="blind-notice"' not in page  # one who shaped it is not a blind reviewer
     assessed = clients["lead1"].post(base + "assess/", {"version": 4, "confidence": "high"})
-    assert assessed.status_code == 403 and "another lead" in assessed.content.decode()
+    assert assessed.status_code == 403 and "لمشرف آخر" in assessed.content.decode()
     for status in ("confirmed", "dismissed"):
         refused = clients["lead1"].post(base + "review/", {
             "status": status, "version": 4, "confidence": "high", "reason": "x"})
-        assert refused.status_code == 403 and "two-person rule" in refused.content.decode()
+        assert refused.status_code == 403 and "قاعدة الشخصين" in refused.content.decode()
     incident.refresh_from_db()
     assert incident.status == "under_review" and incident.decided_by is None
     # lead2 never touched it: the blind review and the decision are theirs
@@ -156,18 +156,18 @@ def test_stale_edit_is_refused_with_input_kept(clients, broadcast) -> None:
     second = clients["rev2"].post(f"/incidents/{incident.pk}/edit/", {
         "version": 1, "title": "عنوان الثاني المفقود؟", "confidence": "low"})
     html = second.content.decode()
-    assert second.status_code == 409 and "changed by rev" in html
+    assert second.status_code == 409 and "غيّر <bdi>rev</bdi> الحادثة <bdi>" in html  # in Arabic
     assert "عنوان الثاني المفقود؟" in html  # the second reviewer's text is still there
     incident.refresh_from_db()
     assert incident.title == "عنوان الأول" and incident.version == 2
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"end": "0:30"}, "after the end of broadcast"),
-    ({"start": "0:10", "end": "0:05"}, "before it starts"),
-    ({"broadcast": "99999"}, "no broadcast"),
+    ({"end": "0:30"}, "بعد نهاية البثّ"),  # the rules' refusals, in Arabic
+    ({"start": "0:10", "end": "0:05"}, "قبل أن يبدأ"),
+    ({"broadcast": "99999"}, "لا بثّ بالمعرّف"),
     ({"broadcast": "9" * 40}, "لم يُحفظ شيء"),
-    ({"person": "لا أحد", "create_missing": ""}, "no person named"),
+    ({"person": "لا أحد", "create_missing": ""}, "لا شخص باسم"),
     ({"signs": ["nope"]}, "لم يُحفظ شيء"),
     ({"title": "x" * 301}, "300"),
 ])

@@ -128,16 +128,16 @@ def test_create_person_with_csrf_audited_and_errors_on_the_form(world) -> None:
     assert "سمير الخطيب" in page and "Samir al-Khatib" in page and "2019-05-02" in page
     before = Person.objects.count()
     # Django's own checks mark the field (its messages are in Arabic, LANGUAGE_CODE "ar");
-    # add_person's come back as the form's message.
+    # add_person's come back as the form's message, in the page's language too.
     for bad, where in ((dict(data, name="  "), 'form-row-name has-error'),
-                       (dict(data, name="!!!"), "has no letters or digits"),
+                       (dict(data, name="!!!"), "ليس في الاسم"),
                        (dict(data, kind="spy"), 'form-row-kind has-error'),
                        (dict(data, name="x" * 301), 'form-row-name has-error'),
                        (dict(data, public_act_on="02/05/2019"),
                         'form-row-public_act_on has-error'),
                        (dict(data, variants="\n".join(f"v{i}" for i in range(21))),
-                        "at most 20 variants"),
-                       (dict(data, latin="bad\x01"), "control characters")):
+                        "لا تزيد الصيغ الأخرى للاسم على <bdi>20</bdi>"),
+                       (dict(data, latin="bad\x01"), "محارف تحكّم")):
         response = rev.post("/persons/new/", {**bad, "csrfmiddlewaretoken": token})
         html = response.content.decode()
         assert response.status_code == 400 and where in html, where

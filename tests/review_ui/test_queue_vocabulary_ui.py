@@ -88,10 +88,10 @@ def test_vocabulary_page_read_by_reviewers_changed_by_leads(world) -> None:
 
     bad = lead.post("/vocabulary/new/", {**data, "code": "Not A Slug",
                                          "csrfmiddlewaretoken": token})
-    assert bad.status_code == 400 and "lowercase" in bad.content.decode()
+    assert bad.status_code == 400 and "حروف لاتينية صغيرة" in bad.content.decode()
     assert 'value="معصوب العينين"' in bad.content.decode()  # input kept
     again = lead.post("/vocabulary/new/", {**data, "csrfmiddlewaretoken": token})
-    assert again.status_code == 400 and "exists already" in again.content.decode()
+    assert again.status_code == 400 and "توجد علامة بالرمز" in again.content.decode()
 
     off = lead.post(f"/vocabulary/{sign.pk}/active/", {"active": "0",
                                                      "csrfmiddlewaretoken": token})

@@ -26,5 +26,5 @@ def test_vocabulary_offered_and_range_tagged(db, broadcast) -> None:
     assert sorted(Tagging.objects.values_list("start", "end")) == [(4.0, 13.5), (8.0, 13.0)]
     response = client.post(url, {"tag": "hooded", "start": "0:30", "end": "0:10"},
                            follow=True)
-    assert "not inside" in response.content.decode()
+    assert "ليس داخل البثّ" in response.content.decode()
     assert Tagging.objects.count() == 2
