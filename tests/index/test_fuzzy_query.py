@@ -41,9 +41,12 @@ def test_bad_fuzzy_words_are_refused_with_a_message(text: str, message: str) -> 
 def test_elasticsearch_body_uses_fuzziness_on_the_analysed_field() -> None:
     from index.es_query import MAX_FUZZY_EXPANSIONS, query_dsl
 
-    assert query_dsl(parse("بلوز~"))["bool"]["must"] == [{"match": {"text": {
-        "query": "بلوز", "operator": "and", "fuzziness": 1, "prefix_length": 0,
-        "fuzzy_transpositions": True, "max_expansions": MAX_FUZZY_EXPANSIONS}}}]
+    branches = query_dsl(parse("بلوز~"))["bool"]["should"]  # machine, corrected, verified
+    for branch, field in zip(branches, ("text", "text_corrected", "text_verified"),
+                             strict=True):
+        assert branch["bool"]["must"] == [{"match": {field: {
+            "query": "بلوز", "operator": "and", "fuzziness": 1, "prefix_length": 0,
+            "fuzzy_transpositions": True, "max_expansions": MAX_FUZZY_EXPANSIONS}}}]
 
 
 def test_edit_distance_counts_a_swap_of_neighbours_as_one() -> None:

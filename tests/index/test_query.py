@@ -3,6 +3,8 @@ QueryError with a message, never another exception."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from index.base import QueryError
@@ -97,7 +99,15 @@ def test_elasticsearch_translation() -> None:
     from index.es_query import query_dsl
 
     dsl = query_dsl(parse('أتبرأ OR "ابني" شها* -رياضة lang:ar'), outlet="Sama")
+    # one branch per text a document holds (review.corrections): the machine's, the
+    # corrected and the verified; a query matches when one text holds it all
+    machine, corrected, verified = dsl["bool"].pop("should")
     assert dsl == {"bool": {
+        "minimum_should_match": 1,
+        "filter": [{"term": {"outlet": {"value": "Sama", "case_insensitive": True}}},
+                   {"term": {"lang": "ar"}}],
+    }}
+    assert machine == {"bool": {
         "must": [
             {"bool": {"should": [{"match": {"text": {"query": "أتبرأ", "operator": "and"}}},
                                  {"bool": {"should": [
@@ -110,9 +120,19 @@ def test_elasticsearch_translation() -> None:
             {"prefix": {"text": {"value": "شها"}}},
         ],
         "must_not": [{"match": {"text": {"query": "رياضة", "operator": "and"}}}],
-        "filter": [{"term": {"outlet": {"value": "Sama", "case_insensitive": True}}},
-                   {"term": {"lang": "ar"}}],
     }}
+    # a corrected range is one text: a phrase needs no bridge to the next segment
+    assert corrected == {"bool": {
+        "must": [
+            {"bool": {"should": [
+                {"match": {"text_corrected": {"query": "أتبرأ", "operator": "and"}}},
+                {"match_phrase": {"text_corrected": "ابني"}}], "minimum_should_match": 1}},
+            {"prefix": {"text_corrected": {"value": "شها"}}},
+        ],
+        "must_not": [{"match": {"text_corrected": {"query": "رياضة", "operator": "and"}}}],
+    }}
+    assert json.dumps(verified) == json.dumps(corrected).replace("text_corrected",
+                                                                 "text_verified")
 
 
 def test_elasticsearch_index_file_uses_the_arabic_analyzer() -> None:

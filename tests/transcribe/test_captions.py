@@ -165,7 +165,7 @@ def test_review_page_shows_captions_track_flags_and_dropped(broadcast: Broadcast
     login_client(client, user)
     page = client.get(f"/broadcasts/{broadcast.id}/?transcript={asr.id}").content.decode()
     assert "non-arabic" in page and "hint-overridden" in page
-    assert "اشتركوا في القناة" in page and "(subtitle credit)" in page
+    assert "اشتركوا في القناة" in page and "(شارة ترجمة)" in page  # the reason, in Arabic
     assert "ترجمة القناة" in page  # the captions track in the switcher (Arabic UI)
     page = client.get(f"/broadcasts/{broadcast.id}/?transcript={captions.id}").content.decode()
     assert "ترجمة نشرتها القناة" in page and "أتبرأ منها" in page  # "Outlet captions"
