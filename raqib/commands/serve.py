@@ -4,7 +4,9 @@
 ``serve_forever(host, port, workers)`` binds the socket, prints the URL line
 ("Raqib review UI: http://HOST:PORT/ ...", port 0 resolved to the port picked; tests and
 operators read it) and serves until SIGTERM/SIGINT. Static files are served by whitenoise
-inside the Django application (compressed, far-future cached), so nothing else is needed.
+inside the Django application, so nothing else is needed; they are read from the apps'
+static folders (no ``collectstatic``, no hashed names), so they are neither pre-compressed
+nor cached for long (whitenoise's 60 s): a manifest storage is the next step (issue 26).
 
 In-process embedding (one thread, no fork) stays on waitress: ``make_server(host, port)``
 builds it, ``serve_in_thread(host, port)`` runs it in a daemon thread, ``stop_server``
