@@ -285,5 +285,6 @@ def test_broadcast_page_shows_the_window_and_its_gaps(client) -> None:  # noqa: 
     login_client(client, make_user("watcher", "viewer"))
     page = client.get(f"/broadcasts/{b.pk}/").content.decode()
     # the window's end: ISO for machines, the UI's language (Arabic by default) for readers
-    assert '<time datetime="2024-03-01T10:30:00+00:00">1 آذار 2024، 10:30:00 بالتوقيت العالمي</time>' in page
+    assert ('<time datetime="2024-03-01T10:30:00+00:00">1 آذار 2024، 10:30:00 بالتوقيت العالمي'
+            '</time>') in page
     assert gap["reason"] in page and gap["start"] in page and gap["end"] in page
