@@ -293,21 +293,33 @@ def correct(broadcast: Broadcast, first_segment: Any, last_segment: Any, text: s
     return correction
 
 
+def _second_person_verifies(model: type[Any], row: Any, by: Any, *, wrote: Any, newer: Any,
+                            already: Any) -> Any:
+    """Mark the current version ``row`` (a Correction or a Translation) verified by ``by``,
+    inside the caller's transaction: never its author (two-person rule), never a version
+    that a newer one replaced, never twice. The refusals are the caller's own words."""
+    row = model.objects.select_for_update().get(pk=row.pk)
+    if row.author_id == by.pk:
+        raise CorrectionRuleError(wrote, user=by.get_username())
+    if model.objects.filter(supersedes=row).exists():
+        raise CorrectionRuleError(newer)
+    if row.verified_at is not None:
+        raise CorrectionError(already)
+    row.verified_by, row.verified_at = by, timezone.now()
+    row.save(update_fields=["verified_by", "verified_at"])
+    return row
+
+
 def verify(correction: Correction, *, by: Any) -> Correction:
     """A second person verifies the current version of a corrected range."""
     _require(by, "reviewer", _("verify a correction"))
     with transaction.atomic():
-        correction = Correction.objects.select_for_update().get(pk=correction.pk)
-        if correction.author_id == by.pk:
-            raise CorrectionRuleError(
-                _("two-person rule: %(user)s wrote this correction and may not verify it; "
-                  "another reviewer must"), user=by.get_username())
-        if Correction.objects.filter(supersedes=correction).exists():
-            raise CorrectionRuleError(_("a newer version of this range exists: verify that one"))
-        if correction.verified_at is not None:
-            raise CorrectionError(_("this correction is already verified"))
-        correction.verified_by, correction.verified_at = by, timezone.now()
-        correction.save(update_fields=["verified_by", "verified_at"])
+        correction = _second_person_verifies(
+            Correction, correction, by,
+            wrote=_("two-person rule: %(user)s wrote this correction and may not verify it; "
+                    "another reviewer must"),
+            newer=_("a newer version of this range exists: verify that one"),
+            already=_("this correction is already verified"))
         audit.record("correction-verified", by, broadcast=correction.broadcast,
                      details={**_facts(correction), "author": correction.author.get_username()})
     _after_change(correction)
@@ -343,17 +355,12 @@ def verify_translation(translation: Translation, *, by: Any) -> Translation:
     """A second person verifies the current version of a translation."""
     _require(by, "reviewer", _("verify a translation"))
     with transaction.atomic():
-        translation = Translation.objects.select_for_update().get(pk=translation.pk)
-        if translation.author_id == by.pk:
-            raise CorrectionRuleError(
-                _("two-person rule: %(user)s wrote this translation and may not verify it; "
-                  "another reviewer must"), user=by.get_username())
-        if Translation.objects.filter(supersedes=translation).exists():
-            raise CorrectionRuleError(_("a newer version of this translation exists"))
-        if translation.verified_at is not None:
-            raise CorrectionError(_("this translation is already verified"))
-        translation.verified_by, translation.verified_at = by, timezone.now()
-        translation.save(update_fields=["verified_by", "verified_at"])
+        translation = _second_person_verifies(
+            Translation, translation, by,
+            wrote=_("two-person rule: %(user)s wrote this translation and may not verify it; "
+                    "another reviewer must"),
+            newer=_("a newer version of this translation exists"),
+            already=_("this translation is already verified"))
         audit.record("translation-verified", by, broadcast=translation.correction.broadcast,
                      details={"translation": translation.pk,
                               "correction": translation.correction_id,

@@ -19,25 +19,6 @@ def data_dir(settings, tmp_path: Path) -> Path:
     return settings.DATA_DIR
 
 
-@pytest.fixture(autouse=True)
-def starting_vocabulary(request: pytest.FixtureRequest) -> None:
-    """The signs and tags the data migrations add, back when a transactional test earlier
-    in the same process flushed them (under xdist's loadfile distribution pytest-django's
-    "transactional tests last" order holds only within one worker's files)."""
-    names = set(request.fixturenames)
-    if request.node.get_closest_marker("django_db") is None:
-        if not {"db", "transactional_db"} & names:
-            return  # no database
-        request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
-    from catalog.models import Tag
-    from review.models import CoercionSign
-
-    if not CoercionSign.objects.exists() or not Tag.objects.filter(vocabulary=True).exists():
-        from incident_seed import starting_vocabulary as restore
-
-        restore()
-
-
 @pytest.fixture
 def viewer_client(db) -> Client:
     return login_client(Client(), make_user("viewer1", "viewer"))
