@@ -8,7 +8,7 @@ endpoint: its view (``api/views/``), one line here, then regenerate the OpenAPI 
 from django.urls import path
 
 from api.schema import SchemaView
-from api.views import broadcasts, evidence, incidents, people, search
+from api.views import accounts, broadcasts, evidence, incidents, people, search
 
 app_name = "api"
 
@@ -49,4 +49,8 @@ urlpatterns = [
     path("watchlists/<int:watchlist_id>/active/", people.WatchlistActive.as_view(),
          name="watchlist_active"),
     path("tags/", people.TagList.as_view(), name="tag_list"),
+    path("users/", accounts.UserList.as_view(), name="user_list"),
+    path("tokens/", accounts.TokenList.as_view(), name="token_list"),
+    path("tokens/<int:token_id>/", accounts.TokenRevoke.as_view(), name="token_revoke"),
+    path("webhooks/deliveries/", accounts.DeliveryList.as_view(), name="webhook_deliveries"),
 ]

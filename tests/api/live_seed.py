@@ -5,8 +5,10 @@ Run in the server's environment (``RAQIB_DATA_DIR``, ``RAQIB_CONFIG``):
 rules modules: users ``viewer``, ``reviewer``, ``reviewer2``, ``lead``, ``lead2`` and
 ``admin`` (each with a real personal access token holding every scope its role allows);
 a broadcast with media on disk and an Arabic transcript, indexed for search; a person; a
-watchlist with an alert; an incident proposed by ``reviewer``. It prints
-``{"tokens": {user: token}, "broadcast": id, "incident": id, ...}``.
+watchlist with an alert; an incident proposed by ``reviewer``; a webhook delivery with
+one attempt; and a token of a ``spare`` reviewer, the one ``DELETE tokens/{id}/`` is tried
+on (no run revokes the token it runs with). It prints ``{"tokens": {user: token},
+"broadcast": id, "incident": id, "token": id, ...}``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +50,7 @@ def main() -> int:
     )
     from index.registry import get_backend
     from review import incidents as inc
+    from review.models import WebhookAttempt, WebhookDelivery
     from review.persons import add_person
 
     tokens = {}
@@ -83,8 +87,17 @@ def main() -> int:
                                  start=segment.start, end=segment.end, text=segment.text)
     incident = inc.propose(users["reviewer"], broadcast_id=broadcast.pk, start=8, end=13.5,
                            title="اعتراف", people=[inc.OnAir(f"#{person.pk}", "confesses")])
+    spare = get_user_model().objects.create_user("spare", password="live-api-passphrase")
+    set_role(spare, "reviewer")
+    spare_token = issue(spare, name="spare", scopes=["read"], by=spare)[0]
+    delivery = WebhookDelivery.objects.create(
+        delivery_id=uuid.uuid4(), event_id=uuid.uuid4(), event="incident.confirmed",
+        webhook="partner", body="{}", status=WebhookDelivery.Status.DELIVERED)
+    WebhookAttempt.objects.create(delivery=delivery, number=1, status_code=200, ok=True,
+                                  duration_ms=3.5)
     print(json.dumps({"tokens": tokens, "broadcast": broadcast.pk, "incident": incident.pk,
-                      "person": person.pk, "alert": alert.pk, "watchlist": watchlist.pk}))
+                      "person": person.pk, "alert": alert.pk, "watchlist": watchlist.pk,
+                      "token": spare_token.pk}))
     return 0
 
 
