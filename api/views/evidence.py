@@ -9,7 +9,8 @@ caller see it (else 404, like a missing one), the bag built by
 signed with the organisation's key, timestamped by each ``evidence.tsa_urls`` TSA) in a
 temporary folder and streamed; nothing stays on the server. An export that cannot be made
 (no signing key, a stored file whose hash changed, ffmpeg or a TSA failing) is a 422
-problem document with the reason, never a 500. To offer another profile: add it to
+problem document with the reason (the data dir's path shown as
+``DATA_DIR``), never a 500. To offer another profile: add it to
 ``review.evidence.package.PROFILES``; the body's choices follow.
 """
 
@@ -64,15 +65,17 @@ class IncidentEvidence(ApiView):
         incident = visible(request, incident_id)
         profile = self.body(EvidenceIn)["profile"]
         name = f"incident-{incident.pk}-{profile}"
+        data_dir = Path(settings.DATA_DIR)
         tmp = Path(tempfile.mkdtemp(prefix="raqib-evidence-"))
         try:
             result = export_bag(incident.pk, tmp / name, profile=profile, zip_output=True,
-                                user=request.user, data_dir=Path(settings.DATA_DIR),
+                                user=request.user, data_dir=data_dir,
                                 tsa_urls=settings.CONFIG.get("evidence.tsa_urls"))
             handle = result.path.open("rb")
         except EvidenceExportError as exc:
             log.warning("evidence export of incident %s failed: %s", incident.pk, exc)
-            raise ExportFailed(f"The evidence package could not be made: {exc}") from None
+            reason = str(exc).replace(str(data_dir), "DATA_DIR")  # not the server's layout
+            raise ExportFailed(f"The evidence package could not be made: {reason}") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # an open handle keeps the zip readable
         response = FileResponse(handle, as_attachment=True, filename=f"{name}.zip",

@@ -110,4 +110,6 @@ def test_an_export_that_cannot_be_made_is_a_problem_not_a_500(
     problem = json.loads(response.content)
     assert response["Content-Type"].startswith("application/problem+json")
     assert problem["status"] == 422 and "could not be made" in problem["detail"]
+    assert "DATA_DIR/media/ab/tone.m4a" in problem["detail"]
+    assert str(settings.DATA_DIR) not in problem["detail"]
     assert _exports() == 0 and list(scratch.iterdir()) == []
