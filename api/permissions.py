@@ -5,9 +5,10 @@ Each view class declares ``access = {"GET": ("viewer", "read"), "POST": ("review
 "review")}`` (HEAD is GET's) or ``access = PUBLIC`` (the OpenAPI document only). A method
 without a declaration is refused (403), and the authorization matrix test
 (``tests/api/test_api_matrix.py``) fails on a view without ``access``. No token: 401; a
-role or a scope too low: 403. Object-level rules (restricted incidents, the two-person rule,
-owners of watchlists) stay in the rules modules the views call. To add a kind of check: a
-key the matrix test reads, checked here.
+role or a scope too low: 403. The scope ``ANY_SCOPE`` admits a token holding any scope
+(revoking one's own token: whatever the token may do, it may end itself). Object-level
+rules (restricted incidents, the two-person rule, owners of watchlists) stay in the rules
+modules the views call. To add a kind of check: a key the matrix test reads, checked here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rest_framework.request import Request
 from accounts.roles import RANK, has_role
 
 PUBLIC = "public"
+ANY_SCOPE = "any"  # any scope the owner's role still allows (authenticate refuses none)
 SCOPE_RANK = {"read": 0, "review": 1, "admin": 2}
 
 
@@ -55,9 +57,9 @@ class ApiAccess(BasePermission):
         if need is None:
             raise PermissionDenied("this method is not open through the API")
         role, scope = need
-        assert role in RANK and scope in SCOPE_RANK, (role, scope)
+        assert role in RANK and (scope in SCOPE_RANK or scope == ANY_SCOPE), (role, scope)
         if not has_role(request.user, role):
             raise PermissionDenied(f"this needs the {role} role or higher")
-        if not token_allows(request.auth, scope):
+        if scope != ANY_SCOPE and not token_allows(request.auth, scope):
             raise PermissionDenied(f"this needs a token with the {scope} scope")
         return True

@@ -39,6 +39,7 @@ TITLES: dict[int, tuple[str, str]] = {
     413: ("too-large", "Request too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     416: ("range-not-satisfiable", "Range not satisfiable"),
+    422: ("unprocessable", "Could not be done"),
     429: ("throttled", "Too many requests"),
     500: ("server-error", "Server error"),
     503: ("unavailable", "Service unavailable"),

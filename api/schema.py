@@ -23,6 +23,10 @@ from api.permissions import PUBLIC
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 BINARY_OPERATIONS = ("broadcasts_media",)  # evidence files: whatever type was captured
 CSV_OPERATIONS = ("incidents_export",)  # format=csv: review.incident_json.export_csv
+ZIP_OPERATIONS = ("incidents_evidence",)  # the evidence package: a zipped BagIt bag
+ATTACHMENT = {"Content-Disposition": {
+    "description": 'attachment; filename="incident-N-PROFILE.zip"',
+    "schema": {"type": "string"}}}
 COMMON = {"400": "Bad request (problem details)", "401": "No valid token",
           "403": "Role or token scope too low, or a rule refused it",
           "404": "No such resource, or not open to the caller", "405": "Method not allowed",
@@ -78,6 +82,10 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
                 for code in ("200", "206"):
                     answers[code]["content"] = {"*/*": {"schema": {
                         "type": "string", "format": "binary"}}}
+            if operation.get("operationId") in ZIP_OPERATIONS:
+                answers["200"]["content"] = {"application/zip": {"schema": {
+                    "type": "string", "format": "binary"}}}
+                answers["200"]["headers"] = ATTACHMENT
             if operation.get("operationId") in CSV_OPERATIONS:
                 answers["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
             for code, answer in answers.items():

@@ -8,7 +8,7 @@ endpoint: its view (``api/views/``), one line here, then regenerate the OpenAPI 
 from django.urls import path
 
 from api.schema import SchemaView
-from api.views import broadcasts, incidents, people, search
+from api.views import accounts, broadcasts, evidence, incidents, people, search
 
 app_name = "api"
 
@@ -38,6 +38,8 @@ urlpatterns = [
          name="incident_review"),
     path("incidents/<int:incident_id>/assignees/", incidents.IncidentAssign.as_view(),
          name="incident_assign"),
+    path("incidents/<int:incident_id>/evidence/", evidence.IncidentEvidence.as_view(),
+         name="incident_evidence"),
     path("persons/", people.PersonList.as_view(), name="person_list"),
     path("persons/<int:person_id>/", people.PersonDetail.as_view(), name="person_detail"),
     path("alerts/", people.AlertList.as_view(), name="alert_list"),
@@ -47,4 +49,8 @@ urlpatterns = [
     path("watchlists/<int:watchlist_id>/active/", people.WatchlistActive.as_view(),
          name="watchlist_active"),
     path("tags/", people.TagList.as_view(), name="tag_list"),
+    path("users/", accounts.UserList.as_view(), name="user_list"),
+    path("tokens/", accounts.TokenList.as_view(), name="token_list"),
+    path("tokens/<int:token_id>/", accounts.TokenRevoke.as_view(), name="token_revoke"),
+    path("webhooks/deliveries/", accounts.DeliveryList.as_view(), name="webhook_deliveries"),
 ]

@@ -43,7 +43,7 @@ class ApiView(APIView):
 
     access: Any = None
     # no OPTIONS (its metadata would be a second, unchecked description of the API)
-    http_method_names = ["get", "post", "patch", "head"]
+    http_method_names = ["get", "post", "patch", "delete", "head"]
     query_serializer: type[serializers.Serializer] = NoQuery
     query: dict[str, Any]
 

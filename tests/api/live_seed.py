@@ -4,16 +4,21 @@ Run in the server's environment (``RAQIB_DATA_DIR``, ``RAQIB_CONFIG``):
 ``python tests/api/live_seed.py`` migrates the database, then creates, through the real
 rules modules: users ``viewer``, ``reviewer``, ``reviewer2``, ``lead``, ``lead2`` and
 ``admin`` (each with a real personal access token holding every scope its role allows);
-a broadcast with media on disk and an Arabic transcript, indexed for search; a person; a
-watchlist with an alert; an incident proposed by ``reviewer``. It prints
-``{"tokens": {user: token}, "broadcast": id, "incident": id, ...}``.
+a broadcast with media on disk (a tone made by ffmpeg) and an Arabic transcript, indexed
+for search; the evidence signing key when none is configured; a person; a watchlist with
+an alert; an incident proposed by ``reviewer``; a webhook delivery with
+one attempt; and a token of a ``spare`` reviewer, the one ``DELETE tokens/{id}/`` is tried
+on (no run revokes the token it runs with). It prints ``{"tokens": {user: token},
+"broadcast": id, "incident": id, "token": id, ...}``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +52,8 @@ def main() -> int:
     )
     from index.registry import get_backend
     from review import incidents as inc
+    from review.evidence import signing
+    from review.models import WebhookAttempt, WebhookDelivery
     from review.persons import add_person
 
     tokens = {}
@@ -55,10 +62,16 @@ def main() -> int:
         set_role(user, role)
         scopes = sorted(allowed_scopes(user))
         tokens[name] = issue(user, name="live test", scopes=scopes, by=user)[1]
-    payload = bytes(range(256)) * 64
     path = Path(settings.DATA_DIR) / "media" / "ab" / "live.mp4"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(payload)
+    # real media (a 20 s tone), so the evidence package's clip is cut and the export made
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=duration=20", "-c:a", "aac", "-b:a", "16k", str(path)],
+                   check=True, timeout=120)
+    payload = path.read_bytes()
+    key = signing.key_path(settings.CONFIG.get("evidence.signing_key"), settings.DATA_DIR)
+    if not key.exists():  # the test session's key when it is set, else one made here
+        signing.generate_key(key)
     media = MediaFile.objects.create(sha256=hashlib.sha256(payload).hexdigest(),
                                      path="media/ab/live.mp4", size=len(payload),
                                      mime_type="video/mp4", duration=20.0)
@@ -83,8 +96,17 @@ def main() -> int:
                                  start=segment.start, end=segment.end, text=segment.text)
     incident = inc.propose(users["reviewer"], broadcast_id=broadcast.pk, start=8, end=13.5,
                            title="اعتراف", people=[inc.OnAir(f"#{person.pk}", "confesses")])
+    spare = get_user_model().objects.create_user("spare", password="live-api-passphrase")
+    set_role(spare, "reviewer")
+    spare_token = issue(spare, name="spare", scopes=["read"], by=spare)[0]
+    delivery = WebhookDelivery.objects.create(
+        delivery_id=uuid.uuid4(), event_id=uuid.uuid4(), event="incident.confirmed",
+        webhook="partner", body="{}", status=WebhookDelivery.Status.DELIVERED)
+    WebhookAttempt.objects.create(delivery=delivery, number=1, status_code=200, ok=True,
+                                  duration_ms=3.5)
     print(json.dumps({"tokens": tokens, "broadcast": broadcast.pk, "incident": incident.pk,
-                      "person": person.pk, "alert": alert.pk, "watchlist": watchlist.pk}))
+                      "person": person.pk, "alert": alert.pk, "watchlist": watchlist.pk,
+                      "token": spare_token.pk}))
     return 0
 
 

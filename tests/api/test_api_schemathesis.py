@@ -9,7 +9,8 @@ authentication not ignored, unsupported methods answered 405, ...) except
 ``positive_data_acceptance``: a request the contract allows may still be refused by the
 rules (no such person, the two-person rule, an incident the role may not see), and that is
 a 4xx the contract documents. Path ids are the seeded objects' (``live_seed.py``), so
-requests reach the rules instead of stopping at 404.
+requests reach the rules instead of stopping at 404; ``token_id`` is a spare user's token,
+so no run revokes the token it runs with.
 
 Marked slow: about a minute per role on an idle machine.
 """
@@ -37,7 +38,7 @@ def live(tmp_path_factory: pytest.TempPathFactory):
 
 def _config(path: Path, seed: dict) -> Path:
     lines = ["[parameters]"]
-    for name in ("broadcast", "incident", "person", "alert", "watchlist"):
+    for name in ("broadcast", "incident", "person", "alert", "watchlist", "token"):
         lines.append(f'"path.{name}_id" = {seed[name]}')
     path.write_text("\n".join(lines) + "\n")
     return path
