@@ -17,8 +17,6 @@ problem document with the reason (the data dir's path shown as
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -31,7 +29,7 @@ from rest_framework.request import Request
 from api import serializers as out
 from api.views.base import ApiView
 from api.views.incidents import visible
-from review.evidence.package import PROFILES, EvidenceExportError, export_bag
+from review.evidence.package import PROFILES, EvidenceExportError, zipped_bag
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +62,16 @@ class IncidentEvidence(ApiView):
     def post(self, request: Request, incident_id: int) -> FileResponse:
         incident = visible(request, incident_id)
         profile = self.body(EvidenceIn)["profile"]
-        name = f"incident-{incident.pk}-{profile}"
         data_dir = Path(settings.DATA_DIR)
-        tmp = Path(tempfile.mkdtemp(prefix="raqib-evidence-"))
         try:
-            result = export_bag(incident.pk, tmp / name, profile=profile, zip_output=True,
-                                user=request.user, data_dir=data_dir,
-                                tsa_urls=settings.CONFIG.get("evidence.tsa_urls"))
-            handle = result.path.open("rb")
+            handle, filename = zipped_bag(incident.pk, profile, user=request.user,
+                                          data_dir=data_dir,
+                                          tsa_urls=settings.CONFIG.get("evidence.tsa_urls"))
         except EvidenceExportError as exc:
             log.warning("evidence export of incident %s failed: %s", incident.pk, exc)
             reason = str(exc).replace(str(data_dir), "DATA_DIR")  # not the server's layout
             raise ExportFailed(f"The evidence package could not be made: {reason}") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)  # an open handle keeps the zip readable
-        response = FileResponse(handle, as_attachment=True, filename=f"{name}.zip",
+        response = FileResponse(handle, as_attachment=True, filename=filename,
                                 content_type="application/zip")
         response["Cache-Control"] = "private, no-store"
         return response

@@ -33,6 +33,8 @@ free texts not marked public and the review events out (``review.evidence.redact
 originals and their hashes are the same); ``data/incident/redactions.json`` and the summary
 list what was left out. ``full`` keeps everything.
 To add a part: write it in ``_payload`` under the staging folder (it becomes ``data/``).
+``zipped_bag`` is what the web page and the API stream: the zip built in a temporary folder
+that is gone once the download's file handle is closed.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -470,3 +473,19 @@ def _zip_named(folder: Path, name: str, dest: Path) -> None:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             archive.write(path, f"{name}/{path.relative_to(folder).as_posix()}")
     os.replace(tmp, dest)
+
+
+def zipped_bag(incident_id: int, profile: str, *, user: Any, data_dir: Path,
+               tsa_urls: list[str] | None = None) -> tuple[Any, str]:
+    """Build the incident's bag zipped in a temporary folder, for a download: the open
+    binary handle and the file name ``incident-N-PROFILE.zip``. The folder is removed at
+    once (the open handle keeps the zip readable until it is closed), so nothing stays on
+    the server; an export that cannot be made raises ``EvidenceExportError``."""
+    name = f"incident-{incident_id}-{profile}"
+    tmp = Path(tempfile.mkdtemp(prefix="raqib-evidence-"))
+    try:
+        result = export_bag(incident_id, tmp / name, profile=profile, zip_output=True,
+                            user=user, data_dir=data_dir, tsa_urls=tsa_urls)
+        return result.path.open("rb"), f"{name}.zip"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

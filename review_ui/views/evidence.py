@@ -9,8 +9,6 @@ it to ``review.evidence.package.PROFILES`` and to ``_incident_evidence.html``.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -21,7 +19,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from review import incidents as inc
-from review.evidence.package import PROFILES, EvidenceExportError, export_bag
+from review.evidence.package import PROFILES, EvidenceExportError, zipped_bag
 from review_ui.access import recent_auth_required, role_required
 
 
@@ -39,18 +37,13 @@ def incident_evidence(request: HttpRequest, incident_id: int) -> HttpResponse:
     if profile not in PROFILES:
         messages.error(request, gettext("Unknown package profile."))
         return HttpResponseRedirect(back)
-    name = f"incident-{incident.pk}-{profile}"
-    tmp = Path(tempfile.mkdtemp(prefix="raqib-evidence-"))
     try:
-        result = export_bag(incident.pk, tmp / name, profile=profile, zip_output=True,
-                            user=request.user, data_dir=Path(settings.DATA_DIR),
-                            tsa_urls=settings.CONFIG.get("evidence.tsa_urls"))
-        handle = result.path.open("rb")
+        handle, filename = zipped_bag(incident.pk, profile, user=request.user,
+                                      data_dir=Path(settings.DATA_DIR),
+                                      tsa_urls=settings.CONFIG.get("evidence.tsa_urls"))
     except EvidenceExportError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         messages.error(request, gettext("The evidence package could not be made: %(reason)s")
                        % {"reason": exc})
         return HttpResponseRedirect(back)
-    shutil.rmtree(tmp, ignore_errors=True)  # the open handle keeps the zip readable
-    return FileResponse(handle, as_attachment=True, filename=f"{name}.zip",
+    return FileResponse(handle, as_attachment=True, filename=filename,
                         content_type="application/zip")
