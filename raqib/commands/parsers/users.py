@@ -35,7 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "password is read from the RAQIB_PASSWORD environment variable when it "
                     "is set (scripts, no terminal), else prompted for twice on the terminal. "
                     "Every role needs a second factor: give the user an enrolment invite "
-                    "(raqib users invite NAME).")
+                    "(raqib users invite NAME). Once an admin has enrolled a second factor "
+                    "this acts as an admin person (an admin-scoped token or the sign-in on "
+                    "a terminal); before that (bootstrap) as the system, to make the first "
+                    "admin.")
     create.add_argument("name", help="user name for the login page")
     create.add_argument("--role", choices=ROLE_CHOICES, required=True,
                         help="viewer < reviewer < lead < admin")
