@@ -45,6 +45,9 @@ NO_ADMIN = (
     "user administration acts as an admin person once an admin has enrolled a second "
     "factor: set RAQIB_TOKEN to an admin's token with the admin scope, pass --token-file "
     "PATH, or run it on a terminal to sign in as an admin; nothing written")
+BOOTSTRAP_HINT = (
+    " (no admin has enrolled a second factor yet: without RAQIB_TOKEN, --token-file and "
+    "--by this command acts as the system, to make the first admin)")
 
 
 def add_person_arguments(parser: argparse.ArgumentParser) -> None:
@@ -173,17 +176,25 @@ def _presents_person(args: argparse.Namespace) -> bool:
 def administrator_from_args(args: argparse.Namespace) -> Any | None:
     """The admin a user-administration command acts for, or None (the system) while
     bootstrap is open and no person is presented (no token, no ``--by``); else
-    ``CommandError`` (exit 1, before anything is written)."""
+    ``CommandError`` (exit 1, before anything is written). A person presented during
+    bootstrap is never ignored: they must be an admin too."""
     from accounts import administration
+    from raqib.commands.output import CommandError
 
-    if administration.bootstrap_open() and not _presents_person(args):
+    bootstrap = administration.bootstrap_open()
+    if bootstrap and not _presents_person(args):
         return None
-    if not (getattr(args, "token_file", None) or os.environ.get(TOKEN_ENV)) \
-            and not _terminal():
-        raise _refuse(NO_ADMIN)
-    user = person_from_args(args, "admin")
+    hint = BOOTSTRAP_HINT if bootstrap else ""
     try:
+        if not (getattr(args, "token_file", None) or os.environ.get(TOKEN_ENV)) \
+                and not _terminal():
+            raise _refuse(NO_PERSON if bootstrap else NO_ADMIN)
+        user = person_from_args(args, "admin")
         administration.check_administrator(user)
     except administration.AdminRefused as exc:
-        raise _refuse(f"{exc}; nothing written") from exc
+        raise _refuse(f"{exc}; nothing written{hint}") from exc
+    except CommandError as exc:
+        if not hint:
+            raise
+        raise _refuse(f"{exc}{hint}") from exc
     return user

@@ -236,6 +236,11 @@ def test_bootstrap_acts_as_the_system_and_says_so(capsys) -> None:
     code, _, err = _cli(capsys, "users", "create", "mallory", "--role", "admin",
                         *as_person("lead9"))
     assert code == 1 and "does not allow 'admin'" in err, err
+    assert "acts as the system, to make the first admin" in err  # how to go on
+    code, _, err = _cli(capsys, "users", "create", "mallory", "--role", "admin", "--by",
+                        "first")  # naming someone without their token is no person
+    assert code == 1 and "nothing written" in err and "acts as the system" in err, err
+    assert not get_user_model().objects.filter(username="mallory").exists()
     code, _, err = _cli(capsys, "users", "create", "helper", "--role", "viewer",
                         "--token-file", token_file(made["token"]))
     assert code == 0, err
