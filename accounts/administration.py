@@ -89,9 +89,10 @@ def _details(by: Any, **details: Any) -> dict[str, Any]:
     return {**details, "bootstrap": True} if by is None else details
 
 
-def left_bootstrap_open(by: Any) -> bool:
-    """True when an admin's change has just left no enrolled admin (bootstrap reopened)."""
-    return by is not None and bootstrap_open()
+def left_bootstrap_open(was_open: bool) -> bool:
+    """True when a change has just left no enrolled admin (bootstrap reopened):
+    ``was_open`` is ``bootstrap_open()`` as it was before the change."""
+    return not was_open and bootstrap_open()
 
 
 def find_user(name: str) -> Any:

@@ -68,8 +68,8 @@ def _admin_error(exc: administration.AdminError) -> CommandError:
     return CommandError(f"{exc}; nothing changed")
 
 
-def _warn_if_reopened(by: Any) -> None:
-    if administration.left_bootstrap_open(by):
+def _warn_if_reopened(was_open: bool) -> None:
+    if administration.left_bootstrap_open(was_open):
         print(BOOTSTRAP_REOPENED, file=sys.stderr)
 
 
@@ -82,6 +82,7 @@ def _user(name: str) -> Any:
 
 def create_user(args: argparse.Namespace) -> int:
     by = administrator_from_args(args)
+    was_open = administration.bootstrap_open()
     try:
         name = administration.check_new_name(args.name)
     except administration.AdminError as exc:
@@ -98,7 +99,7 @@ def create_user(args: argparse.Namespace) -> int:
     if not has_factor(user):
         print(f"{name} has no second factor yet: give them an enrolment invite "
               f"(`raqib users invite {name}`)")
-    _warn_if_reopened(by)
+    _warn_if_reopened(was_open)
     return 0
 
 
@@ -121,6 +122,7 @@ def list_users(args: argparse.Namespace) -> int:
 
 def deactivate_user(args: argparse.Namespace) -> int:
     by = administrator_from_args(args)
+    was_open = administration.bootstrap_open()
     user = _user(args.name)
     done = administration.deactivate(user, by=by)
     ended, tokens = done["sessions_ended"], done["tokens_revoked"]
@@ -128,7 +130,7 @@ def deactivate_user(args: argparse.Namespace) -> int:
                 "tokens_revoked": tokens},
          header=f"deactivated {user.username}; ended {ended} session(s), revoked {tokens} "
                 "access token(s)")
-    _warn_if_reopened(by)
+    _warn_if_reopened(was_open)
     return 0
 
 
@@ -159,6 +161,7 @@ def invite(args: argparse.Namespace) -> int:
 
 def reset_2fa(args: argparse.Namespace) -> int:
     by = administrator_from_args(args)
+    was_open = administration.bootstrap_open()
     user = _user(args.name)
     done = administration.reset_factor(user, by=by)
     removed, ended = done["devices_removed"], done["sessions_ended"]
@@ -166,7 +169,7 @@ def reset_2fa(args: argparse.Namespace) -> int:
          header=f"removed {removed} second-factor device(s) of {user.username} and ended "
               f"{ended} session(s); to enrol again they need a new invite: "
               f"`raqib users invite {user.username}`")
-    _warn_if_reopened(by)
+    _warn_if_reopened(was_open)
     return 0
 
 

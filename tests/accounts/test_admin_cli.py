@@ -243,7 +243,7 @@ def test_bootstrap_acts_as_the_system_and_says_so(capsys) -> None:
     assert not get_user_model().objects.filter(username="mallory").exists()
     code, _, err = _cli(capsys, "users", "create", "helper", "--role", "viewer",
                         "--token-file", token_file(made["token"]))
-    assert code == 0, err
+    assert code == 0 and "warning" not in err, err  # bootstrap was open before: no news
     assert CustodyEvent.objects.filter(action="user-role-set").last().actor == "first"
     # an admin without a factor does not close bootstrap; with one, it does
     assert administration.bootstrap_open()
@@ -262,6 +262,15 @@ def test_resetting_the_last_admins_factor_is_the_recovery_path(capsys, enrolled)
     assert code == 0, err
     assert CustodyEvent.objects.filter(action="user-2fa-invited").last().details[
         "bootstrap"] is True
+
+
+def test_demoting_the_last_enrolled_admin_warns_that_bootstrap_reopens(capsys,
+                                                                       enrolled) -> None:
+    code, _, err = _cli(capsys, "users", "create", "root", "--role", "lead",
+                        *as_person("root"))
+    assert code == 0 and "open at this console again (bootstrap)" in err, err
+    assert CustodyEvent.objects.filter(action="user-role-set").last().details[
+        "previous_role"] == "admin"
 
 
 def test_the_rules_refuse_whoever_calls_them(enrolled) -> None:
