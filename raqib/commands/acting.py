@@ -30,9 +30,11 @@ parser module and ``person_from_args(args, scope)`` first thing in its handler.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +200,16 @@ def administrator_from_args(args: argparse.Namespace) -> Any | None:
             raise
         raise _refuse(f"{exc}{hint}") from exc
     return user
+
+
+@contextlib.contextmanager
+def admin_refusals() -> Iterator[None]:
+    """Around a call of ``accounts.administration``: its ``AdminRefused`` (the actor may
+    no longer administer, e.g. an admin enrolled while a bootstrap command waited at the
+    password prompt) becomes exit 1 with its message, never a traceback."""
+    from accounts import administration
+
+    try:
+        yield
+    except administration.AdminRefused as exc:
+        raise _refuse(f"{exc}; nothing written") from exc

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 
 from accounts import administration, tokens
 from accounts.models import AccessToken
-from raqib.commands.acting import administrator_from_args
+from raqib.commands.acting import admin_refusals, administrator_from_args
 from raqib.commands.output import CommandError, emit
 
 COLUMNS = ["id", "key_id", "user", "name", "scopes", "state", "expires_at", "last_used_at",
@@ -31,9 +31,10 @@ def create_command(args: argparse.Namespace) -> int:
     if user is None:
         raise CommandError(f"no user named {args.user!r} (see `raqib users list`)")
     try:
-        token, raw = administration.issue_token(
-            user, name=args.name or "console", scopes=args.scope, expires_days=args.expires,
-            by=by)
+        with admin_refusals():
+            token, raw = administration.issue_token(
+                user, name=args.name or "console", scopes=args.scope,
+                expires_days=args.expires, by=by)
     except administration.AdminError as exc:
         raise CommandError(f"{exc}; no token issued") from exc
     data = tokens.describe(token) | {"token": raw}
@@ -67,7 +68,8 @@ def revoke_command(args: argparse.Namespace) -> int:
     if token is None:
         raise CommandError(f"no token {ref!r} (see `raqib tokens list --all`)")
     try:
-        revoked = administration.revoke_token(token, by=by)
+        with admin_refusals():
+            revoked = administration.revoke_token(token, by=by)
     except administration.AdminError as exc:
         raise CommandError(f"{exc}; nothing changed") from exc
     emit(args, tokens.describe(token),

@@ -35,7 +35,7 @@ from accounts import administration
 from accounts.roles import user_role
 from accounts.twofactor import has_factor
 from catalog.audit import actor_name
-from raqib.commands.acting import administrator_from_args
+from raqib.commands.acting import admin_refusals, administrator_from_args
 from raqib.commands.output import CommandError, emit
 
 
@@ -91,7 +91,8 @@ def create_user(args: argparse.Namespace) -> int:
     if password is None:
         raise CommandError("the two passwords differ; nothing changed")
     try:
-        user, created = administration.save_user(name, args.role, password, by=by)
+        with admin_refusals():
+            user, created = administration.save_user(name, args.role, password, by=by)
     except administration.AdminError as exc:
         raise CommandError(f"{exc} (set RAQIB_PASSWORD or type it at the prompt); "
                            "nothing changed") from exc
@@ -124,7 +125,8 @@ def deactivate_user(args: argparse.Namespace) -> int:
     by = administrator_from_args(args)
     was_open = administration.bootstrap_open()
     user = _user(args.name)
-    done = administration.deactivate(user, by=by)
+    with admin_refusals():
+        done = administration.deactivate(user, by=by)
     ended, tokens = done["sessions_ended"], done["tokens_revoked"]
     emit(args, {"name": user.username, "active": False, "sessions_ended": ended,
                 "tokens_revoked": tokens},
@@ -147,7 +149,9 @@ def invite(args: argparse.Namespace) -> int:
     if not base.startswith(("http://", "https://")):
         raise CommandError(f"--base-url must start with http:// or https://, not {base!r}")
     try:
-        code, row = administration.invite(user, args.expires, by=by, operator=_operator())
+        with admin_refusals():
+            code, row = administration.invite(user, args.expires, by=by,
+                                              operator=_operator())
     except administration.AdminError as exc:
         raise CommandError(f"{exc}; no invite issued") from exc
     link = f"{base}/account/2fa/enrol/?code={code}"
@@ -163,7 +167,8 @@ def reset_2fa(args: argparse.Namespace) -> int:
     by = administrator_from_args(args)
     was_open = administration.bootstrap_open()
     user = _user(args.name)
-    done = administration.reset_factor(user, by=by)
+    with admin_refusals():
+        done = administration.reset_factor(user, by=by)
     removed, ended = done["devices_removed"], done["sessions_ended"]
     emit(args, {"name": user.username, "devices_removed": removed, "sessions_ended": ended},
          header=f"removed {removed} second-factor device(s) of {user.username} and ended "
@@ -180,7 +185,8 @@ def unlock(args: argparse.Namespace) -> int:
     if args.name:
         _user(args.name)
     try:
-        cleared = administration.unlock(args.name, args.address, by=by)
+        with admin_refusals():
+            cleared = administration.unlock(args.name, args.address, by=by)
     except administration.AdminError as exc:
         raise _admin_error(exc) from exc
     who = " and ".join(filter(None, [args.name, args.address and f"address {args.address}"]))

@@ -254,6 +254,20 @@ def test_bootstrap_acts_as_the_system_and_says_so(capsys) -> None:
     assert code == 1 and "acts as an admin person" in err, err
 
 
+def test_bootstrap_closing_while_the_command_waits_refuses_without_a_traceback(
+        capsys, monkeypatch) -> None:
+    from raqib.commands import users as users_command
+
+    def admin_enrols_meanwhile(name: str) -> str:  # at the password prompt
+        make_user("quick", "admin")
+        return PASSWORD
+
+    monkeypatch.setattr(users_command, "read_password", admin_enrols_meanwhile)
+    code, _, err = _cli(capsys, "users", "create", "mallory", "--role", "admin")
+    assert code == 1 and "nothing written" in err and "Traceback" not in err, err
+    assert not get_user_model().objects.filter(username="mallory").exists()
+
+
 def test_resetting_the_last_admins_factor_is_the_recovery_path(capsys, enrolled) -> None:
     code, _, err = _cli(capsys, "users", "reset-2fa", "root", *as_person("root"))
     assert code == 0 and "bootstrap" in err, err  # warned: administration is open again
