@@ -57,9 +57,12 @@ def revoke_invites(user: Any) -> int:
         revoked_at=timezone.now())
 
 
-def issue_invite(user: Any, hours: int = DEFAULT_HOURS, *,
-                 issued_by: str = "") -> tuple[str, EnrolmentInvite]:
-    """A new invite for the user: (the code, shown once; the stored row)."""
+def issue_invite(user: Any, hours: int = DEFAULT_HOURS, *, issued_by: str = "",
+                 by: Any = None, details: dict[str, Any] | None = None
+                 ) -> tuple[str, EnrolmentInvite]:
+    """A new invite for the user: (the code, shown once; the stored row). ``by`` is the
+    admin issuing it (the audit event's actor; None: the system), ``details`` are added
+    to that event (``accounts.administration``)."""
     if not 1 <= hours <= MAX_HOURS:
         raise InviteError(f"an invite lasts 1 to {MAX_HOURS} hours, not {hours}")
     if not user.is_active:
@@ -73,9 +76,9 @@ def issue_invite(user: Any, hours: int = DEFAULT_HOURS, *,
         invite = EnrolmentInvite.objects.create(
             user=user, code_hash=code_hash(code), issued_by=issued_by[:300],
             expires_at=timezone.now() + dt.timedelta(hours=hours))
-        audit.record("user-2fa-invited", details={
+        audit.record("user-2fa-invited", by, details={
             "user": user.get_username(), "expires_at": invite.expires_at.isoformat(),
-            "issued_by": issued_by[:300]})
+            "issued_by": issued_by[:300], **(details or {})})
     return code, invite
 
 

@@ -124,11 +124,12 @@ def _check_scopes(user: Any, scopes: list[str]) -> list[str]:
 
 
 def issue(user: Any, *, name: str, scopes: list[str], expires_days: int = DEFAULT_DAYS,
-          by: Any = None) -> tuple[AccessToken, str]:
+          by: Any = None, details: dict[str, Any] | None = None) -> tuple[AccessToken, str]:
     """Create a token for ``user``; returns the row and the raw token (shown once).
 
     ``by`` is the person issuing it (the user themselves or an admin), or None for the
-    operator's console (the audit chain then names the OS user and host)."""
+    system (the audit chain then names the OS user and host); ``details`` are added to
+    the audit event (``accounts.administration`` marks bootstrap events)."""
     if user is None or not user.is_active:
         raise TokenError("tokens are issued to active users only")
     if by is not None and by.pk != user.pk and not has_role(by, "admin"):
@@ -148,7 +149,8 @@ def issue(user: Any, *, name: str, scopes: list[str], expires_days: int = DEFAUL
             scopes=clean_scopes, expires_at=timezone.now() + dt.timedelta(days=expires_days))
         audit.record("token-created", by, details={
             "user": user.get_username(), "key_id": key_id, "name": clean_name,
-            "scopes": clean_scopes, "expires_at": token.expires_at.isoformat()})
+            "scopes": clean_scopes, "expires_at": token.expires_at.isoformat(),
+            **(details or {})})
     return token, f"{PREFIX}_{key_id}_{secret}"
 
 
@@ -185,9 +187,10 @@ def may_revoke(token: AccessToken, by: Any) -> bool:
     return by is None or by.pk == token.user_id or has_role(by, "admin")
 
 
-def revoke(token: AccessToken, *, by: Any = None) -> None:
-    """Revoke the token (its owner, an admin, or the console when ``by`` is None);
-    revoking a revoked token changes nothing."""
+def revoke(token: AccessToken, *, by: Any = None,
+           details: dict[str, Any] | None = None) -> None:
+    """Revoke the token (its owner, an admin, or the system when ``by`` is None);
+    revoking a revoked token changes nothing. ``details`` are added to the audit event."""
     if not may_revoke(token, by):
         raise TokenError("only the token's owner or an admin may revoke it")
     if token.revoked_at is not None:
@@ -199,7 +202,7 @@ def revoke(token: AccessToken, *, by: Any = None) -> None:
         if changed:
             audit.record("token-revoked", by, details={
                 "user": token.user.get_username(), "key_id": token.key_id,
-                "name": token.name})
+                "name": token.name, **(details or {})})
     token.revoked_at, token.revoked_by = now, by
 
 

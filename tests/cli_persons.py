@@ -4,12 +4,15 @@ directory, passed as ``--token-file``; or the raw token for ``RAQIB_TOKEN``.
 
 ``as_person("lead1")`` gives the arguments; its scopes default to all the user's role
 allows. The token is a row of the test's own database, so it lives as long as the test.
+An admin's ``as_person("root")`` carries the ``admin`` scope that ``raqib users`` and
+``raqib tokens`` need once an admin has enrolled a second factor (issue 24).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 _DIR = Path(os.environ.get("RAQIB_CONFIG", tempfile.gettempdir())).parent / "tokens"
@@ -41,19 +44,22 @@ def as_person(name: str, *scopes: str) -> list[str]:
 
 
 def cli_person(raqib: object, folder: Path, name: str, role: str = "reviewer",
-               *scopes: str) -> list[str]:
+               *scopes: str, admin: Sequence[str] = ()) -> list[str]:
     """For tests that run ``raqib`` as a subprocess (``raqib(*args)`` returning a
     CompletedProcess, with RAQIB_PASSWORD in its environment): create user ``name`` with
     ``role`` and a token through the commands themselves (``raqib users create``,
-    ``raqib tokens create``); returns ``["--token-file", PATH]``."""
+    ``raqib tokens create``); returns ``["--token-file", PATH]``. Once an admin has
+    enrolled a second factor those commands act as an admin: pass ``admin``, that admin's
+    person arguments (e.g. the ``["--token-file", PATH]`` of an admin-scoped token);
+    before that (bootstrap) none is needed."""
     import json
 
-    made = raqib("users", "create", name, "--role", role)
+    made = raqib("users", "create", name, "--role", role, *admin)
     assert made.returncode == 0, made.stderr
     wanted = list(scopes) or (["read", "review"] if role in ("reviewer", "lead")
                               else ["read", "review", "admin"] if role == "admin" else ["read"])
     issued = raqib("tokens", "create", name, *(a for s in wanted for a in ("--scope", s)),
-                   "--format", "json")
+                   "--format", "json", *admin)
     assert issued.returncode == 0, issued.stderr
     path = folder / f"{name}.token"
     path.write_text(json.loads(issued.stdout)["token"])

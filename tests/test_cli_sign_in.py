@@ -1,6 +1,8 @@
 """The command line's sign-in on a terminal (``raqib.commands.acting``): with no token and
 stdin a terminal, a command asks for user name, password and second factor, and then acts
-as that person; a wrong password or code refuses (exit 1, nothing written).
+as that person; a wrong password or code refuses (exit 1, nothing written). User
+administration (``raqib users``) signs in an admin the same way once one has enrolled: a
+lead's sign-in is refused, an admin's acts and is audited under their name.
 
 Runs ``raqib`` as a subprocess on a pseudo-terminal (``pty``), as a person types at a
 shell, on its own data dir; the user's authenticator key is set up through Django in a
@@ -109,3 +111,52 @@ def test_a_person_signs_in_at_the_terminal(env: dict[str, str]) -> None:
     audit = subprocess.run([sys.executable, "-m", "raqib", "audit", "verify", "--format",
                             "json"], env=env, capture_output=True, text=True, timeout=300)
     assert audit.returncode == 0, audit.stderr
+
+
+ADMIN_KEY = "3938373635343332313039383736353433323130"
+
+
+def _django(env: dict[str, str], code: str) -> str:
+    """Run ``code`` after ``django.setup()`` against the test's data dir; its stdout."""
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code],
+                          env={**env, "DJANGO_SETTINGS_MODULE": "raqib.settings"},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.timeout(900)
+def test_user_administration_signs_in_an_admin_at_the_terminal(env: dict[str, str]) -> None:
+    # lina (a lead) holds a factor but is no admin: bootstrap is open, root is made admin
+    made = subprocess.run([sys.executable, "-m", "raqib", "users", "create", "root", "--role",
+                           "admin"], env={**env, "RAQIB_PASSWORD": PASSWORD},
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    _django(env, "from django.contrib.auth import get_user_model\n"
+                 "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
+                 "TOTPDevice.objects.create(user=get_user_model().objects.get(username='root'),"
+                 f" name='authenticator', key='{ADMIN_KEY}', confirmed=True)")
+    new = {**env, "RAQIB_PASSWORD": "mallory-new-passphrase-2026"}
+    create = ["users", "create", "mallory", "--role", "admin"]
+    # no terminal and no token: refused (root has enrolled, bootstrap is over)
+    piped = subprocess.run([sys.executable, "-m", "raqib", *create], env=new,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=300)
+    assert piped.returncode == 1 and "acts as an admin person" in piped.stderr, piped.stderr
+    # a lead signs in: the right password and code, but no admin
+    code, _, terminal = _on_terminal(new, create, [
+        ("user name:", "lina"), ("password:", PASSWORD), ("second factor", token_for_key(KEY)[0])])
+    assert code == 1 and "does not allow 'admin'" in terminal, terminal
+    assert "Traceback" not in terminal
+    exists = "from django.contrib.auth import get_user_model\n" \
+             "print(get_user_model().objects.filter(username='mallory').exists())"
+    assert _django(env, exists).strip() == "False"
+    # the admin signs in: created, and the audit names root
+    code, out, terminal = _on_terminal(new, create, [
+        ("user name:", "root"), ("password:", PASSWORD),
+        ("second factor", token_for_key(ADMIN_KEY)[0])])
+    assert code == 0 and "created user mallory with role admin" in out, terminal
+    actor = _django(env, "from catalog.models import CustodyEvent\n"
+                         "print(CustodyEvent.objects.filter(action='user-role-set')"
+                         ".order_by('pk').last().actor)")
+    assert actor.strip() == "root"

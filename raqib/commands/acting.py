@@ -15,8 +15,13 @@ rule holds at the shell: a lead cannot confirm as anyone but themselves. ``--by 
 stays only as a check: it must name that person, else the command refuses. Without a
 person the command refuses with exit code 1 and writes nothing.
 
-Operator commands (crawl, process, reindex, audit, demo, migrate, serve, users, tokens)
-act as the system: the audit chain names the OS user and host (``catalog.audit``).
+User administration (``raqib users``, ``raqib tokens``) acts as an admin person
+(``administrator_from_args``: a token with the ``admin`` scope or the sign-in, role admin)
+once an admin has enrolled a second factor; before that (bootstrap, a fresh install) it
+acts as the system unless a person is presented (``accounts.administration``).
+
+Operator commands (crawl, process, reindex, audit, demo, migrate, serve) act as the
+system: the audit chain names the OS user and host (``catalog.audit``).
 
 To make another command act as a person: call ``add_person_arguments(parser)`` in its
 parser module and ``person_from_args(args, scope)`` first thing in its handler.
@@ -25,9 +30,11 @@ parser module and ``person_from_args(args, scope)`` first thing in its handler.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +43,13 @@ NO_PERSON = (
     "this command acts as a person: set RAQIB_TOKEN to your personal access token "
     "(the account page of the web UI, or an admin's `raqib tokens create`), pass "
     "--token-file PATH, or run it on a terminal to sign in; nothing written")
+NO_ADMIN = (
+    "user administration acts as an admin person once an admin has enrolled a second "
+    "factor: set RAQIB_TOKEN to an admin's token with the admin scope, pass --token-file "
+    "PATH, or run it on a terminal to sign in as an admin; nothing written")
+BOOTSTRAP_HINT = (
+    " (no admin has enrolled a second factor yet: without RAQIB_TOKEN, --token-file and "
+    "--by this command acts as the system, to make the first admin)")
 
 
 def add_person_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,3 +168,48 @@ def person_from_args(args: argparse.Namespace, scope: str) -> Any:
         raise _refuse(f"--by {by} is not the person signed in ({user.get_username()}): a "
                       "command acts only as the token's owner; nothing written")
     return user
+
+
+def _presents_person(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "token_file", None) or os.environ.get(TOKEN_ENV)
+                or getattr(args, "by", None))
+
+
+def administrator_from_args(args: argparse.Namespace) -> Any | None:
+    """The admin a user-administration command acts for, or None (the system) while
+    bootstrap is open and no person is presented (no token, no ``--by``); else
+    ``CommandError`` (exit 1, before anything is written). A person presented during
+    bootstrap is never ignored: they must be an admin too."""
+    from accounts import administration
+    from raqib.commands.output import CommandError
+
+    bootstrap = administration.bootstrap_open()
+    if bootstrap and not _presents_person(args):
+        return None
+    hint = BOOTSTRAP_HINT if bootstrap else ""
+    try:
+        if not (getattr(args, "token_file", None) or os.environ.get(TOKEN_ENV)) \
+                and not _terminal():
+            raise _refuse(NO_PERSON if bootstrap else NO_ADMIN)
+        user = person_from_args(args, "admin")
+        administration.check_administrator(user)
+    except administration.AdminRefused as exc:
+        raise _refuse(f"{exc}; nothing written{hint}") from exc
+    except CommandError as exc:
+        if not hint:
+            raise
+        raise _refuse(f"{exc}{hint}") from exc
+    return user
+
+
+@contextlib.contextmanager
+def admin_refusals() -> Iterator[None]:
+    """Around a call of ``accounts.administration``: its ``AdminRefused`` (the actor may
+    no longer administer, e.g. an admin enrolled while a bootstrap command waited at the
+    password prompt) becomes exit 1 with its message, never a traceback."""
+    from accounts import administration
+
+    try:
+        yield
+    except administration.AdminRefused as exc:
+        raise _refuse(f"{exc}; nothing written") from exc

@@ -16,7 +16,8 @@ account also gets a personal access token (``accounts.tokens``, scopes read and 
 days; a run revokes the tokens the previous run made), printed with the ``export
 RAQIB_TOKEN=...`` line that lets a newcomer go on at the command line as that person
 (``raqib incidents list``, ``raqib incidents review``: the command line acts as a person,
-``raqib.commands.acting``). The summary says which of the demo broadcasts failed and whether
+``raqib.commands.acting``); a last line tells how to make the first admin (bootstrap,
+``accounts.administration``). The summary says which of the demo broadcasts failed and whether
 as intended (the fixture's removed video, see
 ``raqib.demo.fixture_site.deliberate_failure``) or not; only a failure that was not
 intended, or a search that finds nothing, makes it exit 1. ``--format json`` prints the
@@ -210,7 +211,13 @@ def demo_command(args: argparse.Namespace) -> int:
                      "  then, e.g. as a demo lead: raqib incidents list --status "
                      "under_review, and raqib incidents review ID --status confirmed "
                      "--confidence high (the two-person rule applies)",
-                     f"Try: raqib search {DEMO_QUERY} --format json"])
+                     f"Try: raqib search {DEMO_QUERY} --format json",
+                     "",
+                     "The first admin: while no admin has enrolled a second factor "
+                     "(bootstrap), run raqib users create NAME --role admin and raqib users "
+                     "invite NAME at this console; once they enrol, raqib users and raqib "
+                     "tokens act only as an admin (their token with the admin scope, from "
+                     "the web UI's account page, or the sign-in on a terminal)"])
         if code or args.no_serve:
             return code
         return serve_forever(args.host or config.get("web.host"),

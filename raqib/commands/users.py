@@ -10,8 +10,14 @@ Every role needs a second factor, enrolled only through ``invite`` (a one-time, 
 code and link, printed once, stored hashed: ``accounts.invites``). ``deactivate`` blocks a
 user, ends all their sessions and revokes their personal access tokens; ``reset-2fa``
 removes their second-factor devices and invites and ends their sessions (a new invite is
-then needed); ``unlock`` lifts a login lockout of an account or an address. Parsers:
-``raqib.commands.parsers.users``; to add an action, register it there and write it here.
+then needed); ``unlock`` lifts a login lockout of an account or an address.
+
+Every action acts as an admin person (``raqib.commands.acting.administrator_from_args``:
+an admin-scoped token or the terminal sign-in) once an admin has enrolled a second
+factor; before that (bootstrap) as the system. The rules and their audit are
+``accounts.administration``: this module parses, calls and prints. Parsers:
+``raqib.commands.parsers.users``; to add an action, register it there, write its rule in
+``accounts.administration`` and its handler here.
 """
 
 from __future__ import annotations
@@ -19,18 +25,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import socket
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 
-from accounts.passwords import check_username
-from accounts.roles import set_role, user_role
+from accounts import administration
+from accounts.roles import user_role
 from accounts.twofactor import has_factor
-from catalog import audit
+from catalog.audit import actor_name
+from raqib.commands.acting import admin_refusals, administrator_from_args
 from raqib.commands.output import CommandError, emit
 
 
@@ -53,41 +58,56 @@ def read_password(name: str) -> str | None:
     return first if first == second else None
 
 
-def create_user(args: argparse.Namespace) -> int:
-    name = args.name.strip()
+BOOTSTRAP_REOPENED = (
+    "warning: no active admin with a second factor is left, so user administration is "
+    "open at this console again (bootstrap) until an admin enrols: `raqib users invite "
+    "NAME` for an admin")
+
+
+def _admin_error(exc: administration.AdminError) -> CommandError:
+    return CommandError(f"{exc}; nothing changed")
+
+
+def _warn_if_reopened(was_open: bool) -> None:
+    if administration.left_bootstrap_open(was_open):
+        print(BOOTSTRAP_REOPENED, file=sys.stderr)
+
+
+def _user(name: str) -> Any:
     try:
-        check_username(name)
-    except ValidationError as exc:
-        raise CommandError(f"{' '.join(exc.messages)}; nothing changed") from exc
+        return administration.find_user(name)
+    except administration.AdminError as exc:
+        raise CommandError(f"{exc} (see `raqib users list`)") from exc
+
+
+def create_user(args: argparse.Namespace) -> int:
+    by = administrator_from_args(args)
+    was_open = administration.bootstrap_open()
+    try:
+        name = administration.check_new_name(args.name)
+    except administration.AdminError as exc:
+        raise _admin_error(exc) from exc
     password = read_password(name)
     if password is None:
         raise CommandError("the two passwords differ; nothing changed")
-    User = get_user_model()
-    existing = User.objects.filter(username=name).first()
     try:
-        if not password:
-            raise ValidationError("the password is empty")
-        validate_password(password, user=existing or User(username=name))
-    except ValidationError as exc:
-        raise CommandError(f"password refused: {' '.join(exc.messages)} "
-                           "(set RAQIB_PASSWORD or type it at the prompt); nothing changed"
-                           ) from exc
-    user = existing or User(username=name)
-    user.set_password(password)
-    user.is_active = True
-    user.save()
-    set_role(user, args.role)
-    verb = "updated" if existing else "created"
-    print(f"{verb} user {name} with role {args.role}")
+        with admin_refusals():
+            user, created = administration.save_user(name, args.role, password, by=by)
+    except administration.AdminError as exc:
+        raise CommandError(f"{exc} (set RAQIB_PASSWORD or type it at the prompt); "
+                           "nothing changed") from exc
+    print(f"{'created' if created else 'updated'} user {name} with role {args.role}")
     if not has_factor(user):
         print(f"{name} has no second factor yet: give them an enrolment invite "
               f"(`raqib users invite {name}`)")
+    _warn_if_reopened(was_open)
     return 0
 
 
 def list_users(args: argparse.Namespace) -> int:
     from accounts.twofactor import enrolled_user_ids
 
+    administrator_from_args(args)
     enrolled = enrolled_user_ids()
     rows = [{
         "name": u.username,
@@ -101,51 +121,38 @@ def list_users(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user(name: str) -> object:
-    user = get_user_model().objects.filter(username=name).first()
-    if user is None:
-        raise CommandError(f"no user named {name!r} (see `raqib users list`)")
-    return user
-
-
 def deactivate_user(args: argparse.Namespace) -> int:
-    from accounts.sessions import end_sessions
-    from accounts.tokens import live_tokens
-
+    by = administrator_from_args(args)
+    was_open = administration.bootstrap_open()
     user = _user(args.name)
-    tokens = live_tokens(user).count()
-    user.is_active = False
-    user.save(update_fields=["is_active"])  # revokes their tokens (accounts.tokens)
-    ended = end_sessions(user)
-    audit.record("user-deactivated", details={"user": user.username, "sessions_ended": ended,
-                                              "tokens_revoked": tokens})
+    with admin_refusals():
+        done = administration.deactivate(user, by=by)
+    ended, tokens = done["sessions_ended"], done["tokens_revoked"]
     emit(args, {"name": user.username, "active": False, "sessions_ended": ended,
                 "tokens_revoked": tokens},
          header=f"deactivated {user.username}; ended {ended} session(s), revoked {tokens} "
                 "access token(s)")
+    _warn_if_reopened(was_open)
     return 0
 
 
 def _operator() -> str:
-    """Who runs the command (the OS user and host), for the audit of an invite."""
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
-    return f"{who}@{socket.gethostname()}"
+    """Who runs the command (the OS user and host), for an invite issued in bootstrap."""
+    return actor_name(None).removesuffix(" (command line)")
 
 
 def invite(args: argparse.Namespace) -> int:
-    from accounts.invites import InviteError, issue_invite
-
+    by = administrator_from_args(args)
     user = _user(args.name)
     base = (args.base_url or f"http://{settings.CONFIG.get('web.host')}:"
                              f"{settings.CONFIG.get('web.port')}").rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise CommandError(f"--base-url must start with http:// or https://, not {base!r}")
     try:
-        code, row = issue_invite(user, args.expires, issued_by=_operator())
-    except InviteError as exc:
+        with admin_refusals():
+            code, row = administration.invite(user, args.expires, by=by,
+                                              operator=_operator())
+    except administration.AdminError as exc:
         raise CommandError(f"{exc}; no invite issued") from exc
     link = f"{base}/account/2fa/enrol/?code={code}"
     emit(args, {"name": user.username, "code": code, "link": link,
@@ -157,32 +164,32 @@ def invite(args: argparse.Namespace) -> int:
 
 
 def reset_2fa(args: argparse.Namespace) -> int:
-    from accounts.sessions import end_sessions
-    from accounts.twofactor import reset_second_factor
-
+    by = administrator_from_args(args)
+    was_open = administration.bootstrap_open()
     user = _user(args.name)
-    removed = reset_second_factor(user)
-    ended = end_sessions(user)
-    audit.record("user-2fa-reset", details={"user": user.username, "devices_removed": removed,
-                                            "sessions_ended": ended})
+    with admin_refusals():
+        done = administration.reset_factor(user, by=by)
+    removed, ended = done["devices_removed"], done["sessions_ended"]
     emit(args, {"name": user.username, "devices_removed": removed, "sessions_ended": ended},
          header=f"removed {removed} second-factor device(s) of {user.username} and ended "
               f"{ended} session(s); to enrol again they need a new invite: "
               f"`raqib users invite {user.username}`")
+    _warn_if_reopened(was_open)
     return 0
 
 
 def unlock(args: argparse.Namespace) -> int:
-    from axes.utils import reset
-
+    by = administrator_from_args(args)
     if not args.name and not args.address:
         raise CommandError("name a user, or give --address, to unlock")
     if args.name:
         _user(args.name)
-    cleared = reset(username=args.name or None, ip=args.address or None)
+    try:
+        with admin_refusals():
+            cleared = administration.unlock(args.name, args.address, by=by)
+    except administration.AdminError as exc:
+        raise _admin_error(exc) from exc
     who = " and ".join(filter(None, [args.name, args.address and f"address {args.address}"]))
-    audit.record("login-unlocked", details={"user": args.name, "address": args.address,
-                                            "attempts_cleared": cleared})
     emit(args, {"name": args.name, "address": args.address, "attempts_cleared": cleared},
          header=f"unlocked {who} ({cleared} failed-attempt record(s) cleared)")
     return 0

@@ -113,15 +113,19 @@ def _key_from_db(data_dir: str | os.PathLike, username: str) -> tuple[str, int, 
 
 
 def issue_invite_cli(username: str, *, data_dir: str | os.PathLike | None = None,
-                     env: dict[str, str] | None = None, base_url: str = "") -> dict:
+                     env: dict[str, str] | None = None, base_url: str = "",
+                     admin: list[str] | None = None) -> dict:
     """``raqib users invite USERNAME --format json`` in a subprocess against the server's
-    data (``env``, else this environment with ``RAQIB_DATA_DIR`` = ``data_dir``)."""
+    data (``env``, else this environment with ``RAQIB_DATA_DIR`` = ``data_dir``). Once an
+    admin has enrolled a second factor, pass ``admin``: their person arguments (e.g.
+    ``["--token-file", PATH]`` of an admin-scoped token); before that none is needed."""
     run_env = dict(env or os.environ)
     if data_dir is not None:
         run_env["RAQIB_DATA_DIR"] = str(data_dir)
     command = [sys.executable, "-m", "raqib", "users", "invite", username, "--format", "json"]
     if base_url:
         command += ["--base-url", base_url]
+    command += admin or []
     done = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
