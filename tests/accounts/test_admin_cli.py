@@ -309,3 +309,18 @@ def test_the_rules_refuse_whoever_calls_them(enrolled) -> None:
     assert _state() == before
     user, created = administration.save_user("mallory", "viewer", PASSWORD, by=root)
     assert created and user_role(user) == "viewer"
+
+
+@pytest.mark.parametrize("command", [["createsuperuser", "--username", "mallory",
+                                      "--email", "m@example.org", "--noinput"],
+                                     ["changepassword", "root"]])
+def test_manage_cannot_make_or_change_an_account_around_the_rules(
+        capsys, enrolled, command: list[str]) -> None:
+    """Django's own account commands would make an admin (or take over one) with no audit
+    row and no admin person: ``raqib manage`` refuses them and points at ``raqib users``."""
+    before = get_user_model().objects.get(username="root").password
+    code, _, err = _cli(capsys, "manage", *command)
+    assert code == 1
+    assert "raqib users" in err and "Traceback" not in err
+    assert not get_user_model().objects.filter(username="mallory").exists()
+    assert get_user_model().objects.get(username="root").password == before
