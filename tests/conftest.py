@@ -38,6 +38,24 @@ import django  # noqa: E402 - must follow the environment above
 # Set up now so sub-directory conftests may import models at module level.
 django.setup()
 
+
+def _fast_password_hashes_in_this_process() -> None:
+    """Passwords hashed in the test process use MD5 (issue 26): the production hasher,
+    PBKDF2 at a million rounds, costs about 0.3 s of CPU per hash, and a user created and
+    signed in costs two; that was most of the CPU of the review UI's and the rules'
+    tests. No test here checks the hash's strength; what they check (the right password
+    lets in, a wrong one does not, lockout, second factor) is the same with any hasher.
+    Django's defaults stay behind MD5, so a hash that a ``raqib`` subprocess (real
+    settings, PBKDF2) wrote still verifies here; subprocesses keep the production hasher
+    (tests/test_test_isolation.py checks production still hashes with PBKDF2)."""
+    from django.conf import global_settings, settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 *global_settings.PASSWORD_HASHERS]
+
+
+_fast_password_hashes_in_this_process()
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
