@@ -119,6 +119,21 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop("DJANGO_SETTINGS_MODULE", None)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files holding ``slow`` tests (Whisper, browsers, the demo,
+    the drills: the longest files) go to the front of the queue, each file's own tests in
+    the order they had (issue 26). ``--dist loadfile`` hands out whole files in collection
+    order, and pytest-django puts tests without a database last, so the longest files came
+    last and one process ran them alone while the other sat idle; now the short files fill
+    in at the end. Files never depended on their order: the two processes already take them
+    in an order that changes from run to run. A serial run keeps pytest-django's order."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
