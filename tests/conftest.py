@@ -38,6 +38,24 @@ import django  # noqa: E402 - must follow the environment above
 # Set up now so sub-directory conftests may import models at module level.
 django.setup()
 
+
+def _fast_password_hashes_in_this_process() -> None:
+    """Passwords hashed in the test process use MD5 (issue 26): the production hasher,
+    PBKDF2 at a million rounds, costs about 0.3 s of CPU per hash, and a user created and
+    signed in costs two; that was most of the CPU of the review UI's and the rules'
+    tests. No test here checks the hash's strength; what they check (the right password
+    lets in, a wrong one does not, lockout, second factor) is the same with any hasher.
+    Django's defaults stay behind MD5, so a hash that a ``raqib`` subprocess (real
+    settings, PBKDF2) wrote still verifies here; subprocesses keep the production hasher
+    (tests/test_test_isolation.py checks production still hashes with PBKDF2)."""
+    from django.conf import global_settings, settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 *global_settings.PASSWORD_HASHERS]
+
+
+_fast_password_hashes_in_this_process()
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,6 +117,21 @@ def pytest_configure(config: pytest.Config) -> None:
     session dir is named above (tests/test_test_isolation.py)."""
     if getattr(config.option, "numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ:
         os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files holding ``slow`` tests (Whisper, browsers, the demo,
+    the drills: the longest files) go to the front of the queue, each file's own tests in
+    the order they had (issue 26). ``--dist loadfile`` hands out whole files in collection
+    order, and pytest-django puts tests without a database last, so the longest files came
+    last and one process ran them alone while the other sat idle; now the short files fill
+    in at the end. Files never depended on their order: the two processes already take them
+    in an order that changes from run to run. A serial run keeps pytest-django's order."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -11,16 +11,19 @@ share it. To add a fault: give ``build_outlet`` a new kind of ``Fault`` or give
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +191,7 @@ def backends() -> Iterator[tuple[Postgres, Redis]]:
     try:
         yield pg, redis
     finally:
+        stop_audits()
         redis.stop()
         pg.stop()
 
@@ -278,12 +282,58 @@ class Cluster:
 AUDIT = ROOT / "tests" / "drills" / "audit.py"
 
 
-def audit(env: dict[str, str]) -> dict:
-    """The catalog as the drill checks it (``audit.py``, run under the drill's env)."""
-    proc = subprocess.run([sys.executable, str(AUDIT)], env=env, capture_output=True,
-                          text=True, timeout=120, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout)
+# A running ``audit.py --serve`` per env, with the file its stderr goes to.
+_AUDITORS: dict[tuple, tuple[subprocess.Popen, typing.IO[bytes]]] = {}
+
+
+def audit(env: dict[str, str], timeout: float = 120) -> dict:
+    """The catalog as the drill checks it (``audit.py``, run under the drill's env): one
+    ``audit.py --serve`` process per env answers every poll, each audit in its own fresh
+    snapshot (Django starts once, not once a poll). A failed audit (the database
+    restarting) raises AssertionError, as a failed ``audit.py`` run did; one that takes
+    over ``timeout`` seconds raises ``subprocess.TimeoutExpired``, as it did."""
+    key = tuple(sorted(env.items()))
+    proc, errors = _AUDITORS.get(key, (None, None))
+    if proc is None or proc.poll() is not None:
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        proc = subprocess.Popen([sys.executable, str(AUDIT), "--serve"], env=env, cwd=ROOT,
+                                text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=errors)
+        _AUDITORS[key] = proc, errors
+    try:
+        proc.stdin.write("audit\n")
+        proc.stdin.flush()
+    except OSError:
+        pass  # it exited: its status and stderr say why, below
+    if not select.select([proc.stdout], [], [], timeout)[0]:
+        proc.kill()
+        raise subprocess.TimeoutExpired(proc.args, timeout)
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        errors.seek(0)
+        raise AssertionError(f"audit.py exited {proc.returncode}: "
+                             f"{errors.read().decode(errors='replace')[-3000:]}")
+    state = json.loads(line)
+    assert "error" not in state, state["error"]
+    return state
+
+
+@atexit.register
+def stop_audits() -> None:
+    """End every ``audit.py --serve`` this process started (before the databases they
+    read stop: ``backends``; the drills' fixture after each drill)."""
+    while _AUDITORS:
+        _, (proc, errors) = _AUDITORS.popitem()
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        errors.close()
 
 
 def _progress(state: dict) -> tuple:

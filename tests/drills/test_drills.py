@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,7 @@ from harness import (
     backends,
     build_outlet,
     raqib,
+    stop_audits,
     wait_settled,
     write_config,
 )
@@ -67,6 +69,13 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("drill-models")
     ensure_bundled_model(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _audits_stopped() -> Iterator[None]:
+    """Each drill's ``audit.py --serve`` ends with the drill (harness.audit)."""
+    yield
+    stop_audits()
 
 
 def drill_env(tmp: Path, models: Path, extra: dict[str, str]) -> dict[str, str]:
