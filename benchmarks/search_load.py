@@ -174,7 +174,9 @@ def _load_incidents(count: int) -> list[int]:
 
 
 def page_paths(kind: str, size: int, args: argparse.Namespace) -> list[str]:
-    """The URLs ``--in-process`` renders for a page kind."""
+    """The URLs ``--in-process`` renders for a page kind (``--url``: that one URL)."""
+    if args.url:
+        return [args.url] * args.in_process
     if kind == "search":
         return search_paths(size or 100_000, args.seed, args.queries)[:args.in_process]
     if kind == "broadcast":
@@ -215,7 +217,7 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
         last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None)
     client.post("/login/2fa/", {"token": _totp_code("load-reviewer-0")})  # the second factor
     paths = page_paths(args.page, size, args)
-    marker = PAGE_MARKERS[args.page]
+    marker = b"</html>" if args.url else PAGE_MARKERS[args.page]
     backend_seconds: list[float] = []
     original = {TantivyBackend: TantivyBackend.search_page}  # the embedded backend
 
@@ -304,6 +306,8 @@ def main() -> None:
                         "the time goes (SQL statements, backend time)")
     parser.add_argument("--page", choices=tuple(PAGE_MARKERS), default="search",
                         help="with --in-process: which page to render (default search)")
+    parser.add_argument("--url", help="with --in-process: render this URL instead (any page "
+                        "the first reviewer may open; its fixed cost, for instance)")
     parser.add_argument("--profile", choices=("tottime", "cumulative"),
                         help="with --in-process: cProfile's top functions by this order")
     parser.add_argument("--profile-lines", type=int, default=30, help=argparse.SUPPRESS)

@@ -101,6 +101,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets rendered in Python, the same characters as Django's widget templates (issue 26).
+FORM_RENDERER = "review_ui.form_renderer.FastRenderer"
+
 if CONFIG.get("database.url"):
     # Health checks: a connection broken by a database restart is replaced, not reused.
     DATABASES = {"default": dj_database_url.parse(CONFIG.get("database.url"), conn_max_age=60,
