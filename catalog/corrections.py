@@ -44,11 +44,15 @@ class RangeText:
 
 
 def range_texts(transcript_ids: list[int]) -> dict[int, dict[int, RangeText]]:
-    """{transcript id: {first segment number: RangeText}} (two queries)."""
+    """{transcript id: {first segment number: RangeText}} (two queries; one, the cheap one,
+    when the transcripts have no corrected range, the common case)."""
+    current = list(latest().filter(transcript_id__in=transcript_ids))
+    if not current:  # no range, so no verified version either
+        return {}
     verified = {(c.transcript_id, c.first_number, c.last_number): c.text
                 for c in latest_verified().filter(transcript_id__in=transcript_ids)}
     out: dict[int, dict[int, RangeText]] = {}
-    for c in latest().filter(transcript_id__in=transcript_ids):
+    for c in current:
         key = (c.transcript_id, c.first_number, c.last_number)
         out.setdefault(c.transcript_id, {})[c.first_number] = RangeText(
             c.first_number, c.last_number, c.start, c.end, c.text, verified.get(key, ""))

@@ -150,10 +150,13 @@ def clip_text(broadcast: Broadcast, start: float, end: float) -> ClipText:
         start__lt=end, end__gt=start).order_by("number").values_list("text", flat=True)
         if t.strip())
     overlapping = Q(start__lt=end, end__gt=start)
+    current = list(latest_versions(broadcast).filter(overlapping))
+    if not current:  # no corrected range here, so no verified version either
+        return ClipText(machine, [])
     verified = {(c.transcript_id, c.first_number, c.last_number): c
                 for c in verified_ranges(broadcast).filter(overlapping)}
     candidates = [verified.get((c.transcript_id, c.first_number, c.last_number), c)
-                  for c in latest_versions(broadcast).filter(overlapping)]
+                  for c in current]
     candidates.sort(key=lambda c: (not c.verified, -c.created_at.timestamp(), -c.pk))
     chosen: list[Correction] = []
     for c in candidates:

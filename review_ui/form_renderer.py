@@ -21,19 +21,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
-from django.template.base import render_value_in_context
-from django.template.context import Context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 
+from review_ui.templatetags.raqib_ui import template_value
+
 WIDGETS = "django/forms/widgets/"
 SELECT_OPTION = WIDGETS + "select_option.html"
-_CONTEXT = Context(autoescape=True)  # the widget templates' context: autoescape on
 
 
 def _shown(value: Any) -> str:
     """``{{ value }}`` in a widget template (localised, then autoescaped)."""
-    return render_value_in_context(value, _CONTEXT)
+    return template_value(value)
 
 
 def _string(value: Any) -> str:

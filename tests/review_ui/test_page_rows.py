@@ -1,0 +1,95 @@
+"""Issue 26: the broadcast viewer's transcript lines, now written in Python
+(``views.broadcasts.segment_rows``), are the characters the template loop wrote.
+
+The template fragment it replaced is kept here verbatim and rendered beside the new code
+for lines reaching every branch: the current line, unsure words (a title with a number in
+the page's language, Arabic-Indic digits on), hostile text (markup, quotes, bidi
+controls), a line opening a corrected range and lines inside verified and unverified
+ranges, with and without the reviewer's checkbox, with and without a transcript, in
+Arabic and English. ``template_value`` is also checked against ``{{ }}`` directly.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from catalog.models import Segment
+from review_ui.templatetags.raqib_ui import template_value
+from review_ui.views.broadcasts import low_confidence, segment_rows
+
+OLD_LOOP = Template(
+    "{% load i18n raqib_ui %}"
+    "{% for row in segment_rows %}{% with seg=row.segment %}\n"
+    '      <li class="segment{% if seg.pk == current_segment %} current{% endif %}'
+    "{% if row.inside %} in-corrected{% if row.inside.correction.verified or "
+    'row.inside.verified %} in-verified{% endif %}{% endif %}" id="s{{ seg.number }}" '
+    'data-number="{{ seg.number }}" data-start="{{ seg.start|seconds_param }}" '
+    'data-end="{{ seg.end|seconds_param }}">\n'
+    '        {% if can_tag %}<input type="checkbox" class="select-line" name="seg" '
+    'value="{{ seg.number }}" form="incident-from-lines" aria-label="{% blocktranslate '
+    'with number=seg.number %}select line {{ number }}{% endblocktranslate %}">'
+    "{% endif %}\n"
+    '        <a class="seek" href="?t={{ seg.start|seconds_param }}{% if transcript %}'
+    '&amp;transcript={{ transcript.pk }}{% endif %}" data-start="{{ seg.start|seconds_param }}'
+    '" data-end="{{ seg.end|seconds_param }}"{% if seg.pk == current_segment %} '
+    'aria-current="true"{% endif %}>\n'
+    '          <span class="timecode" dir="ltr">{{ seg.start|timecode }}</span>\n'
+    '          <span class="text" dir="auto">{{ seg|marked_text:low_confidence }}</span>\n'
+    "        </a>|{% endwith %}{% endfor %}")
+
+HOSTILE = 'a<b>"c" & \'d\' \u202eevil\u202c قناة'
+
+
+def _segments() -> list[Segment]:
+    words = [{"word": "واضح", "p": 0.99}, {"word": "<غامض>", "p": 0.12},
+             {"word": HOSTILE, "p": 0.5}, {"word": "x", "p": None}]
+    return [Segment(pk=10 + n, number=n, start=n * 7.25 + 3590, end=n * 7.25 + 3597.5,
+                    text=HOSTILE if n % 2 else f"سطر {n}",
+                    words=words if n in (1, 4) else None) for n in range(7)]
+
+
+def _ranges() -> tuple[dict[int, Any], dict[int, Any]]:
+    unverified = {"correction": SimpleNamespace(verified=False, first_number=1),
+                  "verified": None}
+    verified_later = {"correction": SimpleNamespace(verified=False, first_number=4),
+                      "verified": SimpleNamespace(pk=3)}
+    verified = {"correction": SimpleNamespace(verified=True, first_number=6),
+                "verified": None}
+    inside = {1: unverified, 2: unverified, 4: verified_later, 5: verified_later, 6: verified}
+    return {1: unverified, 4: verified_later, 6: verified}, inside
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+@pytest.mark.parametrize("can_tag", [True, False])
+@pytest.mark.parametrize("transcript", [SimpleNamespace(pk=12345), None])
+def test_segment_rows_write_what_the_template_wrote(language: str, can_tag: bool,
+                                                   transcript: Any, settings: Any) -> None:
+    settings.RAQIB_ARABIC_DIGITS = True
+    segments = _segments()
+    starts, inside = _ranges()
+    with translation.override(language):
+        rows = segment_rows(segments, starts, inside, current=12, can_tag=can_tag,
+                            transcript=transcript)
+        expected = OLD_LOOP.render(Context({
+            "segment_rows": [{"segment": s, "starts": starts.get(s.number),
+                              "inside": inside.get(s.number)} for s in segments],
+            "current_segment": 12, "can_tag": can_tag, "transcript": transcript,
+            "low_confidence": low_confidence()}))
+    got = "".join(f"\n      {row['html']}|" for row in rows)
+    assert got == expected
+    assert [r["starts"] for r in rows] == [starts.get(s.number) for s in segments]
+    assert "low-confidence" in got and "\u202e" not in got and "<غامض>" not in got
+
+
+@pytest.mark.parametrize("value", [12, 1234567, 3.5, "a<b>&\"'", None, True,
+                                   SimpleNamespace(__str__=lambda self: "<x>")])
+def test_template_value_is_what_a_variable_writes(value: Any, settings: Any) -> None:
+    settings.RAQIB_ARABIC_DIGITS = True
+    for language in ("ar", "en"):
+        with translation.override(language):
+            assert template_value(value) == Template("{{ v }}").render(Context({"v": value}))
