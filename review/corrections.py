@@ -137,13 +137,16 @@ class ClipText:
         return bool(self.corrections) and all(c.verified for c in self.corrections)
 
 
-def clip_text(broadcast: Broadcast, start: float, end: float) -> ClipText:
+def clip_text(broadcast: Broadcast, start: float, end: float,
+              transcript: Transcript | None | bool = True) -> ClipText:
     """The machine's text of the segments overlapping ``start``-``end`` (the newest
     transcript) and the corrected ranges overlapping it: for each range the latest
     verified version, else the latest. Ranges of every transcript of the broadcast count
     (a correction made before a re-transcription is not lost); where ranges of different
-    transcripts overlap, a verified one wins, then the newest."""
-    transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
+    transcripts overlap, a verified one wins, then the newest. ``transcript``: the newest
+    transcript (or None), when the caller read it already."""
+    if transcript is True:
+        transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
     if transcript is None:
         return ClipText("", [])
     machine = " ".join(t.strip() for t in transcript.segments.filter(
