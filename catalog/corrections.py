@@ -59,14 +59,21 @@ def range_texts(transcript_ids: list[int]) -> dict[int, dict[int, RangeText]]:
     return out
 
 
-def segment_ranges(segment_ids: list[int]) -> dict[int, tuple[bool, RangeText]]:
+def segment_ranges(segment_ids: list[int], transcript_ids: list[int] | None = None
+                   ) -> dict[int, tuple[bool, RangeText]]:
     """{segment id: (starts the range?, the corrected range covering that segment)} for the
-    segments inside a corrected range."""
+    segments inside a corrected range. ``transcript_ids``: the segments' transcripts when
+    the caller knows them; then a page whose transcripts have no corrected range (the
+    common case) costs one query."""
     from catalog.models import Segment
 
+    texts = range_texts(list(set(transcript_ids))) if transcript_ids is not None else None
+    if texts == {}:
+        return {}
     rows = list(Segment.objects.filter(id__in=segment_ids).values_list(
         "id", "transcript_id", "number"))
-    texts = range_texts(list({tid for _, tid, _ in rows}))
+    if texts is None:
+        texts = range_texts(list({tid for _, tid, _ in rows}))
     out: dict[int, tuple[bool, RangeText]] = {}
     for sid, tid, number in rows:
         for first, found in texts.get(tid, {}).items():
