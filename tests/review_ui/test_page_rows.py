@@ -93,3 +93,49 @@ def test_template_value_is_what_a_variable_writes(value: Any, settings: Any) -> 
     for language in ("ar", "en"):
         with translation.override(language):
             assert template_value(value) == Template("{{ v }}").render(Context({"v": value}))
+
+
+OLD_HIT_LOOP = Template(
+    "{% load i18n raqib_ui %}{% for row in rows %}\n"
+    '      <li class="hit">\n'
+    '        <a class="hit-link" href="{{ row.href }}">\n'
+    '          <span class="timecode" dir="ltr">{{ row.hit.play_from|timecode }}</span>\n'
+    '          <span class="text" dir="auto">{{ row.text_html }}</span>\n'
+    "        </a>\n"
+    '        <span data-matched="{{ row.hit.matched }}"{% if row.hit.verified %} '
+    'data-in-verified="yes"{% endif %} class="hit-matched badge{% if row.hit.matched == '
+    '"verified" %} badge-verified{% elif row.hit.matched == "corrected" %} badge-corrected'
+    '{% endif %}">{% if row.hit.matched == "verified" %}{% translate "verified text" %}'
+    '{% elif row.hit.matched == "corrected" %}{% translate "corrected text, not yet '
+    'verified" %}{% else %}{% translate "machine text" %}{% if row.hit.verified %} · '
+    '{% translate "in a verified range" %}{% endif %}{% endif %}</span>\n'
+    '        {% if row.incident_href %}<a class="open-incident" href="{{ row.incident_href }}">'
+    '{% translate "Open incident" %}</a>{% endif %}\n'
+    "      </li>\n"
+    "    {% endfor %}")
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+@pytest.mark.parametrize("can_propose", [True, False])
+def test_hit_rows_write_what_the_template_wrote(language: str, can_propose: bool,
+                                                settings: Any) -> None:
+    from index.base import Hit, Span
+    from review_ui.views.search import hit_rows
+
+    settings.RAQIB_ARABIC_DIGITS = True
+    hits = []
+    for n, (matched, verified) in enumerate([("machine", False), ("machine", True),
+                                             ("corrected", False), ("corrected", True),
+                                             ("verified", True), ("other", False)]):
+        hits.append(Hit(segment_id=n, transcript_id=1, broadcast_id=7 + n % 2,
+                        url="https://example.org/a?b=1&c=<2>" if n % 2 else "javascript:x",
+                        outlet=HOSTILE, title=HOSTILE, aired_at=None, start=3599.5 + n,
+                        end=3610.25 + n, text=HOSTILE, play_from=3599.5 + n,
+                        highlight=[Span("قال ", False), Span(HOSTILE, True)] if n % 3 else [],
+                        matched=matched, verified=verified))
+    with translation.override(language):
+        rows = hit_rows(hits, can_propose)
+        expected = OLD_HIT_LOOP.render(Context({"rows": rows}))
+    got = "".join(f"\n      {row['html']}\n    " for row in rows)
+    assert got == expected
+    assert "\u202e" not in got and "<b>" not in got and ("open-incident" in got) == can_propose
