@@ -91,10 +91,30 @@ def facet_links(page: SearchPage, query: QueryDict) -> list[dict[str, Any]]:
                 link = with_params(query, date_from=value, date_to=value)
             else:
                 link = with_params(query, **{FACET_FIELDS[name]: value})
-            items.append({"value": value, "count": count, "query": link})
+            items.append({"value": value, "count": count, "query": link,
+                          "html": facet_item_html(name, value, count, link)})
         if items:
             groups.append({"name": name, "items": items})
     return groups
+
+
+def facet_item_html(name: str, value: Any, count: Any, query: str) -> SafeString:
+    """A facet's ``<li>``: the link narrowing the search to ``value`` (shown as a language's
+    or month's name in the page's language, else as entered) and its count; the same
+    characters as the template loop it replaces (compared in ``test_page_rows.py``)."""
+    from review_ui.l10n import shown_month
+    from review_ui.labels import label
+
+    if name == "language":
+        shown = label("language", value)
+    elif name == "month":
+        shown = shown_month(value)
+    else:
+        shown = bidi_safe(value)
+    return mark_safe(  # noqa: S308  (every value is escaped by template_value)
+        f'<li><a class="facet-link" href="?{template_value(query)}"><bdi>'
+        f'{template_value(shown)}</bdi></a> <span class="facet-count" dir="ltr">'
+        f"({template_value(count)})</span></li>")
 
 
 def highlight_html(hit: Hit) -> SafeString:

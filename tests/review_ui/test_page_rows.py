@@ -139,3 +139,29 @@ def test_hit_rows_write_what_the_template_wrote(language: str, can_propose: bool
     got = "".join(f"\n      {row['html']}\n    " for row in rows)
     assert got == expected
     assert "\u202e" not in got and "<b>" not in got and ("open-incident" in got) == can_propose
+
+
+OLD_FACET_LOOP = Template(
+    "{% load i18n raqib_ui %}{% for group in facets %}{% for item in group.items %}\n"
+    '      <li><a class="facet-link" href="?{{ item.query }}"><bdi>{% if group.name == '
+    '"language" %}{{ item.value|shown:"language" }}{% elif group.name == "month" %}'
+    "{{ item.value|shown_month }}{% else %}{{ item.value|bidi_safe }}{% endif %}</bdi></a> "
+    '<span class="facet-count" dir="ltr">({{ item.count }})</span></li>\n'
+    "    {% endfor %}{% endfor %}")
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_facet_items_write_what_the_template_wrote(language: str, settings: Any) -> None:
+    from django.http import QueryDict
+
+    from review_ui.views.search import facet_links
+
+    settings.RAQIB_ARABIC_DIGITS = True
+    page = SimpleNamespace(facets={
+        "outlet": [(HOSTILE, 1234567), ("قناة", 3)], "language": [("ar", 12), ("xx<", 1)],
+        "month": [("2026-01", 9), ("bad<", 2)], "tag": [("t&g", 0)]})
+    with translation.override(language):
+        facets = facet_links(page, QueryDict("q=%3Cx%3E&outlet=a%26b"))
+        expected = OLD_FACET_LOOP.render(Context({"facets": facets}))
+    got = "".join(f"\n      {item['html']}\n    " for g in facets for item in g["items"])
+    assert got == expected and "\u202e" not in got
