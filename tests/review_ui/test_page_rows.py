@@ -165,3 +165,49 @@ def test_facet_items_write_what_the_template_wrote(language: str, settings: Any)
         expected = OLD_FACET_LOOP.render(Context({"facets": facets}))
     got = "".join(f"\n      {item['html']}\n    " for g in facets for item in g["items"])
     assert got == expected and "\u202e" not in got
+
+
+OLD_GROUP_HEAD = Template(
+    "{% load i18n raqib_ui %}{% for group in groups %}{% with hit=group.hit %}\n"
+    '  <li class="hit-group" data-broadcast="{{ hit.broadcast_id }}">\n'
+    '    <div class="hit-meta">\n'
+    '      <span class="outlet"><bdi>{{ hit.outlet|bidi_safe }}</bdi></span>\n'
+    '      <span class="title"><bdi>{{ hit.title|bidi_safe }}</bdi></span>\n'
+    "      {% if hit.aired_at or hit.aired_date %}{% include \"review_ui/_aired.html\" with "
+    "air=hit %}{% endif %}\n"
+    '      {% for tag in hit.tags %}<span class="tag"><bdi>{{ tag }}</bdi></span>{% endfor %}\n'
+    '      <span class="group-count">{% blocktranslate count counter=group.count %}'
+    "{{ counter }} hit on this page{% plural %}{{ counter }} hits on this page"
+    "{% endblocktranslate %}</span>\n"
+    '      {% if group.rows.0.original %}<a class="original" href="{{ group.rows.0.original }}"'
+    ' rel="noopener noreferrer" dir="ltr">{% translate "Original page" %}</a>{% endif %}\n'
+    "    </div>|{% endwith %}{% endfor %}")
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_group_heads_write_what_the_template_wrote(language: str, settings: Any) -> None:
+    import datetime as dt
+
+    from index.base import Hit
+    from review_ui.views.search import hit_groups, hit_rows
+
+    settings.RAQIB_ARABIC_DIGITS = True
+    aired = [{"aired_at": dt.datetime(2026, 3, 4, 18, 30, 5, tzinfo=dt.UTC),
+              "aired_precision": "second", "aired_tz": "Asia/Damascus"},
+             {"aired_at": dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC),
+              "aired_precision": "minute", "aired_tz": ""},
+             {"aired_at": None, "aired_date": dt.date(2025, 12, 31), "aired_precision": "day"},
+             {"aired_at": None, "aired_at_raw": "أمس <مساءً> \u202e"},
+             {"aired_at": None},
+             {"aired_at": dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC)}]
+    hits = [Hit(segment_id=n, transcript_id=1, broadcast_id=100 if n < 2 else 100 + n,
+                url="https://example.org/?a=1&b=<2>" if n % 3 else "", outlet=HOSTILE,
+                title=HOSTILE, start=n, end=n + 1, text="x",
+                tags=["t<1>", HOSTILE] if n % 2 else [], **aired[n % len(aired)])
+            for n in range(9)]
+    with translation.override(language):
+        groups = hit_groups(hit_rows(hits, True))
+        expected = OLD_GROUP_HEAD.render(Context({"groups": groups}))
+    got = "".join(f"\n  {g['head_html']}|" for g in groups)
+    assert got == expected
+    assert got.count("<time") == 6  # seconds, minutes, days, an unknown precision
