@@ -12,9 +12,11 @@ to correct them (``views.corrections``), the player bound to the range.
 Words the machine was unsure of (probability below
 ``transcribe.low_confidence``) are marked in the transcript, and ``broadcast_listening``
 lists the ranges to listen to first, most unsure first (``review.listening``).
-Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
-the list: read it with a ``common`` helper and add it to ``filter_query`` so the pager
-keeps it.
+Each transcript line's HTML is written in Python (``segment_rows``: the template loop
+was most of the page's rendering; ``tests/review_ui/test_page_rows.py`` compares it with
+that loop). Reading needs the viewer role. The media itself is served by ``media``. To
+add a filter to the list: read it with a ``common`` helper and add it to ``filter_query``
+so the pager keeps it.
 """
 
 from __future__ import annotations

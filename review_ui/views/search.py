@@ -11,6 +11,11 @@ and its links) is prepared once in Python by ``hit_rows``: the template's loop o
 span and a ``{% url %}`` per link were most of a result page's rendering time
 (``benchmarks/search_load.py --in-process``). The text is escaped and bidi-neutralised
 exactly as the template did it (``escape(bidi_safe(...))``), so the HTML is the same.
+Issue 26 took the same step further: each hit's ``<li>`` (``hit_row_html``), each group's
+header (``group_head_html``) and each facet (``facet_item_html``) are written here, each
+``{{ }}`` through ``template_value``; ``tests/review_ui/test_page_rows.py`` keeps the
+template fragments they replaced and compares. To change what a hit shows: change those
+functions (and the kept fragment in that test, which documents the old output).
 
 The hits of a page are shown grouped by broadcast (``hit_groups``): the broadcast's outlet,
 title, air time and tags once, its hits of this page under it in the backend's order,
