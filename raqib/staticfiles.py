@@ -23,6 +23,7 @@ folder and link it with ``{% static %}``; for another app's files, add the app t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import sys
@@ -34,6 +35,7 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 log = logging.getLogger(__name__)
 
 STAMP_NAME = ".raqib-static-stamp"
+LOCK_NAME = ".raqib-static-lock"
 IGNORE_PATTERNS = ["CVS", ".*", "*~"]  # collectstatic's own defaults
 
 
@@ -103,16 +105,23 @@ def ensure_collected() -> bool:
     storage read the manifest. True when it collected. A ``STATIC_ROOT`` that cannot be
     written (a read-only image) leaves the files as they are, with a warning: pages then
     link what the manifest holds, or the plain names."""
+    from django.conf import settings
     from django.contrib.staticfiles.storage import staticfiles_storage
 
     collected = False
-    if not is_current():
-        try:
-            collect()
-            collected = True
-        except OSError as exc:
-            print(f"warning: static files not collected ({exc}); serving them as found",
-                  file=sys.stderr, flush=True)
+    try:
+        if not is_current():  # (a current read-only image's files need no lock)
+            root = Path(settings.STATIC_ROOT)
+            root.mkdir(parents=True, exist_ok=True)
+            # one collection at a time: two servers started together on one data dir
+            with open(root / LOCK_NAME, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not is_current():
+                    collect()
+                    collected = True
+    except OSError as exc:
+        print(f"warning: static files not collected ({exc}); serving them as found",
+              file=sys.stderr, flush=True)
     if hasattr(staticfiles_storage, "load_manifest"):  # a manifest storage (the default)
         staticfiles_storage.hashed_files, staticfiles_storage.manifest_hash = (
             staticfiles_storage.load_manifest())
