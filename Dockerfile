@@ -36,6 +36,16 @@ COPY locale ./locale
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
     && for po in locale/*/LC_MESSAGES/*.po; do msgfmt -o "${po%.po}.mo" "$po"; done
 
+# Static files collected into the image (raqib.staticfiles: hashed names, gzip and Brotli
+# copies, the manifest), with a throw-away data dir and configuration so no key is baked
+# in: `raqib serve` finds them current and writes nothing at start-up.
+ENV RAQIB_STATIC_ROOT=/app/static
+RUN mkdir -p /tmp/raqib-build && : > /tmp/raqib-build/raqib.toml \
+    && RAQIB_DATA_DIR=/tmp/raqib-build/data RAQIB_CONFIG=/tmp/raqib-build/raqib.toml \
+       DJANGO_SETTINGS_MODULE=raqib.settings python -c \
+       "import django; django.setup(); from raqib import staticfiles; staticfiles.collect()" \
+    && rm -rf /tmp/raqib-build
+
 # Evidence and models live on a volume; run unprivileged.
 RUN useradd --system --uid 10001 --home-dir /data raqib \
     && mkdir -p /data /config && chown raqib /data

@@ -21,7 +21,14 @@ p99, requests/s, bad responses: not 200 or not a result page, and socket errors)
 ``--in-process N`` serves nothing: it renders N search pages through Django's test client in
 this process, as the first reviewer (SQL statements per page, mean page time, time in
 ``SearchBackend.search_page`` alone, and with ``--profile`` cProfile's top functions), to
-see where a page's time goes. To add a query kind: add its URLs in ``search_paths``.
+see where a page's time goes. ``--page broadcast`` and ``--page incident`` do the same for
+the broadcast viewer (the home's broadcasts in turn) and the incident page (``--in-process``
+incidents proposed by the first reviewer on those broadcasts, each with a 60 s clip, two
+signs and a person on air, created once and kept in the home). ``page_cpu_mean_ms`` (CPU
+of the process per page) is the figure to compare on a busy machine; run it against two
+checkouts on the same home, in turn, to compare code. To add a query kind: add its URLs in
+``search_paths``; to add a page: its paths in ``page_paths`` and the text that proves it
+rendered in ``PAGE_MARKERS``.
 """
 
 from __future__ import annotations
@@ -134,9 +141,57 @@ def search_paths(size: int, seed: int, n: int) -> list[str]:
             for trio in zip(words, phrases, filtered, strict=True) for params in trio]
 
 
+# The text each page kind must hold to count as rendered (not an error page).
+PAGE_MARKERS = {"search": b'class="count"', "broadcast": b'class="segments"',
+                "incident": b'class="clip'}
+
+
+def _load_incidents(count: int) -> list[int]:
+    """``count`` incidents proposed by the first load reviewer (titles "load incident N"),
+    one per broadcast, each with a 60 s clip, two coercion signs and a person on air;
+    made once, then reused."""
+    from django.contrib.auth.models import User
+
+    from catalog.models import Broadcast
+    from review import incidents as inc
+    from review.models import CoercionSign, Incident, Person
+    from review.persons import add_person
+
+    ids = list(Incident.objects.filter(title__startswith="load incident ").order_by("pk")
+               .values_list("pk", flat=True)[:count])
+    if len(ids) >= count:
+        return ids
+    user = User.objects.get(username="load-reviewer-0")
+    signs = list(CoercionSign.objects.order_by("code").values_list("code", flat=True)[:2])
+    person = (Person.objects.filter(name="load person").first()
+              or add_person("load person", kind=Person.Kind.DETAINEE, user=user))
+    for n, broadcast in enumerate(Broadcast.objects.order_by("pk")[len(ids):count],
+                                  start=len(ids)):
+        ids.append(inc.propose(user, broadcast_id=broadcast.pk, start=0, end=60,
+                               title=f"load incident {n}", signs=signs,
+                               people=[inc.OnAir(f"#{person.pk}", "confesses")]).pk)
+    return ids
+
+
+def page_paths(kind: str, size: int, args: argparse.Namespace) -> list[str]:
+    """The URLs ``--in-process`` renders for a page kind (``--url``: that one URL)."""
+    if args.url:
+        return [args.url] * args.in_process
+    if kind == "search":
+        return search_paths(size or 100_000, args.seed, args.queries)[:args.in_process]
+    if kind == "broadcast":
+        from catalog.models import Broadcast
+
+        ids = list(Broadcast.objects.filter(transcripts__isnull=False).distinct()
+                   .order_by("pk").values_list("pk", flat=True)[:args.in_process])
+        return [f"/broadcasts/{pk}/" for pk in (ids * args.in_process)[:args.in_process]]
+    return [f"/incidents/{pk}/" for pk in _load_incidents(args.in_process)]
+
+
 def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
-    """Render ``args.in_process`` search pages in this process (the test client, logged in
-    as the first load reviewer); the page's SQL statements, its time and the backend's."""
+    """Render ``args.in_process`` pages of ``args.page`` in this process (the test client,
+    logged in as the first load reviewer); the page's SQL statements, its time and (for
+    search) the backend's."""
     import cProfile
     import io
     import pstats
@@ -150,14 +205,19 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from index.tantivy_backend import TantivyBackend
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(User.objects.get(username="load-reviewer-0"))
+    # a code is accepted once per time step: forget the last one used (a run just before)
+    TOTPDevice.objects.filter(user__username="load-reviewer-0").update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None)
     client.post("/login/2fa/", {"token": _totp_code("load-reviewer-0")})  # the second factor
-    paths = search_paths(size or 100_000, args.seed, args.queries)[:args.in_process]
+    paths = page_paths(args.page, size, args)
+    marker = b"</html>" if args.url else PAGE_MARKERS[args.page]
     backend_seconds: list[float] = []
     original = {TantivyBackend: TantivyBackend.search_page}  # the embedded backend
 
@@ -177,6 +237,7 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
     backend_seconds.clear()
     profiler = cProfile.Profile() if args.profile else None
     statements = []
+    sizes = []
     page_seconds = []
     cpu_started = time.process_time()
     for path in paths:
@@ -188,24 +249,31 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
             if profiler:
                 profiler.disable()
             page_seconds.append(time.perf_counter() - started)
-        if response.status_code != 200 or b'class="count"' not in response.content:
+        if response.status_code != 200 or marker not in response.content:
             raise SystemExit(f"{path}: not a result page ({response.status_code})")
         statements.append(len(captured.captured_queries))
+        sizes.append(len(response.content))
     cpu = time.process_time() - cpu_started
-    report = {"segments": size, "pages": len(paths),
+    report = {"page": args.page, "segments": size, "pages": len(paths),
+              "bytes_per_page_mean": round(sum(sizes) / len(sizes)),
               # CPU of this process per page (Python, SQLite, Tantivy): what a busy machine
               # changes least, unlike the wall-clock times
               "page_cpu_mean_ms": round(1000 * cpu / len(paths), 2),
               "sql_per_page_max": max(statements), "sql_per_page_min": min(statements),
               "page_mean_ms": round(1000 * sum(page_seconds) / len(paths), 2),
               "page_p50_ms": round(1000 * sorted(page_seconds)[len(paths) // 2], 2),
-              "backend_mean_ms": round(1000 * sum(backend_seconds) / len(backend_seconds), 2),
-              "backend_p50_ms": round(1000 * sorted(backend_seconds)[len(backend_seconds) // 2],
-                                      2)}
+              "load_average": [round(x, 2) for x in os.getloadavg()]}
+    if backend_seconds:
+        report["backend_mean_ms"] = round(1000 * sum(backend_seconds) / len(backend_seconds),
+                                          2)
+        report["backend_p50_ms"] = round(
+            1000 * sorted(backend_seconds)[len(backend_seconds) // 2], 2)
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.profile).print_stats(args.profile_lines)
         report["profile"] = out.getvalue()
+        if args.profile_dump:  # for pstats (print_callers) or snakeviz
+            profiler.dump_stats(str(args.profile_dump))
     return report
 
 
@@ -236,9 +304,15 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=0, metavar="N",
                         help="no server: render N pages in this process and report where "
                         "the time goes (SQL statements, backend time)")
+    parser.add_argument("--page", choices=tuple(PAGE_MARKERS), default="search",
+                        help="with --in-process: which page to render (default search)")
+    parser.add_argument("--url", help="with --in-process: render this URL instead (any page "
+                        "the first reviewer may open; its fixed cost, for instance)")
     parser.add_argument("--profile", choices=("tottime", "cumulative"),
                         help="with --in-process: cProfile's top functions by this order")
     parser.add_argument("--profile-lines", type=int, default=30, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-dump", type=Path, help="with --profile: also write the raw "
+                        "cProfile statistics to this file")
     args = parser.parse_args()
     size = int(args.home.name) if args.home.name.isdigit() else 0
     if args.in_process:

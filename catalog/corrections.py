@@ -44,25 +44,36 @@ class RangeText:
 
 
 def range_texts(transcript_ids: list[int]) -> dict[int, dict[int, RangeText]]:
-    """{transcript id: {first segment number: RangeText}} (two queries)."""
+    """{transcript id: {first segment number: RangeText}} (two queries; one, the cheap one,
+    when the transcripts have no corrected range, the common case)."""
+    current = list(latest().filter(transcript_id__in=transcript_ids))
+    if not current:  # no range, so no verified version either
+        return {}
     verified = {(c.transcript_id, c.first_number, c.last_number): c.text
                 for c in latest_verified().filter(transcript_id__in=transcript_ids)}
     out: dict[int, dict[int, RangeText]] = {}
-    for c in latest().filter(transcript_id__in=transcript_ids):
+    for c in current:
         key = (c.transcript_id, c.first_number, c.last_number)
         out.setdefault(c.transcript_id, {})[c.first_number] = RangeText(
             c.first_number, c.last_number, c.start, c.end, c.text, verified.get(key, ""))
     return out
 
 
-def segment_ranges(segment_ids: list[int]) -> dict[int, tuple[bool, RangeText]]:
+def segment_ranges(segment_ids: list[int], transcript_ids: list[int] | None = None
+                   ) -> dict[int, tuple[bool, RangeText]]:
     """{segment id: (starts the range?, the corrected range covering that segment)} for the
-    segments inside a corrected range."""
+    segments inside a corrected range. ``transcript_ids``: the segments' transcripts when
+    the caller knows them; then a page whose transcripts have no corrected range (the
+    common case) costs one query."""
     from catalog.models import Segment
 
+    texts = range_texts(list(set(transcript_ids))) if transcript_ids is not None else None
+    if texts == {}:
+        return {}
     rows = list(Segment.objects.filter(id__in=segment_ids).values_list(
         "id", "transcript_id", "number"))
-    texts = range_texts(list({tid for _, tid, _ in rows}))
+    if texts is None:
+        texts = range_texts(list({tid for _, tid, _ in rows}))
     out: dict[int, tuple[bool, RangeText]] = {}
     for sid, tid, number in rows:
         for first, found in texts.get(tid, {}).items():

@@ -136,7 +136,8 @@ def mark_corrections(hits: list[Hit], parsed: Query) -> list[Hit]:
     from catalog.corrections import segment_ranges
     from index.watch_match import SegmentDoc, matches
 
-    ranges = segment_ranges([h.segment_id for h in hits]) if hits else {}
+    ranges = segment_ranges([h.segment_id for h in hits],
+                            [h.transcript_id for h in hits]) if hits else {}
     for hit in hits:
         found = ranges.get(hit.segment_id)
         if found is None:

@@ -101,6 +101,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets rendered in Python, the same characters as Django's widget templates (issue 26).
+FORM_RENDERER = "review_ui.form_renderer.FastRenderer"
+
 if CONFIG.get("database.url"):
     # Health checks: a connection broken by a database restart is replaced, not reused.
     DATABASES = {"default": dj_database_url.parse(CONFIG.get("database.url"), conn_max_age=60,
@@ -158,8 +161,16 @@ FORMAT_MODULE_PATH = ["review_ui.formats"]
 RAQIB_ARABIC_DIGITS = CONFIG.get("web.arabic_digits")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
+# Collected static files (raqib.staticfiles): hashed names, gzip/Brotli copies, a manifest.
+# `raqib serve` collects them here when missing or stale; the Docker image at build time.
+STATIC_ROOT = Path(os.environ.get("RAQIB_STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when missing
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "raqib.staticfiles.StaticStorage"},
+}
+STATICFILES_FINDERS = ["raqib.staticfiles.ServedAppsFinder"]
+# Until collected (a checkout's tests, web.debug) the plain files are served from the apps.
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True

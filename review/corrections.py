@@ -137,23 +137,29 @@ class ClipText:
         return bool(self.corrections) and all(c.verified for c in self.corrections)
 
 
-def clip_text(broadcast: Broadcast, start: float, end: float) -> ClipText:
+def clip_text(broadcast: Broadcast, start: float, end: float,
+              transcript: Transcript | None | bool = True) -> ClipText:
     """The machine's text of the segments overlapping ``start``-``end`` (the newest
     transcript) and the corrected ranges overlapping it: for each range the latest
     verified version, else the latest. Ranges of every transcript of the broadcast count
     (a correction made before a re-transcription is not lost); where ranges of different
-    transcripts overlap, a verified one wins, then the newest."""
-    transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
+    transcripts overlap, a verified one wins, then the newest. ``transcript``: the newest
+    transcript (or None), when the caller read it already."""
+    if transcript is True:
+        transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
     if transcript is None:
         return ClipText("", [])
     machine = " ".join(t.strip() for t in transcript.segments.filter(
         start__lt=end, end__gt=start).order_by("number").values_list("text", flat=True)
         if t.strip())
     overlapping = Q(start__lt=end, end__gt=start)
+    current = list(latest_versions(broadcast).filter(overlapping))
+    if not current:  # no corrected range here, so no verified version either
+        return ClipText(machine, [])
     verified = {(c.transcript_id, c.first_number, c.last_number): c
                 for c in verified_ranges(broadcast).filter(overlapping)}
     candidates = [verified.get((c.transcript_id, c.first_number, c.last_number), c)
-                  for c in latest_versions(broadcast).filter(overlapping)]
+                  for c in current]
     candidates.sort(key=lambda c: (not c.verified, -c.created_at.timestamp(), -c.pk))
     chosen: list[Correction] = []
     for c in candidates:

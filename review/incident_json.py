@@ -48,6 +48,9 @@ def _assessment_json(assessment: Any) -> dict[str, Any]:
 def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
     """The incident as ``user`` may see it (None: everything, for the operator)."""
     hidden = proposer_assessment_hidden(incident, user) if user is not None else False
+    clips = list(incident.clips.select_related(
+        "broadcast__outlet", "broadcast__source", "added_by").order_by("broadcast__aired_at",
+                                                                       "id"))
     assessments = [a for a in incident.assessments.select_related("by").order_by("at", "id")
                    if not (hidden and a.kind == "proposer")]
     data: dict[str, Any] = {
@@ -66,8 +69,7 @@ def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
         "assigned": sorted(u.get_username() for u in incident.assigned.all()),
         "created_at": incident.created_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
-        "clips": [clip_json(c) for c in incident.clips.select_related(
-            "broadcast__outlet", "added_by").order_by("broadcast__aired_at", "id")],
+        "clips": [clip_json(c) for c in clips],
         "persons": [{"person_id": p.person_id, "name": p.person.name, "kind": p.person.kind,
                      "role": p.role, "relation": p.relation,
                      "targeted_person_id": p.targeted_id,
@@ -79,8 +81,7 @@ def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
                      "reason": e.reason, "changes": e.changes, "version": e.version}
                     for e in incident.events.select_related("by").order_by("at", "id")],
     }
-    recordings = {c.broadcast_id: c.broadcast for c in incident.clips.select_related(
-        "broadcast__outlet", "broadcast__source").order_by("broadcast__aired_at", "id")}
+    recordings = {c.broadcast_id: c.broadcast for c in clips}
     data["sightings"] = [row for b in recordings.values() for row in sightings_json(b)]
     if hidden:
         data["history"] = [h for h in data["history"] if h["action"] != "edited"]

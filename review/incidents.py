@@ -92,7 +92,8 @@ def visible_incidents(user: Any) -> QuerySet[Incident]:
 
 def get_incident(incident_id: int, user: Any = None) -> Incident:
     """The incident, if ``user`` may see it; an unseen one is reported as missing."""
-    found = visible_incidents(user).filter(pk=incident_id).first()
+    found = visible_incidents(user).select_related(  # what every screen of it shows
+        "outlet", "proposed_by", "last_edited_by", "decided_by").filter(pk=incident_id).first()
     if found is None:
         raise IncidentError(_("no incident with id %(id)s"), id=incident_id)
     return found

@@ -13,14 +13,16 @@ a function returning the number shown next to the label).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import ROLES, has_role
+from accounts.roles import RANK, ROLES, user_role
 
 
 def _new_alerts() -> int:
@@ -60,13 +62,27 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=32)
+def _hrefs(items: tuple[NavItem, ...], prefix: str, urlconf: str | None,
+           root_urlconf: str) -> tuple[str, ...]:
+    """The entries' URLs, resolved once per process (per script prefix and URL conf: the
+    same for every request of a deployment)."""
+    return tuple(reverse(f"review_ui:{item.url_name}") for item in items)
+
+
 def visible_items(user: Any, items: tuple[NavItem, ...] = NAVIGATION
                   ) -> list[dict[str, Any]]:
     """The entries the user's role allows, as ``{href, label, css_class, badge,
-    badge_label}`` (``badge`` None when the entry has none); [] for a signed-out visitor."""
+    badge_label}`` (``badge`` None when the entry has none); [] for a signed-out visitor.
+    The role is read once (``user_role``) and the URLs once per process; the labels stay
+    lazy (the page's language) and the badges are counted for each request."""
     if user is None or not user.is_authenticated:
         return []
-    return [{"href": reverse(f"review_ui:{item.url_name}"), "label": item.label,
+    role = user_role(user)
+    if role is None:
+        return []
+    hrefs = _hrefs(items, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    return [{"href": href, "label": item.label,
              "css_class": item.css_class, "badge": item.badge() if item.badge else None,
              "badge_label": item.badge_label}
-            for item in items if has_role(user, item.role)]
+            for item, href in zip(items, hrefs, strict=True) if RANK[role] >= RANK[item.role]]

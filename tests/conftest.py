@@ -27,7 +27,7 @@ from review.evidence.signing import generate_key  # noqa: E402 - no Django neede
 
 generate_key(_SESSION_DIR / "evidence-signing-key.pem")
 os.environ["RAQIB_EVIDENCE_SIGNING_KEY"] = str(_SESSION_DIR / "evidence-signing-key.pem")
-for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND"):
+for _var in ("DATABASE_URL", "REDIS_URL", "RAQIB_SEARCH_BACKEND", "RAQIB_STATIC_ROOT"):
     os.environ.pop(_var, None)
 # A test that runs a suite on a throw-away PostgreSQL names it here (tests/services.py).
 if os.environ.get("RAQIB_TEST_DATABASE_URL"):

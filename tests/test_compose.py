@@ -230,3 +230,15 @@ def test_dockerfile_copies_every_installed_package_and_the_catalogs() -> None:
     assert "RAQIB_LOCALE_DIR=/app/locale" in text
     for tool in ("libchromaprint-tools", "tesseract-ocr-ara", "openssl"):
         assert tool in text, f"the image lacks {tool}"
+
+
+def test_dockerfile_collects_the_static_files_without_baking_a_key() -> None:
+    """Issue 26: the image holds the collected static files (hashed, compressed) where
+    settings looks (RAQIB_STATIC_ROOT), collected with a throw-away data dir."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "ENV RAQIB_STATIC_ROOT=/app/static" in text
+    assert "staticfiles.collect()" in text
+    collect = text[text.index("RUN mkdir -p /tmp/raqib-build"):]
+    collect = collect[:collect.index("rm -rf /tmp/raqib-build")]
+    assert "RAQIB_DATA_DIR=/tmp/raqib-build/data" in collect
+    assert "USER raqib" in text[text.index("staticfiles.collect()"):]  # collected as root

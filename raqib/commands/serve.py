@@ -4,9 +4,11 @@
 ``serve_forever(host, port, workers)`` binds the socket, prints the URL line
 ("Raqib review UI: http://HOST:PORT/ ...", port 0 resolved to the port picked; tests and
 operators read it) and serves until SIGTERM/SIGINT. Static files are served by whitenoise
-inside the Django application, so nothing else is needed; they are read from the apps'
-static folders (no ``collectstatic``, no hashed names), so they are neither pre-compressed
-nor cached for long (whitenoise's 60 s): a manifest storage is the next step (issue 26).
+inside the Django application, so nothing else is needed: before the workers start,
+``raqib.staticfiles.ensure_collected`` collects them into ``STATIC_ROOT`` when missing or
+stale (hashed names, gzip and Brotli copies, a manifest), and whitenoise sends them cached
+for ever (``immutable``). The in-process waitress server below collects nothing: it serves
+what was collected, else the apps' plain files (cached 60 s).
 
 In-process embedding (one thread, no fork) stays on waitress: ``make_server(host, port)``
 builds it, ``serve_in_thread(host, port)`` runs it in a daemon thread, ``stop_server``
@@ -25,6 +27,7 @@ import waitress
 from django.conf import settings
 from waitress import wasyncore
 
+from raqib import staticfiles
 from raqib.commands import serve_workers
 from raqib.commands.output import CommandError
 from raqib.wsgi import application
@@ -91,6 +94,7 @@ def serve_forever(host: str, port: int, workers: int | None = None) -> int:
     timeout = settings.CONFIG.get("web.worker_timeout")
     if timeout < 1:
         raise CommandError(f"web.worker_timeout must be at least 1 second, not {timeout}")
+    staticfiles.ensure_collected()  # before the URL line: the first page links hashed names
     try:
         sock = serve_workers.bind_socket(host, port)
     except (OSError, OverflowError) as exc:

@@ -115,9 +115,12 @@ class RaqibServer(BaseApplication):
 
 
 def run_gunicorn(sock: socket.socket, workers: int, timeout: int) -> None:
-    """Serve ``raqib.wsgi.application`` on ``sock`` with ``workers`` processes until
+    """Serve a new Django WSGI handler on ``sock`` with ``workers`` processes until
     SIGTERM/SIGINT (gunicorn exits the process with SystemExit)."""
-    from raqib.wsgi import application
+    from django.core.wsgi import get_wsgi_application
 
     assert settings.configured
+    # A new handler, not raqib.wsgi's: its whitenoise lists STATIC_ROOT now, after
+    # raqib.staticfiles.ensure_collected (serve_forever) collected the hashed files.
+    application = get_wsgi_application()
     RaqibServer(application, _options(sock, workers, timeout)).run()

@@ -26,6 +26,18 @@ from catalog.urls import is_http_url
 register = template.Library()
 
 
+_VALUE_CONTEXT = template.Context(autoescape=True)  # a page's context: autoescape on
+
+
+def template_value(value: object) -> str:
+    """What ``{{ value }}`` writes in a page (localised, then autoescaped): for HTML built
+    in Python that must read exactly as the template's (``views.search.hit_rows``,
+    ``views.broadcasts.segment_rows``, ``form_renderer``)."""
+    from django.template.base import render_value_in_context
+
+    return render_value_in_context(value, _VALUE_CONTEXT)
+
+
 @register.filter
 def http_href(value: object) -> str:
     """The URL when it is absolute http(s) (the only schemes a link may point at), else ""."""

@@ -12,24 +12,37 @@ to correct them (``views.corrections``), the player bound to the range.
 Words the machine was unsure of (probability below
 ``transcribe.low_confidence``) are marked in the transcript, and ``broadcast_listening``
 lists the ranges to listen to first, most unsure first (``review.listening``).
-Reading needs the viewer role. The media itself is served by ``media``. To add a filter to
-the list: read it with a ``common`` helper and add it to ``filter_query`` so the pager
-keeps it.
+Each transcript line's HTML is written in Python (``segment_rows``: the template loop
+was most of the page's rendering; ``tests/review_ui/test_page_rows.py`` compares it with
+that loop). Reading needs the viewer role. The media itself is served by ``media``. To
+add a filter to the list: read it with a ``common`` helper and add it to ``filter_query``
+so the pager keeps it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accounts.roles import has_role
-from catalog.models import Broadcast, Sighting, Tag, Transcript
+from catalog.models import Broadcast, Segment, Sighting, Tag, Transcript
 from catalog.sightings import sightings_json
 from review.listening import needs_listening
 from review_ui.access import role_required
+from review_ui.templatetags.raqib_ui import (
+    marked_text_filter,
+    seconds_param,
+    template_value,
+    timecode,
+)
 from review_ui.views.common import (
     PER_PAGE,
     choice_param,
@@ -98,6 +111,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
                    None)
     corrected = _corrected_ranges(broadcast, transcript, request.user) if transcript else []
+    can_tag = has_role(request.user, "reviewer")
     starts = {row["correction"].first_number: row for row in corrected}
     inside = {n: row for row in corrected
               for n in range(row["correction"].first_number,
@@ -107,15 +121,61 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "transcripts": broadcast.transcripts.order_by("-created_at", "-id"),
         "segments": segments, "current_segment": current,
         "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
-        "can_tag": has_role(request.user, "reviewer"),
+        "can_tag": can_tag,
         "vocabulary": Tag.objects.filter(vocabulary=True).order_by("name"),
         "sightings": sightings_json(broadcast)[1:],  # its own capture is shown above
         "corrected": corrected,
-        "segment_rows": [{"segment": s, "starts": starts.get(s.number),
-                          "inside": inside.get(s.number)} for s in segments],
+        "segment_rows": segment_rows(segments, starts, inside, current=current,
+                                     can_tag=can_tag, transcript=transcript),
         "low_confidence": low_confidence(),
         "listening_count": len(needs_listening(segments, low_confidence())),
     })
+
+
+def segment_rows(segments: list[Segment], starts: dict[int, Any], inside: dict[int, Any], *,
+                 current: int | None, can_tag: bool, transcript: Transcript | None
+                 ) -> list[dict[str, Any]]:
+    """Each transcript line of the viewer: ``segment``, ``starts`` and ``inside`` (the
+    corrected range it opens or lies in) and ``html``, the line's ``<li>`` up to its link's
+    end, written here once rather than by the template's loop (most of the page's
+    rendering time for a long transcript): the same characters the template wrote
+    (``template_value`` for each ``{{ }}``, the same filters, the same translation)."""
+    threshold = low_confidence()
+    select_line = gettext("select line %(number)s")
+    transcript_param = (f"&amp;transcript={template_value(transcript.pk)}"
+                        if transcript else "")
+    rows = []
+    for seg in segments:
+        into = inside.get(seg.number)
+        is_current = seg.pk == current
+        number = template_value(seg.number)
+        start, end = escape(seconds_param(seg.start)), escape(seconds_param(seg.end))
+        classes = "segment" + (" current" if is_current else "")
+        if into:
+            classes += " in-corrected" + (
+                " in-verified" if into["correction"].verified or into["verified"] else "")
+        aria_current = ' aria-current="true"' if is_current else ""
+        checkbox = ""
+        if can_tag:
+            try:
+                label = select_line % {"number": number}
+            except (KeyError, ValueError):  # a broken translation: the template's fallback
+                label = "select line %(number)s" % {"number": number}  # noqa: UP031
+            checkbox = (f'<input type="checkbox" class="select-line" name="seg" '
+                        f'value="{number}" form="incident-from-lines" aria-label="{label}">')
+        html = (
+            f'<li class="{classes}" id="s{number}" data-number="{number}" '
+            f'data-start="{start}" data-end="{end}">\n'
+            f"        {checkbox}\n"
+            f'        <a class="seek" href="?t={start}{transcript_param}" data-start="{start}" '
+            f'data-end="{end}"{aria_current}>\n'
+            f'          <span class="timecode" dir="ltr">{escape(timecode(seg.start))}</span>\n'
+            f'          <span class="text" dir="auto">'
+            f"{conditional_escape(marked_text_filter(seg, threshold))}</span>\n"
+            f"        </a>")
+        rows.append({"segment": seg, "starts": starts.get(seg.number), "inside": into,
+                     "html": mark_safe(html)})  # noqa: S308  (every value escaped above)
+    return rows
 
 
 def _corrected_ranges(broadcast: Broadcast, transcript: Transcript,
@@ -125,11 +185,14 @@ def _corrected_ranges(broadcast: Broadcast, transcript: Transcript,
     translations, and whether ``user`` may verify it."""
     from review import corrections as rules
 
+    current = list(rules.latest_versions(broadcast).filter(transcript=transcript).order_by(
+        "first_number"))
+    if not current:  # no corrected range (most transcripts): no verified version either
+        return []
     verified = {(c.first_number, c.last_number): c for c in
                 rules.verified_ranges(broadcast).filter(transcript=transcript)}
     rows = []
-    for c in rules.latest_versions(broadcast).filter(transcript=transcript).order_by(
-            "first_number"):
+    for c in current:
         rows.append({"correction": c, "verified": verified.get((c.first_number,
                                                                  c.last_number)),
                      "diff": rules.word_diff(c.machine_text, c.text),

@@ -24,9 +24,12 @@ class SignsMixin(forms.Form):
     confidence = forms.ChoiceField(choices=choices("confidence", Incident.Confidence.values),
                                    initial=Incident.Confidence.MEDIUM)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, signs: list[tuple[str, str]] | None = None,
+                 **kwargs: object) -> None:
+        """``signs``: the choices when the caller read them already (one query for every
+        form of a page), else read here."""
         super().__init__(*args, **kwargs)
-        self.fields["signs"].choices = sign_choices()
+        self.fields["signs"].choices = sign_choices() if signs is None else signs
 
 
 class PersonFields(forms.Form):

@@ -156,8 +156,11 @@ def _clips(incident: Incident) -> list[dict[str, Any]]:
     clips = []
     for clip in incident.clips.select_related("broadcast__outlet", "broadcast__media").order_by(
             "broadcast__aired_at", "id"):
-        lines = _segments_of(clip.broadcast).filter(end__gt=clip.start, start__lt=clip.end)
-        said = clip_text(clip.broadcast, clip.start, clip.end)  # corrected ranges in it
+        transcript = clip.broadcast.transcripts.order_by("-created_at", "-id").first()
+        lines = (transcript.segments.order_by("number") if transcript
+                 else Segment.objects.none()).filter(end__gt=clip.start, start__lt=clip.end)
+        said = clip_text(clip.broadcast, clip.start, clip.end,  # corrected ranges in it
+                         transcript=transcript)
         clips.append({"clip": clip, "lines": list(lines[:400]), "said": said})
     return clips
 
@@ -177,11 +180,15 @@ def _detail(request: HttpRequest, incident: Incident, *, error: Any = "",
     lead_other = has_role(user, "lead") and not workflow.is_own(incident, user)
     assessed = workflow.second_assessment(incident, user) is not None
     posted = request.POST if failed else None
+    signs = f.sign_choices()  # read once for the edit and the assessment forms
+    # the signs the page names (the incident's, the assessments'), in one query
+    shown_codes = set(data["signs"] or [])
+    assessed_codes = {code for a in data["assessments"] for code in a["signs"]}
+    named_signs = list(CoercionSign.objects.filter(code__in=shown_codes | assessed_codes))
     context = {
         "incident": incident, "data": data, "clips": _clips(incident), "error": error,
-        "shown_signs": list(CoercionSign.objects.filter(code__in=data["signs"] or [])),
-        "sign_by_code": {s.code: s for s in CoercionSign.objects.filter(code__in={
-            code for a in data["assessments"] for code in a["signs"]})},
+        "shown_signs": [s for s in named_signs if s.code in shown_codes],
+        "sign_by_code": {s.code: s for s in named_signs if s.code in assessed_codes},
         "first_aired_value": _first_aired_value(incident, posted if failed == "edit" else None),
         "can_edit": is_open and has_role(user, "reviewer"),
         "can_assess": (lead_other and incident.status == Incident.Status.UNDER_REVIEW
@@ -192,14 +199,15 @@ def _detail(request: HttpRequest, incident: Incident, *, error: Any = "",
         "can_send": incident.status == Incident.Status.SUSPECTED,
         "can_reopen": has_role(user, "lead") and not is_open,
         "is_lead": has_role(user, "lead"),
-        "edit_form": f.EditForm(posted if failed == "edit" else None, initial={
+        "edit_form": f.EditForm(posted if failed == "edit" else None, signs=signs, initial={
             "title": incident.title, "programme": incident.programme,
             "first_aired": incident.first_aired, "notes": incident.notes,
             "confidence": incident.confidence,
-            "signs": list(incident.signs.values_list("code", flat=True))}),
+            "signs": (list(data["signs"]) if data["signs"] is not None
+                      else list(incident.signs.values_list("code", flat=True)))}),
         "clip_form": f.ClipForm(posted if failed == "clip" else None),
         "person_form": f.AddPersonForm(posted if failed == "person" else None),
-        "assess_form": f.AssessForm(posted if failed == "assess" else None),
+        "assess_form": f.AssessForm(posted if failed == "assess" else None, signs=signs),
         "review_form": f.ReviewForm(posted if failed == "review" else None),
         "failed": failed,
     }
