@@ -95,6 +95,16 @@ def left_bootstrap_open(was_open: bool) -> bool:
     return not was_open and bootstrap_open()
 
 
+def describe_user(user: Any, enrolled: set[int]) -> dict[str, Any]:
+    """What ``raqib users list`` and ``GET users/`` show of an account (``enrolled``: the
+    ids of users holding a second factor, ``accounts.twofactor.enrolled_user_ids``): never a
+    password hash, a factor's secret or a token."""
+    return {"name": user.get_username(), "role": user_role(user), "active": user.is_active,
+            "second_factor": user.pk in enrolled,
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "created": user.date_joined.isoformat()}
+
+
 def find_user(name: str) -> Any:
     """The user named ``name``; ``AdminError`` if there is none."""
     user = get_user_model().objects.filter(username=(name or "").strip()).first()

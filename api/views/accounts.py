@@ -2,8 +2,8 @@
 personal access tokens (``GET tokens/``, ``DELETE tokens/{id}/``) and the outbound webhook
 deliveries (``GET webhooks/deliveries/``).
 
-Nothing here is a rule of its own: the user list reads ``accounts.roles.user_role`` and
-``accounts.twofactor.enrolled_user_ids`` (as ``raqib users list`` does); tokens are shown by
+Nothing here is a rule of its own: the user list is ``accounts.administration.describe_user``
+(as ``raqib users list`` shows it); tokens are shown by
 ``accounts.tokens.describe`` (never the secret or its digest) and revoked by
 ``accounts.tokens.revoke`` with ``by`` the caller (``may_revoke`` decides; the revocation is
 audited as ``token-revoked``); deliveries are ``review.webhooks.delivery_json``. Access:
@@ -32,8 +32,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.administration import describe_user
 from accounts.models import AccessToken
-from accounts.roles import has_role, user_role
+from accounts.roles import has_role
 from accounts.tokens import describe, has_scope, may_revoke, revoke
 from api import serializers as out
 from api.pagination import IdCursorPagination
@@ -97,13 +98,6 @@ class DeliveryOut(S.Serializer):
     attempt_log = DeliveryAttemptOut(many=True)
 
 
-def user_json(user: Any, enrolled: set[int]) -> dict[str, Any]:
-    return {"name": user.get_username(), "role": user_role(user), "active": user.is_active,
-            "second_factor": user.pk in enrolled,
-            "last_login": user.last_login.isoformat() if user.last_login else None,
-            "created": user.date_joined.isoformat()}
-
-
 class UserList(ApiView):
     access = {"GET": ("admin", "admin")}
     query_serializer = ListQuery
@@ -118,7 +112,7 @@ class UserList(ApiView):
         paginator = IdCursorPagination()
         page = paginator.paginate_queryset(get_user_model().objects.all(), request, view=self)
         enrolled = enrolled_user_ids()
-        return paginator.get_paginated_response([user_json(u, enrolled) for u in page])
+        return paginator.get_paginated_response([describe_user(u, enrolled) for u in page])
 
 
 class TokenQuery(ListQuery):

@@ -32,7 +32,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from accounts import administration
-from accounts.roles import user_role
 from accounts.twofactor import has_factor
 from catalog.audit import actor_name
 from raqib.commands.acting import admin_refusals, administrator_from_args
@@ -109,14 +108,10 @@ def list_users(args: argparse.Namespace) -> int:
 
     administrator_from_args(args)
     enrolled = enrolled_user_ids()
-    rows = [{
-        "name": u.username,
-        "role": user_role(u) or "(none)",
-        "active": u.is_active,
-        "second_factor": u.pk in enrolled,
-        "last_login": u.last_login.isoformat() if u.last_login else None,
-        "created": u.date_joined.isoformat(),
-    } for u in get_user_model().objects.order_by("username").prefetch_related("groups")]
+    rows = [administration.describe_user(u, enrolled)
+            for u in get_user_model().objects.order_by("username").prefetch_related("groups")]
+    for row in rows:
+        row["role"] = row["role"] or "(none)"
     emit(args, rows, ["name", "role", "active", "second_factor", "last_login", "created"])
     return 0
 

@@ -12,7 +12,6 @@ restricted, an open and a missing incident, so nothing is learnt about which ids
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
@@ -26,7 +25,7 @@ from catalog.models import CustodyEvent
 from review import incidents as inc
 from review.evidence import verify_bag
 from review.models import Incident
-from tests.review_ui.ui_helpers import make_broadcast, make_user, write_media
+from tests.review_ui.ui_helpers import make_broadcast, make_user, tone_media
 
 pytestmark = pytest.mark.django_db
 STAFF = ("rami.khoury", "lina.haddad")
@@ -34,11 +33,7 @@ STAFF = ("rami.khoury", "lina.haddad")
 
 @pytest.fixture
 def incident(tmp_path: Path) -> Incident:
-    tone = tmp_path / "tone.m4a"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "sine=duration=3", "-c:a", "aac", "-b:a", "24k", str(tone)],
-                   check=True, timeout=60)
-    broadcast = make_broadcast(write_media("media/ab/tone.m4a", tone.read_bytes()))
+    broadcast = make_broadcast(tone_media(tmp_path))
     reviewer = make_user("rami.khoury", "reviewer")
     make_user("lina.haddad", "lead")
     return inc.propose(reviewer, broadcast_id=broadcast.pk, start=0.5, end=2.0,

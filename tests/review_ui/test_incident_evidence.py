@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
-from ui_helpers import login_client, make_broadcast, make_user, write_media
+from ui_helpers import login_client, make_broadcast, make_user, tone_media
 
 from catalog.models import CustodyEvent
 from review.evidence import verify_bag
@@ -25,11 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def incident(tmp_path: Path) -> Incident:
-    tone = tmp_path / "tone.m4a"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "sine=duration=3", "-c:a", "aac", "-b:a", "24k", str(tone)],
-                   check=True, timeout=60)
-    media = write_media("media/ab/tone.m4a", tone.read_bytes())
+    media = tone_media(tmp_path)
     broadcast = make_broadcast(media)
     reviewer = make_user("rami", "reviewer")
     make_user("lina", "lead")

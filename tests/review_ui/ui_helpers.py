@@ -198,6 +198,16 @@ def write_media(relative: str, payload: bytes) -> MediaFile:
                                     size=len(payload), mime_type="video/mp4")
 
 
+def tone_media(folder: Path, relative: str = "media/ab/tone.m4a") -> MediaFile:
+    """A real 3-second AAC tone made by ffmpeg in ``folder``, stored as ``relative`` under
+    the data dir (media an evidence clip can be cut from)."""
+    tone = folder / "tone.m4a"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=duration=3", "-c:a", "aac", "-b:a", "24k", str(tone)],
+                   check=True, timeout=60)
+    return write_media(relative, tone.read_bytes())
+
+
 def make_broadcast(media: MediaFile | None = None, title: str = "من النفق إلى النور",
                    segments: list[tuple[float, float, str]] = SEGMENTS,
                    outlet_name: str = "الإخبارية السورية", source_name: str = "ikhbariya",
