@@ -30,13 +30,17 @@ does it skip the lock and ``call_command("migrate")``. It answers yes only when:
    with models, migrated or not, proxies included) has its content type row, and each
    has its default and ``Meta.permissions`` rows. An app added without migrations is
    caught here (its models have no content type yet), as is a process that died between
-   recording its last migration and finishing ``post_migrate``. Another receiver (a new
+   recording its last migration and finishing ``post_migrate``. (Django runs them over
+   the models as the migrations describe them, the check over the models in the code;
+   where the two differ, a model changed without its migration, the check finds a row
+   missing and every start takes the locked path: slower, never wrong.) Another receiver (a new
    app that connects one) switches the fast path off until this module learns to tell
    that it would do nothing.
 
-The check takes no lock: the rows it reads are committed ones (Django records a
-migration in the transaction that applies it, on PostgreSQL and on SQLite), so a
-process that finds them all present sees a finished migration; one that finds anything
+The check takes no lock: the rows it reads are committed ones, and Django records a
+migration only once it is applied (in the transaction that applies it, or just after it
+commits when it has deferred SQL; on PostgreSQL and on SQLite alike), so a process that
+finds them all present sees finished migrations; one that finds anything
 missing, also because another process is half-way, takes the locked path unchanged and
 waits there. ``migrate(check_only=True)`` (``raqib migrate --check``) answers "nothing
 pending" from rule 1 alone and builds the graph only when a file is not recorded. What
@@ -108,8 +112,11 @@ def migration_files() -> set[tuple[str, str]]:
         try:
             package = importlib.import_module(module_name)  # its __init__ only
         except ModuleNotFoundError as exc:
-            if explicit or MIGRATIONS_MODULE_NAME in (exc.name or "").split("."):
-                continue  # an app without migrations (Django: unmigrated)
+            # As the migrate command's loader (ignore_no_migrations=False): an app with no
+            # migrations package is unmigrated; a MIGRATION_MODULES entry that names a
+            # missing module is an error.
+            if not explicit and MIGRATIONS_MODULE_NAME in (exc.name or "").split("."):
+                continue
             raise
         path = getattr(package, "__path__", None)
         if path is None or (
