@@ -24,8 +24,8 @@ from datetime import date, datetime
 from typing import Any
 
 from catalog.aired import AirDate
+from index.sorts import SORTS
 
-SORTS = ("relevance", "aired_at", "-aired_at")
 FACETS = ("outlet", "language", "month", "tag")
 MAX_PAGE_SIZE = 500
 

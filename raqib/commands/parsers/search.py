@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from index.base import SORTS
+from index.sorts import SORTS
 from raqib.commands import flags
 
 HANDLERS = "raqib.commands.search"
