@@ -88,11 +88,17 @@ def _start_seconds(raw: str | None) -> float:
     return value if value > 0 and value < 10**7 else 0.0
 
 
-def _chosen_transcript(broadcast: Broadcast, raw_id: str) -> Transcript | None:
-    transcripts = broadcast.transcripts.order_by("-created_at", "-id")
+def _chosen_transcript(broadcast: Broadcast, raw_id: str,
+                       transcripts: list[Transcript] | None = None) -> Transcript | None:
+    """The transcript ``?transcript=`` names, else the newest; ``transcripts``: every
+    transcript of the broadcast, newest first, when the caller read them already."""
+    if transcripts is not None:
+        named = next((t for t in transcripts if raw_id and t.pk == int(raw_id)), None)
+        return named or (transcripts[0] if transcripts else None)
+    ordered = broadcast.transcripts.order_by("-created_at", "-id")
     if raw_id:
-        return transcripts.filter(pk=int(raw_id)).first() or transcripts.first()
-    return transcripts.first()
+        return ordered.filter(pk=int(raw_id)).first() or ordered.first()
+    return ordered.first()
 
 
 @require_GET
@@ -106,7 +112,9 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         sighting = get_object_or_404(Sighting, former_broadcast_id=broadcast_id)
         return redirect(broadcast_detail_url(sighting.broadcast_id))
     start = _start_seconds(request.GET.get("t"))
-    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"))
+    transcripts = list(broadcast.transcripts.order_by("-created_at", "-id"))  # read once
+    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"),
+                                    transcripts)
     segments = list(transcript.segments.order_by("number")) if transcript else []
     current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
                    None)
@@ -118,7 +126,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
                              row["correction"].last_number + 1)}
     return render(request, "review_ui/broadcast_detail.html", {
         "broadcast": broadcast, "start": start, "transcript": transcript,
-        "transcripts": broadcast.transcripts.order_by("-created_at", "-id"),
+        "transcripts": transcripts,
         "segments": segments, "current_segment": current,
         "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
         "can_tag": can_tag,
