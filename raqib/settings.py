@@ -183,6 +183,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = CONFIG.get("web.session_idle_minutes") * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ACTIVITY_SECONDS = 60
+SESSION_ENGINE = "accounts.session_store"  # Django's database sessions, read in plain SQL
 SESSION_ABSOLUTE_SECONDS = CONFIG.get("web.session_absolute_hours") * 3600
 REAUTH_SECONDS = CONFIG.get("web.reauth_minutes") * 60
 # Request bodies: larger than this is refused with 413 before it is read.

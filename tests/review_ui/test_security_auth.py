@@ -254,6 +254,28 @@ def test_an_expired_session_row_is_refused(db) -> None:
     assert client.get("/broadcasts/").status_code == 302
 
 
+def test_the_session_store_reads_what_djangos_database_store_reads(db, settings) -> None:
+    """Issue 26: ``accounts.session_store`` reads the row in plain SQL; for a live, an
+    expired, an unknown, an empty and a malformed key it loads what Django's own database
+    store loads, and forgets the key exactly when Django's would."""
+    from django.contrib.sessions.backends import db as django_db
+    from django.contrib.sessions.models import Session
+
+    from accounts.session_store import SessionStore
+
+    assert settings.SESSION_ENGINE == "accounts.session_store"
+    live = login_client(Client(), make_user("reader", "viewer")).session.session_key
+    expired = login_client(Client(), make_user("expired", "viewer")).session.session_key
+    Session.objects.filter(session_key=expired).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    for key in (live, expired, "x" * 32, None, "", "short", "bad'; --key-0123456789"):
+        ours, django = SessionStore(key), django_db.SessionStore(key)
+        assert ours.load() == django.load(), key
+        assert ours.session_key == django.session_key, key
+    assert SessionStore(live).load()["_auth_user_id"]
+    assert SessionStore(expired).load() == {}
+
+
 def test_recent_auth_required_asks_for_the_password_again(db) -> None:
     admin = make_user("admin1", "admin")
     client = login_client(Client(), admin)
