@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import has_role
 from catalog.models import Broadcast, Segment, Sighting, Tag, Transcript
+from catalog.reads import transcript_segments
 from catalog.sightings import sightings_json
 from review.listening import needs_listening
 from review_ui.access import role_required
@@ -115,7 +116,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     transcripts = list(broadcast.transcripts.order_by("-created_at", "-id"))  # read once
     transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"),
                                     transcripts)
-    segments = list(transcript.segments.order_by("number")) if transcript else []
+    segments = transcript_segments(transcript) if transcript else []
     current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
                    None)
     corrected = _corrected_ranges(broadcast, transcript, request.user) if transcript else []

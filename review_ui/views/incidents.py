@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import has_role
 from catalog import audit
 from catalog.models import Alert, Broadcast, Segment
+from catalog.reads import transcript_segments
 from review import incidents as inc
 from review import workflow
 from review.corrections import clip_text
@@ -161,9 +162,8 @@ def _clips(clips: list[Any]) -> list[dict[str, Any]]:
     items = []
     for clip in clips:
         transcript = clip.broadcast.transcripts.order_by("-created_at", "-id").first()
-        lines = list((transcript.segments.order_by("number") if transcript
-                      else Segment.objects.none())
-                     .filter(end__gt=clip.start, start__lt=clip.end)[:CLIP_LINES + 1])
+        lines = (transcript_segments(transcript, clip.start, clip.end, CLIP_LINES + 1)
+                 if transcript else [])
         texts = [line.text for line in lines] if len(lines) <= CLIP_LINES else None
         said = clip_text(clip.broadcast, clip.start, clip.end, transcript=transcript,
                          texts=texts)

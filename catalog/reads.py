@@ -1,0 +1,51 @@
+"""Hot reads of the review pages, as plain statements written once per process.
+
+On the broadcast and incident pages the ORM spent longer building some statements than
+the database took to answer them (issue 26). The functions here return exactly what the
+ORM query named in each docstring returns (the same model instances, the same values,
+converters applied) without building it on every request. To add one: write its
+statement once (``_statement``), name the ORM query it replaces, and test the two
+against each other (``tests/review_ui/test_page_rows.py``).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from catalog.models import Segment, Transcript
+
+_STATEMENTS: dict[str, str] = {}
+
+
+def _statement(name: str) -> str:
+    sql = _STATEMENTS.get(name)
+    if sql is None:
+        quote, meta = connection.ops.quote_name, Segment._meta
+        columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+        column = {f: quote(meta.get_field(f).column) for f in ("transcript", "start", "end",
+                                                               "number")}
+        where = f"{column['transcript']} = %s"
+        if name == "range":
+            where += f" AND {column['end']} > %s AND {column['start']} < %s"
+        sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} "
+               f"ORDER BY {column['number']}")
+        if name == "range":
+            sql += " LIMIT %s"
+        _STATEMENTS[name] = sql
+    return sql
+
+
+def transcript_segments(transcript: Transcript, start: float | None = None,
+                        end: float | None = None, limit: int = 0) -> list[Segment]:
+    """The transcript's segments by number: ``transcript.segments.order_by("number")``;
+    with ``start``, ``end`` and ``limit``, those overlapping the range, at most ``limit``
+    (``.filter(end__gt=start, start__lt=end)[:limit]``). Each knows its transcript."""
+    if start is None:
+        rows = Segment.objects.raw(_statement("all"), [transcript.pk])
+    else:
+        rows = Segment.objects.raw(_statement("range"), [transcript.pk, start, end, limit])
+    cache = Segment.transcript.field.set_cached_value
+    segments = list(rows)
+    for segment in segments:
+        cache(segment, transcript)
+    return segments
