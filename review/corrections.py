@@ -155,6 +155,8 @@ def clip_text(broadcast: Broadcast, start: float, end: float,
         texts = list(transcript.segments.filter(start__lt=end, end__gt=start)
                      .order_by("number").values_list("text", flat=True))
     machine = " ".join(t.strip() for t in texts if t.strip())
+    if not versions.has_current(broadcast_id=broadcast.pk):  # most broadcasts: one plain read
+        return ClipText(machine, [])
     overlapping = Q(start__lt=end, end__gt=start)
     current = list(latest_versions(broadcast).filter(overlapping))
     if not current:  # no corrected range here, so no verified version either

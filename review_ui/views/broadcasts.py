@@ -192,8 +192,11 @@ def _corrected_ranges(broadcast: Broadcast, transcript: Transcript,
     """The transcript's corrected ranges: the current version, the verified one (when a
     later version is not yet verified), the word diff from the machine's text, the
     translations, and whether ``user`` may verify it."""
+    from catalog.corrections import has_current
     from review import corrections as rules
 
+    if not has_current(transcript_id=transcript.pk):  # most transcripts: one plain read
+        return []
     current = list(rules.latest_versions(broadcast).filter(transcript=transcript).order_by(
         "first_number"))
     if not current:  # no corrected range (most transcripts): no verified version either
