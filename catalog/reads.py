@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from catalog.models import Segment, Transcript
+from catalog.models import Outlet, Segment, Tag, Transcript
 
 _STATEMENTS: dict[str, str] = {}
 
@@ -49,3 +49,30 @@ def transcript_segments(transcript: Transcript, start: float | None = None,
     for segment in segments:
         cache(segment, transcript)
     return segments
+
+
+def _rows(name: str, build: str, params: list[object] | None = None) -> list[tuple]:
+    sql = _STATEMENTS.get(name)
+    if sql is None:
+        sql = _STATEMENTS[name] = build
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchall()
+
+
+def outlet_names() -> list[str]:
+    """Every outlet's name, in order: ``Outlet.objects.order_by("name")
+    .values_list("name", flat=True)`` (the search form's choices, on every search)."""
+    quote, meta = connection.ops.quote_name, Outlet._meta
+    name = quote(meta.get_field("name").column)
+    return [row[0] for row in _rows(
+        "outlet_names", f"SELECT {name} FROM {quote(meta.db_table)} ORDER BY {name}")]
+
+
+def tag_labels() -> list[tuple[str, str, str]]:
+    """Every tag's name and labels by name: ``Tag.objects.order_by("name")
+    .values_list("name", "label_ar", "label_en")`` (the search form's choices)."""
+    quote, meta = connection.ops.quote_name, Tag._meta
+    name, ar, en = (quote(meta.get_field(f).column) for f in ("name", "label_ar", "label_en"))
+    return [tuple(row) for row in _rows(
+        "tag_labels", f"SELECT {name}, {ar}, {en} FROM {quote(meta.db_table)} ORDER BY {name}")]

@@ -248,3 +248,21 @@ def test_transcript_segments_read_what_the_orm_reads(db) -> None:
     with CaptureQueriesContext(connection) as captured:
         assert all(s.transcript is transcript for s in rows)
     assert not captured.captured_queries
+
+
+def test_the_search_forms_choices_read_what_the_orm_reads(db) -> None:
+    """Issue 26: the search form's outlet and tag choices (plain statements) are the ORM's
+    rows, in the same order, hostile and Arabic names included."""
+    from catalog.models import Outlet, Tag
+    from catalog.reads import outlet_names, tag_labels
+
+    assert outlet_names() == []  # the vocabulary's seeded tags are compared below
+    for name in ("الإخبارية السورية", "<b>TV</b>", "Al Mayadeen", "ب", "a'b"):
+        Outlet.objects.create(name=name)
+    Tag.objects.create(name="issue-26-tag", label_ar="وسم", label_en="Forced")
+    Tag.objects.create(name="a-tag")
+    Tag.objects.create(name="ز", label_en="<i>z</i>")
+    assert outlet_names() == list(Outlet.objects.order_by("name").values_list("name",
+                                                                              flat=True))
+    assert tag_labels() == list(Tag.objects.order_by("name").values_list(
+        "name", "label_ar", "label_en"))
