@@ -26,7 +26,8 @@ the broadcast viewer (the home's broadcasts in turn) and the incident page (``--
 incidents proposed by the first reviewer on those broadcasts, each with a 60 s clip, two
 signs and a person on air, created once and kept in the home). ``page_cpu_mean_ms`` (CPU
 of the process per page) is the figure to compare on a busy machine; run it against two
-checkouts on the same home, in turn, to compare code. To add a query kind: add its URLs in
+checkouts on the same home, in turn, to compare code; ``--show-sql`` adds the last page's
+SQL statements to the JSON. To add a query kind: add its URLs in
 ``search_paths``; to add a page: its paths in ``page_paths`` and the text that proves it
 rendered in ``PAGE_MARKERS``.
 """
