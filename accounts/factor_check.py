@@ -44,9 +44,11 @@ def _statement(model: type[Any]) -> str:
     sql = _STATEMENTS.get(model)
     if sql is None:
         meta, quote = model._meta, connection.ops.quote_name
-        sql = (f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s "
-               f"AND {quote(meta.get_field('user').column)} = %s "
-               f"AND {quote(meta.get_field('confirmed').column)} = %s")
+        sql = (
+            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s "
+            f"AND {quote(meta.get_field('user').column)} = %s "
+            f"AND {quote(meta.get_field('confirmed').column)} = %s"
+        )
         _STATEMENTS[model] = sql
     return sql
 
@@ -66,8 +68,9 @@ class FactorCheckMiddleware(OTPMiddleware):
         if not user.is_authenticated:
             return user
         persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
-        named = (_device_model(self._normalize_persistent_id(persistent_id))
-                 if persistent_id else None)
+        named = (
+            _device_model(self._normalize_persistent_id(persistent_id)) if persistent_id else None
+        )
         if named is not None and device_verifies(named[0], named[1], user.pk):
             model, pk = named
             user.otp_device = SimpleLazyObject(lambda: model.objects.get(pk=pk))

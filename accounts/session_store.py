@@ -34,10 +34,12 @@ class SessionStore(db.SessionStore):
         sql = _STATEMENTS.get(alias)
         if sql is None:
             meta, quote = model._meta, connection.ops.quote_name
-            sql = (f"SELECT {quote(meta.get_field('session_data').column)} "
-                   f"FROM {quote(meta.db_table)} "
-                   f"WHERE {quote(meta.get_field('session_key').column)} = %s "
-                   f"AND {quote(meta.get_field('expire_date').column)} > %s")
+            sql = (
+                f"SELECT {quote(meta.get_field('session_data').column)} "
+                f"FROM {quote(meta.db_table)} "
+                f"WHERE {quote(meta.get_field('session_key').column)} = %s "
+                f"AND {quote(meta.get_field('expire_date').column)} > %s"
+            )
             _STATEMENTS[alias] = sql
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:

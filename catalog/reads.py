@@ -22,21 +22,25 @@ def _statement(name: str) -> str:
     if sql is None:
         quote, meta = connection.ops.quote_name, Segment._meta
         columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-        column = {f: quote(meta.get_field(f).column) for f in ("transcript", "start", "end",
-                                                               "number")}
+        column = {
+            f: quote(meta.get_field(f).column) for f in ("transcript", "start", "end", "number")
+        }
         where = f"{column['transcript']} = %s"
         if name == "range":
             where += f" AND {column['end']} > %s AND {column['start']} < %s"
-        sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} "
-               f"ORDER BY {column['number']}")
+        sql = (
+            f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} "
+            f"ORDER BY {column['number']}"
+        )
         if name == "range":
             sql += " LIMIT %s"
         _STATEMENTS[name] = sql
     return sql
 
 
-def transcript_segments(transcript: Transcript, start: float | None = None,
-                        end: float | None = None, limit: int = 0) -> list[Segment]:
+def transcript_segments(
+    transcript: Transcript, start: float | None = None, end: float | None = None, limit: int = 0
+) -> list[Segment]:
     """The transcript's segments by number: ``transcript.segments.order_by("number")``;
     with ``start``, ``end`` and ``limit``, those overlapping the range, at most ``limit``
     (``.filter(end__gt=start, start__lt=end)[:limit]``). Each knows its transcript."""
@@ -65,8 +69,12 @@ def outlet_names() -> list[str]:
     .values_list("name", flat=True)`` (the search form's choices, on every search)."""
     quote, meta = connection.ops.quote_name, Outlet._meta
     name = quote(meta.get_field("name").column)
-    return [row[0] for row in _rows(
-        "outlet_names", f"SELECT {name} FROM {quote(meta.db_table)} ORDER BY {name}")]
+    return [
+        row[0]
+        for row in _rows(
+            "outlet_names", f"SELECT {name} FROM {quote(meta.db_table)} ORDER BY {name}"
+        )
+    ]
 
 
 def tag_labels() -> list[tuple[str, str, str]]:
@@ -74,5 +82,9 @@ def tag_labels() -> list[tuple[str, str, str]]:
     .values_list("name", "label_ar", "label_en")`` (the search form's choices)."""
     quote, meta = connection.ops.quote_name, Tag._meta
     name, ar, en = (quote(meta.get_field(f).column) for f in ("name", "label_ar", "label_en"))
-    return [tuple(row) for row in _rows(
-        "tag_labels", f"SELECT {name}, {ar}, {en} FROM {quote(meta.db_table)} ORDER BY {name}")]
+    return [
+        tuple(row)
+        for row in _rows(
+            "tag_labels", f"SELECT {name}, {ar}, {en} FROM {quote(meta.db_table)} ORDER BY {name}"
+        )
+    ]

@@ -24,7 +24,8 @@ def _refused(client: Client) -> bool:
     """The page is not served: the session is sent back to the second-factor step."""
     response = client.get(PAGE)
     return response.status_code == 302 and response["Location"].startswith(
-        ("/login/2fa/", "/account/2fa/enrol/"))
+        ("/login/2fa/", "/account/2fa/enrol/")
+    )
 
 
 def test_a_verified_session_reaches_the_page_and_otp_device_is_its_device(db) -> None:
@@ -77,9 +78,18 @@ def test_a_session_naming_another_users_device_is_not_verified(db) -> None:
     assert _refused(client)
 
 
-@pytest.mark.parametrize("persistent_id", [
-    "auth.user/1", "nope.thing/1", "otp_totp.totpdevice/abc", "otp_totp.totpdevice",
-    "otp_totp.totpdevice/999999", "", "django_otp.plugins.otp_totp.models.TOTPDevice/1"])
+@pytest.mark.parametrize(
+    "persistent_id",
+    [
+        "auth.user/1",
+        "nope.thing/1",
+        "otp_totp.totpdevice/abc",
+        "otp_totp.totpdevice",
+        "otp_totp.totpdevice/999999",
+        "",
+        "django_otp.plugins.otp_totp.models.TOTPDevice/1",
+    ],
+)
 def test_a_session_naming_no_device_of_the_user_is_not_verified(db, persistent_id) -> None:
     user = make_user("odd", "viewer")
     client = login_client(Client(), user)
