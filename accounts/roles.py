@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django.db import connection
+
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "lead", "admin")
 RANK = {name: rank for rank, name in enumerate(ROLES)}
 
@@ -37,12 +39,37 @@ def forget_roles(*_args: Any, **_kwargs: Any) -> None:
     _generation += 1
 
 
+_ROLE_STATEMENTS: dict[type[Any], str] = {}
+
+
+def _read_role_groups(user_model: type[Any], user_id: Any) -> frozenset[str]:
+    """The role groups the user is in, in one plain statement written once per process
+    (every request asks; the ORM took longer to build this join than the database to run
+    it, issue 26). The same rows as ``user.groups.filter(name__in=ROLES)``."""
+    sql = _ROLE_STATEMENTS.get(user_model)
+    if sql is None:
+        quote = connection.ops.quote_name
+        through = user_model.groups.through._meta
+        group = user_model.groups.field.related_model._meta
+        member = through.get_field(user_model._meta.model_name).column
+        sql = (f"SELECT g.{quote(group.get_field('name').column)} "
+               f"FROM {quote(group.db_table)} g JOIN {quote(through.db_table)} m "
+               f"ON m.{quote(through.get_field('group').column)} = g.{quote(group.pk.column)} "
+               f"WHERE m.{quote(member)} = %s "
+               f"AND g.{quote(group.get_field('name').column)} IN "
+               f"({', '.join(['%s'] * len(ROLES))})")
+        _ROLE_STATEMENTS[user_model] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, *ROLES])
+        return frozenset(name for (name,) in cursor.fetchall())
+
+
 def _role_groups(user: Any) -> frozenset[str]:
     kept = getattr(user, _CACHE_ATTR, None)
     if kept is not None and kept[0] == _generation:
         return kept[1]
     generation = _generation  # read before the query: a change meanwhile makes it stale
-    names = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    names = _read_role_groups(user.__class__, user.pk)  # the class behind a lazy user
     with contextlib.suppress(AttributeError):  # an object without attributes: asked again
         setattr(user, _CACHE_ATTR, (generation, names))
     return names

@@ -4,9 +4,15 @@ A session records when its user logged in (``LOGIN_AT``), last typed their passw
 (``AUTH_AT``) and last stepped up (``STEP_UP_AT``: password and a current second factor,
 both entered on the re-authentication page, never at login; with a passkey, the password
 first, then the passkey within ``PASSKEY_STEP_SECONDS``: ``stamp_password_for_passkey``,
-``complete_passkey_step``). The idle timeout is Django's
-own (``SESSION_COOKIE_AGE``, renewed on each request); ``SessionLimitsMiddleware`` ends a
-session ``SESSION_ABSOLUTE_SECONDS`` after its login however busy it was.
+``complete_passkey_step``). ``SessionLimitsMiddleware`` ends a session
+``SESSION_ABSOLUTE_SECONDS`` after its login however busy it was, and one left unused for
+the idle timeout (``SESSION_COOKIE_AGE``): the session's last activity (``SEEN_AT``) is
+written at most once every ``SESSION_ACTIVITY_SECONDS`` (a minute), not on every request
+(issue 26: the write was a fixed cost of every page), and whenever the session is written
+for another reason; each write also renews the row's and the cookie's expiry to
+``SEEN_AT`` plus the timeout. A session is refused once ``SEEN_AT`` is more than the timeout
+ago, so it ends at most ``SESSION_ACTIVITY_SECONDS`` before the timeout after its last
+request, never after.
 ``review_ui.access.recent_auth_required`` reads ``AUTH_AT``;
 ``review_ui.access.step_up_required`` (changes of a second factor) reads ``STEP_UP_AT``,
 valid ``STEP_UP_SECONDS``. The receivers (connected in ``accounts.apps``) stamp a login
@@ -32,6 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 LOGIN_AT = "raqib_login_at"
+SEEN_AT = "raqib_seen_at"
 AUTH_AT = "raqib_auth_at"
 STEP_UP_AT = "raqib_step_up_at"
 STEP_UP_SECONDS = 5 * 60  # a factor change within 5 minutes of password + current factor
@@ -81,20 +88,33 @@ def complete_passkey_step(request: HttpRequest) -> None:
 
 
 class SessionLimitsMiddleware:
-    """End a session at the absolute timeout, sending the user back to the login page."""
+    """End a session at the absolute timeout, sending the user back to the login page, and
+    one idle past the idle timeout (as if it had expired: the request goes on signed out);
+    note the session's activity at most once every ``SESSION_ACTIVITY_SECONDS``."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        now = time.time()
+        seen = session.get(SEEN_AT)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            started = float(request.session.get(LOGIN_AT, 0))
-            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            started = float(session.get(LOGIN_AT, 0))
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 log.info("session of %s ended at the absolute timeout", user.get_username())
                 logout(request)
                 return redirect_to_login(request.get_full_path())
-        return self.get_response(request)
+            if seen is not None and now - float(seen) > settings.SESSION_COOKIE_AGE:
+                log.info("session of %s ended at the idle timeout", user.get_username())
+                logout(request)  # request.user is now anonymous: the login page follows
+                seen = None
+        response = self.get_response(request)
+        due = seen is None or now - float(seen) >= settings.SESSION_ACTIVITY_SECONDS
+        if (due or session.modified) and not session.is_empty():
+            session[SEEN_AT] = now  # written (expiry renewed) by SessionMiddleware
+        return response
 
 
 def _address(request: HttpRequest | None) -> str:

@@ -26,7 +26,8 @@ the broadcast viewer (the home's broadcasts in turn) and the incident page (``--
 incidents proposed by the first reviewer on those broadcasts, each with a 60 s clip, two
 signs and a person on air, created once and kept in the home). ``page_cpu_mean_ms`` (CPU
 of the process per page) is the figure to compare on a busy machine; run it against two
-checkouts on the same home, in turn, to compare code. To add a query kind: add its URLs in
+checkouts on the same home, in turn, to compare code; ``--show-sql`` adds the last page's
+SQL statements to the JSON. To add a query kind: add its URLs in
 ``search_paths``; to add a page: its paths in ``page_paths`` and the text that proves it
 rendered in ``PAGE_MARKERS``.
 """
@@ -252,6 +253,7 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
         if response.status_code != 200 or marker not in response.content:
             raise SystemExit(f"{path}: not a result page ({response.status_code})")
         statements.append(len(captured.captured_queries))
+        last_sql = [q["sql"] for q in captured.captured_queries]
         sizes.append(len(response.content))
     cpu = time.process_time() - cpu_started
     report = {"page": args.page, "segments": size, "pages": len(paths),
@@ -268,6 +270,8 @@ def in_process(home: Path, size: int, args: argparse.Namespace) -> dict:
                                           2)
         report["backend_p50_ms"] = round(
             1000 * sorted(backend_seconds)[len(backend_seconds) // 2], 2)
+    if args.show_sql:  # the last page's statements, in order
+        report["sql_of_last_page"] = last_sql
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.profile).print_stats(args.profile_lines)
@@ -308,6 +312,8 @@ def main() -> None:
                         help="with --in-process: which page to render (default search)")
     parser.add_argument("--url", help="with --in-process: render this URL instead (any page "
                         "the first reviewer may open; its fixed cost, for instance)")
+    parser.add_argument("--show-sql", action="store_true",
+                        help="with --in-process: also list the last page's SQL statements")
     parser.add_argument("--profile", choices=("tottime", "cumulative"),
                         help="with --in-process: cProfile's top functions by this order")
     parser.add_argument("--profile-lines", type=int, default=30, help=argparse.SUPPRESS)

@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.factor_check.FactorCheckMiddleware",  # django-otp's, one plain statement
     "accounts.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "review_ui.errors.ErrorPagesMiddleware",  # a bare 405 gets the UI's error page
@@ -176,10 +176,14 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# Sessions: the cookie's age is the idle timeout, renewed by each request;
-# accounts.sessions ends a session at the absolute timeout whatever its use.
+# Sessions: the cookie's and the row's age is the idle timeout, renewed whenever the
+# session is written; accounts.sessions writes its last activity at most once every
+# SESSION_ACTIVITY_SECONDS (not on every request), refuses it once that is older than the
+# idle timeout, and ends a session at the absolute timeout whatever its use.
 SESSION_COOKIE_AGE = CONFIG.get("web.session_idle_minutes") * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ACTIVITY_SECONDS = 60
+SESSION_ENGINE = "accounts.session_store"  # Django's database sessions, read in plain SQL
 SESSION_ABSOLUTE_SECONDS = CONFIG.get("web.session_absolute_hours") * 3600
 REAUTH_SECONDS = CONFIG.get("web.reauth_minutes") * 60
 # Request bodies: larger than this is refused with 413 before it is read.

@@ -138,20 +138,25 @@ class ClipText:
 
 
 def clip_text(broadcast: Broadcast, start: float, end: float,
-              transcript: Transcript | None | bool = True) -> ClipText:
+              transcript: Transcript | None | bool = True,
+              texts: list[str] | None = None) -> ClipText:
     """The machine's text of the segments overlapping ``start``-``end`` (the newest
     transcript) and the corrected ranges overlapping it: for each range the latest
     verified version, else the latest. Ranges of every transcript of the broadcast count
     (a correction made before a re-transcription is not lost); where ranges of different
     transcripts overlap, a verified one wins, then the newest. ``transcript``: the newest
-    transcript (or None), when the caller read it already."""
+    transcript (or None), when the caller read it already; ``texts``: the texts of its
+    segments overlapping the clip, in order, likewise."""
     if transcript is True:
         transcript = broadcast.transcripts.order_by("-created_at", "-id").first()
     if transcript is None:
         return ClipText("", [])
-    machine = " ".join(t.strip() for t in transcript.segments.filter(
-        start__lt=end, end__gt=start).order_by("number").values_list("text", flat=True)
-        if t.strip())
+    if texts is None:
+        texts = list(transcript.segments.filter(start__lt=end, end__gt=start)
+                     .order_by("number").values_list("text", flat=True))
+    machine = " ".join(t.strip() for t in texts if t.strip())
+    if not versions.has_current(broadcast_id=broadcast.pk):  # most broadcasts: one plain read
+        return ClipText(machine, [])
     overlapping = Q(start__lt=end, end__gt=start)
     current = list(latest_versions(broadcast).filter(overlapping))
     if not current:  # no corrected range here, so no verified version either

@@ -45,13 +45,29 @@ def _assessment_json(assessment: Any) -> dict[str, Any]:
             "note": assessment.note, "at": assessment.at.isoformat()}
 
 
-def incident_json(incident: Incident, user: Any = None) -> dict[str, Any]:
-    """The incident as ``user`` may see it (None: everything, for the operator)."""
+def read_clips(incident: Incident) -> list[Any]:
+    """The incident's clips as ``incident_json`` describes them (first aired first), with
+    what it and the incident page show of them (recording, outlet, source, media, adder)."""
+    return list(incident.clips.select_related(
+        "broadcast__outlet", "broadcast__source", "broadcast__media", "added_by")
+        .order_by("broadcast__aired_at", "id"))
+
+
+def read_assessments(incident: Incident) -> list[Any]:
+    """Every assessment of the incident, oldest first, with its author and signs."""
+    return list(incident.assessments.select_related("by").prefetch_related("signs")
+                .order_by("at", "id"))
+
+
+def incident_json(incident: Incident, user: Any = None, *, clips: list[Any] | None = None,
+                  assessments: list[Any] | None = None) -> dict[str, Any]:
+    """The incident as ``user`` may see it (None: everything, for the operator).
+    ``clips`` and ``assessments``: ``read_clips`` and ``read_assessments`` of it, when the
+    caller (the incident page) read them already."""
     hidden = proposer_assessment_hidden(incident, user) if user is not None else False
-    clips = list(incident.clips.select_related(
-        "broadcast__outlet", "broadcast__source", "added_by").order_by("broadcast__aired_at",
-                                                                       "id"))
-    assessments = [a for a in incident.assessments.select_related("by").order_by("at", "id")
+    clips = read_clips(incident) if clips is None else clips
+    assessments = [a for a in (read_assessments(incident) if assessments is None
+                               else assessments)
                    if not (hidden and a.kind == "proposer")]
     data: dict[str, Any] = {
         "id": incident.pk, "title": incident.title, "status": incident.status,

@@ -346,3 +346,67 @@ def test_the_merges_on_postgresql() -> None:
             timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "2 passed" in proc.stdout
+
+
+def _sightings_json_by_the_orm(broadcast: Broadcast) -> list[dict[str, object]]:
+    """``sightings_json`` as it was written with the ORM before issue 26 (the reference)."""
+    from catalog.aired import AirDate
+    from catalog.sightings import first_capture_at
+
+    files: dict[int | None, list[dict[str, object]]] = {}
+    for ev in EvidenceFile.objects.filter(broadcast_id=broadcast.pk).order_by("id"):
+        files.setdefault(ev.sighting_id, []).append(
+            {"id": ev.pk, "kind": ev.kind, "path": ev.path, "sha256": ev.sha256,
+             "size": ev.size})
+    own_at = first_capture_at(broadcast)
+    rows = [{"recording": broadcast.pk, "sighting": None, "broadcast_id": broadcast.pk,
+             "source": broadcast.source.name, "outlet": broadcast.outlet.name,
+             "external_id": broadcast.external_id, "url": broadcast.url,
+             "title": broadcast.title, **AirDate.of(broadcast).fields(),
+             "seen_at": own_at.isoformat() if own_at else None,
+             "evidence": files.get(None, [])}]
+    for s in broadcast.sightings.select_related("source", "outlet").order_by("seen_at", "id"):
+        rows.append({"recording": broadcast.pk, "sighting": s.pk,
+                     "broadcast_id": s.former_broadcast_id,
+                     "source": s.source.name, "outlet": s.outlet.name,
+                     "external_id": s.external_id, "url": s.url, "title": s.title,
+                     **AirDate.of(s).fields(), "seen_at": s.seen_at.isoformat(),
+                     "evidence": files.get(s.pk, [])})
+    return rows
+
+
+def test_sightings_json_in_plain_sql_is_what_the_orm_gave(capsys) -> None:
+    """Issue 26: ``sightings_json`` reads with plain statements; on a merged recording with
+    sightings aired as a day, as an instant in a zone and unknown, evidence files of the
+    recording and of a sighting, and with or without a capture record, its output is
+    exactly the ORM version's."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from catalog.sightings import merge_duplicates, sightings_json
+
+    made = make_duplicates()
+    merge_duplicates(actor="test", reason="issue 26 test")
+    kept = Broadcast.objects.select_related("source", "outlet").get(pk=made["kept"].pk)
+    first = kept.sightings.get()
+    source = Source.objects.get(name="mirror")
+    later = Sighting.objects.create(
+        broadcast=kept, sha256=first.sha256, source=source, outlet=source.outlet,
+        external_id="10", url="https://mirror.example/10", title="نسخة <ثانية>",
+        aired_at=dt.datetime(2021, 4, 20, 18, 30, 5, 123456, tzinfo=dt.UTC),
+        aired_precision="second", aired_tz="Asia/Damascus", aired_at_raw="20/4/2021",
+        seen_at=timezone.now() + dt.timedelta(hours=1))
+    Sighting.objects.filter(pk=first.pk).update(aired_precision="day",
+                                                aired_date=dt.date(2021, 4, 19))
+    EvidenceFile.objects.create(broadcast=kept, sighting=later, kind="info_json",
+                                path=f"captures/{kept.pk}/later.json", sha256="ef" * 32,
+                                size=7)
+    expected = _sightings_json_by_the_orm(kept)
+    assert len(expected) == 3 and expected[2]["aired_at"].startswith("2021-04-20T21:30:05")
+    assert sightings_json(kept) == expected
+    bare = Broadcast.objects.select_related("source", "outlet").get(pk=made["kept"].pk)
+    bare.pk = None  # no capture record, no evidence, no sightings: the discovery time
+    bare.id, bare.external_id, bare.media = None, "bare-1", None
+    bare.save()
+    assert sightings_json(bare) == _sightings_json_by_the_orm(bare)

@@ -1,4 +1,4 @@
-"""``{% incident_airings incident as timeline %}``: every airing of an incident's clips
+"""``{% incident_airings incident clips_by_id as timeline %}``: every airing of an incident's clips
 (the clips themselves and their linked, accepted or suggested re-airings), first airing
 first, for ``_incident_reairings.html``. To show more per airing: ``_airing``.
 ``{% screen_names broadcast as names %}``: the persons whose names were read on the
@@ -27,10 +27,13 @@ def _airing(broadcast: Broadcast, start: float, end: float, **extra: Any) -> dic
 
 
 @register.simple_tag
-def incident_airings(incident: Any) -> dict[str, Any]:
+def incident_airings(incident: Any, clips: list[Any] | None = None) -> dict[str, Any]:
+    """``clips``: the incident's clips by id with their broadcasts and outlets, when the
+    page read them already."""
     rows: list[dict[str, Any]] = []
     addable = 0
-    clips = list(incident.clips.select_related("broadcast__outlet"))
+    if clips is None or clips == "":  # not given (a template without them)
+        clips = list(incident.clips.select_related("broadcast__outlet"))
     have = [(c.broadcast_id, c.start, c.end) for c in clips]
     for clip in clips:
         rows.append(_airing(clip.broadcast, clip.start, clip.end, clip=clip))

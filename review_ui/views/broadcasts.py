@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import has_role
 from catalog.models import Broadcast, Segment, Sighting, Tag, Transcript
+from catalog.reads import transcript_segments
 from catalog.sightings import sightings_json
 from review.listening import needs_listening
 from review_ui.access import role_required
@@ -88,11 +89,17 @@ def _start_seconds(raw: str | None) -> float:
     return value if value > 0 and value < 10**7 else 0.0
 
 
-def _chosen_transcript(broadcast: Broadcast, raw_id: str) -> Transcript | None:
-    transcripts = broadcast.transcripts.order_by("-created_at", "-id")
+def _chosen_transcript(broadcast: Broadcast, raw_id: str,
+                       transcripts: list[Transcript] | None = None) -> Transcript | None:
+    """The transcript ``?transcript=`` names, else the newest; ``transcripts``: every
+    transcript of the broadcast, newest first, when the caller read them already."""
+    if transcripts is not None:
+        named = next((t for t in transcripts if raw_id and t.pk == int(raw_id)), None)
+        return named or (transcripts[0] if transcripts else None)
+    ordered = broadcast.transcripts.order_by("-created_at", "-id")
     if raw_id:
-        return transcripts.filter(pk=int(raw_id)).first() or transcripts.first()
-    return transcripts.first()
+        return ordered.filter(pk=int(raw_id)).first() or ordered.first()
+    return ordered.first()
 
 
 @require_GET
@@ -106,8 +113,10 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         sighting = get_object_or_404(Sighting, former_broadcast_id=broadcast_id)
         return redirect(broadcast_detail_url(sighting.broadcast_id))
     start = _start_seconds(request.GET.get("t"))
-    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"))
-    segments = list(transcript.segments.order_by("number")) if transcript else []
+    transcripts = list(broadcast.transcripts.order_by("-created_at", "-id"))  # read once
+    transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"),
+                                    transcripts)
+    segments = transcript_segments(transcript) if transcript else []
     current = next((s.pk for s in segments if s.start <= start < max(s.end, s.start + 0.01)),
                    None)
     corrected = _corrected_ranges(broadcast, transcript, request.user) if transcript else []
@@ -118,7 +127,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
                              row["correction"].last_number + 1)}
     return render(request, "review_ui/broadcast_detail.html", {
         "broadcast": broadcast, "start": start, "transcript": transcript,
-        "transcripts": broadcast.transcripts.order_by("-created_at", "-id"),
+        "transcripts": transcripts,
         "segments": segments, "current_segment": current,
         "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
         "can_tag": can_tag,
@@ -183,8 +192,11 @@ def _corrected_ranges(broadcast: Broadcast, transcript: Transcript,
     """The transcript's corrected ranges: the current version, the verified one (when a
     later version is not yet verified), the word diff from the machine's text, the
     translations, and whether ``user`` may verify it."""
+    from catalog.corrections import has_current
     from review import corrections as rules
 
+    if not has_current(transcript_id=transcript.pk):  # most transcripts: one plain read
+        return []
     current = list(rules.latest_versions(broadcast).filter(transcript=transcript).order_by(
         "first_number"))
     if not current:  # no corrected range (most transcripts): no verified version either

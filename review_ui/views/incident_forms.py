@@ -14,9 +14,12 @@ from review_ui.labels import choices, vocabulary_label
 TIME = {"max_length": 14, "help_text": "MM:SS, HH:MM:SS or seconds"}
 
 
-def sign_choices() -> list[tuple[str, str]]:
-    return [(s.code, vocabulary_label(s.label_ar, s.label_en))
-            for s in CoercionSign.objects.filter(active=True).order_by("code")]
+def sign_choices(every_sign: list[CoercionSign] | None = None) -> list[tuple[str, str]]:
+    """The active signs as choices, by code; ``every_sign``: every sign ordered by code,
+    when the caller read them already."""
+    signs = (CoercionSign.objects.filter(active=True).order_by("code") if every_sign is None
+             else [s for s in every_sign if s.active])
+    return [(s.code, vocabulary_label(s.label_ar, s.label_en)) for s in signs]
 
 
 class SignsMixin(forms.Form):

@@ -29,11 +29,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import has_role
 from catalog import audit
 from catalog.models import Alert, Broadcast, Segment
+from catalog.reads import transcript_segments
 from review import incidents as inc
 from review import workflow
 from review.corrections import clip_text
-from review.incident_json import incident_json
-from review.models import CoercionSign, Incident, Person
+from review.incident_json import incident_json, read_assessments, read_clips
+from review.models import Assessment, CoercionSign, Incident, Person
 from review.persons import PersonError, add_person, find_person
 from review_ui.access import role_required
 from review_ui.labels import label
@@ -152,17 +153,22 @@ def _visible(request: HttpRequest, incident_id: int) -> Incident:
         raise Http404("no such incident") from None
 
 
-def _clips(incident: Incident) -> list[dict[str, Any]]:
-    clips = []
-    for clip in incident.clips.select_related("broadcast__outlet", "broadcast__media").order_by(
-            "broadcast__aired_at", "id"):
+CLIP_LINES = 400  # transcript lines shown per clip
+
+
+def _clips(clips: list[Any]) -> list[dict[str, Any]]:
+    """Each clip (``read_clips``) with its transcript lines and its text (corrected ranges
+    in it); the lines read once for both when they are all shown."""
+    items = []
+    for clip in clips:
         transcript = clip.broadcast.transcripts.order_by("-created_at", "-id").first()
-        lines = (transcript.segments.order_by("number") if transcript
-                 else Segment.objects.none()).filter(end__gt=clip.start, start__lt=clip.end)
-        said = clip_text(clip.broadcast, clip.start, clip.end,  # corrected ranges in it
-                         transcript=transcript)
-        clips.append({"clip": clip, "lines": list(lines[:400]), "said": said})
-    return clips
+        lines = (transcript_segments(transcript, clip.start, clip.end, CLIP_LINES + 1)
+                 if transcript else [])
+        texts = [line.text for line in lines] if len(lines) <= CLIP_LINES else None
+        said = clip_text(clip.broadcast, clip.start, clip.end, transcript=transcript,
+                         texts=texts)
+        items.append({"clip": clip, "lines": lines[:CLIP_LINES], "said": said})
+    return items
 
 
 def _first_aired_value(incident: Incident, posted: Any) -> str:
@@ -175,18 +181,24 @@ def _detail(request: HttpRequest, incident: Incident, *, error: Any = "",
             failed: str = "", status: int = 200) -> HttpResponse:
     """The incident page; ``failed`` names the form whose input is shown again."""
     user = request.user
-    data = incident_json(incident, user)
+    clips = read_clips(incident)  # read once: the JSON, the clip bodies, the airings
+    assessments = read_assessments(incident)  # once: the JSON and this lead's own
+    data = incident_json(incident, user, clips=clips, assessments=assessments)
     is_open = incident.status in inc.OPEN_STATUSES
     lead_other = has_role(user, "lead") and not workflow.is_own(incident, user)
-    assessed = workflow.second_assessment(incident, user) is not None
+    assessed = any(a.kind == Assessment.Kind.SECOND and a.by_id == user.pk
+                   for a in assessments)
     posted = request.POST if failed else None
-    signs = f.sign_choices()  # read once for the edit and the assessment forms
-    # the signs the page names (the incident's, the assessments'), in one query
+    # every sign in one query: the choices of the edit and assessment forms (the active
+    # ones) and the signs the page names (the incident's, the assessments')
+    every_sign = list(CoercionSign.objects.order_by("code"))
+    signs = f.sign_choices(every_sign)
     shown_codes = set(data["signs"] or [])
     assessed_codes = {code for a in data["assessments"] for code in a["signs"]}
-    named_signs = list(CoercionSign.objects.filter(code__in=shown_codes | assessed_codes))
+    named_signs = [s for s in every_sign if s.code in shown_codes | assessed_codes]
     context = {
-        "incident": incident, "data": data, "clips": _clips(incident), "error": error,
+        "incident": incident, "data": data, "clips": _clips(clips), "error": error,
+        "clips_by_id": sorted(clips, key=lambda c: c.pk),  # the airings' order
         "shown_signs": [s for s in named_signs if s.code in shown_codes],
         "sign_by_code": {s.code: s for s in named_signs if s.code in assessed_codes},
         "first_aired_value": _first_aired_value(incident, posted if failed == "edit" else None),

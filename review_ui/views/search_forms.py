@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Outlet, Tag
+from catalog.reads import outlet_names, tag_labels
 from index.base import MAX_PAGE_SIZE, SORTS
 from review_ui.labels import vocabulary_label
 
@@ -58,10 +58,10 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        names = Outlet.objects.order_by("name").values_list("name", flat=True)
+        names = outlet_names()  # plain statements: the form is on every search page
         self.fields["outlet"].choices = [("", _("All outlets"))] + [
             (name, name) for name in names]
-        tags = Tag.objects.order_by("name").values_list("name", "label_ar", "label_en")
+        tags = tag_labels()
         self.fields["tag"].choices = [("", _("All tags"))] + [
             (name, vocabulary_label(ar, en) or name) for name, ar, en in tags]
         assert {c for c, _ in self.fields["sort"].choices} == set(SORTS)

@@ -244,3 +244,51 @@ def test_a_clip_keeps_its_verified_text_after_a_retranscription(people, broadcas
     said = cor.clip_text(broadcast, 10.0, 29.5)
     assert said.machine == "وأتبرأ من ابنتي أماني بلور"  # the newest machine text
     assert [x.pk for x in said.corrections] == [c.pk] and said.verified
+
+
+def test_the_plain_reads_of_current_ranges_are_the_orms(people, broadcast) -> None:
+    """Issue 26: ``catalog.corrections.range_texts`` and ``has_current`` read the current
+    versions with a plain statement; with no range, one range, a range with a later
+    (unverified, then verified) version and ranges on two transcripts, they answer what
+    the ORM queries did."""
+    from catalog import corrections as versions
+
+    def by_the_orm(ids: list[int]) -> dict[int, dict[int, versions.RangeText]]:
+        current = list(versions.latest().filter(transcript_id__in=ids))
+        verified = {(c.transcript_id, c.first_number, c.last_number): c.text
+                    for c in versions.latest_verified().filter(transcript_id__in=ids)}
+        out: dict[int, dict[int, versions.RangeText]] = {}
+        for c in current:
+            out.setdefault(c.transcript_id, {})[c.first_number] = versions.RangeText(
+                c.first_number, c.last_number, c.start, c.end, c.text,
+                verified.get((c.transcript_id, c.first_number, c.last_number), ""))
+        return out
+
+    transcript = broadcast.transcripts.get()
+    other = Transcript.objects.create(broadcast=broadcast, media=broadcast.media,
+                                      engine="y", model_id="m2")
+    Segment.objects.create(transcript=other, number=0, start=0.0, end=9.5, text="نص آخر")
+    ids = [transcript.pk, other.pk]
+
+    def check() -> None:
+        assert versions.range_texts(ids) == by_the_orm(ids)
+        for t in (transcript, other):
+            assert versions.has_current(transcript_id=t.pk) == versions.latest().filter(
+                transcript=t).exists()
+        assert versions.has_current(broadcast_id=broadcast.pk) == versions.latest().filter(
+            broadcast=broadcast).exists()
+
+    check()
+    assert versions.range_texts(ids) == {} and not versions.has_current(broadcast_id=0)
+    first = cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي", by=people["rev"],
+                        transcript=transcript)
+    check()
+    cor.verify(first, by=people["rev2"])
+    later = cor.correct(broadcast, 1, 2, "وأتبرأ من ابنتي أماني", by=people["rev"],
+                        replaces=first, transcript=transcript)
+    check()
+    assert versions.range_texts(ids)[transcript.pk][1].verified == "وأتبرأ من ابنتي"
+    cor.verify(later, by=people["rev2"])
+    cor.correct(broadcast, 0, 0, "نص <مصحح>", by=people["rev"], transcript=other)
+    check()
+    assert set(versions.range_texts(ids)) == {transcript.pk, other.pk}

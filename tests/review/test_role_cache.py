@@ -110,3 +110,24 @@ def test_search_page_reads_the_role_once() -> None:
         response = client.get("/?q=x")
     assert response.status_code == 200
     assert _role_queries(captured) == 1
+
+
+@pytest.mark.django_db
+def test_the_plain_role_statement_reads_what_the_orm_reads() -> None:
+    """Issue 26: the role groups are read with one plain statement; for users with no
+    group, other groups, one role, several roles and an inactive account it returns the
+    rows of ``user.groups.filter(name__in=ROLES)``."""
+    from accounts.roles import ROLES, _read_role_groups
+
+    ensure_roles()
+    other = Group.objects.create(name="not-a-role")
+    users = [_user("none", None), _user("one", "reviewer"), _user("other", None),
+             _user("two", "viewer"), _user("gone", "lead")]
+    users[2].groups.add(other)
+    users[3].groups.add(Group.objects.get(name="admin"), other)
+    users[4].is_active = False
+    users[4].save()
+    for user in users:
+        expected = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        assert _read_role_groups(type(user), user.pk) == expected, user.username
+    assert user_role(users[3]) == "admin" and user_role(users[4]) is None

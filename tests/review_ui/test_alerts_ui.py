@@ -50,6 +50,32 @@ def test_queue_shows_highlighted_alert_with_link_and_nav_count(alert) -> None:
     assert viewer.post(f"/alerts/{alert.pk}/review/", {"action": "confirm"}).status_code == 403
 
 
+def test_the_nav_count_is_new_alerts_of_active_watchlists_only(alert) -> None:
+    """Issue 26: the count is one plain statement; it counts what the ORM query did."""
+    from catalog.models import Alert, Watchlist
+    from review_ui.views.alerts import new_alert_count
+
+    def orm() -> int:
+        return Alert.objects.filter(status=Alert.Status.NEW, watchlist__active=True).count()
+
+    def more(status: str, watchlist: object) -> None:
+        Alert.objects.create(watchlist=watchlist, broadcast=alert.broadcast, track="asr",
+                             model_id=f"m{Alert.objects.count()}", start=1, end=2, text="x",
+                             status=status,
+                             segment_number=alert.segment_number)
+
+    quiet = Watchlist.objects.create(name="quiet", query="x", active=False)
+    more(Alert.Status.NEW, quiet)  # an inactive watchlist's new alert: not counted
+    more(Alert.Status.NEW, alert.watchlist)
+    more(next(s for s in Alert.Status.values if s != Alert.Status.NEW), alert.watchlist)
+    assert new_alert_count() == orm() == 2
+    viewer = _client("counter", "viewer")
+    page = viewer.get("/alerts/").content.decode()
+    assert 'class="nav-count" aria-label="تنبيهات جديدة">2<' in page
+    Watchlist.objects.filter(pk=alert.watchlist_id).update(active=False)
+    assert new_alert_count() == orm() == 0
+
+
 def test_reviewer_confirms_with_note_and_filters(alert) -> None:
     reviewer = _client("r", "reviewer", enforce_csrf_checks=True)
     page = reviewer.get("/alerts/")

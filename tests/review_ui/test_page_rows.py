@@ -211,3 +211,58 @@ def test_group_heads_write_what_the_template_wrote(language: str, settings: Any)
     got = "".join(f"\n  {g['head_html']}|" for g in groups)
     assert got == expected
     assert got.count("<time") == 6  # seconds, minutes, days, an unknown precision
+
+
+def test_transcript_segments_read_what_the_orm_reads(db) -> None:
+    """Issue 26: ``catalog.reads.transcript_segments`` (plain SQL) gives the broadcast
+    viewer and the incident clips what their ORM queries gave: the same rows in the same
+    order, every field with the ORM's value (word probabilities decoded), each segment
+    knowing its transcript without another query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from ui_helpers import make_broadcast
+
+    from catalog.reads import transcript_segments
+
+    broadcast = make_broadcast(segments=[(0.0, 4.5, "أنا"), (4.5, 9.0, "أتبرأ <b>"),
+                                         (9.0, 12.25, "من"), (30.0, 31.0, "ابني")])
+    transcript = broadcast.transcripts.get()
+    Segment.objects.filter(transcript=transcript, number=1).update(
+        words=[{"word": "أتبرأ", "start": 4.5, "end": 5.0, "probability": 0.31}],
+        avg_logprob=-0.7, no_speech_prob=0.01)
+    Segment.objects.create(transcript=make_broadcast().transcripts.get(), number=9,
+                           start=5.0, end=6.0, text="another transcript's")
+
+    def fields(rows: list[Segment]) -> list[list[Any]]:
+        return [[getattr(s, f.attname) for f in Segment._meta.concrete_fields] for s in rows]
+
+    everything = list(transcript.segments.order_by("number"))
+    assert fields(transcript_segments(transcript)) == fields(everything)
+    assert transcript_segments(transcript)[1].words[0]["probability"] == 0.31
+    for start, end, limit in ((4.5, 9.0, 401), (0.0, 60.0, 2), (12.25, 30.0, 401),
+                              (9.5, 9.6, 401), (40.0, 50.0, 401)):
+        orm = list(transcript.segments.order_by("number")
+                   .filter(end__gt=start, start__lt=end)[:limit])
+        assert fields(transcript_segments(transcript, start, end, limit)) == fields(orm)
+    rows = transcript_segments(transcript)
+    with CaptureQueriesContext(connection) as captured:
+        assert all(s.transcript is transcript for s in rows)
+    assert not captured.captured_queries
+
+
+def test_the_search_forms_choices_read_what_the_orm_reads(db) -> None:
+    """Issue 26: the search form's outlet and tag choices (plain statements) are the ORM's
+    rows, in the same order, hostile and Arabic names included."""
+    from catalog.models import Outlet, Tag
+    from catalog.reads import outlet_names, tag_labels
+
+    assert outlet_names() == []  # the vocabulary's seeded tags are compared below
+    for name in ("الإخبارية السورية", "<b>TV</b>", "Al Mayadeen", "ب", "a'b"):
+        Outlet.objects.create(name=name)
+    Tag.objects.create(name="issue-26-tag", label_ar="وسم", label_en="Forced")
+    Tag.objects.create(name="a-tag")
+    Tag.objects.create(name="ز", label_en="<i>z</i>")
+    assert outlet_names() == list(Outlet.objects.order_by("name").values_list("name",
+                                                                              flat=True))
+    assert tag_labels() == list(Tag.objects.order_by("name").values_list(
+        "name", "label_ar", "label_en"))

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ui_helpers import PASSWORD, login_client, make_user, token_for_key, totp_token
 
 from accounts.roles import ROLES
-from accounts.sessions import AUTH_AT, LOGIN_AT
+from accounts.sessions import AUTH_AT, LOGIN_AT, SEEN_AT
 
 
 def _password_login(client: Client, name: str, password: str = PASSWORD) -> object:
@@ -170,7 +172,7 @@ def test_password_change_applies_the_validators_and_works(db) -> None:
 
 
 def test_sessions_idle_and_absolute_timeouts(db, settings) -> None:
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 3600
     client = login_client(Client(), make_user("sleepy", "viewer"))
     session = client.session
@@ -180,6 +182,98 @@ def test_sessions_idle_and_absolute_timeouts(db, settings) -> None:
     response = client.get("/broadcasts/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert client.get("/broadcasts/").status_code == 302  # logged out for good
+
+
+def _stored_session(client: Client) -> tuple[dict, object]:
+    """The session as the database holds it now (its data and its expiry)."""
+    from django.contrib.sessions.models import Session
+
+    row = Session.objects.get(session_key=client.session.session_key)
+    return row.get_decoded(), row.expire_date
+
+
+def _last_seen(client: Client, seconds_ago: float) -> None:
+    session = client.session
+    session[SEEN_AT] = time.time() - seconds_ago
+    session.save()  # the row's own expiry is renewed: only the stamp says how idle it is
+
+
+def test_a_session_idle_past_the_timeout_is_refused(db, settings) -> None:
+    """Issue 26: the last activity is written at most once a minute, not on every request;
+    the idle timeout is still enforced from it, on the server, whatever the row's expiry."""
+    client = login_client(Client(), make_user("idler", "viewer"))
+    assert client.get("/broadcasts/").status_code == 200
+    from django.contrib.sessions.models import Session
+
+    _last_seen(client, 30 * 60 + 1)
+    key = client.session.session_key
+    response = client.get("/broadcasts/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/broadcasts/").status_code == 302  # logged out for good
+    assert not Session.objects.filter(session_key=key).exists()  # the row is gone
+
+
+def test_a_session_just_under_the_idle_timeout_is_kept_and_renewed(db, settings) -> None:
+    client = login_client(Client(), make_user("almost", "viewer"))
+    _last_seen(client, 30 * 60 - 5)
+    assert client.get("/broadcasts/").status_code == 200
+    data, expires = _stored_session(client)
+    assert time.time() - data[SEEN_AT] < 5  # the activity was written: a minute had passed
+    assert (expires - timezone.now()).total_seconds() > 30 * 60 - 10
+    _last_seen(client, 30 * 60 - 5)  # idle again, just under: still kept
+    assert client.get("/broadcasts/").status_code == 200
+
+
+def test_the_activity_is_written_at_most_once_a_minute(db, settings) -> None:
+    assert settings.SESSION_ACTIVITY_SECONDS == 60 and not settings.SESSION_SAVE_EVERY_REQUEST
+    client = login_client(Client(), make_user("busy", "viewer"))
+    _last_seen(client, 50)
+    before = _stored_session(client)
+    response = client.get("/broadcasts/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies  # no write, no new cookie
+    assert _stored_session(client) == before
+    _last_seen(client, 61)
+    response = client.get("/broadcasts/")
+    assert response.status_code == 200 and settings.SESSION_COOKIE_NAME in response.cookies
+    data, _ = _stored_session(client)
+    assert time.time() - data[SEEN_AT] < 5
+    # so a session is refused at most a minute early, never late: its stamp is at most
+    # SESSION_ACTIVITY_SECONDS older than its last request
+    _last_seen(client, 30 * 60 + 1)
+    assert client.get("/broadcasts/").status_code == 302
+
+
+def test_an_expired_session_row_is_refused(db) -> None:
+    """The database's own expiry (the last write plus the idle timeout) still holds."""
+    from django.contrib.sessions.models import Session
+
+    client = login_client(Client(), make_user("stale", "viewer"))
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/broadcasts/").status_code == 302
+
+
+def test_the_session_store_reads_what_djangos_database_store_reads(db, settings) -> None:
+    """Issue 26: ``accounts.session_store`` reads the row in plain SQL; for a live, an
+    expired, an unknown, an empty and a malformed key it loads what Django's own database
+    store loads, and forgets the key exactly when Django's would."""
+    from django.contrib.sessions.backends import db as django_db
+    from django.contrib.sessions.models import Session
+
+    from accounts.session_store import SessionStore
+
+    assert settings.SESSION_ENGINE == "accounts.session_store"
+    live = login_client(Client(), make_user("reader", "viewer")).session.session_key
+    expired = login_client(Client(), make_user("expired", "viewer")).session.session_key
+    Session.objects.filter(session_key=expired).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    for key in (live, expired, "x" * 32, None, "", "short", "bad'; --key-0123456789"):
+        ours, django = SessionStore(key), django_db.SessionStore(key)
+        assert ours.load() == django.load(), key
+        assert ours.session_key == django.session_key, key
+    assert SessionStore(live).load()["_auth_user_id"]
+    assert SessionStore(expired).load() == {}
 
 
 def test_recent_auth_required_asks_for_the_password_again(db) -> None:
