@@ -342,42 +342,51 @@ def analysis(text: str) -> tuple[list[Token], int]:
     return tokens, position + 1
 
 
-GAP = "\x01"  # an empty position (a stop word) in ``index_terms``; never part of a word
+# An empty position (a stop word) in ``index_terms``: never part of a word, no whitespace,
+# and a character JSON writes as it is (a control character below U+0020 would take six
+# bytes, "\\u0001", in each document the analysis workers send; Tantivy never indexes it).
+GAP = "\x7f"
 _index_cache: dict[str, str] = {}
-_irregular: set[str] = set()  # raw strings that are not exactly one position
+_irregular: set[str] = set()  # pieces that are not exactly one position
 
 
-def _index_term(raw: str) -> str:
-    """The term(s) of a raw run or word, space-separated; GAP for an empty position."""
+def _index_term(piece: str) -> str:
+    """The term(s) of a piece of text without whitespace, space-separated, GAP for an
+    empty position ("" for a piece without a word, such as a lone "،")."""
     terms = []
-    for match in _word_regex(raw).finditer(raw):
+    for match in _word_regex(piece).finditer(piece):
         start, end = match.span()
         for piece_start, piece_end in _pieces(start, end):  # an over-long word: pieces
-            terms.append(_analyse_word(raw[piece_start:piece_end], match.lastgroup)[0]
+            terms.append(_analyse_word(piece[piece_start:piece_end], match.lastgroup)[0]
                          or GAP)
-    if len(terms) != 1:  # a lone "_" (no word) or an over-long one (several positions)
-        _irregular.add(raw)
+    if len(terms) != 1:  # no word ("،", "_"), several ("a-b") or an over-long one
+        _irregular.add(piece)
     value = " ".join(terms)
     if len(_index_cache) >= _CACHE_LIMIT:
         _index_cache.clear()
-    _index_cache[raw] = value
+    _index_cache[piece] = value
     return value
 
 
 def index_terms(text: str) -> list[str]:
     """The analysed term at each position of ``text``, ``GAP`` where a stop word (or a word
     that normalises to nothing) leaves its position empty: the terms and positions of
-    ``analysis(text)`` without offsets or types, for indexing. Mostly dictionary lookups
-    (a cache from a raw run of word characters to its term) after one ``findall``, several
-    times faster than ``analysis``; the search index joins them with spaces
-    (``index.tantivy_backend``)."""
-    found = _regexes()
-    raws = (found.full_words if found.joins.search(text) else found.runs).findall(text)
-    terms = list(map(_index_cache.get, raws))  # one C-level pass; None where not cached
+    ``analysis(text)`` without offsets or types, for indexing; the search index joins them
+    with spaces (``index.tantivy_backend``).
+
+    Speed: no word holds a character on which ``str.split`` splits (every such character
+    is of the class OTHER, ``tests/index/test_arabic.py`` checks it, and no rule of the
+    tokenizer looks across one), so the words of ``text`` are the words of its
+    whitespace-separated pieces in order. ``str.split`` and a cache from a piece (mostly
+    one word, perhaps with punctuation) to its term(s) make it mostly dictionary lookups,
+    with no regular expression over the text; a piece not seen before is tokenized alone
+    (``_index_term``)."""
+    pieces = text.split()
+    terms = list(map(_index_cache.get, pieces))  # one C-level pass; None where not cached
     if None in terms:
-        terms = [_index_term(raw) if term is None else term
-                 for term, raw in zip(terms, raws, strict=True)]
-    if _irregular and not _irregular.isdisjoint(raws):
+        terms = [_index_term(piece) if term is None else term
+                 for term, piece in zip(terms, pieces, strict=True)]
+    if _irregular and not _irregular.isdisjoint(pieces):
         return " ".join(terms).split()
     return terms
 
