@@ -104,6 +104,8 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
         head = dumps(shared)[:-1] + ',"sid":' if shared else '{"sid":'
         joined = [" ".join(index_terms(text)) for _, text in segments]
         last = len(segments) - 1
+        asc, desc = sort_keys_seconds(seconds, 0)
+        desc &= ~0xFFFFFFFF  # the air time's part of both keys (segment id 0)
         for i, (sid, _) in enumerate(segments):
             terms = joined[i]
             doc = f'{head}{sid},"terms":{encode(terms)}'
@@ -111,8 +113,8 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
                 bridge = bridge_joined(terms, joined[i + 1])
                 if bridge:
                     doc += f',"bridge":{encode(bridge[0])},"nhead":{encode(bridge[1])}'
-            kasc, kdesc = sort_keys_seconds(seconds, sid)
-            doc += f',"kasc":{kasc},"kdesc":{kdesc}'
+            sid32 = sid & 0xFFFFFFFF  # sort_keys_seconds, its air-time part done once
+            doc += f',"kasc":{asc | sid32},"kdesc":{desc | (0xFFFFFFFF - sid32)}'
             if corrected and sid in corrected:
                 text, verified = corrected[sid]
                 doc += f',"cterms":{encode(" ".join(index_terms(text)))}'

@@ -200,6 +200,7 @@ class TantivyBackend(SearchBackend):
         current: int | None = None
         segments: list[tuple[int, str]] = []
         extra: dict[int, tuple[str, str]] = {}
+        ranges: dict[int, Any] | None = None  # the current transcript's corrected ranges
         if not facts:
             return
         corrected = range_texts(list(facts))  # the corrected ranges (few): two queries
@@ -224,10 +225,12 @@ class TantivyBackend(SearchBackend):
                         _, shared, seconds = facts[tid]
                         segments, extra = [], {}
                         chunk.append((shared, seconds, segments, extra))
+                        ranges = corrected.get(tid)
                     segments.append((sid, text))
-                    found = corrected.get(tid, {}).get(number)
-                    if found is not None:
-                        extra[sid] = (found.corrected, found.verified)
+                    if ranges:
+                        found = ranges.get(number)
+                        if found is not None:
+                            extra[sid] = (found.corrected, found.verified)
                     size += 1
         counted[0] += size
         if chunk:
