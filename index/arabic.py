@@ -370,7 +370,7 @@ def normalize_prefix(text: str) -> str:
 
 
 def _token_type(raw: str) -> str:
-    if any(unicodedata.category(ch)[0] == "L" for ch in raw):
+    if raw[0].isalpha() or any(unicodedata.category(ch)[0] == "L" for ch in raw):
         return "<ALPHANUM>"
     return "<NUM>"
 
@@ -438,6 +438,14 @@ _irregular: set[str] = set()  # pieces that are not exactly one position
 def _index_term(piece: str) -> str:
     """The term(s) of a piece of text without whitespace, space-separated, GAP for an
     empty position ("" for a piece without a word, such as a lone "،")."""
+    found = _regexes()
+    if len(piece) <= MAX_TOKEN_LENGTH and not found.joins.search(piece) and (
+            found.plain.fullmatch(piece)):  # the usual piece: one word, nothing around it
+        value = _analyse_word(piece, None)[0] or GAP
+        if len(_index_cache) >= _CACHE_LIMIT:
+            _index_cache.clear()
+        _index_cache[piece] = value
+        return value
     terms = []
     for match in _word_regex(piece).finditer(piece):
         start, end = match.span()
