@@ -12,7 +12,9 @@ turn (A B C D E, A B C D E, ...) so that a busy machine's load falls on all of t
   caches disabled (every word analysed where it occurs: tokenize, lowercase, digits,
   stop words, normalise, stem);
 - ``B cache``: the same with the caches (a dict from a raw word to its term: the
-  vocabulary is Zipfian, so nearly every word is a lookup) — the code before the workers;
+  vocabulary is Zipfian, so nearly every word is a lookup), ``search.index_workers = 1``:
+  the documents built as JSON in the writer's process (read with the cursor, as the
+  workers' are);
 - ``C cache+workers``: the same with ``search.index_workers`` = the cores: the analysis and
   the documents' JSON in spawned worker processes while the writer indexes
   (``index.analysis_pool``), the ``raqib reindex`` default;

@@ -9,9 +9,8 @@ Cross-segment phrases: each segment is also indexed with a "bridge" (its last
 ``BRIDGE_TOKENS`` words + the next segment's first ``BRIDGE_TOKENS`` words) and the "next
 head" (those first words of the next segment alone). A phrase matches a segment through its
 bridge when it is in the bridge but not in the next head, i.e. when it crosses the
-boundary; the hit is the first segment (the indexing path cuts them in ``index.bridge``). To
-let longer phrases cross, raise ``index.bridge.BRIDGE_TOKENS`` and
-run ``raqib reindex``.
+boundary; the hit is the first segment (the indexing path cuts them in ``index.bridge``).
+To let longer phrases cross, raise ``index.bridge.BRIDGE_TOKENS`` and run ``raqib reindex``.
 """
 
 from __future__ import annotations
