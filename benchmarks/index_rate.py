@@ -12,7 +12,9 @@ turn (A B C D E, A B C D E, ...) so that a busy machine's load falls on all of t
   caches disabled (every word analysed where it occurs: tokenize, lowercase, digits,
   stop words, normalise, stem);
 - ``B cache``: the same with the caches (a dict from a raw word to its term: the
-  vocabulary is Zipfian, so nearly every word is a lookup) — the code before the workers;
+  vocabulary is Zipfian, so nearly every word is a lookup), ``search.index_workers = 1``:
+  the documents built as JSON in the writer's process (read with the cursor, as the
+  workers' are);
 - ``C cache+workers``: the same with ``search.index_workers`` = the cores: the analysis and
   the documents' JSON in spawned worker processes while the writer indexes
   (``index.analysis_pool``), the ``raqib reindex`` default;
@@ -21,7 +23,10 @@ turn (A B C D E, A B C D E, ...) so that a busy machine's load falls on all of t
 - ``E bare+workers``: bare Tantivy fed by the same worker pool.
 
 For each: wall seconds, segments/s, CPU seconds of the writer's process (its Tantivy threads
-included) and of the workers, per segment; and the load average. The catalog read is
+included; apart: its set-up before the build, interpreter and Django, and its main thread,
+which reads the catalog and hands Tantivy each document) and of the workers (their start
+included), per segment; and the load average. The last line is all of it as JSON, with a
+summary per variant (best segments/s, median and lowest CPU µs per segment). The catalog read is
 included in A–C (as ``raqib reindex`` does it) and in D–E (the texts read the same way).
 To add a variant: add it to ``VARIANTS`` and to ``_child``.
 """
@@ -113,7 +118,9 @@ def _child(variant: str, workdir: Path) -> dict:
     from index.analysis_pool import default_workers
     from index.tantivy_backend import TantivyBackend
 
+    setup = resource.getrusage(resource.RUSAGE_SELF)  # interpreter, Django, imports
     started = time.perf_counter()
+    main_thread = time.thread_time()
     if variant.startswith("A"):
         arabic._CACHE_LIMIT = 0  # noqa: SLF001 - each entry evicts the last: no cache
     if variant[0] in "ABC":
@@ -122,11 +129,34 @@ def _child(variant: str, workdir: Path) -> dict:
     else:
         segments = _bare(workdir, default_workers() if variant.startswith("E") else 1)
     wall = time.perf_counter() - started
+    main_thread = time.thread_time() - main_thread
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"segments": segments, "wall_s": round(wall, 2),
             "cpu_writer_s": round(me.ru_utime + me.ru_stime, 2),
+            "cpu_writer_setup_s": round(setup.ru_utime + setup.ru_stime, 2),
+            "cpu_writer_main_thread_s": round(main_thread, 2),
             "cpu_workers_s": round(kids.ru_utime + kids.ru_stime, 2)}
+
+
+def per_segment(run: dict) -> dict:
+    """A run's rates: segments/s (wall) and CPU µs per segment (writer process, of which
+    its set-up before the build and its main thread, the rest being Tantivy's indexing
+    threads and the pool's pipe threads; analysis workers, their start included; total)."""
+    n = run["segments"]
+
+    def us(seconds: float) -> float:
+        return round(seconds / n * 1e6, 1)
+
+    return {"segments_per_s": round(n / run["wall_s"]),
+            "us_cpu_per_segment": {
+                "writer": us(run["cpu_writer_s"]),
+                "writer_setup": us(run["cpu_writer_setup_s"]),
+                "writer_main_thread": us(run["cpu_writer_main_thread_s"]),
+                "workers": us(run["cpu_workers_s"]),
+                "total": us(run["cpu_writer_s"] + run["cpu_workers_s"]),
+                "total_less_setup": us(run["cpu_writer_s"] - run["cpu_writer_setup_s"]
+                                       + run["cpu_workers_s"])}}
 
 
 def main() -> None:
@@ -160,16 +190,25 @@ def main() -> None:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             result.update(variant=variant, round=round_ + 1, load_before=round(load, 1),
                           load_after=round(os.getloadavg()[0], 1))
+            result.update(per_segment(result))
             runs.append(result)
             print(f"{variant}: {result}", file=sys.stderr, flush=True)
-    print("| variant | round | segments/s | µs CPU per segment: writer / workers | "
-          "load avg before/after |\n|---|---:|---:|---:|---|")
+    print("| variant | round | segments/s | µs CPU per segment: writer (set-up, main thread) "
+          "/ workers / total | load avg before/after |\n|---|---:|---:|---:|---|")
     for r in runs:
-        n = r["segments"]
-        print(f"| {r['variant']} | {r['round']} | {n / r['wall_s']:,.0f} "
-              f"| {r['cpu_writer_s'] / n * 1e6:.1f} / {r['cpu_workers_s'] / n * 1e6:.1f} "
-              f"| {r['load_before']} / {r['load_after']} |")
-    print(json.dumps({"cpus": os.cpu_count(), "runs": runs}))
+        us = r["us_cpu_per_segment"]
+        print(f"| {r['variant']} | {r['round']} | {r['segments_per_s']:,} "
+              f"| {us['writer']} ({us['writer_setup']}, {us['writer_main_thread']}) "
+              f"/ {us['workers']} / {us['total']} | {r['load_before']} / {r['load_after']} |")
+    summary = {}
+    for variant in chosen:
+        mine = [r for r in runs if r["variant"] == variant]
+        totals = sorted(r["us_cpu_per_segment"]["total"] for r in mine)
+        summary[variant] = {"best_segments_per_s": max(r["segments_per_s"] for r in mine),
+                            "median_us_cpu_per_segment": totals[len(totals) // 2],
+                            "min_us_cpu_per_segment": totals[0]}
+    print(json.dumps({"cpus": os.cpu_count(), "load_average": os.getloadavg(),
+                      "summary": summary, "runs": runs}))
 
 
 if __name__ == "__main__":

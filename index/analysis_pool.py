@@ -31,7 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from index.arabic import GAP, index_terms
-from index.highlight import bridge_strings
+from index.bridge import bridge_joined
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,15 +65,14 @@ def segment_fields(shared: dict[str, Any], seconds: int | None,
     ``GAP`` at an empty position), the bridge to the next segment and the sort keys; and,
     for the first segment of a corrected range (``corrected``: {segment id: (corrected
     text, verified text or "")}), the range's corrected and verified terms."""
-    seqs = [index_terms(text) for _, text in segments]
+    joined = [" ".join(index_terms(text)) for _, text in segments]
     last = len(segments) - 1
     for i, (sid, _) in enumerate(segments):
-        seq = seqs[i]
         fields = shared.copy()
         fields["sid"] = sid
-        fields["terms"] = " ".join(seq)
+        fields["terms"] = joined[i]
         if i < last:
-            bridge = bridge_strings(seq, seqs[i + 1])
+            bridge = bridge_joined(joined[i], joined[i + 1])
             if bridge:
                 fields["bridge"], fields["nhead"] = bridge
         fields["kasc"], fields["kdesc"] = sort_keys_seconds(seconds, sid)
@@ -95,29 +94,32 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
     text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker): the
     fields of ``segment_fields`` (``tests/index/test_analysis_pool.py`` holds them equal),
     written directly, the shared ones encoded once per transcript and the terms by the JSON
-    encoder's C string escaper (quotes, backslashes, control characters such as ``GAP``)."""
-    dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    encoder's C string escaper (quotes, backslashes, control characters; ``GAP`` is none)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False,
+                             separators=(",", ":")).encode
     encode = json.encoder.encode_basestring
     docs: list[str] = []
     append = docs.append
     for shared, seconds, segments, corrected in chunk:
-        head = dumps(shared)[:-1] + ', "sid": ' if shared else '{"sid": '
-        seqs = [index_terms(text) for _, text in segments]
+        head = dumps(shared)[:-1] + ',"sid":' if shared else '{"sid":'
+        joined = [" ".join(index_terms(text)) for _, text in segments]
         last = len(segments) - 1
+        asc, desc = sort_keys_seconds(seconds, 0)
+        desc &= ~0xFFFFFFFF  # the air time's part of both keys (segment id 0)
         for i, (sid, _) in enumerate(segments):
-            seq = seqs[i]
-            doc = f'{head}{sid}, "terms": {encode(" ".join(seq))}'
+            terms = joined[i]
+            doc = f'{head}{sid},"terms":{encode(terms)}'
             if i < last:
-                bridge = bridge_strings(seq, seqs[i + 1])
+                bridge = bridge_joined(terms, joined[i + 1])
                 if bridge:
-                    doc += f', "bridge": {encode(bridge[0])}, "nhead": {encode(bridge[1])}'
-            kasc, kdesc = sort_keys_seconds(seconds, sid)
-            doc += f', "kasc": {kasc}, "kdesc": {kdesc}'
+                    doc += f',"bridge":{encode(bridge[0])},"nhead":{encode(bridge[1])}'
+            sid32 = sid & 0xFFFFFFFF  # sort_keys_seconds, its air-time part done once
+            doc += f',"kasc":{asc | sid32},"kdesc":{desc | (0xFFFFFFFF - sid32)}'
             if corrected and sid in corrected:
                 text, verified = corrected[sid]
-                doc += f', "cterms": {encode(" ".join(index_terms(text)))}'
+                doc += f',"cterms":{encode(" ".join(index_terms(text)))}'
                 if verified:
-                    doc += f', "vterms": {encode(" ".join(index_terms(verified)))}'
+                    doc += f',"vterms":{encode(" ".join(index_terms(verified)))}'
             append(doc + "}")
     return docs
 

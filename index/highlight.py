@@ -9,17 +9,16 @@ Cross-segment phrases: each segment is also indexed with a "bridge" (its last
 ``BRIDGE_TOKENS`` words + the next segment's first ``BRIDGE_TOKENS`` words) and the "next
 head" (those first words of the next segment alone). A phrase matches a segment through its
 bridge when it is in the bridge but not in the next head, i.e. when it crosses the
-boundary; the hit is the first segment. To let longer phrases cross, raise BRIDGE_TOKENS and
-run ``raqib reindex``.
+boundary; the hit is the first segment (the indexing path cuts them in ``index.bridge``).
+To let longer phrases cross, raise ``index.bridge.BRIDGE_TOKENS`` and run ``raqib reindex``.
 """
 
 from __future__ import annotations
 
-from index.arabic import GAP, Token, analyze
+from index.arabic import Token, analyze
 from index.base import Span
+from index.bridge import BRIDGE_TOKENS, bridge_strings  # noqa: F401 (re-exported)
 from index.query import Fuzzy, Leaf, Phrase, Prefix, Query, Term, fuzzy_matches
-
-BRIDGE_TOKENS = 8
 
 
 def head(text: str, n: int = BRIDGE_TOKENS) -> str:
@@ -110,29 +109,3 @@ def highlight(text: str, query: Query, next_head: str | None = None) -> list[Spa
     if cursor < len(text):
         spans.append(Span(text[cursor:]))
     return spans
-
-
-def bridge_strings(terms: list[str], next_terms: list[str], n: int = BRIDGE_TOKENS,
-                   ) -> tuple[str, str] | None:
-    """``bridge_terms`` for the indexing path: from two segments' ``index_terms`` (a term
-    or ``GAP`` at each position), the bridge and the next head as space-joined terms with
-    ``GAP`` at the empty positions (what ``index.tantivy_backend`` gives Tantivy). None when
-    either side has no searchable word."""
-    start, seen = -1, 0
-    for i in range(len(terms) - 1, -1, -1):
-        if terms[i] != GAP:
-            start, seen = i, seen + 1
-            if seen == n:
-                break
-    if start < 0:
-        return None
-    end, seen = -1, 0
-    for i, term in enumerate(next_terms):
-        if term != GAP:
-            end, seen = i + 1, seen + 1
-            if seen == n:
-                break
-    if end < 0:
-        return None
-    head_terms = " ".join(next_terms[:end])
-    return " ".join(terms[start:]) + " " + head_terms, head_terms

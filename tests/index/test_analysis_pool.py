@@ -1,7 +1,8 @@
 """A rebuild with its analysis in worker processes (``index.analysis_pool``) indexes exactly
-what the one-process rebuild does: the same hits, scores, order, counts and facets for
-words, phrases (across a stop word, across two segments), prefixes, filters and sorts; and
-the workers' JSON documents hold the same field values as the in-process documents."""
+what the one-process rebuild and transcripts indexed one by one (``Document.from_dict``)
+do: the same hits, scores, order, counts and facets for words, phrases (across a stop
+word, across two segments), prefixes, filters and sorts; and the workers' JSON documents
+hold the same field values as the in-process documents."""
 
 from __future__ import annotations
 
@@ -74,6 +75,16 @@ def test_pooled_rebuild_indexes_what_one_process_does(tmp_path, monkeypatch) -> 
     expected = _pages(alone)
     assert sum(total for _, _, total, _, _ in expected) > 100  # the queries find things
     assert _pages(pooled) == expected
+    # a rebuild gives Tantivy JSON in one process too; a transcript indexed on its own
+    # (index_transcript) goes through Document.from_dict: the same index either way
+    from catalog.models import Transcript
+
+    single = TantivyBackend(tmp_path / "three", index_workers=1)
+    single.clear()
+    for tid in Transcript.objects.order_by("id").values_list("id", flat=True):
+        single.index_transcript(tid)
+    assert single.indexed_transcripts() == alone.indexed_transcripts()
+    assert _pages(single) == expected
 
 
 def test_worker_json_documents_hold_the_in_process_fields() -> None:

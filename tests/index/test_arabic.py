@@ -142,6 +142,9 @@ INDEXING_SAMPLES = [
     "أَمَانِي من ابني في", "من في", "", "_ __a a_ foo_bar", "١٫٢ و٣ 3.5 U.S. don't",
     "ـ ابن ـ", "كلمة، كلمة. وكتب: نعم", "ً_ابن ًكتب", "漢字 ひらがな كتاب 𝐀𝐁 x",
     "ا" * 600 + " من الكتاب", "والكتابات بالمدرسة للطلاب و فالمسلمون",
+    # whitespace of every kind between pieces, lone punctuation, pieces of several words
+    "كلمة\tكلمة\nمن\u00a0في  x\u3000y\u2028z", "، . - كتب ، ؟", "a.b.c. 1,2 x:y ١٬٢ a-b-c",
+    " \u064eكتب ـ\u064e _ك ©كتاب",
 ]
 
 
@@ -178,3 +181,30 @@ def test_bridge_strings_are_bridge_terms() -> None:
                 assert got is None, (text, following)
             else:
                 assert got == (spelled(expected[0]), spelled(expected[1])), (text, following)
+
+
+def test_no_word_holds_whitespace_or_gap() -> None:
+    # index_terms splits a text at whitespace (str.split) and analyses each piece alone:
+    # right only if no word can hold, or look across, a character it splits on
+    import json
+
+    from index.arabic import _OTHER, GAP, _kind
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) > 20
+    assert {_kind(ch) for ch in spaces} == {_OTHER}
+    # GAP marks an empty position: never in a word, no whitespace, written by JSON as it is
+    assert _kind(GAP) == _OTHER and not GAP.isspace() and GAP not in "".join(spaces)
+    assert json.dumps(GAP, ensure_ascii=False) == f'"{GAP}"'
+
+
+def test_word_break_data_is_a_fresh_scan_of_unicodedata() -> None:
+    # index.word_break_data saves the scan at each start; it must be what the scan gives
+    # (if Python's Unicode database changed: index.arabic.write_word_break_data())
+    import unicodedata
+
+    from index.arabic import scan_word_break_kinds
+    from index.word_break_data import KINDS, UNIDATA_VERSION
+
+    assert unicodedata.unidata_version == UNIDATA_VERSION
+    assert scan_word_break_kinds() == KINDS
