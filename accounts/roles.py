@@ -23,8 +23,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db import connection
-
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "lead", "admin")
 RANK = {name: rank for rank, name in enumerate(ROLES)}
 
@@ -46,6 +44,8 @@ def _read_role_groups(user_model: type[Any], user_id: Any) -> frozenset[str]:
     """The role groups the user is in, in one plain statement written once per process
     (every request asks; the ORM took longer to build this join than the database to run
     it, issue 26). The same rows as ``user.groups.filter(name__in=ROLES)``."""
+    from django.db import connection  # here: ``raqib users``' parser imports ROLES, no Django
+
     sql = _ROLE_STATEMENTS.get(user_model)
     if sql is None:
         quote = connection.ops.quote_name
