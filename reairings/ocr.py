@@ -11,11 +11,19 @@ stored exactly as Tesseract gave them; a line that repeats on the next frames is
 from its first frame to the last one. ``read_broadcast`` replaces the broadcast's OCR track
 and re-indexes it (the search shows it as on-screen text and plays from that second).
 To add a language: install Debian's ``tesseract-ocr-<lang>`` and add it to ``ocr.languages``.
+
+Threads: Tesseract runs with ``OMP_THREAD_LIMIT=1`` unless the environment sets it. Its
+OpenMP threads spin waiting for each other on a busy machine (as torch's do, issue 27):
+``tests/reairings/test_ocr.py`` took 74.7 s of CPU (33 s of it system time) with the
+default threads and 17.9 s with one, on a 2-core machine at load 1-1.5, with the same
+text read (docs/benchmarks.md, issue 26). An operator with idle cores for it may set
+``OMP_THREAD_LIMIT`` higher.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shutil
 import subprocess
@@ -38,6 +46,7 @@ TESSERACT_TIMEOUT = 3 * 3600
 MAX_FRAMES = 20000
 _MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 _PTS = re.compile(r"pts_time:\s*([0-9.]+)")
+TESSERACT_THREADS = "1"  # OMP_THREAD_LIMIT unless the environment sets it (module docstring)
 
 
 class OCRError(Exception):
@@ -57,6 +66,13 @@ def _tool(name: str, package: str) -> str:
         raise OCRError(f"{name} is not installed (Debian package {package}; "
                        "scripts/setup.sh installs it)")
     return exe
+
+
+def tesseract_env() -> dict[str, str]:
+    """The environment Tesseract runs in: this process's, with ``OMP_THREAD_LIMIT`` set to
+    ``TESSERACT_THREADS`` unless it is already set."""
+    return {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT")
+            or TESSERACT_THREADS}
 
 
 def tesseract_version() -> str:
@@ -118,7 +134,8 @@ def read_frames(frames: list[Path], languages: str, work: Path) -> list[str]:
         cmd = [_tool("tesseract", "tesseract-ocr"), str(listing), "stdout", "-l", languages,
                "--psm", mode]
         try:
-            run = subprocess.run(cmd, capture_output=True, text=True, timeout=TESSERACT_TIMEOUT)
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=TESSERACT_TIMEOUT,
+                                 env=tesseract_env())
         except subprocess.TimeoutExpired as exc:
             raise OCRError(f"tesseract took longer than {TESSERACT_TIMEOUT} s") from exc
         if run.returncode != 0:

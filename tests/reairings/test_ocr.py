@@ -72,3 +72,14 @@ def test_audio_only_media_is_explained(tmp_path, capsys) -> None:
     assert main(["reairings", "ocr", str(broadcast.pk)]) != 0
     assert "no video" in capsys.readouterr().err
     assert not Transcript.objects.filter(broadcast=broadcast, track="ocr").exists()
+
+
+def test_tesseract_runs_with_one_openmp_thread_unless_told(monkeypatch) -> None:
+    """Its OpenMP threads spin on a busy machine (reairings.ocr's docstring): one thread
+    by default; an operator's own ``OMP_THREAD_LIMIT`` is kept."""
+    from reairings.ocr import tesseract_env
+
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    assert tesseract_env()["OMP_THREAD_LIMIT"] == "1"
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "4")
+    assert tesseract_env()["OMP_THREAD_LIMIT"] == "4"
