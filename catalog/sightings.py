@@ -25,16 +25,14 @@ historical models. To move another kind of row onto the kept broadcast: add it t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
 from django.apps import apps as global_apps
 from django.db import connections, transaction
 from django.db.models import Count, Min
-from django.utils.dateparse import parse_datetime
 
-from catalog import chain, dbclock
+from catalog import chain, dbclock, sql_values
 from catalog.aired import AirDate
 
 CAPTURE_ACTIONS = ("captured", "linked")
@@ -301,7 +299,7 @@ def sightings_json(broadcast: Any) -> list[dict[str, Any]]:
         files.setdefault(sighting_id, []).append(
             {"id": pk, "kind": kind, "path": path, "sha256": sha256, "size": size})
     ((first,),) = _plain("first_capture", [broadcast.pk, *CAPTURE_ACTIONS])
-    own_at = _aware(first) or broadcast.discovered_at
+    own_at = sql_values.aware_datetime(first) or broadcast.discovered_at
     rows = [{"recording": broadcast.pk, "sighting": None, "broadcast_id": broadcast.pk,
              "source": broadcast.source.name, "outlet": broadcast.outlet.name,
              "external_id": broadcast.external_id,
@@ -311,12 +309,14 @@ def sightings_json(broadcast: Any) -> list[dict[str, Any]]:
              "evidence": files.get(None, [])}]
     for (pk, former, source, outlet, external_id, url, title, aired_at, precision, day, zone,
          raw, seen_at) in _plain("sightings", [broadcast.pk]):
-        aired = SimpleNamespace(aired_at=_aware(aired_at), aired_precision=precision,
-                                aired_date=_day(day), aired_tz=zone, aired_at_raw=raw)
+        aired = SimpleNamespace(aired_at=sql_values.aware_datetime(aired_at),
+                                aired_precision=precision,
+                                aired_date=sql_values.day(day), aired_tz=zone, aired_at_raw=raw)
         rows.append({"recording": broadcast.pk, "sighting": pk, "broadcast_id": former,
                      "source": source, "outlet": outlet,
                      "external_id": external_id, "url": url, "title": title,
-                     **AirDate.of(aired).fields(), "seen_at": _aware(seen_at).isoformat(),
+                     **AirDate.of(aired).fields(),
+                     "seen_at": sql_values.aware_datetime(seen_at).isoformat(),
                      "evidence": files.get(pk, [])})
     return rows
 
@@ -349,19 +349,3 @@ def _plain(name: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connections["default"].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _aware(value: Any) -> datetime | None:
-    """A DateTimeField value read by plain SQL as the ORM gives it (aware, UTC; SQLite
-    gives text)."""
-    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed and parsed.tzinfo is None else parsed
-
-
-def _day(value: Any) -> date | None:
-    """A DateField value read by plain SQL (SQLite gives text)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))

@@ -11,10 +11,7 @@ documented order. Used by ``index.tantivy_backend`` (and ``sort_facets`` by
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
-from django.utils.dateparse import parse_datetime
-
+from catalog import sql_values
 from index.base import Hit
 from index.highlight import head, highlight
 from index.query import Phrase, Query
@@ -57,22 +54,7 @@ def _rows(segment_ids: list[int], with_next: bool = True) -> dict[int, tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(segment_ids))
         found = cursor.fetchall()
-    return {row[0]: row[:8] + (_aware(row[8]),) + row[9:] for row in found}
-
-
-def _aware(value: object) -> datetime | None:
-    """A DateTimeField value read by raw SQL as the ORM gives it (aware, UTC)."""
-    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed and parsed.tzinfo is None else parsed
-
-
-def _day(value: object) -> date | None:
-    """A DateField value read by raw SQL (SQLite gives text)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+    return {row[0]: row[:8] + (sql_values.aware_datetime(row[8]),) + row[9:] for row in found}
 
 
 def with_air_dates(hits: list[Hit]) -> list[Hit]:
@@ -122,7 +104,7 @@ def build_hits(ranked: list[tuple[int, float]], parsed: Query) -> list[Hit]:
                         aired_at=aired_at, start=start, end=end, text=text, score=float(score),
                         language=language, tags=sorted(tags.get(broadcast_id, ())),
                         play_from=start, aired_precision=precision or "",
-                        aired_date=_day(day), aired_tz=zone or "", aired_at_raw=raw or "",
+                        aired_date=sql_values.day(day), aired_tz=zone or "", aired_at_raw=raw or "",
                         highlight=highlight(text, parsed, head(after) if after else None)))
     return mark_corrections(attach_sightings(hits), parsed)
 
@@ -183,7 +165,7 @@ def attach_sightings(hits: list[Hit]) -> list[Hit]:
             "WHERE s.broadcast_id IN ({ids}) ORDER BY s.seen_at, s.id",
             {h.broadcast_id for h in hits}):
         seen.setdefault(bid, []).append({"source": source, "outlet": outlet, "url": url,
-                                         "seen_at": _aware(at).isoformat()})
+                                         "seen_at": sql_values.aware_datetime(at).isoformat()})
     for hit in hits:
         hit.sightings = seen.get(hit.broadcast_id, [])
     return hits
