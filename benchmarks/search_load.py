@@ -18,6 +18,10 @@ that run's figures are reported as ``warmup``). The searches are the benchmark's
 word, phrase and filtered (outlet + six months) queries, as the search page sends them
 (facets on, 20 hits with highlights). Prints a Markdown row and the JSON (latency p50/p95/
 p99, requests/s, bad responses: not 200 or not a result page, and socket errors).
+``--client python`` sends the same load from one Python thread per reviewer instead of wrk,
+as a browser does it: one keep-alive connection each, a new one (counted in that page's
+latency) when the server closed the idle one during a pause; a check on wrk's figures with
+think time, where a closed keep-alive showed as second-long latencies.
 ``--in-process N`` serves nothing: it renders N search pages through Django's test client in
 this process, as the first reviewer (SQL statements per page, mean page time, time in
 ``SearchBackend.search_page`` alone, and with ``--profile`` cProfile's top functions), to
@@ -291,6 +295,86 @@ def _wrk(reviewers: int, seconds: int, env: dict[str, str], base: str) -> dict:
     return json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
 
 
+def _python_reviewer(base: str, cookie: str, paths: list[str], index: int, think_ms: int,
+                     until: float, out: dict) -> None:
+    """One reviewer as a browser behaves: one keep-alive connection, a pause drawn from an
+    exponential distribution after each answer, and a new connection (its time counted in
+    that page's latency) when the server has closed the idle one."""
+    import http.client
+    import random
+
+    parsed = urllib.parse.urlsplit(base)
+    rng = random.Random(index * 7919)
+    n = index * 13
+    conn = None
+    latencies, bad, reconnects, after_reconnect = [], 0, 0, []
+    while time.monotonic() < until:
+        n += 1
+        path = paths[n % len(paths)]
+        started = time.monotonic()
+        for attempt in (1, 2):
+            if conn is None:
+                conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+            try:
+                conn.request("GET", path, headers={"Cookie": cookie})
+                response = conn.getresponse()
+                body = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                conn = None
+                reconnects += 1
+                if attempt == 2:
+                    raise
+        latencies.append(time.monotonic() - started)
+        if attempt == 2:
+            after_reconnect.append(latencies[-1])
+        if response.status != 200 or PAGE_MARKERS["search"] not in body:
+            bad += 1
+        if think_ms:
+            time.sleep(min(rng.expovariate(1000 / think_ms), max(0.0, until - time.monotonic())))
+    if conn is not None:
+        conn.close()
+    out[index] = {"latencies": latencies, "bad": bad, "reconnects": reconnects,
+                  "after_reconnect": after_reconnect}
+
+
+def _python_clients(reviewers: int, seconds: int, think_ms: int, base: str,
+                    cookies: list[str], paths: list[str]) -> dict:
+    """``--client python``: the same reviewers, paths and pauses as the wrk run, one thread
+    each (a check of wrk's figures: its latency accounting around connections the server
+    closed during a pause is not proven)."""
+    import threading
+
+    out: dict[int, dict] = {}
+    started = time.monotonic()
+    until = started + seconds
+    threads = [threading.Thread(target=_python_reviewer,
+                                args=(base, cookies[i % len(cookies)], paths, i + 1, think_ms,
+                                      until, out)) for i in range(reviewers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies = sorted(x * 1000 for r in out.values() for x in r["latencies"])
+    reconnected = sorted(x * 1000 for r in out.values() for x in r["after_reconnect"])
+
+    def pct(q: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2) \
+            if latencies else 0.0
+
+    return {"client": "python", "requests": len(latencies), "responses": len(latencies),
+            "bad": sum(r["bad"] for r in out.values()), "seconds": round(elapsed, 2),
+            "rps": round(len(latencies) / elapsed, 2), "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "max_ms": round(latencies[-1], 2) if latencies else 0.0,
+            "mean_ms": round(sum(latencies) / len(latencies), 2) if latencies else 0.0,
+            "errors": {"reconnects": sum(r["reconnects"] for r in out.values())},
+            "reconnected_max_ms": round(reconnected[-1], 2) if reconnected else None,
+            "reviewers_answered": len(out)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, required=True,
@@ -304,6 +388,9 @@ def main() -> None:
                         help="seconds of the same load sent first and not counted (0: none)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, help="raqib serve --workers (default: its own)")
+    parser.add_argument("--client", choices=("wrk", "python"), default="wrk",
+                        help="who sends the load: wrk (default) or one Python thread per "
+                        "reviewer that reconnects as a browser does (to check wrk's tail)")
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     parser.add_argument("--in-process", type=int, default=0, metavar="N",
                         help="no server: render N pages in this process and report where "
@@ -330,7 +417,7 @@ def main() -> None:
         if args.json:
             args.json.write_text(json.dumps(report, indent=2))
         return
-    if not shutil.which("wrk"):
+    if args.client == "wrk" and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk; scripts/setup.sh does)")
     password = secrets.token_urlsafe(18)
     users = _add_reviewers(args.home, args.reviewers, password)
@@ -345,15 +432,24 @@ def main() -> None:
             env = {**os.environ, "RAQIB_LOAD_PATHS": str(paths_file),
                    "RAQIB_LOAD_COOKIES": str(cookies_file),
                    "RAQIB_LOAD_THINK_MS": str(args.think_ms)}
-            warmup = _wrk(args.reviewers, args.warmup, env, base) if args.warmup else None
+            if args.client == "python":
+                paths = paths_file.read_text().split()
+
+                def load(seconds: int) -> dict:
+                    return _python_clients(args.reviewers, seconds, args.think_ms, base,
+                                           cookies, paths)
+            else:
+                def load(seconds: int) -> dict:
+                    return _wrk(args.reviewers, seconds, env, base)
+            warmup = load(args.warmup) if args.warmup else None
             started = time.time()
-            done = _wrk(args.reviewers, args.duration, env, base)
+            done = load(args.duration)
     finally:
         server.terminate()
         server.wait(timeout=30)
     result = done
     report = {"segments": size, "reviewers": args.reviewers, "duration_s": args.duration,
-              "workers": args.workers,
+              "workers": args.workers, "client": args.client,
               "think_ms": args.think_ms, "think": "exponential" if args.think_ms else "none",
               "started": started, "cpus": os.cpu_count(), **result,
               "warmup": ({"seconds": args.warmup, **{k: warmup[k] for k in (
@@ -361,7 +457,8 @@ def main() -> None:
     print(f"| {size:,} | {args.reviewers} | {args.think_ms} | {result['requests']:,} | "
           f"{result['rps']} | "
           f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']} | "
-          f"{result['bad']} bad, {sum(result['errors'].values())} socket errors |")
+          f"{result['bad']} bad, {sum(result['errors'].values())} "
+          f"{'reconnects' if args.client == 'python' else 'socket errors'} |")
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
