@@ -109,6 +109,12 @@ class _Compiled:
         return found
 
 
+def first_of(queryset: QuerySet) -> QuerySet:
+    """The queryset ``.first()`` runs (its own order, else by primary key; one row), for a
+    ``Prepared`` read that replaces a ``.first()``: take ``[0]`` of its list, if any."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+
 class Prepared:
     """A read whose statement is compiled once per process (per thread's connection).
 

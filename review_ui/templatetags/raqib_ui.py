@@ -231,7 +231,7 @@ def marked_text_filter(segment: object, threshold: object = None) -> str:
     below ``threshold``, ``review.listening``) in ``<span class="low-confidence">`` with a
     title in the page's language; every word escaped and bidi-neutralised."""
     from django.utils.html import escape
-    from django.utils.safestring import SafeString, mark_safe
+    from django.utils.safestring import mark_safe
     from django.utils.translation import gettext
 
     from review.listening import DEFAULT_THRESHOLD, segment_words

@@ -1,5 +1,5 @@
-"""Issue 26: the incident page's reads compiled once (``catalog.prepared``) run the ORM's own
-statement and give the ORM's objects.
+"""Issue 26: the incident page's and the broadcast viewer's reads compiled once
+(``catalog.prepared``) run the ORM's own statement and give the ORM's objects.
 
 Each read is compared with the queryset it replaced, on incidents seeded through the real
 rules (a restricted one, assigned and not, assessments, history, persons with a targeted
@@ -20,15 +20,17 @@ from django.test.utils import CaptureQueriesContext
 from incident_seed import seed
 from ui_helpers import make_broadcast
 
-from catalog.models import Transcript
+from catalog.models import Broadcast, Tag, Tagging, Transcript
 from catalog.prepared import Prepared
 from reairings import links as links_module
 from reairings.links import SHOWN, airings_of, links_of
-from reairings.models import Reairing
+from reairings.models import Reairing, ScreenName
 from review import incident_json as ij
 from review import incidents as inc
 from review import workflow
 from review.models import CoercionSign, Incident
+from review_ui.templatetags import reairings_ui
+from review_ui.views import broadcasts
 from review_ui.views import incidents as views
 
 
@@ -171,3 +173,41 @@ def test_the_re_airing_links_are_the_orms(seeded) -> None:
             assert [r["link"].pk for r in rows] == [link.pk for link in links]
     assert len(airings_of(b1.pk, 0, 100, SHOWN)) == 2  # linked and accepted
     assert len(airings_of(b2.pk, 0, 100, ("rejected",))) == 1
+
+
+def test_the_broadcast_viewers_reads_are_the_orms(seeded) -> None:
+    b1, b2 = seeded["broadcasts"]
+    lead = seeded["users"]["lead"]
+    segment = b1.transcripts.get().segments.order_by("number").first()
+    tags = [Tag.objects.create(name=name, vocabulary=vocabulary, label_en=f"<b>{name}</b>")
+            for name, vocabulary in (("z-tag", True), ("a-tag", False), ("م-tag", True))]
+    Tagging.objects.create(tag=tags[0], broadcast=b1, segment=segment, note="<i>n</i>")
+    Tagging.objects.create(tag=tags[1], broadcast=b1, start=1.5, end=2.5, created_by=lead)
+    Tagging.objects.create(tag=tags[2], broadcast=b2)
+    Transcript.objects.create(broadcast=b1, engine="captions", track="captions",
+                              model_id="captions-ar")
+    person = seeded["amani"]
+    ScreenName.objects.create(broadcast=b1, person=person, start=4, end=6, text="أماني")
+    ScreenName.objects.create(broadcast=b1, person=seeded["father"], start=1, end=2,
+                              text="<b>x</b>", status="accepted", reviewed_by=lead)
+    for broadcast in (b1, b2, Broadcast(pk=10**6)):
+        _same(lambda b=broadcast: broadcasts._BROADCAST(b.pk),
+              lambda b=broadcast: [x for x in [Broadcast.objects.select_related(
+                  "outlet", "source", "media").filter(pk=b.pk).first()] if x],
+              ("outlet", "source", "media"))
+        if broadcast.pk == 10**6:
+            continue
+        transcripts = _same(lambda b=broadcast: broadcasts._TRANSCRIPTS(b.pk),
+                            lambda b=broadcast: b.transcripts.order_by("-created_at", "-id"))
+        assert len(transcripts) == (2 if broadcast == b1 else 1)
+        taggings = _same(lambda b=broadcast: broadcasts._TAGGINGS(b.pk),
+                         lambda b=broadcast: b.taggings.select_related("tag", "segment")
+                         .order_by("tag__name"), ("tag", "segment"))
+        assert len(taggings) == (2 if broadcast == b1 else 1)
+        names = _same(lambda b=broadcast: reairings_ui.screen_names(b),
+                      lambda b=broadcast: ScreenName.objects.filter(broadcast=b)
+                      .select_related("person", "reviewed_by").order_by("start", "person_id"),
+                      ("person", "reviewed_by"))
+        assert len(names) == (2 if broadcast == b1 else 0)
+    assert len(_same(broadcasts._VOCABULARY, lambda: Tag.objects.filter(vocabulary=True)
+                     .order_by("name"))) >= 2
