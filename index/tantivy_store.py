@@ -37,6 +37,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,32 @@ SCHEMA_VERSION = 3  # 2: text fields take space-joined terms (tantivy_backend.AN
 # 3: corrected and verified text (cterms, vterms)
 LOCK_TIMEOUT = 120.0  # seconds a writer waits for the one before it
 WRITER_HEAP = 64_000_000  # bytes of indexing buffer per writer (Tantivy's minimum is 15 MB)
+
+
+# Generations opened in this process, shared by every store of the same directory and
+# tokenizers (the web builds a backend, so a store, per search: each opened the index again,
+# issue 26). Only the newest generation of a directory is kept, and a few directories.
+_Key = tuple[str, str, Any]  # directory, generation, the store's ``prepare``
+_SHARED: OrderedDict[_Key, tantivy.Index] = OrderedDict()
+_SHARED_GUARD = threading.Lock()
+_SHARED_DIRECTORIES = 4
+
+
+def _opened(key: _Key) -> tantivy.Index | None:
+    with _SHARED_GUARD:
+        found = _SHARED.get(key)
+        if found is not None:
+            _SHARED.move_to_end(key)
+        return found
+
+
+def _keep_opened(key: _Key, index: tantivy.Index) -> None:
+    with _SHARED_GUARD:
+        for older in [k for k in _SHARED if k[0] == key[0]]:
+            del _SHARED[older]  # another generation of the same directory
+        _SHARED[key] = index
+        while len(_SHARED) > _SHARED_DIRECTORIES:
+            _SHARED.popitem(last=False)
 
 
 class TantivyStore:
@@ -120,7 +147,8 @@ class TantivyStore:
 
     def index(self, generation: str) -> tantivy.Index:
         with self._guard:
-            found = self._open.get(generation)
+            key = (str(self.root), generation, self._prepare)
+            found = self._open.get(generation) or _opened(key)
             if found is None:
                 path = self.root / generation
                 try:
@@ -136,7 +164,8 @@ class TantivyStore:
                 found.config_reader("Manual")
                 if self._prepare is not None:
                     self._prepare(found)
-                self._open[generation] = found
+                _keep_opened(key, found)
+            self._open[generation] = found
             return found
 
     # -- reading ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.utils import timezone
 from catalog import audit, fencing
 from catalog.aired import AirDate
 from catalog.models import Broadcast
+from catalog.prepared import Prepared
 from reairings import chromaprint as fp
 from reairings.matching import Match, Params, Phase, find_matches, jingle_mask, sub_hashes
 from reairings.models import Fingerprint, FingerprintPosting, Reairing
@@ -243,13 +244,22 @@ def review_link(link_id: int, user: Any, decision: str) -> Reairing:
     return link
 
 
+# ``links_of(broadcast_id).filter(status__in=list(statuses))`` by statuses (``catalog.prepared``)
+_LINKS_OF: dict[tuple[str, ...], Prepared] = {}
+
+
 def airings_of(broadcast_id: int, start: float, end: float,
                statuses: Iterable[str] = SHOWN) -> list[dict[str, Any]]:
     """Every other airing of ``broadcast_id``'s [start, end) in links with ``statuses``
     (any overlap): the other broadcast and the range there that corresponds (clipped to
     the overlap)."""
     found = []
-    for link in links_of(broadcast_id).filter(status__in=list(statuses)):
+    statuses = tuple(statuses)
+    read = _LINKS_OF.get(statuses)
+    if read is None:  # compiled once per set of statuses
+        read = _LINKS_OF[statuses] = Prepared(
+            lambda b: links_of(b).filter(status__in=list(statuses)), "int")
+    for link in read(broadcast_id):
         row = link_json(link, broadcast_id)
         lo, hi = max(start, row["start"]), min(end, row["end"])
         if hi <= lo:

@@ -17,9 +17,20 @@ import csv
 import io
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import prefetch_related_objects
+
 from catalog.aired import AirDate
+from catalog.prepared import Prepared
 from catalog.sightings import sightings_json
-from review.models import Incident
+from review.models import (
+    Assessment,
+    Clip,
+    CoercionSign,
+    Incident,
+    IncidentEvent,
+    IncidentPerson,
+)
 from review.timecode import format_time
 from review.workflow import proposer_assessment_hidden
 
@@ -45,18 +56,53 @@ def _assessment_json(assessment: Any) -> dict[str, Any]:
             "note": assessment.note, "at": assessment.at.isoformat()}
 
 
+# The reads of one incident, compiled once per process (``catalog.prepared``); each is
+# the related manager's query it replaces (``incident.clips...``), named beside it.
+_CLIPS = Prepared(lambda incident_id: Clip.objects.filter(incident_id=incident_id)
+                  .select_related("broadcast__outlet", "broadcast__source",
+                                  "broadcast__media", "added_by")
+                  .order_by("broadcast__aired_at", "id"), "int")
+_ASSESSMENTS = Prepared(lambda incident_id: Assessment.objects.filter(incident_id=incident_id)
+                        .select_related("by").order_by("at", "id"), "int")
+_SIGN_CODES = Prepared(lambda incident_id: CoercionSign.objects.filter(incidents=incident_id)
+                       .values_list("code", flat=True), "int")
+_ASSIGNED = Prepared(lambda incident_id: get_user_model().objects.filter(
+    incidents_assigned=incident_id), "int")
+_PEOPLE = Prepared(lambda incident_id: IncidentPerson.objects.filter(incident_id=incident_id)
+                   .select_related("person", "targeted"), "int")
+_EVENTS = Prepared(lambda incident_id: IncidentEvent.objects.filter(incident_id=incident_id)
+                   .select_related("by").order_by("at", "id"), "int")
+
+
+def _of(incident: Incident, field: Any, rows: list[Any]) -> list[Any]:
+    """``rows`` read by the incident's id, each knowing its incident (as the related
+    manager's query gives them)."""
+    for row in rows:
+        field.set_cached_value(row, incident)
+    return rows
+
+
 def read_clips(incident: Incident) -> list[Any]:
     """The incident's clips as ``incident_json`` describes them (first aired first), with
-    what it and the incident page show of them (recording, outlet, source, media, adder)."""
-    return list(incident.clips.select_related(
-        "broadcast__outlet", "broadcast__source", "broadcast__media", "added_by")
-        .order_by("broadcast__aired_at", "id"))
+    what it and the incident page show of them (recording, outlet, source, media, adder):
+    ``incident.clips.select_related("broadcast__outlet", "broadcast__source",
+    "broadcast__media", "added_by").order_by("broadcast__aired_at", "id")``."""
+    return _of(incident, Clip.incident.field, _CLIPS(incident.pk))
 
 
 def read_assessments(incident: Incident) -> list[Any]:
-    """Every assessment of the incident, oldest first, with its author and signs."""
-    return list(incident.assessments.select_related("by").prefetch_related("signs")
-                .order_by("at", "id"))
+    """Every assessment of the incident, oldest first, with its author and signs:
+    ``incident.assessments.select_related("by").prefetch_related("signs")
+    .order_by("at", "id")``."""
+    assessments = _of(incident, Assessment.incident.field, _ASSESSMENTS(incident.pk))
+    prefetch_related_objects(assessments, "signs")
+    return assessments
+
+
+def sign_codes(incident: Incident) -> list[str]:
+    """The codes of the incident's signs: ``incident.signs.values_list("code", flat=True)``
+    (by code)."""
+    return _SIGN_CODES(incident.pk)
 
 
 def incident_json(incident: Incident, user: Any = None, *, clips: list[Any] | None = None,
@@ -77,12 +123,12 @@ def incident_json(incident: Incident, user: Any = None, *, clips: list[Any] | No
         "first_aired": incident.first_aired.isoformat() if incident.first_aired else None,
         "restricted": incident.restricted, "notes": incident.notes,
         "confidence": None if hidden else incident.confidence,
-        "signs": None if hidden else sorted(incident.signs.values_list("code", flat=True)),
+        "signs": None if hidden else sorted(sign_codes(incident)),
         "proposer_assessment_hidden": hidden,
         "proposed_by": _user(incident.proposed_by),
         "last_edited_by": _user(incident.last_edited_by),
         "decided_by": _user(incident.decided_by),
-        "assigned": sorted(u.get_username() for u in incident.assigned.all()),
+        "assigned": sorted(u.get_username() for u in _ASSIGNED(incident.pk)),
         "created_at": incident.created_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "clips": [clip_json(c) for c in clips],
@@ -90,12 +136,14 @@ def incident_json(incident: Incident, user: Any = None, *, clips: list[Any] | No
                      "role": p.role, "relation": p.relation,
                      "targeted_person_id": p.targeted_id,
                      "targeted_name": p.targeted.name if p.targeted else None}
-                    for p in incident.people.select_related("person", "targeted")],
+                    for p in _of(incident, IncidentPerson.incident.field,
+                                 _PEOPLE(incident.pk))],
         "assessments": [_assessment_json(a) for a in assessments],
         "history": [{"id": e.pk, "at": e.at.isoformat(), "by": _user(e.by), "action": e.action,
                      "from": e.from_status or None, "to": e.to_status or None,
                      "reason": e.reason, "changes": e.changes, "version": e.version}
-                    for e in incident.events.select_related("by").order_by("at", "id")],
+                    for e in _of(incident, IncidentEvent.incident.field,
+                                 _EVENTS(incident.pk))],
     }
     recordings = {c.broadcast_id: c.broadcast for c in clips}
     data["sightings"] = [row for b in recordings.values() for row in sightings_json(b)]

@@ -29,6 +29,7 @@ from accounts.roles import has_role
 from catalog import audit
 from catalog.aired import AirDate
 from catalog.models import Broadcast, Segment
+from catalog.prepared import Prepared
 from review.errors import RuleError, listed, role_name
 from review.models import (
     Assessment,
@@ -80,6 +81,12 @@ def require_role(user: Any, minimum: str, action: str) -> None:
                               role=role_name(minimum))
 
 
+def _seen_by_reviewer(incidents: QuerySet[Incident], user: Any) -> QuerySet[Incident]:
+    """A reviewer (``user``: the user or their id) sees the unrestricted incidents and
+    those they are assigned to."""
+    return incidents.filter(Q(restricted=False) | Q(assigned=user)).distinct()
+
+
 def visible_incidents(user: Any) -> QuerySet[Incident]:
     """The incidents ``user`` may see (None: the operator at the command line sees all)."""
     incidents = Incident.objects.all()
@@ -87,16 +94,30 @@ def visible_incidents(user: Any) -> QuerySet[Incident]:
         return incidents
     if not has_role(user, "reviewer"):
         return incidents.none()
-    return incidents.filter(Q(restricted=False) | Q(assigned=user)).distinct()
+    return _seen_by_reviewer(incidents, user)
+
+
+SHOWN_WITH = ("outlet", "proposed_by", "last_edited_by", "decided_by")  # every screen shows
+# get_incident's two reads, compiled once: ``visible_incidents(user).select_related(
+# *SHOWN_WITH).filter(pk=...).first()`` for a lead or the operator, and for a reviewer
+_ANY_INCIDENT = Prepared(
+    lambda pk: Incident.objects.all().select_related(*SHOWN_WITH).filter(pk=pk)[:1], "int")
+_REVIEWER_INCIDENT = Prepared(
+    lambda pk, user_id: _seen_by_reviewer(Incident.objects.all(), user_id)
+    .select_related(*SHOWN_WITH).filter(pk=pk)[:1], "int", "int")
 
 
 def get_incident(incident_id: int, user: Any = None) -> Incident:
     """The incident, if ``user`` may see it; an unseen one is reported as missing."""
-    found = visible_incidents(user).select_related(  # what every screen of it shows
-        "outlet", "proposed_by", "last_edited_by", "decided_by").filter(pk=incident_id).first()
-    if found is None:
+    if user is None or has_role(user, "lead"):
+        found = _ANY_INCIDENT(incident_id)
+    elif has_role(user, "reviewer"):
+        found = _REVIEWER_INCIDENT(incident_id, user.pk)
+    else:
+        found = []
+    if not found:
         raise IncidentError(_("no incident with id %(id)s"), id=incident_id)
-    return found
+    return found[0]
 
 
 def broadcast_duration(broadcast: Broadcast) -> float | None:

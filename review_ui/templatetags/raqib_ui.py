@@ -14,12 +14,13 @@ To add a filter: define it here with ``@register.filter``.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from catalog.urls import is_http_url
 
@@ -33,6 +34,8 @@ def template_value(value: object) -> str:
     """What ``{{ value }}`` writes in a page (localised, then autoescaped): for HTML built
     in Python that must read exactly as the template's (``views.search.hit_rows``,
     ``views.broadcasts.segment_rows``, ``form_renderer``)."""
+    if type(value) is str:  # plain text: what localising and escaping give it, directly
+        return SafeString(html.escape(value))
     from django.template.base import render_value_in_context
 
     return render_value_in_context(value, _VALUE_CONTEXT)

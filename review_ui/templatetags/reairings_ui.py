@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 
 from catalog.models import Broadcast
+from catalog.prepared import Prepared
 from reairings.links import airings_of
 from reairings.models import Reairing, ScreenName
 from review_ui.views.reairings import covered
@@ -51,7 +52,13 @@ def incident_airings(incident: Any, clips: list[Any] | None = None) -> dict[str,
     return {"rows": rows, "addable": addable}
 
 
+# ``ScreenName.objects.filter(broadcast=...).select_related("person", "reviewed_by")
+# .order_by("start", "person_id")``, compiled once per process (``catalog.prepared``)
+_SCREEN_NAMES = Prepared(lambda broadcast_id: ScreenName.objects.filter(
+    broadcast=broadcast_id).select_related("person", "reviewed_by")
+    .order_by("start", "person_id"), "int")
+
+
 @register.simple_tag
 def screen_names(broadcast: Any) -> list[ScreenName]:
-    return list(ScreenName.objects.filter(broadcast=broadcast)
-                .select_related("person", "reviewed_by").order_by("start", "person_id"))
+    return _SCREEN_NAMES(broadcast.pk)

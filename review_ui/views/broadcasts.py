@@ -33,7 +33,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accounts.roles import has_role
-from catalog.models import Broadcast, Segment, Sighting, Tag, Transcript
+from catalog.models import Broadcast, Segment, Sighting, Tag, Tagging, Transcript
+from catalog.prepared import Prepared, first_of
 from catalog.reads import transcript_segments
 from catalog.sightings import sightings_json
 from review.listening import needs_listening
@@ -102,18 +103,41 @@ def _chosen_transcript(broadcast: Broadcast, raw_id: str,
     return ordered.first()
 
 
+# The viewer's reads, compiled once per process (``catalog.prepared``): the broadcast
+# (``Broadcast.objects.select_related("outlet", "source", "media").filter(pk=...).first()``),
+# its transcripts (``broadcast.transcripts.order_by("-created_at", "-id")``), its tags
+# (``broadcast.taggings.select_related("tag", "segment").order_by("tag__name")``) and the
+# vocabulary (``Tag.objects.filter(vocabulary=True).order_by("name")``).
+_BROADCAST = Prepared(lambda pk: first_of(Broadcast.objects.select_related(
+    "outlet", "source", "media").filter(pk=pk)), "int")
+_TRANSCRIPTS = Prepared(lambda broadcast_id: Transcript.objects.filter(
+    broadcast_id=broadcast_id).order_by("-created_at", "-id"), "int")
+_TAGGINGS = Prepared(lambda broadcast_id: Tagging.objects.filter(
+    broadcast_id=broadcast_id).select_related("tag", "segment").order_by("tag__name"), "int")
+_VOCABULARY = Prepared(lambda: Tag.objects.filter(vocabulary=True).order_by("name"))
+
+
+def _of(broadcast: Broadcast, field: Any, rows: list[Any]) -> list[Any]:
+    """``rows`` read by the broadcast's id, each knowing its broadcast (as the related
+    manager's query gives them)."""
+    for row in rows:
+        field.set_cached_value(row, broadcast)
+    return rows
+
+
 @require_GET
 @role_required("viewer")
 def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     """The viewer: player at ``?t=`` seconds, transcript (``?transcript=`` id), tags."""
-    broadcast = Broadcast.objects.select_related("outlet", "source", "media").filter(
-        pk=broadcast_id).first()
+    found = _BROADCAST(broadcast_id)
+    broadcast = found[0] if found else None
     if broadcast is None:
         # A duplicate merged into the recording it repeats: its old links lead there.
         sighting = get_object_or_404(Sighting, former_broadcast_id=broadcast_id)
         return redirect(broadcast_detail_url(sighting.broadcast_id))
     start = _start_seconds(request.GET.get("t"))
-    transcripts = list(broadcast.transcripts.order_by("-created_at", "-id"))  # read once
+    transcripts = _of(broadcast, Transcript.broadcast.field,  # read once
+                      _TRANSCRIPTS(broadcast.pk))
     transcript = _chosen_transcript(broadcast, digits_param(request.GET, "transcript"),
                                     transcripts)
     segments = transcript_segments(transcript) if transcript else []
@@ -129,9 +153,9 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "broadcast": broadcast, "start": start, "transcript": transcript,
         "transcripts": transcripts,
         "segments": segments, "current_segment": current,
-        "taggings": broadcast.taggings.select_related("tag", "segment").order_by("tag__name"),
+        "taggings": _of(broadcast, Tagging.broadcast.field, _TAGGINGS(broadcast.pk)),
         "can_tag": can_tag,
-        "vocabulary": Tag.objects.filter(vocabulary=True).order_by("name"),
+        "vocabulary": _VOCABULARY() if can_tag else [],  # the tag form's (reviewers')
         "sightings": sightings_json(broadcast)[1:],  # its own capture is shown above
         "corrected": corrected,
         "segment_rows": segment_rows(segments, starts, inside, current=current,

@@ -74,11 +74,14 @@ def filter_query(**params: str) -> str:
 def with_params(query: QueryDict, **changes: str) -> str:
     """The current query string with some parameters changed and ``page`` dropped unless
     it is one of the changes."""
-    params = query.copy()
-    params.pop("page", None)
+    # what ``query.copy()``, ``pop("page")``, setting each change and ``urlencode()`` give,
+    # without copying the QueryDict for each link (a search page makes dozens: issue 26)
+    lists = {key: values for key, values in query.lists() if key != "page"}
     for key, value in changes.items():
-        params[key] = value
-    return params.urlencode()
+        lists[key] = [value]
+    encoding = query.encoding
+    return "&".join(urlencode({key.encode(encoding): str(value).encode(encoding)})
+                    for key, values in lists.items() for value in values)
 
 
 def page_links(query: QueryDict, number: int, pages: int) -> dict[str, str]:

@@ -28,12 +28,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import has_role
 from catalog import audit
-from catalog.models import Alert, Broadcast, Segment
+from catalog.models import Alert, Broadcast, Segment, Transcript
+from catalog.prepared import Prepared
 from catalog.reads import transcript_segments
 from review import incidents as inc
 from review import workflow
 from review.corrections import clip_text
-from review.incident_json import incident_json, read_assessments, read_clips
+from review.incident_json import incident_json, read_assessments, read_clips, sign_codes
 from review.models import Assessment, CoercionSign, Incident, Person
 from review.persons import PersonError, add_person, find_person
 from review_ui.access import role_required
@@ -154,6 +155,19 @@ def _visible(request: HttpRequest, incident_id: int) -> Incident:
 
 
 CLIP_LINES = 400  # transcript lines shown per clip
+# compiled once per process (``catalog.prepared``): a clip's recording's latest transcript,
+# ``broadcast.transcripts.order_by("-created_at", "-id").first()``, and every sign by code
+_LATEST_TRANSCRIPT = Prepared(lambda broadcast_id: Transcript.objects.filter(
+    broadcast_id=broadcast_id).order_by("-created_at", "-id")[:1], "int")
+_EVERY_SIGN = Prepared(lambda: CoercionSign.objects.order_by("code"))
+
+
+def _latest_transcript(broadcast: Broadcast) -> Transcript | None:
+    found = _LATEST_TRANSCRIPT(broadcast.pk)
+    if not found:
+        return None
+    Transcript.broadcast.field.set_cached_value(found[0], broadcast)
+    return found[0]
 
 
 def _clips(clips: list[Any]) -> list[dict[str, Any]]:
@@ -161,7 +175,7 @@ def _clips(clips: list[Any]) -> list[dict[str, Any]]:
     in it); the lines read once for both when they are all shown."""
     items = []
     for clip in clips:
-        transcript = clip.broadcast.transcripts.order_by("-created_at", "-id").first()
+        transcript = _latest_transcript(clip.broadcast)
         lines = (transcript_segments(transcript, clip.start, clip.end, CLIP_LINES + 1)
                  if transcript else [])
         texts = [line.text for line in lines] if len(lines) <= CLIP_LINES else None
@@ -191,7 +205,7 @@ def _detail(request: HttpRequest, incident: Incident, *, error: Any = "",
     posted = request.POST if failed else None
     # every sign in one query: the choices of the edit and assessment forms (the active
     # ones) and the signs the page names (the incident's, the assessments')
-    every_sign = list(CoercionSign.objects.order_by("code"))
+    every_sign = _EVERY_SIGN()
     signs = f.sign_choices(every_sign)
     shown_codes = set(data["signs"] or [])
     assessed_codes = {code for a in data["assessments"] for code in a["signs"]}
@@ -216,7 +230,7 @@ def _detail(request: HttpRequest, incident: Incident, *, error: Any = "",
             "first_aired": incident.first_aired, "notes": incident.notes,
             "confidence": incident.confidence,
             "signs": (list(data["signs"]) if data["signs"] is not None
-                      else list(incident.signs.values_list("code", flat=True)))}),
+                      else list(sign_codes(incident)))}),
         "clip_form": f.ClipForm(posted if failed == "clip" else None),
         "person_form": f.AddPersonForm(posted if failed == "person" else None),
         "assess_form": f.AssessForm(posted if failed == "assess" else None, signs=signs),

@@ -266,3 +266,31 @@ def test_the_search_forms_choices_read_what_the_orm_reads(db) -> None:
                                                                               flat=True))
     assert tag_labels() == list(Tag.objects.order_by("name").values_list(
         "name", "label_ar", "label_en"))
+
+
+def _with_params_as_before(query: Any, **changes: str) -> str:
+    """``common.with_params`` as it was written (a copy of the QueryDict per link)."""
+    params = query.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
+
+
+@pytest.mark.parametrize("raw", [
+    "", "q=%D9%82%D8%A7%D9%84", "q=a&page=3&outlet=x", "page=2", "tag=a&tag=b&q=x+y&page=9",
+    "q=%22%D9%82+%D8%A7%22&outlet=%3Cb%3E%26%27&date_from=2024-01-01&lang=ar",
+    "a=1&b=&c=%E2%80%AE&q=%25%2B"])
+def test_with_params_writes_what_the_querydict_wrote(raw: str) -> None:
+    """Issue 26: the links' query strings (facets, pager, incident list filters) are the
+    characters the QueryDict copy wrote: order kept, ``page`` dropped unless changed,
+    changed keys replaced in place, new ones last, repeated keys, Arabic, bidi controls."""
+    from django.http import QueryDict
+
+    from review_ui.views.common import with_params
+
+    query = QueryDict(raw)
+    for changes in ({}, {"page": "2"}, {"outlet": "قناة <b>"}, {"q": "new", "tag": "t"},
+                    {"date_from": "2024-02", "date_to": "2024-02"}, {"zz": "1", "page": "4"}):
+        assert with_params(query, **changes) == _with_params_as_before(query, **changes)
+    assert "page=" not in with_params(QueryDict("page=3&q=x"))
