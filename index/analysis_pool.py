@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from index.arabic import GAP, index_terms
+from index.arabic import GAP, index_terms, terms_need_json_escapes
 from index.bridge import bridge_joined
 
 T = TypeVar("T")
@@ -93,8 +93,12 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
     """The documents of a chunk of transcripts ((shared fields, air seconds, [(segment id,
     text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker): the
     fields of ``segment_fields`` (``tests/index/test_analysis_pool.py`` holds them equal),
-    written directly, the shared ones encoded once per transcript and the terms by the JSON
-    encoder's C string escaper (quotes, backslashes, control characters; ``GAP`` is none)."""
+    written directly, the shared ones encoded once per transcript. The terms (and the
+    bridge and next head cut from them) are written between quotes as they are: no term
+    holds a character JSON escapes (a quote, a backslash, a control character; ``GAP`` is
+    none), which ``index.arabic`` checks for each new piece of text it analyses; should one
+    ever have, the JSON encoder's C string escaper writes every term of the chunk's
+    transcripts analysed from then on."""
     dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False,
                              separators=(",", ":")).encode
     encode = json.encoder.encode_basestring
@@ -103,16 +107,21 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
     for shared, seconds, segments, corrected in chunk:
         head = dumps(shared)[:-1] + ',"sid":' if shared else '{"sid":'
         joined = [" ".join(index_terms(text)) for _, text in segments]
+        escape = terms_need_json_escapes()  # after the analysis of this transcript
         last = len(segments) - 1
         asc, desc = sort_keys_seconds(seconds, 0)
         desc &= ~0xFFFFFFFF  # the air time's part of both keys (segment id 0)
         for i, (sid, _) in enumerate(segments):
             terms = joined[i]
-            doc = f'{head}{sid},"terms":{encode(terms)}'
-            if i < last:
-                bridge = bridge_joined(terms, joined[i + 1])
+            bridge = bridge_joined(terms, joined[i + 1]) if i < last else None
+            if escape:
+                doc = f'{head}{sid},"terms":{encode(terms)}'
                 if bridge:
                     doc += f',"bridge":{encode(bridge[0])},"nhead":{encode(bridge[1])}'
+            elif bridge:
+                doc = f'{head}{sid},"terms":"{terms}","bridge":"{bridge[0]}","nhead":"{bridge[1]}"'
+            else:
+                doc = f'{head}{sid},"terms":"{terms}"'
             sid32 = sid & 0xFFFFFFFF  # sort_keys_seconds, its air-time part done once
             doc += f',"kasc":{asc | sid32},"kdesc":{desc | (0xFFFFFFFF - sid32)}'
             if corrected and sid in corrected:

@@ -124,3 +124,25 @@ def test_worker_json_documents_hold_the_in_process_fields() -> None:
                       searcher.fast_field_values("kasc", addresses),
                       searcher.fast_field_values("aired", addresses)))
     assert found[0] == found[1] and found[0][0] > 0
+
+
+def test_worker_json_documents_are_the_same_with_the_json_escaper() -> None:
+    # the terms go into the JSON between quotes as they are (no term holds a character JSON
+    # escapes); should one ever, every term is written through the escaper: the same
+    # documents either way, here with quotes, backslashes and control characters in the text
+    from index import arabic
+
+    texts = ['قال "الحق" في المحكمة', "\\ الشهادة\\ \x01نشرة\x1f", "الأخبار \"أمام\" \\"]
+    segments = [(200 + i, f"{texts[i % 3]} {' '.join(WORDS[i:i + 5])}") for i in range(9)]
+    chunk = [({"tid": 9, "bid": 5, "outlet": 'قناة "س"', "okey": 'قناة "س"', "lang": "ar"},
+              1683040000, segments, {203: ('نص "مصحح"', "\\")})]
+    assert not arabic.terms_need_json_escapes()
+    plain = segment_docs_json(chunk)
+    expected = list(segment_fields(*chunk[0]))
+    assert [json.loads(doc) for doc in plain] == expected
+    assert any("bridge" in f for f in expected) and any("cterms" in f for f in expected)
+    arabic._json_escaped.add("\"")  # noqa: SLF001 - as if a term had held a quote
+    try:
+        assert segment_docs_json(chunk) == plain
+    finally:
+        arabic._json_escaped.clear()  # noqa: SLF001
