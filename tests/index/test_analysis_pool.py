@@ -146,3 +146,69 @@ def test_worker_json_documents_are_the_same_with_the_json_escaper() -> None:
         assert segment_docs_json(chunk) == plain
     finally:
         arabic._json_escaped.clear()  # noqa: SLF001
+
+
+def _corrections() -> None:
+    """Corrected ranges on a few segments (one verified), as ``review.corrections`` leaves
+    them: their documents carry ``cterms``/``vterms``."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalog.models import Correction, Segment
+
+    user = get_user_model().objects.create(username="corrector")
+    for k, seg in enumerate(Segment.objects.select_related("transcript").order_by("id")[5:200:37]):
+        verified = k % 2 == 0
+        Correction.objects.create(
+            broadcast_id=seg.transcript.broadcast_id, transcript=seg.transcript,
+            first_number=seg.number, last_number=seg.number, start=seg.start, end=seg.end,
+            machine_text=seg.text, text=f"مدرسة القرية {k} المعلم", author=user,
+            verified_by=user if verified else None,
+            verified_at=timezone.now() if verified else None)
+
+
+def _corrected_hits(backend: TantivyBackend) -> list[list[tuple[int, str]]]:
+    return [sorted((h.segment_id, h.matched) for h in backend.search(q))
+            for q in ("المعلم", "المعلم verified:yes", "القرية")]
+
+
+def test_workers_reading_the_catalog_file_index_what_the_writer_reads(tmp_path,
+                                                                     monkeypatch) -> None:
+    # on a SQLite file the workers read the segments themselves (catalog_docs_json); the
+    # tests' database is in memory, so the workers read a file copy of it (VACUUM INTO)
+    from django.db import connection
+
+    _catalog()
+    _corrections()
+    alone = TantivyBackend(tmp_path / "one", index_workers=1)
+    assert alone.rebuild() == 360
+    expected = _pages(alone) + _corrected_hits(alone)
+    assert all(expected[-3:]) and len(expected[-2]) < len(expected[-3])  # some verified
+    copy = tmp_path / "catalog.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(copy)])
+    assert tantivy_backend.worker_catalog() is None  # in memory: the writer reads
+    monkeypatch.setattr(tantivy_backend, "worker_catalog", lambda: str(copy))
+    monkeypatch.setattr(tantivy_backend, "POOL_MIN_SEGMENTS", 0)
+    monkeypatch.setattr(tantivy_backend, "CHUNK_SEGMENTS", 25)  # many chunks, many batches
+    monkeypatch.setattr(tantivy_backend, "BATCH_SEGMENTS", 100)
+    pooled = TantivyBackend(tmp_path / "two", index_workers=2)
+    assert pooled.rebuild() == 360
+    assert pooled.indexed_transcripts() == alone.indexed_transcripts()
+    assert _pages(pooled) + _corrected_hits(pooled) == expected
+
+
+def test_worker_catalog_is_a_sqlite_file_outside_a_transaction(tmp_path) -> None:
+    from django.db import connection, transaction
+
+    assert connection.vendor != "sqlite" or connection.creation.is_in_memory_db(
+        connection.settings_dict["NAME"])
+    assert tantivy_backend.worker_catalog() is None  # the tests' database is in memory
+    name = connection.settings_dict["NAME"]
+    try:
+        connection.settings_dict["NAME"] = str(tmp_path / "raqib.sqlite3")
+        assert tantivy_backend.worker_catalog() == str(tmp_path / "raqib.sqlite3")
+        with transaction.atomic():  # another connection would not see this one's rows
+            assert tantivy_backend.worker_catalog() is None
+    finally:
+        connection.settings_dict["NAME"] = name
