@@ -202,12 +202,6 @@ class WorkerPool:
         self.workers = workers
         self._pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(
             "spawn"), initializer=_warm) if workers > 1 else None)
-        if self._pool is not None:
-            # start every worker now (the executor starts one per task submitted while none
-            # is idle): they start and warm up while the writer opens the index and reads
-            # the first chunk's transcripts, not after its first task
-            for _ in range(workers):
-                self._pool.submit(_warm)
 
     def __enter__(self) -> WorkerPool:
         return self
