@@ -10,9 +10,15 @@ while the workers analyse the next chunks. Results come back in the order they w
 so a rebuild indexes the same documents in the same order as one process would.
 
 The workers are started with ``spawn``: they import only the analyzer and the bridge code
-(no Django, no database, no Tantivy), so nothing of the writer's process (its threads,
-its database connections) is copied into them. Each keeps its own per-word cache
-(``index.arabic``), warmed by the Zipfian vocabulary within the first chunks.
+(no Django, no Tantivy), so nothing of the writer's process (its threads, its database
+connections) is copied into them. On SQLite (a file, the writer's connection outside a
+transaction) the writer sends each worker only the transcripts of a chunk and their shared
+fields, and the worker reads the segments' texts itself (``catalog_docs_json``, one
+read-only connection per worker): the writer's thread then neither reads nor pickles the
+texts. Elsewhere (PostgreSQL, an in-memory database, inside a transaction, whose rows
+another connection cannot see) the writer reads them and sends them (``segment_docs_json``).
+Each worker keeps its own per-word cache (``index.arabic``), warmed by the Zipfian
+vocabulary within the first chunks.
 
 ``segment_fields`` is the one definition of a segment document's fields: the in-process
 path (``index.tantivy_backend``, for single transcripts) and the workers both use it, so
@@ -25,12 +31,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
-from index.arabic import GAP, index_terms
+from index.arabic import GAP, index_terms, terms_need_json_escapes
 from index.bridge import bridge_joined
 
 T = TypeVar("T")
@@ -93,8 +101,12 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
     """The documents of a chunk of transcripts ((shared fields, air seconds, [(segment id,
     text)])), each as a JSON object for ``IndexWriter.add_json`` (run in a worker): the
     fields of ``segment_fields`` (``tests/index/test_analysis_pool.py`` holds them equal),
-    written directly, the shared ones encoded once per transcript and the terms by the JSON
-    encoder's C string escaper (quotes, backslashes, control characters; ``GAP`` is none)."""
+    written directly, the shared ones encoded once per transcript. The terms (and the
+    bridge and next head cut from them) are written between quotes as they are: no term
+    holds a character JSON escapes (a quote, a backslash, a control character; ``GAP`` is
+    none), which ``index.arabic`` checks for each new piece of text it analyses; should one
+    ever have, the JSON encoder's C string escaper writes every term of the chunk's
+    transcripts analysed from then on."""
     dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False,
                              separators=(",", ":")).encode
     encode = json.encoder.encode_basestring
@@ -103,16 +115,21 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
     for shared, seconds, segments, corrected in chunk:
         head = dumps(shared)[:-1] + ',"sid":' if shared else '{"sid":'
         joined = [" ".join(index_terms(text)) for _, text in segments]
+        escape = terms_need_json_escapes()  # after the analysis of this transcript
         last = len(segments) - 1
         asc, desc = sort_keys_seconds(seconds, 0)
         desc &= ~0xFFFFFFFF  # the air time's part of both keys (segment id 0)
         for i, (sid, _) in enumerate(segments):
             terms = joined[i]
-            doc = f'{head}{sid},"terms":{encode(terms)}'
-            if i < last:
-                bridge = bridge_joined(terms, joined[i + 1])
+            bridge = bridge_joined(terms, joined[i + 1]) if i < last else None
+            if escape:
+                doc = f'{head}{sid},"terms":{encode(terms)}'
                 if bridge:
                     doc += f',"bridge":{encode(bridge[0])},"nhead":{encode(bridge[1])}'
+            elif bridge:
+                doc = f'{head}{sid},"terms":"{terms}","bridge":"{bridge[0]}","nhead":"{bridge[1]}"'
+            else:
+                doc = f'{head}{sid},"terms":"{terms}"'
             sid32 = sid & 0xFFFFFFFF  # sort_keys_seconds, its air-time part done once
             doc += f',"kasc":{asc | sid32},"kdesc":{desc | (0xFFFFFFFF - sid32)}'
             if corrected and sid in corrected:
@@ -122,6 +139,49 @@ def segment_docs_json(chunk: Chunk) -> list[str]:
                     doc += f',"vterms":{encode(" ".join(index_terms(verified)))}'
             append(doc + "}")
     return docs
+
+
+# (the catalog's SQLite file, the segments' SELECT of transcript id, segment id, text and
+# number in order, from a first to a last transcript id (two "?"), [(transcript id, shared
+# fields, air seconds, {segment number: (corrected, verified)} of its corrected ranges)])
+CatalogChunk = tuple[str, str, list[tuple[int, dict[str, Any], int | None,
+                                          dict[int, tuple[str, str]]]]]
+_catalogs: dict[str, sqlite3.Connection] = {}  # this worker's read-only connections
+
+
+def catalog_docs_json(task: CatalogChunk) -> list[str]:
+    """``segment_docs_json`` of a chunk of transcripts whose segments this process reads
+    from the catalog itself (run in a worker): one read-only SQLite connection per worker
+    and catalog, kept for the next chunks, and one query per chunk (the range of its
+    transcript ids, consecutive in a rebuild; others in the range are skipped). It sees the
+    committed catalog, as a new connection of the writer would."""
+    path, sql, transcripts = task
+    connection = _catalogs.get(path)
+    if connection is None:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        connection = _catalogs[path] = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    chunk: Chunk = []
+    found: dict[int, tuple[list[tuple[int, str]], dict[int, tuple[str, str]],
+                           dict[int, tuple[str, str]]]] = {}
+    for tid, shared, seconds, ranges in transcripts:
+        segments: list[tuple[int, str]] = []
+        extra: dict[int, tuple[str, str]] = {}
+        chunk.append((shared, seconds, segments, extra))
+        found[tid] = (segments, extra, ranges)
+    current = None
+    mine = None
+    for tid, sid, text, number in connection.execute(sql, (transcripts[0][0],
+                                                           transcripts[-1][0])):
+        if tid != current:
+            current, mine = tid, found.get(tid)
+        if mine is None:
+            continue
+        mine[0].append((sid, text))
+        if mine[2]:
+            corrected = mine[2].get(number)
+            if corrected is not None:
+                mine[1][sid] = corrected
+    return segment_docs_json(chunk)
 
 
 def joined_terms(texts: list[str]) -> list[str]:

@@ -433,6 +433,19 @@ def analysis(text: str) -> tuple[list[Token], int]:
 GAP = "\x7f"
 _index_cache: dict[str, str] = {}
 _irregular: set[str] = set()  # pieces that are not exactly one position
+# A character JSON must escape in a string: a quote, a backslash, a control character. The
+# tokenizer never puts one in a word (they are of the class OTHER; ``test_arabic.py``
+# checks that the analysis of no other character yields one), so no term should hold one;
+# ``_index_term`` records any piece whose terms would (checked once per new piece).
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+_json_escaped: set[str] = set()
+
+
+def terms_need_json_escapes() -> bool:
+    """Whether any ``index_terms`` of this process so far held a character that JSON must
+    escape (never expected: the analysis workers then write every term through the JSON
+    encoder's escaper, ``index.analysis_pool.segment_docs_json``)."""
+    return bool(_json_escaped)
 
 
 def _index_term(piece: str) -> str:
@@ -442,6 +455,8 @@ def _index_term(piece: str) -> str:
     if len(piece) <= MAX_TOKEN_LENGTH and not found.joins.search(piece) and (
             found.plain.fullmatch(piece)):  # the usual piece: one word, nothing around it
         value = _analyse_word(piece, None)[0] or GAP
+        if _JSON_ESCAPED.search(value):
+            _json_escaped.add(piece)
         if len(_index_cache) >= _CACHE_LIMIT:
             _index_cache.clear()
         _index_cache[piece] = value
@@ -455,6 +470,8 @@ def _index_term(piece: str) -> str:
     if len(terms) != 1:  # no word ("،", "_"), several ("a-b") or an over-long one
         _irregular.add(piece)
     value = " ".join(terms)
+    if _JSON_ESCAPED.search(value):
+        _json_escaped.add(piece)
     if len(_index_cache) >= _CACHE_LIMIT:
         _index_cache.clear()
     _index_cache[piece] = value

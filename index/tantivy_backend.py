@@ -38,8 +38,10 @@ import tantivy
 
 from index.analysis_pool import (
     POOL_MIN_SEGMENTS,
+    CatalogChunk,
     Chunk,
     WorkerPool,
+    catalog_docs_json,
     default_workers,
     segment_docs_json,
     segment_fields,
@@ -236,16 +238,56 @@ class TantivyBackend(SearchBackend):
         if chunk:
             yield chunk
 
+    def _catalog_chunks(self, catalog: str, transcript_ids: list[int],
+                        counts: dict[int, int]) -> Iterator[CatalogChunk]:
+        """The transcripts as chunks of about CHUNK_SEGMENTS segments (by ``counts``) for
+        workers that read the segments from the catalog file themselves
+        (``analysis_pool.catalog_docs_json``): each transcript's shared fields, air time
+        and corrected ranges, read here (few rows), in the order of ``_chunks``."""
+        from catalog.corrections import range_texts
+        from catalog.models import Segment
+
+        facts = self._facts(transcript_ids)
+        if not facts:
+            return
+        corrected = range_texts(list(facts))
+        sql = (f'SELECT transcript_id, id, text, number FROM "{Segment._meta.db_table}" '
+               f"WHERE transcript_id >= ? AND transcript_id <= ? "
+               f"ORDER BY transcript_id, number")
+        chunk: list[tuple[int, dict[str, Any], int | None, dict[int, tuple[str, str]]]] = []
+        size = 0
+        for tid in transcript_ids:
+            if tid not in facts:
+                continue
+            _, shared, seconds = facts[tid]
+            ranges = {n: (r.corrected, r.verified) for n, r in corrected.get(tid, {}).items()}
+            chunk.append((tid, shared, seconds, ranges))
+            size += counts.get(tid, 0)
+            if size >= CHUNK_SEGMENTS:
+                yield catalog, sql, chunk
+                chunk, size = [], 0
+        if chunk:
+            yield catalog, sql, chunk
+
     def _pooled_change(self, transcript_ids: list[int], pool: WorkerPool,
-                       counted: list[int]) -> Any:
+                       counted: list[int], counts: dict[int, int]) -> Any:
         """A batch's write with its analysis in ``pool`` (in this process when the pool has
         no worker processes): delete the batch's transcripts, then add each document as the
-        workers return it (JSON, parsed by Tantivy)."""
+        workers return it (JSON, parsed by Tantivy). With worker processes on a SQLite file
+        (``worker_catalog``) the workers read the segments themselves."""
         def change(writer: Any) -> None:
             for tid in transcript_ids:
                 self._delete(writer, tid)
             add = writer.add_json
-            for docs in pool.map(segment_docs_json, self._chunks(transcript_ids, counted)):
+            catalog = worker_catalog() if pool.workers > 1 else None
+            if catalog is None:
+                for docs in pool.map(segment_docs_json, self._chunks(transcript_ids, counted)):
+                    for doc in docs:
+                        add(doc)
+                return
+            for docs in pool.map(catalog_docs_json,
+                                 self._catalog_chunks(catalog, transcript_ids, counts)):
+                counted[0] += len(docs)
                 for doc in docs:
                     add(doc)
         return change
@@ -319,7 +361,8 @@ class TantivyBackend(SearchBackend):
                 # worker too (then in this process): 3-4 µs less per segment than the
                 # ORM's rows and ``Document.from_dict`` of ``_documents``
                 counted = [0]
-                self.store.apply([generation], self._pooled_change(batch, pool, counted),
+                self.store.apply([generation],
+                                 self._pooled_change(batch, pool, counted, counts),
                                  heap=BUILD_HEAP)
                 return counted[0]
 
@@ -435,6 +478,21 @@ class TantivyBackend(SearchBackend):
         ids = searcher.fast_field_values("sid", [address for address, _ in ranked])
         return SearchPage(build_hits([(int(i), s) for i, (_, s) in zip(ids, ranked, strict=True)],
                                      parsed), total, request.page, request.page_size, facets)
+
+
+def worker_catalog() -> str | None:
+    """The catalog's SQLite file when the analysis workers may read the segments from it
+    themselves: SQLite on a file and this process's connection outside a transaction (a
+    worker's own connection sees only committed rows, and nothing of an in-memory
+    database); None otherwise (the writer reads them)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    name = connection.settings_dict["NAME"]
+    if connection.creation.is_in_memory_db(name):
+        return None
+    return str(name)
 
 
 TIE_WINDOW = 5_000  # the most hits fetched to order equal scores newest first

@@ -124,3 +124,91 @@ def test_worker_json_documents_hold_the_in_process_fields() -> None:
                       searcher.fast_field_values("kasc", addresses),
                       searcher.fast_field_values("aired", addresses)))
     assert found[0] == found[1] and found[0][0] > 0
+
+
+def test_worker_json_documents_are_the_same_with_the_json_escaper() -> None:
+    # the terms go into the JSON between quotes as they are (no term holds a character JSON
+    # escapes); should one ever, every term is written through the escaper: the same
+    # documents either way, here with quotes, backslashes and control characters in the text
+    from index import arabic
+
+    texts = ['قال "الحق" في المحكمة', "\\ الشهادة\\ \x01نشرة\x1f", "الأخبار \"أمام\" \\"]
+    segments = [(200 + i, f"{texts[i % 3]} {' '.join(WORDS[i:i + 5])}") for i in range(9)]
+    chunk = [({"tid": 9, "bid": 5, "outlet": 'قناة "س"', "okey": 'قناة "س"', "lang": "ar"},
+              1683040000, segments, {203: ('نص "مصحح"', "\\")})]
+    assert not arabic.terms_need_json_escapes()
+    plain = segment_docs_json(chunk)
+    expected = list(segment_fields(*chunk[0]))
+    assert [json.loads(doc) for doc in plain] == expected
+    assert any("bridge" in f for f in expected) and any("cterms" in f for f in expected)
+    arabic._json_escaped.add("\"")  # noqa: SLF001 - as if a term had held a quote
+    try:
+        assert segment_docs_json(chunk) == plain
+    finally:
+        arabic._json_escaped.clear()  # noqa: SLF001
+
+
+def _corrections() -> None:
+    """Corrected ranges on a few segments (one verified), as ``review.corrections`` leaves
+    them: their documents carry ``cterms``/``vterms``."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalog.models import Correction, Segment
+
+    user = get_user_model().objects.create(username="corrector")
+    for k, seg in enumerate(Segment.objects.select_related("transcript").order_by("id")[5:200:37]):
+        verified = k % 2 == 0
+        Correction.objects.create(
+            broadcast_id=seg.transcript.broadcast_id, transcript=seg.transcript,
+            first_number=seg.number, last_number=seg.number, start=seg.start, end=seg.end,
+            machine_text=seg.text, text=f"مدرسة القرية {k} المعلم", author=user,
+            verified_by=user if verified else None,
+            verified_at=timezone.now() if verified else None)
+
+
+def _corrected_hits(backend: TantivyBackend) -> list[list[tuple[int, str]]]:
+    return [sorted((h.segment_id, h.matched) for h in backend.search(q))
+            for q in ("المعلم", "المعلم verified:yes", "القرية")]
+
+
+def test_workers_reading_the_catalog_file_index_what_the_writer_reads(tmp_path,
+                                                                     monkeypatch) -> None:
+    # on a SQLite file the workers read the segments themselves (catalog_docs_json); the
+    # tests' database is in memory, so the workers read a file copy of it (VACUUM INTO)
+    from django.db import connection
+
+    _catalog()
+    _corrections()
+    alone = TantivyBackend(tmp_path / "one", index_workers=1)
+    assert alone.rebuild() == 360
+    expected = _pages(alone) + _corrected_hits(alone)
+    assert all(expected[-3:]) and len(expected[-2]) < len(expected[-3])  # some verified
+    copy = tmp_path / "catalog.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(copy)])
+    assert tantivy_backend.worker_catalog() is None  # in memory: the writer reads
+    monkeypatch.setattr(tantivy_backend, "worker_catalog", lambda: str(copy))
+    monkeypatch.setattr(tantivy_backend, "POOL_MIN_SEGMENTS", 0)
+    monkeypatch.setattr(tantivy_backend, "CHUNK_SEGMENTS", 25)  # many chunks, many batches
+    monkeypatch.setattr(tantivy_backend, "BATCH_SEGMENTS", 100)
+    pooled = TantivyBackend(tmp_path / "two", index_workers=2)
+    assert pooled.rebuild() == 360
+    assert pooled.indexed_transcripts() == alone.indexed_transcripts()
+    assert _pages(pooled) + _corrected_hits(pooled) == expected
+
+
+def test_worker_catalog_is_a_sqlite_file_outside_a_transaction(tmp_path) -> None:
+    from django.db import connection, transaction
+
+    assert connection.vendor != "sqlite" or connection.creation.is_in_memory_db(
+        connection.settings_dict["NAME"])
+    assert tantivy_backend.worker_catalog() is None  # the tests' database is in memory
+    name = connection.settings_dict["NAME"]
+    try:
+        connection.settings_dict["NAME"] = str(tmp_path / "raqib.sqlite3")
+        assert tantivy_backend.worker_catalog() == str(tmp_path / "raqib.sqlite3")
+        with transaction.atomic():  # another connection would not see this one's rows
+            assert tantivy_backend.worker_catalog() is None
+    finally:
+        connection.settings_dict["NAME"] = name

@@ -198,6 +198,37 @@ def test_no_word_holds_whitespace_or_gap() -> None:
     assert json.dumps(GAP, ensure_ascii=False) == f'"{GAP}"'
 
 
+def test_no_term_holds_a_character_json_escapes() -> None:
+    # the analysis workers write terms into JSON between quotes without the escaper
+    # (index.analysis_pool.segment_docs_json): right only if no term can hold a quote, a
+    # backslash or a control character; index.arabic records any term that would
+    import json
+
+    from index import arabic
+    from index.arabic import _JSON_ESCAPED, _OTHER, _kind, index_terms, terms_need_json_escapes
+
+    escaped = {chr(c) for c in range(0x110000)
+               if json.dumps(chr(c), ensure_ascii=False) != f'"{chr(c)}"'}
+    assert escaped == {'"', "\\"} | {chr(c) for c in range(0x20)}
+    assert all(_JSON_ESCAPED.fullmatch(ch) for ch in escaped)
+    assert not _JSON_ESCAPED.search("".join(chr(c) for c in range(0x20, 0x800)
+                                            if chr(c) not in escaped))
+    assert {_kind(ch) for ch in escaped} == {_OTHER}  # never part of a word
+    # what the analysis makes of any other character (lowercase, digits, normalise, stem)
+    # holds none either
+    for code in range(0x110000):
+        ch = chr(code)
+        if _kind(ch) == _OTHER or 0xD800 <= code < 0xE000:
+            continue
+        for step in (arabic.lowercase(ch), arabic.fold_digits(arabic.lowercase(ch)),
+                     arabic.normalize_prefix(ch), arabic.stem(arabic.normalize_prefix(ch))):
+            assert not _JSON_ESCAPED.search(step), hex(code)
+    text = 'قال "الحق" \\ و\\ا \x01ب\x1f"ج" a"b c\\d \x7fد'
+    terms = index_terms(text)
+    assert terms and not any(_JSON_ESCAPED.search(t) for t in terms)
+    assert not terms_need_json_escapes()
+
+
 def test_word_break_data_is_a_fresh_scan_of_unicodedata() -> None:
     # index.word_break_data saves the scan at each start; it must be what the scan gives
     # (if Python's Unicode database changed: index.arabic.write_word_break_data())
