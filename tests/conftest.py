@@ -19,6 +19,10 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="raqib-tests-"))
 os.environ["RAQIB_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ["RAQIB_CONFIG"] = str(_SESSION_DIR / "raqib.toml")
 os.environ.setdefault("RAQIB_TRANSCRIBE_MODEL", "bundled-base")
+# Idle OpenMP threads (CTranslate2's Whisper, in this process and every subprocess) sleep
+# instead of spinning first (issue 26): two test processes share two cores, so a spinning
+# thread only takes CPU from the other; about 8 % of Whisper's CPU, the same transcripts.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Django settings are named here, not in pyproject.toml, so pytest-django loads them only
 # after the variables above are set (it reads an ini-named module before any conftest).
 os.environ["DJANGO_SETTINGS_MODULE"] = "raqib.settings"
