@@ -455,21 +455,16 @@ def _index_term(piece: str) -> str:
     if len(piece) <= MAX_TOKEN_LENGTH and not found.joins.search(piece) and (
             found.plain.fullmatch(piece)):  # the usual piece: one word, nothing around it
         value = _analyse_word(piece, None)[0] or GAP
-        if _JSON_ESCAPED.search(value):
-            _json_escaped.add(piece)
-        if len(_index_cache) >= _CACHE_LIMIT:
-            _index_cache.clear()
-        _index_cache[piece] = value
-        return value
-    terms = []
-    for match in _word_regex(piece).finditer(piece):
-        start, end = match.span()
-        for piece_start, piece_end in _pieces(start, end):  # an over-long word: pieces
-            terms.append(_analyse_word(piece[piece_start:piece_end], match.lastgroup)[0]
-                         or GAP)
-    if len(terms) != 1:  # no word ("،", "_"), several ("a-b") or an over-long one
-        _irregular.add(piece)
-    value = " ".join(terms)
+    else:
+        terms = []
+        for match in _word_regex(piece).finditer(piece):
+            start, end = match.span()
+            for piece_start, piece_end in _pieces(start, end):  # an over-long word: pieces
+                terms.append(_analyse_word(piece[piece_start:piece_end], match.lastgroup)[0]
+                             or GAP)
+        if len(terms) != 1:  # no word ("،", "_"), several ("a-b") or an over-long one
+            _irregular.add(piece)
+        value = " ".join(terms)
     if _JSON_ESCAPED.search(value):
         _json_escaped.add(piece)
     if len(_index_cache) >= _CACHE_LIMIT:

@@ -62,13 +62,18 @@ def _pages(backend: TantivyBackend) -> list[tuple]:
     return out
 
 
+def _pool_small_chunks(monkeypatch) -> None:  # noqa: ANN001
+    """The pool even for a small catalog, in many chunks and many batches."""
+    monkeypatch.setattr(tantivy_backend, "POOL_MIN_SEGMENTS", 0)
+    monkeypatch.setattr(tantivy_backend, "CHUNK_SEGMENTS", 25)
+    monkeypatch.setattr(tantivy_backend, "BATCH_SEGMENTS", 100)
+
+
 def test_pooled_rebuild_indexes_what_one_process_does(tmp_path, monkeypatch) -> None:
     _catalog()
     alone = TantivyBackend(tmp_path / "one", index_workers=1)
     assert alone.rebuild() == 360
-    monkeypatch.setattr(tantivy_backend, "POOL_MIN_SEGMENTS", 0)
-    monkeypatch.setattr(tantivy_backend, "CHUNK_SEGMENTS", 25)  # many chunks, many batches
-    monkeypatch.setattr(tantivy_backend, "BATCH_SEGMENTS", 100)
+    _pool_small_chunks(monkeypatch)
     pooled = TantivyBackend(tmp_path / "two", index_workers=2)
     assert pooled.rebuild() == 360
     assert pooled.indexed_transcripts() == alone.indexed_transcripts()
@@ -189,9 +194,7 @@ def test_workers_reading_the_catalog_file_index_what_the_writer_reads(tmp_path,
         cursor.execute("VACUUM INTO %s", [str(copy)])
     assert tantivy_backend.worker_catalog() is None  # in memory: the writer reads
     monkeypatch.setattr(tantivy_backend, "worker_catalog", lambda: str(copy))
-    monkeypatch.setattr(tantivy_backend, "POOL_MIN_SEGMENTS", 0)
-    monkeypatch.setattr(tantivy_backend, "CHUNK_SEGMENTS", 25)  # many chunks, many batches
-    monkeypatch.setattr(tantivy_backend, "BATCH_SEGMENTS", 100)
+    _pool_small_chunks(monkeypatch)
     pooled = TantivyBackend(tmp_path / "two", index_workers=2)
     assert pooled.rebuild() == 360
     assert pooled.indexed_transcripts() == alone.indexed_transcripts()
