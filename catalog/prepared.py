@@ -11,9 +11,9 @@ populators. Nothing is cached but the statement: every call reads the database.
 
 A value the stand-in could not stand for (an integer outside the 32-bit range, which
 Django answers without asking the database) runs the ORM query itself. To add a read:
-``Prepared(lambda x: Model.objects.filter(f=x)..., "name")`` with one argument per
+``Prepared(lambda x: Model.objects.filter(f=x)..., "int")`` with one kind ("int", "str") per
 value (integers or strings), and test it against the queryset it replaces
-(``tests/test_prepared.py``, ``tests/review_ui/test_page_rows.py``).
+(``tests/review_ui/test_prepared_reads.py``).
 """
 
 from __future__ import annotations
