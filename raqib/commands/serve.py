@@ -63,18 +63,8 @@ def serve_in_thread(host: str, port: int) -> tuple[Any, threading.Thread]:
 
 def stop_server(server: Any, thread: threading.Thread | None = None,
                 timeout: float = 5.0) -> None:
-    """Stop a server started by ``serve_in_thread`` and wait for its thread.
-
-    The sockets are closed by the server's own loop thread (through waitress's trigger),
-    not from this thread: closing them while that thread sits in ``select`` made it read a
-    closed descriptor (``OSError: Bad file descriptor``). Closed from here only when there is
-    no running loop thread to do it, or it did not within ``timeout``."""
+    """Stop a server started by ``serve_in_thread`` and wait for its thread."""
     server.task_dispatcher.shutdown()
-    if thread is not None and thread.is_alive():
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(timeout)
-        if not thread.is_alive():
-            return
     wasyncore.close_all(server._map)
     if thread is not None:
         thread.join(timeout)
